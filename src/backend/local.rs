@@ -1,0 +1,82 @@
+//! The backend over the service in this process: the embedded store, one user.
+
+use async_trait::async_trait;
+
+use super::{Backend, Result};
+use crate::model::{AuditEvent, OAuthApp, Seconds, Sid, User};
+use crate::service::GeneratedPassword;
+use crate::service::{
+    AppUpdate, AuditFilter, ConsoleService, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess,
+    RotatedSecret,
+};
+use crate::store::Page;
+
+pub struct LocalBackend {
+    service: ConsoleService,
+    /// Who every call acts as.
+    user: Sid,
+    issuer: String,
+}
+
+impl LocalBackend {
+    pub fn new(service: ConsoleService, user: Sid, issuer: String) -> LocalBackend {
+        LocalBackend {
+            service,
+            user,
+            issuer,
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    async fn me(&self) -> Result<User> {
+        self.service.user(&self.user).await
+    }
+
+    async fn owners(&self) -> Result<Vec<OwnerAccess>> {
+        self.service.owners(&self.user).await
+    }
+
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>> {
+        self.service.apps(&self.user, owner, list).await
+    }
+
+    async fn app(&self, app: &Sid) -> Result<OAuthApp> {
+        self.service.app(&self.user, app).await
+    }
+
+    async fn create_app(&self, new: NewApp) -> Result<CreatedApp> {
+        self.service.create_app(&self.user, new).await
+    }
+
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp> {
+        self.service.update_app(&self.user, app, update).await
+    }
+
+    async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret> {
+        self.service.rotate_secret(&self.user, app, grace).await
+    }
+
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp> {
+        self.service
+            .delete_app(&self.user, app, expected_version)
+            .await
+    }
+
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+        self.service.audit_events(&self.user, filter).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        self.service.users(&self.user).await
+    }
+
+    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)> {
+        self.service.add_user(&self.user, new).await
+    }
+
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+}

@@ -1,0 +1,40 @@
+//! What the console and the CLI talk to: the service's operations as seen by one signed-in user.
+//! [`LocalBackend`] calls the service in this process over the embedded store; a remote backend
+//! speaks the management API of a running server. Screens and commands are written against
+//! [`Backend`] alone, so they behave the same either way.
+
+mod local;
+
+use async_trait::async_trait;
+
+use crate::model::{AuditEvent, OAuthApp, Seconds, Sid, User};
+use crate::service::GeneratedPassword;
+use crate::service::{
+    AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
+    ServiceError,
+};
+use crate::store::Page;
+
+pub use local::LocalBackend;
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The signed-in user, with their roles.
+    async fn me(&self) -> Result<User>;
+    /// The owners the user belongs to, accounts first.
+    async fn owners(&self) -> Result<Vec<OwnerAccess>>;
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>>;
+    async fn app(&self, app: &Sid) -> Result<OAuthApp>;
+    async fn create_app(&self, new: NewApp) -> Result<CreatedApp>;
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp>;
+    async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret>;
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp>;
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>>;
+    /// Users who share an owner with the signed-in user.
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)>;
+    /// The authorization server's public URL, for authorization URLs.
+    fn issuer(&self) -> &str;
+}

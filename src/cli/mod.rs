@@ -1,0 +1,331 @@
+//! The scriptable commands: `oauth-console <noun> <verb>`. Parses nothing itself ([`args`] does),
+//! holds no rules (the service does), and prints either tables or `--json` ([`output`]).
+
+mod args;
+mod output;
+
+use std::io::{BufRead, IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+
+pub use args::Cli;
+use args::{AppsCommand, AuditArgs, Command, CreateArgs, ListArgs, UpdateArgs, UsersCommand};
+use output::Output;
+
+use crate::api::{AppJson, AuditEventJson, CredentialsJson, OwnerJson, UserJson};
+use crate::backend::{Backend, LocalBackend};
+use crate::model::{AppSettings, GrantType, OwnerKind, Sid, scopes};
+use crate::service::{
+    AppUpdate, AuditFilter, ConsoleService, ListApps, NewApp, NewUser, OsEntropy, SystemClock,
+};
+use crate::store::SledStore;
+
+/// Environment variables read on the first start of a store.
+const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
+const ADMIN_PASSWORD_ENV: &str = "OAUTH_CONSOLE_ADMIN_PASSWORD";
+
+/// Everything a command needs, resolved once from the global options.
+struct Session {
+    backend: Box<dyn Backend>,
+    out: Output,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let out = Output::new(cli.global.json);
+    let data_dir = match cli.global.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let service = open_local(&data_dir).await?;
+    let user = service.local_user(cli.global.user.as_deref()).await?.sid;
+    let ctx = Session {
+        backend: Box::new(LocalBackend::new(service, user, cli.global.issuer)),
+        out,
+    };
+    match cli.command {
+        Command::Apps(command) => apps(&ctx, command).await,
+        Command::Audit(args) => audit(&ctx, args).await,
+        Command::Scopes(args) => {
+            let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
+            ctx.out.scopes(OwnerKind::of(&owner))
+        }
+        Command::Owners => {
+            let owners = ctx.backend.owners().await?;
+            ctx.out
+                .owners(&owners.iter().map(OwnerJson::from).collect::<Vec<_>>())
+        }
+        Command::Users { command } => users(&ctx, command).await,
+    }
+}
+
+/// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "oauth-console")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .context(
+            "cannot tell the platform's data directory (no home directory?); pass --data-dir DIR",
+        )
+}
+
+/// Opens (creating on first use) the embedded store and its service; on the first start, makes
+/// the first user and says once, on standard error, how to sign in.
+pub async fn open_local(data_dir: &std::path::Path) -> anyhow::Result<ConsoleService> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let store = SledStore::open(data_dir)?;
+    let service = ConsoleService::new(Arc::new(store), Arc::new(SystemClock), Arc::new(OsEntropy));
+    let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
+    let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
+    if let Some(made) = service.bootstrap(&username, password).await? {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "Created a new store in {}.", data_dir.display())?;
+        for owner in &made.owners {
+            writeln!(err, "  {:<13} {}  {}", owner.label(), owner.sid, owner.name)?;
+        }
+        match &made.generated_password {
+            Some(password) => writeln!(
+                err,
+                "User '{}' (Owner of all three) has the password: {}\nIt is shown only now; set {ADMIN_PASSWORD_ENV} before the first start to choose it.",
+                made.username,
+                password.expose()
+            )?,
+            None => writeln!(
+                err,
+                "User '{}' (Owner of all three) signs in with the password from {ADMIN_PASSWORD_ENV}.",
+                made.username
+            )?,
+        }
+    }
+    Ok(service)
+}
+
+impl Session {
+    /// The owner named, or the first one the user manages apps for, of the wanted kind if any.
+    async fn owner_or_default(
+        &self,
+        owner: Option<Sid>,
+        preferred: OwnerKind,
+    ) -> anyhow::Result<Sid> {
+        if let Some(owner) = owner {
+            return Ok(owner);
+        }
+        let owners = self.backend.owners().await?;
+        let manageable = || owners.iter().filter(|a| a.role.may_manage_oauth_apps());
+        manageable()
+            .find(|a| a.owner.kind() == preferred)
+            .or_else(|| manageable().next())
+            .or(owners.first())
+            .map(|a| a.owner.sid.clone())
+            .context("you belong to no account or organization; ask an Owner to add you")
+    }
+}
+
+async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
+    let now = crate::service::Clock::now(&SystemClock);
+    match command {
+        AppsCommand::Create(args) => create(ctx, args).await,
+        AppsCommand::List(args) => list(ctx, args).await,
+        AppsCommand::Show { id } => {
+            let app = ctx.backend.app(&id).await?;
+            ctx.out.app(
+                &AppJson::new(&app, now),
+                app.authorization_url(ctx.backend.issuer()),
+            )
+        }
+        AppsCommand::Update(args) => update(ctx, args).await,
+        AppsCommand::RotateSecret { id, grace } => {
+            let rotated = ctx.backend.rotate_secret(&id, grace).await?;
+            ctx.out.credentials(&CredentialsJson {
+                client_id: rotated.app.sid.to_string(),
+                client_secret: rotated.secret.expose().to_owned(),
+                authorization_url: rotated.app.authorization_url(ctx.backend.issuer()),
+                previous_secret_expires_at: rotated.previous_expires_at.map(|t| t.to_rfc3339()),
+                app: AppJson::new(&rotated.app, now),
+            })
+        }
+        AppsCommand::Delete { id, yes } => {
+            if !yes {
+                let app = ctx.backend.app(&id).await?;
+                confirm_delete(&app.settings.name, &id)?;
+            }
+            let deleted = ctx.backend.delete_app(&id, None).await?;
+            ctx.out.deleted(&AppJson::new(&deleted, now))
+        }
+    }
+}
+
+async fn create(ctx: &Session, args: CreateArgs) -> anyhow::Result<()> {
+    let preferred = match args.grant_type {
+        GrantType::AuthorizationCode => OwnerKind::Organization,
+        GrantType::ClientCredentials => OwnerKind::Account,
+    };
+    let owner = ctx.owner_or_default(args.owner, preferred).await?;
+    let settings = AppSettings {
+        name: args.name,
+        description: args.description,
+        scopes: args.scopes,
+        token_ttl: args.token_ttl.unwrap_or(crate::model::DEFAULT_TOKEN_TTL),
+        company_name: args.company,
+        images: args.images,
+        homepage_url: args.homepage,
+        terms_url: args.terms,
+        redirect_uris: args.redirect_uris,
+    };
+    let created = ctx
+        .backend
+        .create_app(NewApp {
+            owner,
+            grant_type: args.grant_type,
+            settings,
+            region: args.region,
+        })
+        .await?;
+    let now = created.app.created_at;
+    ctx.out.credentials(&CredentialsJson {
+        client_id: created.app.sid.to_string(),
+        client_secret: created.secret.expose().to_owned(),
+        authorization_url: created.app.authorization_url(ctx.backend.issuer()),
+        previous_secret_expires_at: None,
+        app: AppJson::new(&created.app, now),
+    })
+}
+
+async fn list(ctx: &Session, args: ListArgs) -> anyhow::Result<()> {
+    let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
+    let page = ctx
+        .backend
+        .apps(
+            &owner,
+            ListApps {
+                name_contains: args.name,
+                page_size: args.limit,
+                after: args.after,
+            },
+        )
+        .await?;
+    let now = crate::service::Clock::now(&SystemClock);
+    let apps: Vec<AppJson> = page
+        .items
+        .iter()
+        .map(|app| AppJson::new(app, now))
+        .collect();
+    ctx.out.apps(&apps, page.next.as_deref())
+}
+
+async fn update(ctx: &Session, args: UpdateArgs) -> anyhow::Result<()> {
+    let non_empty = |list: Vec<String>| (!list.is_empty()).then_some(list);
+    let scopes = if args.add_scopes.is_empty() && args.remove_scopes.is_empty() {
+        non_empty(args.scopes)
+    } else {
+        let current = ctx.backend.app(&args.id).await?;
+        let mut scopes = current.settings.scopes;
+        scopes.retain(|s| !args.remove_scopes.contains(s));
+        scopes.extend(args.add_scopes);
+        Some(scopes)
+    };
+    let update = AppUpdate {
+        name: args.name,
+        description: args.description,
+        scopes,
+        token_ttl: args.token_ttl,
+        company_name: args.company,
+        images: non_empty(args.images),
+        homepage_url: args.homepage,
+        terms_url: args.terms,
+        redirect_uris: non_empty(args.redirect_uris),
+        expected_version: None,
+    };
+    let app = ctx.backend.update_app(&args.id, update).await?;
+    let now = crate::service::Clock::now(&SystemClock);
+    ctx.out.app(
+        &AppJson::new(&app, now),
+        app.authorization_url(ctx.backend.issuer()),
+    )
+}
+
+/// Deleting cannot be undone, so on a terminal the person types the app's name; elsewhere the
+/// script must say `--yes`.
+fn confirm_delete(name: &str, id: &Sid) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("deleting {id} needs confirmation: pass --yes (standard input is not a terminal)");
+    }
+    eprint!(
+        "Delete '{name}' ({id})? Its secrets and every token issued to it stop working at once.\nType the app's name to confirm: "
+    );
+    let mut typed = String::new();
+    stdin.lock().read_line(&mut typed)?;
+    if typed.trim() != name {
+        bail!("not deleted: the name typed does not match '{name}'");
+    }
+    Ok(())
+}
+
+async fn audit(ctx: &Session, args: AuditArgs) -> anyhow::Result<()> {
+    let page = ctx
+        .backend
+        .audit_events(AuditFilter {
+            owner: args.owner,
+            app: args.app,
+            event_type: args.event_type,
+            page_size: args.limit,
+            after: args.after,
+        })
+        .await?;
+    let events: Vec<AuditEventJson> = page.items.iter().map(AuditEventJson::from).collect();
+    ctx.out.audit(&events, page.next.as_deref())
+}
+
+async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<()> {
+    match command {
+        None => {
+            let users = ctx.backend.users().await?;
+            ctx.out
+                .users(&users.iter().map(UserJson::from).collect::<Vec<_>>())
+        }
+        Some(UsersCommand::Add {
+            username,
+            owner,
+            role,
+            password_stdin,
+        }) => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let (user, generated) = ctx
+                .backend
+                .add_user(NewUser {
+                    username,
+                    password,
+                    owner,
+                    role,
+                })
+                .await?;
+            ctx.out.user_added(
+                &UserJson::from(&user),
+                generated.as_ref().map(|p| p.expose()),
+            )
+        }
+    }
+}
+
+/// Used by `scopes`: the catalog grouped by area.
+fn scope_groups(kind: OwnerKind) -> Vec<(&'static str, Vec<&'static scopes::Permission>)> {
+    let catalog = scopes::catalog();
+    scopes::Area::for_owner(kind)
+        .iter()
+        .map(|area| {
+            let permissions = catalog
+                .for_owner(kind)
+                .filter(|p| p.area == *area)
+                .collect();
+            (area.name(), permissions)
+        })
+        .collect()
+}

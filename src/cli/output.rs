@@ -1,0 +1,303 @@
+//! Printing results: aligned tables for people, or JSON (the management API's shapes) for scripts
+//! with `--json`. The mode is chosen once, in [`Output::new`].
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::api::{AppJson, AuditEventJson, CredentialsJson, OwnerJson, UserJson};
+use crate::model::OwnerKind;
+
+pub struct Output {
+    json: bool,
+}
+
+type Printed = anyhow::Result<()>;
+
+impl Output {
+    pub fn new(json: bool) -> Output {
+        Output { json }
+    }
+
+    fn print_json(&self, value: &impl Serialize) -> Printed {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+        Ok(())
+    }
+
+    fn print(&self, text: &str) -> Printed {
+        let mut out = std::io::stdout().lock();
+        write!(out, "{text}")?;
+        Ok(())
+    }
+
+    pub fn credentials(&self, credentials: &CredentialsJson) -> Printed {
+        if self.json {
+            return self.print_json(credentials);
+        }
+        let mut text = format!(
+            "Client ID:      {}\nClient secret:  {}\n",
+            credentials.client_id, credentials.client_secret
+        );
+        if let Some(url) = &credentials.authorization_url {
+            text.push_str(&format!("Authorization URL: {url}\n"));
+        }
+        if let Some(end) = &credentials.previous_secret_expires_at {
+            text.push_str(&format!("The previous secret works until {end}.\n"));
+        }
+        text.push_str(
+            "Copy the secret now and store it somewhere secure: it is never shown again.\n",
+        );
+        self.print(&text)
+    }
+
+    pub fn app(&self, app: &AppJson, authorization_url: Option<String>) -> Printed {
+        if self.json {
+            return self.print_json(app);
+        }
+        let mut rows = vec![
+            ("Name", app.friendly_name.clone()),
+            ("Description", app.description.clone()),
+            ("Client ID", app.client_id.clone()),
+            ("Owner", app.owner_sid.clone()),
+            ("Grant type", app.grant_type.clone()),
+            ("Date created", app.date_created.clone()),
+            ("Created by", app.created_by.clone()),
+            ("Date updated", app.date_updated.clone()),
+            (
+                "Token expiration",
+                crate::model::Seconds(app.access_token_ttl).to_string(),
+            ),
+        ];
+        if let Some(code) = &app.authorization_code {
+            rows.extend([
+                ("Company name", code.company_name.clone()),
+                ("Homepage URL", code.homepage_url.clone()),
+                ("Terms of service URL", code.terms_of_service_url.clone()),
+                ("Redirect URLs", code.redirect_uris.join(" ")),
+                ("Images", code.image_urls.join(" ")),
+            ]);
+        }
+        if let Some(url) = authorization_url {
+            rows.push(("Authorization URL", url));
+        }
+        for secret in &app.secrets {
+            let until = secret.expires_at.as_deref().unwrap_or("no expiry (newest)");
+            rows.push((
+                "Secret",
+                format!("created {}, valid until {until}", secret.date_created),
+            ));
+        }
+        rows.push(("Scopes", format!("{} of 100", app.scopes.len())));
+        let mut text = String::new();
+        for (label, value) in rows {
+            text.push_str(&format!("{label:<21} {value}\n"));
+        }
+        for scope in &app.scopes {
+            text.push_str(&format!("  {scope}\n"));
+        }
+        self.print(&text)
+    }
+
+    pub fn deleted(&self, app: &AppJson) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "deleted": true, "sid": app.sid }));
+        }
+        self.print(&format!(
+            "Deleted '{}' ({}); its secrets and tokens no longer work.\n",
+            app.friendly_name, app.sid
+        ))
+    }
+
+    pub fn apps(&self, apps: &[AppJson], next: Option<&str>) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "apps": apps, "meta": meta(apps.len(), next) }));
+        }
+        let rows = apps
+            .iter()
+            .map(|a| {
+                vec![
+                    a.friendly_name.clone(),
+                    a.client_id.clone(),
+                    a.grant_type.clone(),
+                    a.date_created.clone(),
+                    a.created_by.clone(),
+                ]
+            })
+            .collect();
+        let mut text = table(
+            &[
+                "NAME",
+                "CLIENT ID",
+                "GRANT TYPE",
+                "DATE CREATED",
+                "CREATED BY",
+            ],
+            rows,
+        );
+        text.push_str(&more(apps.len(), "apps", next));
+        self.print(&text)
+    }
+
+    pub fn audit(&self, events: &[AuditEventJson], next: Option<&str>) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "events": events, "meta": meta(events.len(), next) }));
+        }
+        let rows = events
+            .iter()
+            .map(|e| {
+                let changes: Vec<String> = e
+                    .changes
+                    .iter()
+                    .map(|c| match c.before.is_empty() {
+                        true => format!("{}: {}", c.field, c.after),
+                        false => format!("{}: {} -> {}", c.field, c.before, c.after),
+                    })
+                    .collect();
+                vec![
+                    e.date_created.clone(),
+                    e.event_type.clone(),
+                    e.app_name.clone(),
+                    e.app_sid.clone(),
+                    e.actor.clone(),
+                    changes.join("; "),
+                ]
+            })
+            .collect();
+        let mut text = table(
+            &["DATE", "EVENT", "APP", "APP SID", "BY", "WHAT CHANGED"],
+            rows,
+        );
+        text.push_str(&more(events.len(), "events", next));
+        self.print(&text)
+    }
+
+    pub fn owners(&self, owners: &[OwnerJson]) -> Printed {
+        if self.json {
+            return self.print_json(&owners);
+        }
+        let rows = owners
+            .iter()
+            .map(|o| {
+                vec![
+                    o.sid.clone(),
+                    o.kind.clone(),
+                    o.friendly_name.clone(),
+                    o.role.clone(),
+                ]
+            })
+            .collect();
+        self.print(&table(&["SID", "TYPE", "NAME", "YOUR ROLE"], rows))
+    }
+
+    pub fn users(&self, users: &[UserJson]) -> Printed {
+        if self.json {
+            return self.print_json(&users);
+        }
+        let rows = users
+            .iter()
+            .map(|u| {
+                let roles: Vec<String> = u
+                    .roles
+                    .iter()
+                    .map(|r| format!("{} of {}", r.role, r.owner_sid))
+                    .collect();
+                vec![u.sid.clone(), u.username.clone(), roles.join(", ")]
+            })
+            .collect();
+        self.print(&table(&["SID", "USERNAME", "ROLES"], rows))
+    }
+
+    pub fn user_added(&self, user: &UserJson, generated_password: Option<&str>) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "user": user, "password": generated_password }));
+        }
+        let mut text = format!("Added user '{}' ({}).\n", user.username, user.sid);
+        if let Some(password) = generated_password {
+            text.push_str(&format!("Password: {password}\nIt is shown only now.\n"));
+        }
+        self.print(&text)
+    }
+
+    pub fn scopes(&self, kind: OwnerKind) -> Printed {
+        let groups = super::scope_groups(kind);
+        if self.json {
+            let scopes: Vec<_> = groups
+                .iter()
+                .flat_map(|(area, permissions)| {
+                    permissions.iter().map(move |p| {
+                        let endpoints: Vec<_> = p
+                            .endpoints
+                            .iter()
+                            .map(|e| json!({ "method": e.method, "url": e.pattern }))
+                            .collect();
+                        json!({ "scope": p.name, "area": area, "endpoints": endpoints })
+                    })
+                })
+                .collect();
+            return self.print_json(&scopes);
+        }
+        let mut text = String::new();
+        for (area, permissions) in groups {
+            text.push_str(&format!("{area} ({})\n", permissions.len()));
+            for p in permissions {
+                text.push_str(&format!("  {}\n", p.name));
+            }
+        }
+        self.print(&text)
+    }
+}
+
+fn meta(count: usize, next: Option<&str>) -> serde_json::Value {
+    json!({ "count": count, "next_page_token": next })
+}
+
+fn more(count: usize, what: &str, next: Option<&str>) -> String {
+    match next {
+        Some(token) => format!("{count} {what} shown; more with --after {token}\n"),
+        None if count == 0 => format!("No {what}.\n"),
+        None => String::new(),
+    }
+}
+
+/// Columns as wide as their widest cell, two spaces apart.
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut text = line(headers.to_vec());
+    for row in &rows {
+        text.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_columns_align_to_the_widest_cell() {
+        let text = table(
+            &["NAME", "ID"],
+            vec![
+                vec!["a".into(), "1".into()],
+                vec!["longer".into(), "22".into()],
+            ],
+        );
+        assert_eq!(text, "NAME    ID\na       1\nlonger  22\n");
+    }
+}

@@ -1,0 +1,24 @@
+//! The `oauth-console` binary: parse, run, and turn an error into one line and an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use oauth_console::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.global.json;
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if json {
+                let body = serde_json::json!({ "error": format!("{error:#}") });
+                eprintln!("{body}");
+            } else {
+                eprintln!("error: {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

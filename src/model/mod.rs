@@ -1,0 +1,20 @@
+//! The domain: pure types and the rules they obey, with no I/O. Every other layer depends on this
+//! one and this one on none of them.
+
+mod app;
+mod audit;
+mod owner;
+pub mod scopes;
+mod secret;
+mod sid;
+mod time;
+
+pub use app::*;
+pub use audit::{AuditEvent, AuditEventType, UnknownEventType};
+pub use owner::{Membership, Owner, OwnerKind, Role, UnknownRole, User, UserRef};
+pub use secret::{
+    ClientSecret, DEFAULT_GRACE_PERIOD, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,
+    SecretDigest, SecretRecord, rotate, verify,
+};
+pub use sid::{InvalidSid, SID_LEN, Sid, SidKind};
+pub use time::{InvalidDuration, Seconds, Timestamp};

@@ -1,0 +1,149 @@
+//! Points in time and lengths of time as this product speaks of them: instants in whole
+//! milliseconds since the Unix epoch, durations in whole seconds written `90s`, `15m`, `1h`, `30d`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// An instant, in milliseconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn plus(self, duration: Seconds) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_add(i64::from(duration.0).saturating_mul(1000)),
+        )
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// RFC 3339 in UTC with second precision, e.g. `2026-11-23T19:39:01Z`.
+    pub fn to_rfc3339(self) -> String {
+        match time::OffsetDateTime::from_unix_timestamp(self.unix_seconds()) {
+            Ok(at) => at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| self.0.to_string()),
+            Err(_) => self.0.to_string(),
+        }
+    }
+
+    /// A short UTC date and time for tables, e.g. `2026-11-23 19:39`.
+    pub fn to_short(self) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+        match time::OffsetDateTime::from_unix_timestamp(self.unix_seconds()) {
+            Ok(at) => at.format(&format).unwrap_or_else(|_| self.0.to_string()),
+            Err(_) => self.0.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// A length of time in whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Seconds(pub u32);
+
+impl Seconds {
+    pub const MINUTE: Seconds = Seconds(60);
+    pub const HOUR: Seconds = Seconds(3600);
+    pub const DAY: Seconds = Seconds(86_400);
+
+    pub const fn days(days: u32) -> Seconds {
+        Seconds(days * 86_400)
+    }
+}
+
+const UNITS: [(char, u32); 4] = [('d', 86_400), ('h', 3600), ('m', 60), ('s', 1)];
+
+/// Written in the largest unit that says it exactly: `90s`, `15m`, `1h`, `30d`; zero is `0s`.
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (unit, size) = UNITS
+            .into_iter()
+            .find(|(_, size)| self.0.is_multiple_of(*size) && self.0 != 0)
+            .unwrap_or(('s', 1));
+        write!(f, "{}{}", self.0 / size, unit)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{text}' is not a duration: write a whole number and a unit, like 90s, 15m, 1h or 30d")]
+pub struct InvalidDuration {
+    text: String,
+}
+
+/// Parses `90s`, `15m`, `1h`, `30d`, or a bare number of seconds (`0`, `3600`).
+impl FromStr for Seconds {
+    type Err = InvalidDuration;
+
+    fn from_str(text: &str) -> Result<Seconds, InvalidDuration> {
+        let invalid = || InvalidDuration {
+            text: text.to_owned(),
+        };
+        let trimmed = text.trim();
+        let (number, size) = match trimmed.char_indices().last() {
+            Some((at, unit)) if unit.is_ascii_alphabetic() => {
+                let size = UNITS
+                    .iter()
+                    .find(|(name, _)| *name == unit.to_ascii_lowercase())
+                    .map(|(_, size)| *size)
+                    .ok_or_else(invalid)?;
+                (&trimmed[..at], size)
+            }
+            Some(_) => (trimmed, 1),
+            None => return Err(invalid()),
+        };
+        let count: u32 = number.trim().parse().map_err(|_| invalid())?;
+        count.checked_mul(size).map(Seconds).ok_or_else(invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_each_unit_and_print_back() {
+        for (text, seconds, shown) in [
+            ("90s", 90, "90s"),
+            ("15m", 900, "15m"),
+            ("1h", 3600, "1h"),
+            ("30d", 2_592_000, "30d"),
+            ("0", 0, "0s"),
+            ("3600", 3600, "1h"),
+            ("120m", 7200, "2h"),
+        ] {
+            let parsed: Seconds = text.parse().unwrap();
+            assert_eq!(parsed, Seconds(seconds), "{text}");
+            assert_eq!(parsed.to_string(), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn durations_refuse_what_is_not_one() {
+        for text in ["", "h", "1w", "-1h", "1.5h", "99999999999d", "1 hour"] {
+            let err = text.parse::<Seconds>().unwrap_err();
+            assert!(
+                err.to_string().contains("like 90s, 15m, 1h or 30d"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_format_in_utc() {
+        let at = Timestamp(1_795_462_741_000);
+        assert_eq!(at.to_rfc3339(), "2026-11-23T19:39:01Z");
+        assert_eq!(at.to_short(), "2026-11-23 19:39");
+        assert_eq!(at.plus(Seconds::MINUTE), Timestamp(1_795_462_801_000));
+    }
+}

@@ -1,0 +1,352 @@
+//! Creating, reading, changing, rotating and deleting OAuth apps. Each change commits the app and
+//! its audit event together.
+
+use crate::model::{
+    self, AppSettings, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange, FieldError,
+    GrantType, OAuthApp, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
+};
+use crate::store::{AppQuery, Expect, Page, Write};
+
+use std::ops::ControlFlow;
+
+use super::{ConsoleService, Result, ServiceError, settle};
+
+/// What a person fills in to create an app.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    pub owner: Sid,
+    pub grant_type: GrantType,
+    pub settings: AppSettings,
+    /// `None` is the only region there is, us1.
+    pub region: Option<String>,
+}
+
+/// The app and its first secret, which is shown now and never again.
+pub struct CreatedApp {
+    pub app: OAuthApp,
+    pub secret: ClientSecret,
+}
+
+/// The new secret, shown once, and when the previous one stops working.
+pub struct RotatedSecret {
+    pub app: OAuthApp,
+    pub secret: ClientSecret,
+    pub grace_period: Seconds,
+    pub previous_expires_at: Option<Timestamp>,
+}
+
+/// A change to an app's settings: each `Some` replaces that field.
+#[derive(Debug, Clone, Default)]
+pub struct AppUpdate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub token_ttl: Option<Seconds>,
+    pub company_name: Option<String>,
+    pub images: Option<Vec<String>>,
+    pub homepage_url: Option<String>,
+    pub terms_url: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    /// The version the editor started from; a save over a newer version is refused instead of
+    /// silently overwriting someone else's change. `None` applies the change to the latest.
+    pub expected_version: Option<u64>,
+}
+
+impl AppUpdate {
+    fn apply_to(&self, settings: &AppSettings) -> AppSettings {
+        let mut next = settings.clone();
+        let replace = |target: &mut String, value: &Option<String>| {
+            if let Some(value) = value {
+                target.clone_from(value);
+            }
+        };
+        replace(&mut next.name, &self.name);
+        replace(&mut next.description, &self.description);
+        replace(&mut next.company_name, &self.company_name);
+        replace(&mut next.homepage_url, &self.homepage_url);
+        replace(&mut next.terms_url, &self.terms_url);
+        for (target, value) in [
+            (&mut next.scopes, &self.scopes),
+            (&mut next.images, &self.images),
+            (&mut next.redirect_uris, &self.redirect_uris),
+        ] {
+            if let Some(value) = value {
+                target.clone_from(value);
+            }
+        }
+        if let Some(ttl) = self.token_ttl {
+            next.token_ttl = ttl;
+        }
+        next
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListApps {
+    pub name_contains: Option<String>,
+    pub page_size: usize,
+    pub after: Option<String>,
+}
+
+/// Pages hold 1 to this many apps.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+impl ConsoleService {
+    pub async fn create_app(&self, actor: &Sid, new: NewApp) -> Result<CreatedApp> {
+        let user = self.actor(actor).await?;
+        if let Some(region) = &new.region {
+            model::validate_region(region)?;
+        }
+        let owner = self.owner_managed_by(&user, &new.owner).await?;
+        let settings = new.settings.validate(owner.kind(), new.grant_type)?;
+        let now = self.clock.now();
+        let secret = self.new_secret();
+        let app = OAuthApp {
+            sid: self.new_sid(SidKind::OAuthApp),
+            owner: owner.sid,
+            grant_type: new.grant_type,
+            secrets: vec![SecretRecord::new(&secret, now)],
+            created_at: now,
+            updated_at: now,
+            created_by: user.reference(),
+            version: 1,
+            settings,
+        };
+        let changes = AppSettings::default().changes_to(&app.settings);
+        let event = self.audit_event(AuditEventType::AppCreated, &app, &user, changes);
+        self.store
+            .commit(vec![
+                Write::PutApp {
+                    app: app.clone(),
+                    expect: Expect::Absent,
+                },
+                Write::AddAuditEvent(event),
+            ])
+            .await?;
+        Ok(CreatedApp { app, secret })
+    }
+
+    pub async fn apps(&self, actor: &Sid, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>> {
+        let user = self.actor(actor).await?;
+        self.owner_managed_by(&user, owner).await?;
+        let query = AppQuery {
+            owner: owner.clone(),
+            name_contains: list.name_contains.filter(|n| !n.trim().is_empty()),
+            page_size: list.page_size.clamp(1, MAX_PAGE_SIZE),
+            after: list.after,
+        };
+        Ok(self.store.apps(&query).await?)
+    }
+
+    pub async fn app(&self, actor: &Sid, app: &Sid) -> Result<OAuthApp> {
+        let user = self.actor(actor).await?;
+        self.managed_app(&user, app).await
+    }
+
+    /// The app, if it exists and `user` may manage its owner's apps.
+    async fn managed_app(&self, user: &User, sid: &Sid) -> Result<OAuthApp> {
+        let not_found = || ServiceError::NotFound {
+            what: "OAuth app",
+            id: sid.to_string(),
+        };
+        let app = self.store.app(sid).await?.ok_or_else(not_found)?;
+        match self.owner_managed_by(user, &app.owner).await {
+            Err(ServiceError::NotFound { .. }) => Err(not_found()),
+            Err(other) => Err(other),
+            Ok(_) => Ok(app),
+        }
+    }
+
+    pub async fn update_app(&self, actor: &Sid, sid: &Sid, update: AppUpdate) -> Result<OAuthApp> {
+        let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            if let ControlFlow::Break(done) =
+                settle(self.try_update(&user, sid, &update).await, &mut tries)
+            {
+                return done;
+            }
+        }
+    }
+
+    async fn try_update(&self, user: &User, sid: &Sid, update: &AppUpdate) -> Result<OAuthApp> {
+        let current = self.managed_app(user, sid).await?;
+        if let Some(expected) = update.expected_version
+            && expected != current.version
+        {
+            return Err(changed_elsewhere(&current));
+        }
+        let settings = update
+            .apply_to(&current.settings)
+            .validate(current.owner_kind(), current.grant_type)?;
+        let changes = current.settings.changes_to(&settings);
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let now = self.clock.now();
+        let app = OAuthApp {
+            settings,
+            updated_at: now,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let event = self.audit_event(AuditEventType::AppUpdated, &app, user, changes);
+        self.store
+            .commit(vec![
+                Write::PutApp {
+                    app: app.clone(),
+                    expect: Expect::Version(current.version),
+                },
+                Write::AddAuditEvent(event),
+            ])
+            .await?;
+        Ok(app)
+    }
+
+    /// Issues a new secret; the previous one keeps working for `grace` (0 ends it at once), and a
+    /// secret older than that ends now, so that at most two are ever active.
+    pub async fn rotate_secret(
+        &self,
+        actor: &Sid,
+        sid: &Sid,
+        grace: Seconds,
+    ) -> Result<RotatedSecret> {
+        model::validate_grace_period(grace)?;
+        let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            if let ControlFlow::Break(done) =
+                settle(self.try_rotate(&user, sid, grace).await, &mut tries)
+            {
+                return done;
+            }
+        }
+    }
+
+    async fn try_rotate(&self, user: &User, sid: &Sid, grace: Seconds) -> Result<RotatedSecret> {
+        let current = self.managed_app(user, sid).await?;
+        let now = self.clock.now();
+        let secret = self.new_secret();
+        let rotation = model::rotate(
+            &current.secrets,
+            SecretRecord::new(&secret, now),
+            now,
+            grace,
+        );
+        let app = OAuthApp {
+            secrets: rotation.secrets,
+            updated_at: now,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let mut changes = vec![FieldChange::new(
+            Field::GracePeriod.label(),
+            "",
+            &grace.to_string(),
+        )];
+        if let Some(end) = rotation.previous_expires_at {
+            changes.push(FieldChange::new(
+                "previous secret valid until",
+                "",
+                &end.to_rfc3339(),
+            ));
+        }
+        let event = self.audit_event(AuditEventType::SecretRotated, &app, user, changes);
+        self.store
+            .commit(vec![
+                Write::PutApp {
+                    app: app.clone(),
+                    expect: Expect::Version(current.version),
+                },
+                Write::AddAuditEvent(event),
+            ])
+            .await?;
+        Ok(RotatedSecret {
+            app,
+            secret,
+            grace_period: grace,
+            previous_expires_at: rotation.previous_expires_at,
+        })
+    }
+
+    /// Deletes the app; its secrets stop working at once. `expected_version` as in
+    /// [`AppUpdate::expected_version`].
+    pub async fn delete_app(
+        &self,
+        actor: &Sid,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_delete(&user, sid, expected_version).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    async fn try_delete(
+        &self,
+        user: &User,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let current = self.managed_app(user, sid).await?;
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(changed_elsewhere(&current));
+        }
+        let event = self.audit_event(AuditEventType::AppDeleted, &current, user, Vec::new());
+        self.store
+            .commit(vec![
+                Write::DeleteApp {
+                    app: current.clone(),
+                    expect: Expect::Version(current.version),
+                },
+                Write::AddAuditEvent(event),
+            ])
+            .await?;
+        Ok(current)
+    }
+
+    fn new_secret(&self) -> ClientSecret {
+        let mut random = [0; 32];
+        self.entropy.fill(&mut random);
+        ClientSecret::from_random(random)
+    }
+
+    fn audit_event(
+        &self,
+        event_type: AuditEventType,
+        app: &OAuthApp,
+        actor: &User,
+        changes: Vec<FieldChange>,
+    ) -> AuditEvent {
+        AuditEvent {
+            sid: self.new_sid(SidKind::AuditEvent),
+            event_type,
+            owner: app.owner.clone(),
+            app: app.sid.clone(),
+            app_name: app.settings.name.clone(),
+            actor: actor.reference(),
+            at: self.clock.now(),
+            changes,
+        }
+    }
+}
+
+fn changed_elsewhere(current: &OAuthApp) -> ServiceError {
+    ServiceError::Conflict(format!(
+        "app {} was changed elsewhere (now at version {}); reload it and make your change again",
+        current.sid, current.version
+    ))
+}
+
+impl From<FieldError> for ServiceError {
+    fn from(error: FieldError) -> ServiceError {
+        ServiceError::Invalid(error.into())
+    }
+}

@@ -1,0 +1,40 @@
+//! Reading the audit trail, limited to the owners the reader manages.
+
+use crate::model::{AuditEvent, AuditEventType, Sid};
+use crate::store::{AuditQuery, Page};
+
+use super::apps::MAX_PAGE_SIZE;
+use super::{ConsoleService, Result};
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// One owner's events; `None` for every owner whose apps the reader manages.
+    pub owner: Option<Sid>,
+    pub app: Option<Sid>,
+    pub event_type: Option<AuditEventType>,
+    pub page_size: usize,
+    pub after: Option<String>,
+}
+
+impl ConsoleService {
+    pub async fn audit_events(&self, actor: &Sid, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+        let user = self.actor(actor).await?;
+        let owners = match &filter.owner {
+            Some(owner) => vec![self.owner_managed_by(&user, owner).await?.sid],
+            None => user
+                .roles
+                .iter()
+                .filter(|m| m.role.may_manage_oauth_apps())
+                .map(|m| m.owner.clone())
+                .collect(),
+        };
+        let query = AuditQuery {
+            owners,
+            app: filter.app,
+            event_type: filter.event_type,
+            page_size: filter.page_size.clamp(1, MAX_PAGE_SIZE),
+            after: filter.after,
+        };
+        Ok(self.store.audit_events(&query).await?)
+    }
+}

@@ -1,0 +1,141 @@
+//! The console service: the one place where the rules of the domain are enforced — limits, expiry,
+//! who may do what, and which tenant sees what. The TUI, the HTTP server and the CLI only translate
+//! to and from it; it reaches records only through [`Store`].
+//!
+//! Time and randomness come in through [`Clock`] and [`Entropy`], so tests move the clock instead
+//! of sleeping and get the same SIDs and secrets on every run.
+
+mod apps;
+mod audit;
+mod clients;
+mod environment;
+mod users;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use crate::model::{Owner, Role, Sid, User, ValidationErrors};
+use crate::store::{Store, StoreError};
+
+pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
+pub use audit::AuditFilter;
+pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
+pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
+
+/// What went wrong, in words a person can act on. Every variant but `Store` is the caller's to
+/// fix; the edges map them to HTTP statuses, banners and exit codes.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    #[error("{what} {id} was not found, or you have no access to it")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// One refusal for an unknown user and a wrong password, so that a caller learns nothing
+    /// about who has an account.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Likewise for an unknown client, a deleted app and a wrong or expired secret.
+    #[error("unknown client ID or wrong client secret")]
+    BadClient,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Cheap to clone: every part is shared.
+#[derive(Clone)]
+pub struct ConsoleService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+}
+
+/// How often a change is read and tried again when a concurrent writer got there first.
+const CONFLICT_RETRIES: usize = 5;
+
+impl ConsoleService {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        ConsoleService {
+            store,
+            clock,
+            entropy,
+        }
+    }
+
+    /// The user acting, read afresh so that a role taken away takes effect at once.
+    async fn actor(&self, user: &Sid) -> Result<User> {
+        self.store
+            .user(user)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "user",
+                id: user.to_string(),
+            })
+    }
+
+    /// The owner, if `user` may manage its OAuth apps. An owner the user does not belong to is
+    /// "not found", so that other tenants stay invisible.
+    async fn owner_managed_by(&self, user: &User, owner: &Sid) -> Result<Owner> {
+        self.owner_with_role(
+            user,
+            owner,
+            Role::may_manage_oauth_apps,
+            "manage OAuth apps",
+            "Owner, Administrator or Developer",
+        )
+        .await
+    }
+
+    async fn owner_with_role(
+        &self,
+        user: &User,
+        owner: &Sid,
+        allowed: fn(Role) -> bool,
+        doing: &str,
+        roles: &str,
+    ) -> Result<Owner> {
+        let not_found = || ServiceError::NotFound {
+            what: "owner",
+            id: owner.to_string(),
+        };
+        let role = user.role_for(owner).ok_or_else(not_found)?;
+        let found = self.store.owner(owner).await?.ok_or_else(not_found)?;
+        if allowed(role) {
+            Ok(found)
+        } else {
+            Err(ServiceError::Forbidden(format!(
+                "{} is {role} of {} ({}); to {doing} ask for the {roles} role",
+                user.username, found.name, found.sid
+            )))
+        }
+    }
+
+    fn new_sid(&self, kind: crate::model::SidKind) -> Sid {
+        let mut random = [0; 16];
+        self.entropy.fill(&mut random);
+        Sid::new(kind, random)
+    }
+}
+
+/// Decides, after one attempt at a read-modify-write, whether to try again: yes when a concurrent
+/// writer changed what the attempt read, up to [`CONFLICT_RETRIES`] times.
+fn settle<T>(attempt: Result<T>, tries: &mut usize) -> ControlFlow<Result<T>> {
+    match attempt {
+        Err(ServiceError::Store(StoreError::Conflict { what })) => {
+            *tries += 1;
+            if *tries < CONFLICT_RETRIES {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(Err(ServiceError::Conflict(format!(
+                    "{what} keeps changing under concurrent edits; try again"
+                ))))
+            }
+        }
+        done => ControlFlow::Break(done),
+    }
+}

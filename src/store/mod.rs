@@ -1,0 +1,107 @@
+//! Storage: the one trait the service reaches records through, and its embedded implementation.
+//!
+//! The trait is shaped for a networked SQL store as much as for sled: every method is async, reads
+//! are plain look-ups and pages, and every change is one [`Store::commit`] of a list of writes that
+//! lands whole or not at all. Optimistic concurrency ([`Expect`]) rather than held locks lets
+//! several servers share one database: a write based on a stale read fails with
+//! [`StoreError::Conflict`] and the service decides what to do.
+
+mod sled_store;
+
+use async_trait::async_trait;
+
+use crate::model::{AuditEvent, AuditEventType, OAuthApp, Owner, Sid, User};
+
+pub use sled_store::SledStore;
+
+/// What a write expects to find, checked inside the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No record with this key yet.
+    Absent,
+    /// The record as last read, at this version.
+    Version(u64),
+}
+
+/// One change within a [`Store::commit`].
+#[derive(Debug, Clone)]
+pub enum Write {
+    PutApp {
+        app: OAuthApp,
+        expect: Expect,
+    },
+    DeleteApp {
+        app: OAuthApp,
+        expect: Expect,
+    },
+    AddAuditEvent(AuditEvent),
+    PutOwner(Owner),
+    /// A new user; refused with a conflict when the username (case-insensitive) is taken.
+    CreateUser(User),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} was changed by someone else since it was read")]
+    Conflict { what: String },
+    #[error(
+        "the data directory {path} is in use by another oauth-console process (a console or `serve`); close it, or reach it through that server with --server URL"
+    )]
+    Locked { path: String },
+    #[error(
+        "the data directory {path} was written by a newer oauth-console (schema {found}; this build reads up to {supported}); upgrade oauth-console"
+    )]
+    NewerSchema {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("a stored record could not be read ({0}); the data directory may be damaged")]
+    Corrupt(String),
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+/// A page of results, newest first, and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque; pass it back as `after` for the next page. `None` on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppQuery {
+    pub owner: Sid,
+    /// Keeps apps whose name contains this, ignoring case.
+    pub name_contains: Option<String>,
+    pub page_size: usize,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Events of these owners only: the ones the caller belongs to.
+    pub owners: Vec<Sid>,
+    pub app: Option<Sid>,
+    pub event_type: Option<AuditEventType>,
+    pub page_size: usize,
+    pub after: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError>;
+    /// The owner's apps, newest first.
+    async fn apps(&self, query: &AppQuery) -> Result<Page<OAuthApp>, StoreError>;
+    /// Events, newest first.
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, StoreError>;
+    async fn owner(&self, sid: &Sid) -> Result<Option<Owner>, StoreError>;
+    async fn owners(&self) -> Result<Vec<Owner>, StoreError>;
+    async fn user(&self, sid: &Sid) -> Result<Option<User>, StoreError>;
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// Every user, oldest first.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Applies every write or none, and returns only once they are durable.
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,338 @@
+//! The embedded store: sled trees holding JSON records, one process per data directory.
+//!
+//! sled acknowledges a write before it reaches the disk, so [`SledStore::commit`] flushes before
+//! it returns: a create that has answered survives a SIGKILL. Multi-tree transactions keep an app,
+//! its secrets and its audit event together.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::{Db, Transactional, Tree};
+
+use super::{AppQuery, AuditQuery, Expect, Page, Store, StoreError, Write};
+use crate::model::{AuditEvent, OAuthApp, Owner, Sid, Timestamp, User};
+
+/// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
+/// a change would not read back through serde defaults.
+const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+pub struct SledStore {
+    db: Db,
+    trees: Trees,
+}
+
+/// Each record kind has its tree; `*_by_*` trees are indexes whose keys sort newest first.
+#[derive(Clone)]
+struct Trees {
+    apps: Tree,
+    apps_by_owner: Tree,
+    audit: Tree,
+    owners: Tree,
+    users: Tree,
+    usernames: Tree,
+    /// Creation order of users (a sled-generated id, big-endian) → user SID: "the first user" is
+    /// the one the store was bootstrapped with, whatever the clocks said.
+    users_in_order: Tree,
+}
+
+impl SledStore {
+    pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        let shown = path.display().to_string();
+        let db = sled::Config::new()
+            .path(path)
+            .open()
+            .map_err(|error| match &error {
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("lock") =>
+                {
+                    StoreError::Locked {
+                        path: shown.clone(),
+                    }
+                }
+                _ => StoreError::Backend(format!("cannot open {shown}: {error}")),
+            })?;
+        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        let trees = Trees {
+            apps: tree("apps")?,
+            apps_by_owner: tree("apps_by_owner")?,
+            audit: tree("audit")?,
+            owners: tree("owners")?,
+            users: tree("users")?,
+            usernames: tree("usernames")?,
+            users_in_order: tree("users_in_order")?,
+        };
+        match db.get(SCHEMA_KEY).map_err(backend)? {
+            None => {
+                db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(backend)?;
+                db.flush().map_err(backend)?;
+            }
+            Some(bytes) => {
+                let found = <[u8; 4]>::try_from(bytes.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt("schema version".into()))?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        path: shown,
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+            }
+        }
+        Ok(SledStore { db, trees })
+    }
+
+    fn get<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
+        tree.get(key)
+            .map_err(backend)?
+            .map(|bytes| decode(&bytes))
+            .transpose()
+    }
+
+    /// Reads index entries under `prefix` after the cursor, resolving each to a record with
+    /// `load` and keeping those `keep` accepts, until a page is full.
+    fn page<T>(
+        index: &Tree,
+        prefix: &[u8],
+        after: Option<&str>,
+        page_size: usize,
+        mut load: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let start = match after {
+            Some(cursor) => {
+                let mut key = hex::decode(cursor)
+                    .map_err(|_| StoreError::Backend(format!("'{cursor}' is not a page token")))?;
+                // The smallest key after the cursor.
+                key.push(0);
+                key
+            }
+            None => prefix.to_vec(),
+        };
+        let mut items = Vec::new();
+        let mut last_key = None;
+        for entry in index.range(start..) {
+            let (key, value) = entry.map_err(backend)?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if items.len() == page_size {
+                return Ok(Page {
+                    items,
+                    next: last_key.map(hex::encode),
+                });
+            }
+            if let Some(item) = load(&key, &value)? {
+                items.push(item);
+            }
+            last_key = Some(key);
+        }
+        Ok(Page { items, next: None })
+    }
+}
+
+fn backend(error: sled::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn encode<T: Serialize>(record: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Sorts newest first under a forward scan.
+fn newest_first(at: Timestamp) -> [u8; 8] {
+    (u64::MAX - at.0.max(0) as u64).to_be_bytes()
+}
+
+fn app_index_key(app: &OAuthApp) -> Vec<u8> {
+    [
+        app.owner.as_str().as_bytes(),
+        &newest_first(app.created_at),
+        app.sid.as_str().as_bytes(),
+    ]
+    .concat()
+}
+
+fn audit_key(event: &AuditEvent) -> Vec<u8> {
+    [&newest_first(event.at)[..], event.sid.as_str().as_bytes()].concat()
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort<T>(error: StoreError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(error))
+}
+
+fn check_expected(apps: &TransactionalTree, sid: &Sid, expect: Expect) -> TxResult<()> {
+    let current: Option<OAuthApp> = match apps.get(sid.as_str())? {
+        Some(bytes) => Some(decode(&bytes).or_else(abort)?),
+        None => None,
+    };
+    let holds = match (expect, &current) {
+        (Expect::Absent, None) => true,
+        (Expect::Version(version), Some(app)) => app.version == version,
+        _ => false,
+    };
+    if holds {
+        Ok(())
+    } else {
+        abort(StoreError::Conflict {
+            what: format!("app {sid}"),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError> {
+        Self::get(&self.trees.apps, sid.as_str().as_bytes())
+    }
+
+    async fn apps(&self, query: &AppQuery) -> Result<Page<OAuthApp>, StoreError> {
+        let needle = query.name_contains.as_ref().map(|n| n.to_lowercase());
+        Self::page(
+            &self.trees.apps_by_owner,
+            query.owner.as_str().as_bytes(),
+            query.after.as_deref(),
+            query.page_size,
+            |key, _| {
+                let sid = &key[key.len() - crate::model::SID_LEN..];
+                let app: Option<OAuthApp> = Self::get(&self.trees.apps, sid)?;
+                Ok(app.filter(|app| {
+                    needle
+                        .as_ref()
+                        .is_none_or(|n| app.settings.name.to_lowercase().contains(n))
+                }))
+            },
+        )
+    }
+
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, StoreError> {
+        Self::page(
+            &self.trees.audit,
+            b"",
+            query.after.as_deref(),
+            query.page_size,
+            |_, value| {
+                let event: AuditEvent = decode(value)?;
+                let wanted = query.owners.contains(&event.owner)
+                    && query.app.as_ref().is_none_or(|app| app == &event.app)
+                    && query.event_type.is_none_or(|t| t == event.event_type);
+                Ok(wanted.then_some(event))
+            },
+        )
+    }
+
+    async fn owner(&self, sid: &Sid) -> Result<Option<Owner>, StoreError> {
+        Self::get(&self.trees.owners, sid.as_str().as_bytes())
+    }
+
+    async fn owners(&self) -> Result<Vec<Owner>, StoreError> {
+        self.trees
+            .owners
+            .iter()
+            .values()
+            .map(|value| decode(&value.map_err(backend)?))
+            .collect()
+    }
+
+    async fn user(&self, sid: &Sid) -> Result<Option<User>, StoreError> {
+        Self::get(&self.trees.users, sid.as_str().as_bytes())
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        match self
+            .trees
+            .usernames
+            .get(username.to_lowercase())
+            .map_err(backend)?
+        {
+            Some(sid) => Self::get(&self.trees.users, &sid),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let mut users = Vec::new();
+        for sid in self.trees.users_in_order.iter().values() {
+            if let Some(user) = Self::get(&self.trees.users, &sid.map_err(backend)?)? {
+                users.push(user);
+            }
+        }
+        Ok(users)
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let t = &self.trees;
+        // Ids are taken outside the transaction, which may run more than once; an aborted one
+        // leaves a gap, which is harmless.
+        let mut user_ids = Vec::new();
+        for _ in writes.iter().filter(|w| matches!(w, Write::CreateUser(_))) {
+            user_ids.push(self.db.generate_id().map_err(backend)?);
+        }
+        let trees = (
+            &t.apps,
+            &t.apps_by_owner,
+            &t.audit,
+            &t.owners,
+            &t.users,
+            &t.usernames,
+            &t.users_in_order,
+        );
+        let result = trees.transaction(
+            |(apps, apps_by_owner, audit, owners, users, usernames, users_in_order)| {
+                let mut user_ids = user_ids.iter();
+                for write in &writes {
+                    match write {
+                        Write::PutApp { app, expect } => {
+                            check_expected(apps, &app.sid, *expect)?;
+                            apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
+                            apps_by_owner.insert(app_index_key(app), &[])?;
+                        }
+                        Write::DeleteApp { app, expect } => {
+                            check_expected(apps, &app.sid, *expect)?;
+                            apps.remove(app.sid.as_str())?;
+                            apps_by_owner.remove(app_index_key(app))?;
+                        }
+                        Write::AddAuditEvent(event) => {
+                            audit.insert(audit_key(event), encode(event).or_else(abort)?)?;
+                        }
+                        Write::PutOwner(owner) => {
+                            owners.insert(owner.sid.as_str(), encode(owner).or_else(abort)?)?;
+                        }
+                        Write::CreateUser(user) => {
+                            let name = user.username.to_lowercase();
+                            if usernames.get(&name)?.is_some() {
+                                return abort(StoreError::Conflict {
+                                    what: format!("username '{}'", user.username),
+                                });
+                            }
+                            usernames.insert(name.as_str(), user.sid.as_str())?;
+                            users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
+                            if let Some(id) = user_ids.next() {
+                                users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            },
+        );
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(error)) => return Err(error),
+            Err(TransactionError::Storage(error)) => return Err(backend(error)),
+        }
+        self.db.flush_async().await.map_err(backend)?;
+        Ok(())
+    }
+}

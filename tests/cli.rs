@@ -1,0 +1,414 @@
+//! The `oauth-console` binary as a script would run it: real processes over a temporary data
+//! directory.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+
+fn oauth_console(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-console"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("OAUTH_CONSOLE_DATA_DIR")
+        .env_remove("OAUTH_CONSOLE_USER")
+        .env_remove("OAUTH_CONSOLE_ADMIN_USER")
+        .env("OAUTH_CONSOLE_ADMIN_PASSWORD", "a long test password")
+        .stdin(Stdio::null());
+    command
+}
+
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    oauth_console(data_dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn json(output: &Output) -> Value {
+    assert!(output.status.success(), "failed: {}", stderr(output));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+fn app_count(dir: &Path) -> usize {
+    json(&run(dir, &["apps", "list", "--json"]))["apps"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn create_prints_a_client_id_and_secret_then_list_and_audit_show_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = json(&run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "demo",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().unwrap();
+    assert_eq!(client_id.len(), 34);
+    assert!(client_id.starts_with("OQ"));
+    assert_eq!(created["client_secret"].as_str().unwrap().len(), 43);
+
+    let list = run(dir.path(), &["apps", "list"]);
+    let table = stdout(&list);
+    assert!(table.starts_with("NAME  CLIENT ID"), "{table}");
+    assert!(
+        table.contains(&format!("demo  {client_id}  client-credentials")),
+        "{table}"
+    );
+
+    let audit = json(&run(dir.path(), &["audit", "--json"]));
+    let event = &audit["events"][0];
+    assert_eq!(event["event_type"], "oauth-apps.created");
+    assert_eq!(event["actor"], "admin");
+    assert_eq!(event["app_sid"], client_id);
+    // The secret is shown once: `show` has no trace of it.
+    let shown = stdout(&run(dir.path(), &["apps", "show", client_id]));
+    assert!(!shown.contains(created["client_secret"].as_str().unwrap()));
+    assert!(shown.contains("Token expiration      1h"), "{shown}");
+}
+
+#[test]
+fn the_first_start_says_once_on_stderr_how_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = oauth_console(dir.path())
+        .env_remove("OAUTH_CONSOLE_ADMIN_PASSWORD")
+        .env("OAUTH_CONSOLE_ADMIN_USER", "root-admin")
+        .args(["owners", "--json"])
+        .output()
+        .unwrap();
+    let said = stderr(&first);
+    assert!(
+        said.contains("User 'root-admin' (Owner of all three) has the password: "),
+        "{said}"
+    );
+    let owners = json(&first);
+    let kinds: Vec<_> = owners
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["account", "subaccount", "organization"]);
+    let password = said
+        .split("has the password: ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    assert!(!stdout(&first).contains(password), "never in --json output");
+    let second = run(dir.path(), &["owners"]);
+    assert_eq!(stderr(&second), "", "said only once");
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line_naming_the_limit_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let account_scopes: Vec<String> = json(&run(dir.path(), &["scopes", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scope"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(account_scopes.len() > 400, "the catalog is the real one");
+    let mut too_many = vec!["apps", "create", "--name", "many"];
+    for scope in account_scopes.iter().take(101) {
+        too_many.extend(["--scope", scope.as_str()]);
+    }
+    let org_sid = json(&run(dir.path(), &["owners", "--json"]))[0]["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            too_many,
+            "an app may have at most 100 scopes; 101 were selected",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "--name",
+                "ttl",
+                "--scope",
+                MESSAGES_READ,
+                "--token-ttl",
+                "30s",
+            ],
+            "token expiration must be between 1 minute and 30 days (1m to 30d); 30s was given",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "--name",
+                "unknown",
+                "--scope",
+                "/twilio/fax/faxes/read",
+            ],
+            "'/twilio/fax/faxes/read' is not a scope of account apps",
+        ),
+        (
+            vec!["apps", "create", "--name", "", "--scope", MESSAGES_READ],
+            "name is required (1 to 64 characters)",
+        ),
+        (
+            vec![
+                "apps",
+                "create",
+                "--name",
+                "code",
+                "--scope",
+                MESSAGES_READ,
+                "--grant-type",
+                "authorization-code",
+                "--owner",
+                &org_sid,
+                "--redirect-uri",
+                "https://example.com/cb",
+            ],
+            "account apps support the client-credentials grant type only",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = run(dir.path(), &args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let said = stderr(&output);
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(said.contains(expected), "{args:?}: {said}");
+    }
+    assert_eq!(app_count(dir.path()), 0, "nothing written");
+
+    let created = json(&run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "ok",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let id = created["client_id"].as_str().unwrap();
+    let grace = run(dir.path(), &["apps", "rotate-secret", id, "--grace", "31d"]);
+    assert!(!grace.status.success());
+    assert!(
+        stderr(&grace)
+            .contains("grace period must be between 0 and 30 days (0s to 30d); 31d was given")
+    );
+    let events = json(&run(dir.path(), &["audit", "--json"]));
+    assert_eq!(
+        events["events"].as_array().unwrap().len(),
+        1,
+        "only the create was audited"
+    );
+}
+
+#[test]
+fn rotations_keep_the_two_newest_secrets_and_delete_needs_yes_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = json(&run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "r",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let id = created["client_id"].as_str().unwrap();
+    let first = json(&run(dir.path(), &["apps", "rotate-secret", id, "--json"]));
+    assert!(first["previous_secret_expires_at"].is_string());
+    json(&run(dir.path(), &["apps", "rotate-secret", id, "--json"]));
+    let shown = json(&run(dir.path(), &["apps", "show", id, "--json"]));
+    let secrets = shown["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 2, "{shown}");
+    assert!(secrets[0]["expires_at"].is_string() && secrets[1]["expires_at"].is_null());
+    let zero = json(&run(
+        dir.path(),
+        &["apps", "rotate-secret", id, "--grace", "0", "--json"],
+    ));
+    assert_eq!(zero["app"]["secrets"].as_array().unwrap().len(), 1);
+
+    let unconfirmed = run(dir.path(), &["apps", "delete", id]);
+    assert!(!unconfirmed.status.success());
+    assert!(stderr(&unconfirmed).contains("pass --yes"));
+    assert_eq!(app_count(dir.path()), 1);
+    let deleted = json(&run(dir.path(), &["apps", "delete", id, "--yes", "--json"]));
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(app_count(dir.path()), 0);
+    let missing = run(dir.path(), &["apps", "show", id]);
+    assert!(stderr(&missing).contains("was not found"));
+}
+
+#[test]
+fn a_billing_user_is_refused_and_a_developer_of_one_account_cannot_see_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let owners = json(&run(dir.path(), &["owners", "--json"]));
+    let account = owners[0]["sid"].as_str().unwrap();
+    let subaccount = owners[1]["sid"].as_str().unwrap();
+    let app = json(&run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "main",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let app_id = app["client_id"].as_str().unwrap();
+    json(&run(
+        dir.path(),
+        &[
+            "users", "add", "bill", "--owner", account, "--role", "billing", "--json",
+        ],
+    ));
+    json(&run(
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "dev",
+            "--owner",
+            subaccount,
+            "--role",
+            "Developer",
+            "--json",
+        ],
+    ));
+
+    let refused = run(
+        dir.path(),
+        &[
+            "--user",
+            "bill",
+            "apps",
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            MESSAGES_READ,
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("bill is Billing of Main account"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let hidden = run(dir.path(), &["--user", "dev", "apps", "show", app_id]);
+    assert!(stderr(&hidden).contains("was not found, or you have no access to it"));
+    let list = run(
+        dir.path(),
+        &["--user", "dev", "apps", "list", "--owner", account],
+    );
+    assert!(!list.status.success());
+    let own_list = json(&run(
+        dir.path(),
+        &["--user", "dev", "apps", "list", "--json"],
+    ));
+    assert_eq!(
+        own_list["apps"].as_array().unwrap().len(),
+        0,
+        "defaults to the subaccount, which is empty"
+    );
+}
+
+/// Creates apps in separate processes and SIGKILLs them at random moments: every create that
+/// answered must be there afterwards, with its audit event, and the store must open cleanly.
+#[test]
+fn apps_whose_create_answered_survive_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    json(&run(dir.path(), &["owners", "--json"]));
+    let mut answered = Vec::new();
+    let mut killed = 0;
+    let started = Instant::now();
+    let mut delay_us = 500;
+    while started.elapsed() < Duration::from_secs(6) {
+        let mut child = oauth_console(dir.path())
+            .args([
+                "apps",
+                "create",
+                "--name",
+                "survivor",
+                "--scope",
+                MESSAGES_READ,
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(delay_us));
+        // Vary the moment of the kill across the process's life: opening, writing, flushing.
+        delay_us = (delay_us * 7 + 1300) % 40_000;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        let output = child.wait_with_output().unwrap();
+        if output.status.success() {
+            let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+            answered.push(created["client_id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(killed > 5, "only {killed} kills");
+    let listed = json(&run(
+        dir.path(),
+        &["apps", "list", "--limit", "1000", "--json"],
+    ));
+    let listed: Vec<&str> = listed["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["client_id"].as_str().unwrap())
+        .collect();
+    let audit = json(&run(dir.path(), &["audit", "--limit", "1000", "--json"]));
+    let audited: Vec<&str> = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["app_sid"].as_str().unwrap())
+        .collect();
+    for id in &answered {
+        assert!(listed.contains(&id.as_str()), "{id} answered but was lost");
+        assert!(audited.contains(&id.as_str()), "{id} has no audit event");
+    }
+    assert_eq!(
+        listed.len(),
+        audited.len(),
+        "every app and event committed together"
+    );
+}

@@ -1,0 +1,574 @@
+//! The console service over a real sled store, with a manual clock and seeded randomness.
+
+use std::sync::Arc;
+
+use oauth_console::model::{
+    AppSettings, AuditEventType, Field, GrantType, OwnerKind, Role, Seconds, Sid, Timestamp,
+};
+use oauth_console::service::{
+    AppUpdate, AuditFilter, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+    ServiceError,
+};
+use oauth_console::store::SledStore;
+
+const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+const MESSAGES_LIST: &str = "/twilio/messaging/messages/list";
+
+struct World {
+    service: ConsoleService,
+    clock: Arc<ManualClock>,
+    admin: Sid,
+    account: Sid,
+    subaccount: Sid,
+    organization: Sid,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
+    let service = ConsoleService::new(
+        Arc::new(store),
+        clock.clone(),
+        Arc::new(SeededEntropy::new(7)),
+    );
+    let made = service
+        .bootstrap("admin", Some("correct horse battery".into()))
+        .await
+        .unwrap()
+        .expect("a new store bootstraps");
+    let admin = service.local_user(None).await.unwrap().sid;
+    let sids: Vec<Sid> = made.owners.into_iter().map(|o| o.sid).collect();
+    let [account, subaccount, organization] = <[Sid; 3]>::try_from(sids).expect("three owners");
+    World {
+        service,
+        clock,
+        admin,
+        account,
+        subaccount,
+        organization,
+        _dir: dir,
+    }
+}
+
+fn settings(name: &str, scopes: &[&str]) -> AppSettings {
+    AppSettings {
+        name: name.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..AppSettings::default()
+    }
+}
+
+fn new_app(owner: &Sid, settings: AppSettings) -> NewApp {
+    NewApp {
+        owner: owner.clone(),
+        grant_type: GrantType::ClientCredentials,
+        settings,
+        region: None,
+    }
+}
+
+impl World {
+    async fn create(&self, name: &str) -> oauth_console::service::CreatedApp {
+        self.service
+            .create_app(
+                &self.admin,
+                new_app(&self.account, settings(name, &[MESSAGES_READ])),
+            )
+            .await
+            .unwrap()
+    }
+
+    async fn app_names(&self, owner: &Sid) -> Vec<String> {
+        let page = self
+            .service
+            .apps(
+                &self.admin,
+                owner,
+                ListApps {
+                    page_size: 1000,
+                    ..ListApps::default()
+                },
+            )
+            .await
+            .unwrap();
+        page.items.into_iter().map(|a| a.settings.name).collect()
+    }
+
+    async fn events(&self) -> Vec<(AuditEventType, String)> {
+        let page = self
+            .service
+            .audit_events(
+                &self.admin,
+                AuditFilter {
+                    page_size: 1000,
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        page.items
+            .into_iter()
+            .map(|e| (e.event_type, e.app_name))
+            .collect()
+    }
+
+    async fn add_user(&self, name: &str, owner: &Sid, role: Role) -> Sid {
+        let new = NewUser {
+            username: name.into(),
+            password: None,
+            owner: owner.clone(),
+            role,
+        };
+        self.service.add_user(&self.admin, new).await.unwrap().0.sid
+    }
+}
+
+#[tokio::test]
+async fn bootstrap_makes_an_account_a_subaccount_an_organization_and_an_owner_once() {
+    let w = world().await;
+    let owners = w.service.owners(&w.admin).await.unwrap();
+    let labels: Vec<_> = owners.iter().map(|o| (o.owner.label(), o.role)).collect();
+    assert_eq!(
+        labels,
+        [
+            ("Account", Role::Owner),
+            ("Subaccount", Role::Owner),
+            ("Organization", Role::Owner)
+        ]
+    );
+    assert_eq!(owners[1].owner.parent.as_ref(), Some(&w.account));
+    assert!(w.service.bootstrap("admin", None).await.unwrap().is_none());
+    assert!(
+        w.service
+            .sign_in("admin", "correct horse battery")
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        w.service.sign_in("admin", "wrong").await,
+        Err(ServiceError::BadCredentials)
+    ));
+    assert!(matches!(
+        w.service.sign_in("nobody", "correct horse battery").await,
+        Err(ServiceError::BadCredentials)
+    ));
+}
+
+#[tokio::test]
+async fn create_lists_the_app_and_audits_it_with_the_secret_stored_only_as_a_digest() {
+    let w = world().await;
+    let created = w.create("demo").await;
+    assert_eq!(created.app.sid.as_str().len(), 34);
+    assert!(created.app.sid.as_str().starts_with("OQ"));
+    assert_eq!(created.app.created_by.username, "admin");
+    assert_eq!(w.app_names(&w.account).await, ["demo"]);
+    assert_eq!(
+        w.events().await,
+        [(AuditEventType::AppCreated, "demo".to_string())]
+    );
+    let stored = w.service.app(&w.admin, &created.app.sid).await.unwrap();
+    let stored_json = format!("{stored:?}");
+    assert!(!stored_json.contains(created.secret.expose()));
+    let app = w
+        .service
+        .authenticate_client(created.app.sid.as_str(), created.secret.expose())
+        .await
+        .unwrap();
+    assert_eq!(app.sid, created.app.sid);
+}
+
+#[tokio::test]
+async fn two_default_rotations_leave_the_two_newest_secrets_and_grace_zero_only_the_newest() {
+    let w = world().await;
+    let created = w.create("rotating").await;
+    let id = created.app.sid.clone();
+    let valid = async |secret: &str| {
+        w.service
+            .authenticate_client(id.as_str(), secret)
+            .await
+            .is_ok()
+    };
+
+    w.clock.advance(Seconds(10));
+    let second = w
+        .service
+        .rotate_secret(&w.admin, &id, Seconds::DAY)
+        .await
+        .unwrap();
+    w.clock.advance(Seconds(10));
+    let third = w
+        .service
+        .rotate_secret(&w.admin, &id, Seconds::DAY)
+        .await
+        .unwrap();
+    assert!(
+        !valid(created.secret.expose()).await,
+        "the oldest ends at once"
+    );
+    assert!(valid(second.secret.expose()).await);
+    assert!(valid(third.secret.expose()).await);
+
+    w.clock.advance(Seconds::DAY);
+    assert!(
+        !valid(second.secret.expose()).await,
+        "the grace period is over"
+    );
+    assert!(valid(third.secret.expose()).await);
+
+    let fourth = w
+        .service
+        .rotate_secret(&w.admin, &id, Seconds(0))
+        .await
+        .unwrap();
+    assert!(!valid(third.secret.expose()).await);
+    assert!(valid(fourth.secret.expose()).await);
+
+    let rotations: Vec<_> = w
+        .service
+        .audit_events(
+            &w.admin,
+            AuditFilter {
+                event_type: Some(AuditEventType::SecretRotated),
+                page_size: 10,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.changes[0].after.clone())
+        .collect();
+    assert_eq!(
+        rotations,
+        ["0s", "1d", "1d"],
+        "newest first, each with its grace period"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_the_limit_and_nothing_is_written() {
+    let w = world().await;
+    let too_many: Vec<String> = oauth_console::model::scopes::catalog()
+        .for_owner(OwnerKind::Account)
+        .take(101)
+        .map(|p| p.name.to_string())
+        .collect();
+    let mut cases: Vec<(NewApp, Field, &str)> = Vec::new();
+    let mut many = settings("many", &[]);
+    many.scopes = too_many;
+    cases.push((
+        new_app(&w.account, many),
+        Field::Scopes,
+        "at most 100 scopes; 101 were selected",
+    ));
+    let mut short = settings("short", &[MESSAGES_READ]);
+    short.token_ttl = Seconds(30);
+    cases.push((
+        new_app(&w.account, short),
+        Field::TokenTtl,
+        "between 1 minute and 30 days",
+    ));
+    cases.push((
+        new_app(&w.account, settings("unknown", &["/twilio/nothing/read"])),
+        Field::Scopes,
+        "is not a scope of account apps",
+    ));
+    cases.push((
+        new_app(&w.account, settings("", &[MESSAGES_READ])),
+        Field::Name,
+        "name is required",
+    ));
+    let mut code_on_account = new_app(&w.account, settings("code", &[MESSAGES_READ]));
+    code_on_account.grant_type = GrantType::AuthorizationCode;
+    cases.push((
+        code_on_account,
+        Field::GrantType,
+        "client-credentials grant type only",
+    ));
+    let mut elsewhere = new_app(&w.account, settings("ie1", &[MESSAGES_READ]));
+    elsewhere.region = Some("ie1".into());
+    cases.push((elsewhere, Field::Region, "us1 only"));
+
+    for (app, field, expected) in cases {
+        let error = w
+            .service
+            .create_app(&w.admin, app)
+            .await
+            .err()
+            .expect("refused");
+        let ServiceError::Invalid(errors) = &error else {
+            panic!("{error}")
+        };
+        let message = &errors
+            .for_field(field)
+            .unwrap_or_else(|| panic!("{error}"))
+            .message;
+        assert!(message.contains(expected), "{message}");
+    }
+    let created = w.create("ok").await;
+    let grace = w
+        .service
+        .rotate_secret(&w.admin, &created.app.sid, Seconds::days(31))
+        .await;
+    assert!(
+        grace
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("grace period must be between 0 and 30 days")
+    );
+    assert_eq!(
+        w.app_names(&w.account).await,
+        ["ok"],
+        "only the valid app was written"
+    );
+    assert_eq!(w.events().await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_organization_makes_authorization_code_apps_with_redirect_urls() {
+    let w = world().await;
+    let mut code = settings("partner portal", &["managed-users/read", "offline_access"]);
+    code.redirect_uris = vec!["https://partner.example.com/callback".into()];
+    code.company_name = "Partner Inc".into();
+    let created = w
+        .service
+        .create_app(
+            &w.admin,
+            NewApp {
+                grant_type: GrantType::AuthorizationCode,
+                ..new_app(&w.organization, code)
+            },
+        )
+        .await
+        .unwrap();
+    let url = created
+        .app
+        .authorization_url("https://oauth.example.com")
+        .unwrap();
+    assert!(
+        url.starts_with("https://oauth.example.com/v2/authorize?client_id=OQ"),
+        "{url}"
+    );
+    assert!(url.contains("response_type=code"));
+    assert!(url.contains("redirect_uri=https%3A%2F%2Fpartner.example.com%2Fcallback"));
+}
+
+#[tokio::test]
+async fn updates_are_audited_with_what_changed_and_stale_saves_are_refused() {
+    let w = world().await;
+    let created = w.create("before").await;
+    let id = created.app.sid;
+    let update = AppUpdate {
+        name: Some("after".into()),
+        scopes: Some(vec![MESSAGES_READ.into(), MESSAGES_LIST.into()]),
+        expected_version: Some(1),
+        ..AppUpdate::default()
+    };
+    let updated = w
+        .service
+        .update_app(&w.admin, &id, update.clone())
+        .await
+        .unwrap();
+    assert_eq!(updated.version, 2);
+    let stale = w.service.update_app(&w.admin, &id, update).await;
+    let message = stale.err().unwrap().to_string();
+    assert!(message.contains("changed elsewhere"), "{message}");
+    let page = w
+        .service
+        .audit_events(
+            &w.admin,
+            AuditFilter {
+                app: Some(id.clone()),
+                page_size: 10,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let changes: Vec<_> = page.items[0]
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), c.after.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("name", "after"), ("scopes added", MESSAGES_LIST)]
+    );
+}
+
+#[tokio::test]
+async fn deleting_stops_the_secret_and_is_audited() {
+    let w = world().await;
+    let created = w.create("doomed").await;
+    w.service
+        .delete_app(&w.admin, &created.app.sid, None)
+        .await
+        .unwrap();
+    assert!(
+        w.service
+            .authenticate_client(created.app.sid.as_str(), created.secret.expose())
+            .await
+            .is_err()
+    );
+    assert!(w.app_names(&w.account).await.is_empty());
+    let types: Vec<_> = w.events().await.into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        types,
+        [AuditEventType::AppDeleted, AuditEventType::AppCreated]
+    );
+    assert!(matches!(
+        w.service.app(&w.admin, &created.app.sid).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn billing_users_are_refused_and_say_which_role_they_need() {
+    let w = world().await;
+    let billing = w.add_user("bill", &w.account, Role::Billing).await;
+    let refused = w
+        .service
+        .create_app(
+            &billing,
+            new_app(&w.account, settings("nope", &[MESSAGES_READ])),
+        )
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(refused, ServiceError::Forbidden(_)));
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "bill is Billing of Main account ({}); to manage OAuth apps ask for the Owner, Administrator or Developer role",
+            w.account
+        )
+    );
+    let listing = w
+        .service
+        .apps(&billing, &w.account, ListApps::default())
+        .await;
+    assert!(matches!(listing, Err(ServiceError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn tenants_see_only_their_own_owners_and_apps() {
+    let w = world().await;
+    let account_app = w.create("main account app").await;
+    // A developer of the subaccount only: the parent account's apps are not theirs.
+    let dev = w.add_user("dev", &w.subaccount, Role::Developer).await;
+    let own = w
+        .service
+        .create_app(
+            &dev,
+            new_app(&w.subaccount, settings("sub app", &[MESSAGES_READ])),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.service.app(&dev, &account_app.app.sid).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+    assert!(matches!(
+        w.service.delete_app(&dev, &account_app.app.sid, None).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+    assert!(matches!(
+        w.service.apps(&dev, &w.account, ListApps::default()).await,
+        Err(ServiceError::NotFound { .. })
+    ));
+    assert!(
+        w.service
+            .create_app(&dev, new_app(&w.account, settings("x", &[MESSAGES_READ])))
+            .await
+            .is_err()
+    );
+    let owners: Vec<_> = w
+        .service
+        .owners(&dev)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.owner.sid)
+        .collect();
+    assert_eq!(owners, std::slice::from_ref(&w.subaccount));
+    let seen: Vec<_> = w
+        .service
+        .audit_events(
+            &dev,
+            AuditFilter {
+                page_size: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.app)
+        .collect();
+    assert_eq!(seen, std::slice::from_ref(&own.app.sid));
+    // And the account's own list does not include the subaccount's app.
+    assert_eq!(w.app_names(&w.account).await, ["main account app"]);
+    let users: Vec<_> = w
+        .service
+        .users(&dev)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(users, ["admin", "dev"]);
+}
+
+#[tokio::test]
+async fn lists_page_newest_first_and_filter_by_name() {
+    let w = world().await;
+    for n in 0..5 {
+        w.clock.advance(Seconds(1));
+        w.create(&format!("app {n}")).await;
+    }
+    w.create("other").await;
+    let first = w
+        .service
+        .apps(
+            &w.admin,
+            &w.account,
+            ListApps {
+                name_contains: Some("APP".into()),
+                page_size: 3,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = first
+        .items
+        .iter()
+        .map(|a| a.settings.name.as_str())
+        .collect();
+    assert_eq!(names, ["app 4", "app 3", "app 2"]);
+    let rest = w
+        .service
+        .apps(
+            &w.admin,
+            &w.account,
+            ListApps {
+                name_contains: Some("app".into()),
+                page_size: 3,
+                after: first.next,
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<_> = rest
+        .items
+        .iter()
+        .map(|a| a.settings.name.as_str())
+        .collect();
+    assert_eq!(names, ["app 1", "app 0"]);
+    assert_eq!(rest.next, None);
+}

@@ -1,0 +1,4 @@
+//! The one integration-test binary (one link on a 2-core machine); a module per area.
+
+mod cli;
+mod service;

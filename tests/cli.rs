@@ -346,6 +346,18 @@ fn a_billing_user_is_refused_and_a_developer_of_one_account_cannot_see_another()
     );
 }
 
+#[test]
+fn a_data_directory_in_use_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    json(&run(dir.path(), &["owners", "--json"]));
+    let _held = oauth_console::store::SledStore::open(dir.path()).unwrap();
+    let refused = run(dir.path(), &["apps", "list"]);
+    assert!(!refused.status.success());
+    let said = stderr(&refused);
+    assert!(said.contains("is in use by another oauth-console process"), "{said}");
+    assert!(said.contains("use another --data-dir"), "{said}");
+}
+
 /// Creates apps in separate processes and SIGKILLs them at random moments: every create that
 /// answered must be there afterwards, with its audit event, and the store must open cleanly.
 #[test]

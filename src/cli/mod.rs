@@ -5,8 +5,9 @@ mod args;
 mod output;
 
 use std::io::{BufRead, IsTerminal, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
@@ -20,7 +21,7 @@ use crate::model::{AppSettings, GrantType, OwnerKind, Sid, scopes};
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, ListApps, NewApp, NewUser, OsEntropy, SystemClock,
 };
-use crate::store::SledStore;
+use crate::store::{SledStore, StoreError};
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -71,10 +72,10 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
 
 /// Opens (creating on first use) the embedded store and its service; on the first start, makes
 /// the first user and says once, on standard error, how to sign in.
-pub async fn open_local(data_dir: &std::path::Path) -> anyhow::Result<ConsoleService> {
+pub async fn open_local(data_dir: &Path) -> anyhow::Result<ConsoleService> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let store = SledStore::open(data_dir)?;
+    let store = open_store_waiting(data_dir).await?;
     let service = ConsoleService::new(Arc::new(store), Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
     let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
@@ -99,6 +100,22 @@ pub async fn open_local(data_dir: &std::path::Path) -> anyhow::Result<ConsoleSer
         }
     }
     Ok(service)
+}
+
+/// How long a command waits for another process (a script's previous command, say) to release
+/// the data directory before saying it is in use.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+async fn open_store_waiting(data_dir: &Path) -> Result<SledStore, StoreError> {
+    let started = Instant::now();
+    loop {
+        match SledStore::open(data_dir) {
+            Err(StoreError::Locked { .. }) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            opened => return opened,
+        }
+    }
 }
 
 impl Session {

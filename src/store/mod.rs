@@ -45,7 +45,7 @@ pub enum StoreError {
     #[error("{what} was changed by someone else since it was read")]
     Conflict { what: String },
     #[error(
-        "the data directory {path} is in use by another oauth-console process (a console or `serve`); close it, or reach it through that server with --server URL"
+        "the data directory {path} is in use by another oauth-console process (a console, a command or `serve`); wait for it or close it, or use another --data-dir"
     )]
     Locked { path: String },
     #[error(

@@ -336,3 +336,28 @@ impl Store for SledStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_records_its_schema_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SledStore::open(dir.path()).unwrap());
+        let reopened = SledStore::open(dir.path()).unwrap();
+        let recorded = reopened.db.get(SCHEMA_KEY).unwrap().unwrap();
+        assert_eq!(recorded.as_ref(), SCHEMA_VERSION.to_be_bytes());
+    }
+
+    #[test]
+    fn a_store_from_a_newer_build_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.db.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let refused = SledStore::open(dir.path()).err().unwrap().to_string();
+        assert!(refused.contains("written by a newer oauth-console (schema 99; this build reads up to 1); upgrade"), "{refused}");
+    }
+}

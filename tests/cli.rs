@@ -201,6 +201,11 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_limit_and_writes_nothing() 
         assert!(said.contains(expected), "{args:?}: {said}");
     }
     assert_eq!(app_count(dir.path()), 0, "nothing written");
+    let bad_page = run(dir.path(), &["apps", "list", "--after", "not-a-token"]);
+    assert_eq!(
+        stderr(&bad_page),
+        "error: 'not-a-token' is not a page token: pass the one printed with the previous page\n"
+    );
 
     let created = json(&run(
         dir.path(),
@@ -354,7 +359,10 @@ fn a_data_directory_in_use_is_refused_with_what_to_do() {
     let refused = run(dir.path(), &["apps", "list"]);
     assert!(!refused.status.success());
     let said = stderr(&refused);
-    assert!(said.contains("is in use by another oauth-console process"), "{said}");
+    assert!(
+        said.contains("is in use by another oauth-console process"),
+        "{said}"
+    );
     assert!(said.contains("use another --data-dir"), "{said}");
 }
 

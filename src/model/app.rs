@@ -113,6 +113,7 @@ pub enum Field {
     GracePeriod,
     Username,
     Password,
+    PageToken,
 }
 
 impl Field {
@@ -133,6 +134,7 @@ impl Field {
             Field::GracePeriod => "grace period",
             Field::Username => "username",
             Field::Password => "password",
+            Field::PageToken => "page token",
         }
     }
 }

@@ -88,8 +88,18 @@ pub struct ListApps {
     pub after: Option<String>,
 }
 
-/// Pages hold 1 to this many apps.
+/// Pages hold 1 to this many items.
 pub const MAX_PAGE_SIZE: usize = 1000;
+/// The page size when none is asked for (0), as in Twilio's APIs.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+
+/// The page size asked for, within 1 to [`MAX_PAGE_SIZE`]; 0 means the default.
+pub(super) fn page_size(asked: usize) -> usize {
+    match asked {
+        0 => DEFAULT_PAGE_SIZE,
+        n => n.min(MAX_PAGE_SIZE),
+    }
+}
 
 impl ConsoleService {
     pub async fn create_app(&self, actor: &Sid, new: NewApp) -> Result<CreatedApp> {
@@ -132,7 +142,7 @@ impl ConsoleService {
         let query = AppQuery {
             owner: owner.clone(),
             name_contains: list.name_contains.filter(|n| !n.trim().is_empty()),
-            page_size: list.page_size.clamp(1, MAX_PAGE_SIZE),
+            page_size: page_size(list.page_size),
             after: list.after,
         };
         Ok(self.store.apps(&query).await?)

@@ -3,7 +3,7 @@
 use crate::model::{AuditEvent, AuditEventType, Sid};
 use crate::store::{AuditQuery, Page};
 
-use super::apps::MAX_PAGE_SIZE;
+use super::apps::page_size;
 use super::{ConsoleService, Result};
 
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,7 @@ impl ConsoleService {
             owners,
             app: filter.app,
             event_type: filter.event_type,
-            page_size: filter.page_size.clamp(1, MAX_PAGE_SIZE),
+            page_size: page_size(filter.page_size),
             after: filter.after,
         };
         Ok(self.store.audit_events(&query).await?)

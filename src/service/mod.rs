@@ -14,7 +14,7 @@ mod users;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::model::{Owner, Role, Sid, User, ValidationErrors};
+use crate::model::{Field, FieldError, Owner, Role, Sid, User, ValidationErrors};
 use crate::store::{Store, StoreError};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
@@ -42,7 +42,19 @@ pub enum ServiceError {
     #[error("unknown client ID or wrong client secret")]
     BadClient,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    /// A page token is the caller's input, so a bad one is theirs to fix, not a storage failure.
+    fn from(error: StoreError) -> ServiceError {
+        match error {
+            StoreError::BadPageToken(_) => {
+                ServiceError::Invalid(FieldError::new(Field::PageToken, error.to_string()).into())
+            }
+            other => ServiceError::Store(other),
+        }
+    }
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -56,6 +56,8 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("'{0}' is not a page token: pass the one printed with the previous page")]
+    BadPageToken(String),
     #[error("a stored record could not be read ({0}); the data directory may be damaged")]
     Corrupt(String),
     #[error("storage failed: {0}")]

@@ -106,8 +106,8 @@ impl SledStore {
     ) -> Result<Page<T>, StoreError> {
         let start = match after {
             Some(cursor) => {
-                let mut key = hex::decode(cursor)
-                    .map_err(|_| StoreError::Backend(format!("'{cursor}' is not a page token")))?;
+                let mut key =
+                    hex::decode(cursor).map_err(|_| StoreError::BadPageToken(cursor.to_owned()))?;
                 // The smallest key after the cursor.
                 key.push(0);
                 key
@@ -358,6 +358,11 @@ mod tests {
         store.db.flush().unwrap();
         drop(store);
         let refused = SledStore::open(dir.path()).err().unwrap().to_string();
-        assert!(refused.contains("written by a newer oauth-console (schema 99; this build reads up to 1); upgrade"), "{refused}");
+        assert!(
+            refused.contains(
+                "written by a newer oauth-console (schema 99; this build reads up to 1); upgrade"
+            ),
+            "{refused}"
+        );
     }
 }

@@ -332,17 +332,10 @@ async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<(
     }
 }
 
-/// Used by `scopes`: the catalog grouped by area.
-fn scope_groups(kind: OwnerKind) -> Vec<(&'static str, Vec<&'static scopes::Permission>)> {
-    let catalog = scopes::catalog();
-    scopes::Area::for_owner(kind)
-        .iter()
-        .map(|area| {
-            let permissions = catalog
-                .for_owner(kind)
-                .filter(|p| p.area == *area)
-                .collect();
-            (area.name(), permissions)
-        })
+/// Used by `scopes`: the catalog grouped by area, empty areas included (Serverless has none yet).
+fn scope_groups(kind: OwnerKind) -> Vec<(&'static str, &'static [scopes::Permission])> {
+    scopes::catalog()
+        .by_area(kind)
+        .map(|(area, permissions)| (area.name(), permissions))
         .collect()
 }

@@ -11,6 +11,8 @@ async fn main() -> ExitCode {
     let json = cli.global.json;
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        // `oauth-console apps list | head` closes the pipe early; that is not a failure.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             if json {
                 let body = serde_json::json!({ "error": format!("{error:#}") });
@@ -21,4 +23,16 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|json| json.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -180,7 +180,8 @@ pub struct AuditArgs {
     /// Only this app's events
     #[arg(long, value_name = "ID")]
     pub app: Option<Sid>,
-    /// Only this type: oauth-apps.created, .updated, .deleted or .secret-rotated
+    /// Only this type: oauth-apps.created, .updated, .deleted, .secret-rotated, .authorized or
+    /// .authorization-revoked
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<AuditEventType>,
     /// Only this owner's events [default: every owner whose apps you manage]

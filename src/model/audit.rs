@@ -1,5 +1,6 @@
 //! Audit events: who did what to which app, and when. The four OAuth-app event types are
-//! Twilio's; every change to an app writes exactly one, in the same transaction as the change.
+//! Twilio's, and two more record authorizations and their revocation; every change writes exactly
+//! one, in the same transaction as the change.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,14 +15,21 @@ pub enum AuditEventType {
     AppUpdated,
     AppDeleted,
     SecretRotated,
+    /// A person approved an authorization-code app.
+    AppAuthorized,
+    /// An authorization ended: revoked by an admin, by deleting its app, or by a replayed code or
+    /// refresh token.
+    AuthorizationRevoked,
 }
 
 impl AuditEventType {
-    pub const ALL: [AuditEventType; 4] = [
+    pub const ALL: [AuditEventType; 6] = [
         AuditEventType::AppCreated,
         AuditEventType::AppUpdated,
         AuditEventType::AppDeleted,
         AuditEventType::SecretRotated,
+        AuditEventType::AppAuthorized,
+        AuditEventType::AuthorizationRevoked,
     ];
 
     /// Twilio's name for the event, e.g. `oauth-apps.secret-rotated`.
@@ -31,6 +39,8 @@ impl AuditEventType {
             AuditEventType::AppUpdated => "oauth-apps.updated",
             AuditEventType::AppDeleted => "oauth-apps.deleted",
             AuditEventType::SecretRotated => "oauth-apps.secret-rotated",
+            AuditEventType::AppAuthorized => "oauth-apps.authorized",
+            AuditEventType::AuthorizationRevoked => "oauth-apps.authorization-revoked",
         }
     }
 }
@@ -43,7 +53,7 @@ impl fmt::Display for AuditEventType {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "'{0}' is not an audit event type: use oauth-apps.created, oauth-apps.updated, oauth-apps.deleted or oauth-apps.secret-rotated"
+    "'{0}' is not an audit event type: use oauth-apps.created, .updated, .deleted, .secret-rotated, .authorized or .authorization-revoked"
 )]
 pub struct UnknownEventType(String);
 

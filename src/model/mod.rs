@@ -3,6 +3,7 @@
 
 mod app;
 mod audit;
+mod authorization;
 mod owner;
 pub mod scopes;
 mod secret;
@@ -11,6 +12,10 @@ mod time;
 
 pub use app::*;
 pub use audit::{AuditEvent, AuditEventType, UnknownEventType};
+pub use authorization::{
+    Authorization, AuthorizationCode, CODE_TTL, PkceError, REFRESH_TOKEN_TTL, RefreshToken,
+    narrowed_scopes, s256_challenge, validate_code_challenge, verify_pkce,
+};
 pub use owner::{Membership, Owner, OwnerKind, Role, UnknownRole, User, UserRef};
 pub use secret::{
     ClientSecret, DEFAULT_GRACE_PERIOD, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,

@@ -16,6 +16,8 @@ pub enum SidKind {
     Organization,
     User,
     AuditEvent,
+    /// A person's approval of an authorization-code app.
+    Authorization,
 }
 
 impl SidKind {
@@ -26,15 +28,17 @@ impl SidKind {
             SidKind::Organization => "OR",
             SidKind::User => "US",
             SidKind::AuditEvent => "KE",
+            SidKind::Authorization => "AZ",
         }
     }
 
-    const ALL: [SidKind; 5] = [
+    const ALL: [SidKind; 6] = [
         SidKind::OAuthApp,
         SidKind::Account,
         SidKind::Organization,
         SidKind::User,
         SidKind::AuditEvent,
+        SidKind::Authorization,
     ];
 }
 
@@ -69,7 +73,7 @@ impl Sid {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "'{text}' is not a SID: expected a two-letter prefix (OQ, AC, OR, US, KE) and 32 lowercase hex digits, 34 characters in all"
+    "'{text}' is not a SID: expected a two-letter prefix (OQ, AC, OR, US, KE, AZ) and 32 lowercase hex digits, 34 characters in all"
 )]
 pub struct InvalidSid {
     text: String,

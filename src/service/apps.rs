@@ -309,20 +309,25 @@ impl ConsoleService {
         {
             return Err(changed_elsewhere(&current));
         }
+        // Deleting an authorization-code app revokes its access at once (seed 002): every
+        // authorization ends in the same commit, listed under the deletion that caused it.
+        let mut writes = match current.grant_type {
+            GrantType::AuthorizationCode => self.revocations_of_app(&current, user).await?,
+            GrantType::ClientCredentials => Vec::new(),
+        };
         let event = self.audit_event(AuditEventType::AppDeleted, &current, user, Vec::new());
-        self.store
-            .commit(vec![
-                Write::DeleteApp {
-                    app: current.clone(),
-                    expect: Expect::Version(current.version),
-                },
-                Write::AddAuditEvent(event),
-            ])
-            .await?;
+        writes.extend([
+            Write::DeleteApp {
+                app: current.clone(),
+                expect: Expect::Version(current.version),
+            },
+            Write::AddAuditEvent(event),
+        ]);
+        self.store.commit(writes).await?;
         Ok(current)
     }
 
-    fn new_secret(&self) -> ClientSecret {
+    pub(super) fn new_secret(&self) -> ClientSecret {
         let mut random = [0; 32];
         self.entropy.fill(&mut random);
         ClientSecret::from_random(random)

@@ -7,6 +7,7 @@
 
 mod apps;
 mod audit;
+mod authorizations;
 mod clients;
 mod environment;
 mod users;
@@ -19,6 +20,9 @@ use crate::store::{Store, StoreError};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
 pub use audit::AuditFilter;
+pub use authorizations::{
+    AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
+};
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
 pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
 

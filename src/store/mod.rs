@@ -10,7 +10,10 @@ mod sled_store;
 
 use async_trait::async_trait;
 
-use crate::model::{AuditEvent, AuditEventType, OAuthApp, Owner, Sid, User};
+use crate::model::{
+    AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
+    SecretDigest, Sid, User,
+};
 
 pub use sled_store::SledStore;
 
@@ -38,6 +41,17 @@ pub enum Write {
     PutOwner(Owner),
     /// A new user; refused with a conflict when the username (case-insensitive) is taken.
     CreateUser(User),
+    PutAuthorization {
+        authorization: Authorization,
+        expect: Expect,
+    },
+    AddAuthorizationCode(AuthorizationCode),
+    /// Marks a code used; refused with a conflict when it already was, so that of two
+    /// concurrent exchanges of one code exactly one wins.
+    RedeemAuthorizationCode(SecretDigest),
+    AddRefreshToken(RefreshToken),
+    /// Marks a refresh token used; refused with a conflict when it already was.
+    SpendRefreshToken(SecretDigest),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +105,17 @@ pub struct AuditQuery {
     pub after: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationQuery {
+    pub owner: Sid,
+    /// One app's authorizations only.
+    pub app: Option<Sid>,
+    /// Revoked ones too.
+    pub include_revoked: bool,
+    pub page_size: usize,
+    pub after: Option<String>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError>;
@@ -104,6 +129,20 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// Every user, oldest first.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+    async fn authorization(&self, sid: &Sid) -> Result<Option<Authorization>, StoreError>;
+    /// The owner's authorizations, newest first.
+    async fn authorizations(
+        &self,
+        query: &AuthorizationQuery,
+    ) -> Result<Page<Authorization>, StoreError>;
+    async fn authorization_code(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<AuthorizationCode>, StoreError>;
+    async fn refresh_token(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<RefreshToken>, StoreError>;
     /// Applies every write or none, and returns only once they are durable.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }

@@ -12,8 +12,11 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Db, Transactional, Tree};
 
-use super::{AppQuery, AuditQuery, Expect, Page, Store, StoreError, Write};
-use crate::model::{AuditEvent, OAuthApp, Owner, Sid, Timestamp, User};
+use super::{AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write};
+use crate::model::{
+    AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest, Sid,
+    Timestamp, User,
+};
 
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
 /// a change would not read back through serde defaults.
@@ -71,6 +74,12 @@ trees! {
     /// Creation order of users (a sled-generated id, big-endian) → user SID: "the first user" is
     /// the one the store was bootstrapped with, whatever the clocks said.
     users_in_order,
+    authorizations,
+    authorizations_by_owner,
+    /// Digest → code; a redeemed code stays until it expires so that a replay is recognised.
+    authorization_codes,
+    /// Digest → refresh token; a spent one stays so that its reuse is recognised.
+    refresh_tokens,
 }
 
 impl SledStore {
@@ -187,8 +196,23 @@ fn app_index_key(app: &OAuthApp) -> Vec<u8> {
     .concat()
 }
 
-fn audit_key(event: &AuditEvent) -> Vec<u8> {
-    [&newest_first(event.at)[..], event.sid.as_str().as_bytes()].concat()
+fn authorization_index_key(authorization: &Authorization) -> Vec<u8> {
+    [
+        authorization.owner.as_str().as_bytes(),
+        &newest_first(authorization.created_at),
+        authorization.sid.as_str().as_bytes(),
+    ]
+    .concat()
+}
+
+/// Newest first by time, and among events of the same millisecond, the later written first.
+fn audit_key(event: &AuditEvent, sequence: u64) -> Vec<u8> {
+    [
+        &newest_first(event.at)[..],
+        &(u64::MAX - sequence).to_be_bytes(),
+        event.sid.as_str().as_bytes(),
+    ]
+    .concat()
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -197,23 +221,71 @@ fn abort<T>(error: StoreError) -> TxResult<T> {
     Err(ConflictableTransactionError::Abort(error))
 }
 
-fn check_expected(apps: &TransactionalTree, sid: &Sid, expect: Expect) -> TxResult<()> {
-    let current: Option<OAuthApp> = match apps.get(sid.as_str())? {
+/// A record whose writes are checked against the version last read.
+trait Versioned: DeserializeOwned {
+    const WHAT: &'static str;
+    fn version(&self) -> u64;
+}
+
+impl Versioned for OAuthApp {
+    const WHAT: &'static str = "app";
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl Versioned for Authorization {
+    const WHAT: &'static str = "authorization";
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+fn check_expected<T: Versioned>(
+    tree: &TransactionalTree,
+    sid: &Sid,
+    expect: Expect,
+) -> TxResult<()> {
+    let current: Option<T> = match tree.get(sid.as_str())? {
         Some(bytes) => Some(decode(&bytes).or_else(abort)?),
         None => None,
     };
     let holds = match (expect, &current) {
         (Expect::Absent, None) => true,
-        (Expect::Version(version), Some(app)) => app.version == version,
+        (Expect::Version(version), Some(record)) => record.version() == version,
         _ => false,
     };
     if holds {
         Ok(())
     } else {
         abort(StoreError::Conflict {
-            what: format!("app {sid}"),
+            what: format!("{} {sid}", T::WHAT),
         })
     }
+}
+
+/// Sets a once-only flag (a code's `redeemed`, a refresh token's `spent`) on the record under
+/// `key`, refusing with a conflict when it is missing or already set.
+fn mark_used<T: Serialize + DeserializeOwned>(
+    tree: &TransactionalTree,
+    key: &[u8],
+    what: &str,
+    flag: impl Fn(&mut T) -> &mut bool,
+) -> TxResult<()> {
+    let Some(bytes) = tree.get(key)? else {
+        return abort(StoreError::Conflict {
+            what: what.to_owned(),
+        });
+    };
+    let mut record: T = decode(&bytes).or_else(abort)?;
+    if *flag(&mut record) {
+        return abort(StoreError::Conflict {
+            what: what.to_owned(),
+        });
+    }
+    *flag(&mut record) = true;
+    tree.insert(key, encode(&record).or_else(abort)?)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -296,12 +368,53 @@ impl Store for SledStore {
         Ok(users)
     }
 
+    async fn authorization(&self, sid: &Sid) -> Result<Option<Authorization>, StoreError> {
+        Self::get(&self.trees.authorizations, sid.as_str().as_bytes())
+    }
+
+    async fn authorizations(
+        &self,
+        query: &AuthorizationQuery,
+    ) -> Result<Page<Authorization>, StoreError> {
+        Self::page(
+            &self.trees.authorizations_by_owner,
+            query.owner.as_str().as_bytes(),
+            query.after.as_deref(),
+            query.page_size,
+            |key, _| {
+                let sid = &key[key.len() - crate::model::SID_LEN..];
+                let found: Option<Authorization> = Self::get(&self.trees.authorizations, sid)?;
+                Ok(found.filter(|a| {
+                    (query.include_revoked || a.is_active())
+                        && query.app.as_ref().is_none_or(|app| app == &a.app)
+                }))
+            },
+        )
+    }
+
+    async fn authorization_code(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<AuthorizationCode>, StoreError> {
+        Self::get(&self.trees.authorization_codes, digest.as_bytes())
+    }
+
+    async fn refresh_token(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<RefreshToken>, StoreError> {
+        Self::get(&self.trees.refresh_tokens, digest.as_bytes())
+    }
+
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        // Ids are taken outside the transaction, which may run more than once; an aborted one
-        // leaves a gap, which is harmless.
-        let mut user_ids = Vec::new();
-        for _ in writes.iter().filter(|w| matches!(w, Write::CreateUser(_))) {
-            user_ids.push(self.db.generate_id().map_err(backend)?);
+        // Sequence numbers are taken outside the transaction, which may run more than once; an
+        // aborted one leaves a gap, which is harmless. They order users by creation and audit
+        // events written in the same millisecond.
+        let mut sequence = Vec::new();
+        for write in &writes {
+            if matches!(write, Write::CreateUser(_) | Write::AddAuditEvent(_)) {
+                sequence.push(self.db.generate_id().map_err(backend)?);
+            }
         }
         let trees = self.trees.all();
         let result = trees.as_slice().transaction(|views| {
@@ -313,22 +426,27 @@ impl Store for SledStore {
                 users,
                 usernames,
                 users_in_order,
+                authorizations,
+                authorizations_by_owner,
+                authorization_codes,
+                refresh_tokens,
             } = TxTrees::new(views);
-            let mut user_ids = user_ids.iter();
+            let mut sequence = sequence.iter().copied();
             for write in &writes {
                 match write {
                     Write::PutApp { app, expect } => {
-                        check_expected(apps, &app.sid, *expect)?;
+                        check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
                         apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
                         apps_by_owner.insert(app_index_key(app), &[])?;
                     }
                     Write::DeleteApp { app, expect } => {
-                        check_expected(apps, &app.sid, *expect)?;
+                        check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
                         apps.remove(app.sid.as_str())?;
                         apps_by_owner.remove(app_index_key(app))?;
                     }
                     Write::AddAuditEvent(event) => {
-                        audit.insert(audit_key(event), encode(event).or_else(abort)?)?;
+                        let key = audit_key(event, sequence.next().unwrap_or_default());
+                        audit.insert(key, encode(event).or_else(abort)?)?;
                     }
                     Write::PutOwner(owner) => {
                         owners.insert(owner.sid.as_str(), encode(owner).or_else(abort)?)?;
@@ -342,9 +460,43 @@ impl Store for SledStore {
                         }
                         usernames.insert(name.as_str(), user.sid.as_str())?;
                         users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
-                        if let Some(id) = user_ids.next() {
-                            users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
-                        }
+                        let id = sequence.next().unwrap_or_default();
+                        users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
+                    }
+                    Write::PutAuthorization {
+                        authorization,
+                        expect,
+                    } => {
+                        let sid = &authorization.sid;
+                        check_expected::<Authorization>(authorizations, sid, *expect)?;
+                        let record = encode(authorization).or_else(abort)?;
+                        authorizations.insert(sid.as_str(), record)?;
+                        authorizations_by_owner
+                            .insert(authorization_index_key(authorization), &[])?;
+                    }
+                    Write::AddAuthorizationCode(code) => {
+                        let record = encode(code).or_else(abort)?;
+                        authorization_codes.insert(&code.digest.as_bytes()[..], record)?;
+                    }
+                    Write::RedeemAuthorizationCode(digest) => {
+                        mark_used::<AuthorizationCode>(
+                            authorization_codes,
+                            digest.as_bytes(),
+                            "authorization code",
+                            |code| &mut code.redeemed,
+                        )?;
+                    }
+                    Write::AddRefreshToken(token) => {
+                        let record = encode(token).or_else(abort)?;
+                        refresh_tokens.insert(&token.digest.as_bytes()[..], record)?;
+                    }
+                    Write::SpendRefreshToken(digest) => {
+                        mark_used::<RefreshToken>(
+                            refresh_tokens,
+                            digest.as_bytes(),
+                            "refresh token",
+                            |token| &mut token.spent,
+                        )?;
                     }
                 }
             }

@@ -1,0 +1,624 @@
+//! The authorization-code flow's rules (seed 002): checking an authorization request, a person's
+//! approval, exchanging a code, rotating refresh tokens, and listing and revoking authorized
+//! applications. Minting the access and ID tokens is the token module's; this one decides what
+//! may be minted.
+
+use crate::model::{
+    self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
+    FieldChange, GrantType, OAuthApp, REFRESH_TOKEN_TTL, RefreshToken, SecretDigest, Sid, SidKind,
+    User, UserRef,
+};
+use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
+
+use super::apps::page_size;
+use super::{ConsoleService, Result, ServiceError};
+
+/// The scope that asks for a refresh token.
+const OFFLINE_ACCESS: &str = model::scopes::OFFLINE_ACCESS;
+
+/// `GET /v2/authorize` as received.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: Option<String>,
+    pub response_type: String,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub nonce: Option<String>,
+}
+
+/// A request that may be shown to a person for consent.
+#[derive(Debug, Clone)]
+pub struct ValidAuthorizationRequest {
+    pub app: OAuthApp,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+}
+
+/// Why an authorization request was refused, and whether the client may be told at its redirect
+/// URL (RFC 6749 §4.1.2.1): never when the client or the redirect URL cannot be trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizeError {
+    #[error("{0}")]
+    NoRedirect(String),
+    #[error("{description}")]
+    Redirect {
+        redirect_uri: String,
+        /// An RFC 6749 §4.1.2.1 error code.
+        error: &'static str,
+        description: String,
+        state: Option<String>,
+    },
+}
+
+/// Why a token request for the authorization-code or refresh-token grant was refused; the
+/// `Display` is the `error_description`.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for GrantError {
+    fn from(error: StoreError) -> GrantError {
+        GrantError::Service(error.into())
+    }
+}
+
+/// What a successful exchange or refresh grants: the token module mints from it.
+pub struct Grant {
+    pub authorization: Authorization,
+    pub user: User,
+    /// The scopes of the access token: the authorization's, or fewer when narrowed.
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    /// Shown once to the client; present when `offline_access` was granted.
+    pub refresh_token: Option<ClientSecret>,
+}
+
+impl ConsoleService {
+    /// Checks `/v2/authorize`'s parameters against the app: an unknown client or a redirect URL
+    /// that is not registered exactly gets an error page; anything else wrong goes back to the
+    /// client's redirect URL with `error` and `state`.
+    pub async fn check_authorization_request(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<ValidAuthorizationRequest, AuthorizeError> {
+        let unknown = || {
+            AuthorizeError::NoRedirect(format!(
+                "client_id '{}' is not an OAuth app here; check the authorization URL",
+                request.client_id
+            ))
+        };
+        let sid: Sid = request.client_id.parse().map_err(|_| unknown())?;
+        let app = self
+            .store
+            .app(&sid)
+            .await
+            .map_err(|e| AuthorizeError::NoRedirect(ServiceError::from(e).to_string()))?
+            .ok_or_else(unknown)?;
+        if app.grant_type != GrantType::AuthorizationCode {
+            return Err(AuthorizeError::NoRedirect(format!(
+                "{} is a client-credentials app; only authorization-code apps have an authorization URL",
+                app.settings.name
+            )));
+        }
+        let registered = &app.settings.redirect_uris;
+        let redirect_uri = match &request.redirect_uri {
+            Some(uri) if registered.contains(uri) => uri.clone(),
+            Some(uri) => {
+                return Err(AuthorizeError::NoRedirect(format!(
+                    "redirect_uri '{uri}' is not registered for {}; it must match one of its redirect URLs exactly",
+                    app.settings.name
+                )));
+            }
+            None if registered.len() == 1 => registered[0].clone(),
+            None => {
+                return Err(AuthorizeError::NoRedirect(
+                    "redirect_uri is required: this app has several redirect URLs".into(),
+                ));
+            }
+        };
+        let refuse = |error: &'static str, description: String| AuthorizeError::Redirect {
+            redirect_uri: redirect_uri.clone(),
+            error,
+            description,
+            state: request.state.clone(),
+        };
+        if request.response_type != "code" {
+            return Err(refuse(
+                "unsupported_response_type",
+                format!(
+                    "response_type must be code, not '{}'",
+                    request.response_type
+                ),
+            ));
+        }
+        let scopes = match model::narrowed_scopes(&app.settings.scopes, request.scope.as_deref()) {
+            Ok(scopes) => scopes,
+            Err(why) => {
+                return Err(refuse(
+                    "invalid_scope",
+                    why.replace("this authorization", "this app"),
+                ));
+            }
+        };
+        match (&request.code_challenge, &request.code_challenge_method) {
+            (Some(challenge), method) => {
+                if let Err(why) = model::validate_code_challenge(challenge, method.as_deref()) {
+                    return Err(refuse("invalid_request", why.to_owned()));
+                }
+            }
+            (None, Some(_)) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "code_challenge_method was sent without a code_challenge".into(),
+                ));
+            }
+            (None, None) => {}
+        }
+        Ok(ValidAuthorizationRequest {
+            app,
+            redirect_uri,
+            scopes,
+            state: request.state,
+            code_challenge: request.code_challenge,
+            nonce: request.nonce,
+        })
+    }
+
+    /// A person approved the request: records (or renews) their authorization of the app and
+    /// issues a code, valid five minutes and once, for the client to exchange.
+    pub async fn approve(
+        &self,
+        actor: &Sid,
+        request: &ValidAuthorizationRequest,
+    ) -> Result<ClientSecret> {
+        let user = self.actor(actor).await?;
+        let app = &request.app;
+        self.owner_managed_by(&user, &app.owner).await?;
+        let now = self.clock.now();
+        let existing = self.active_authorization(app, &user.sid).await?;
+        let mut writes = Vec::new();
+        let authorization = match existing {
+            Some(current) => {
+                let mut scopes = current.scopes.clone();
+                for scope in &request.scopes {
+                    if !scopes.contains(scope) {
+                        scopes.push(scope.clone());
+                    }
+                }
+                let renewed = Authorization {
+                    scopes,
+                    last_used_at: now,
+                    version: current.version + 1,
+                    ..current.clone()
+                };
+                writes.push(Write::PutAuthorization {
+                    authorization: renewed.clone(),
+                    expect: Expect::Version(current.version),
+                });
+                renewed
+            }
+            None => {
+                let created = Authorization {
+                    sid: self.new_sid(SidKind::Authorization),
+                    app: app.sid.clone(),
+                    app_name: app.settings.name.clone(),
+                    owner: app.owner.clone(),
+                    user: user.reference(),
+                    scopes: request.scopes.clone(),
+                    created_at: now,
+                    last_used_at: now,
+                    revoked_at: None,
+                    version: 1,
+                };
+                let scopes = FieldChange::new("scopes", "", &created.scopes.join(" "));
+                writes.push(self.authorization_event(
+                    AuditEventType::AppAuthorized,
+                    &created,
+                    user.reference(),
+                    vec![scopes],
+                ));
+                writes.push(Write::PutAuthorization {
+                    authorization: created.clone(),
+                    expect: Expect::Absent,
+                });
+                created
+            }
+        };
+        let code = self.new_secret();
+        writes.push(Write::AddAuthorizationCode(AuthorizationCode {
+            digest: code.digest(),
+            authorization: authorization.sid.clone(),
+            app: app.sid.clone(),
+            user: user.sid.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            scopes: request.scopes.clone(),
+            code_challenge: request.code_challenge.clone(),
+            nonce: request.nonce.clone(),
+            expires_at: now.plus(CODE_TTL),
+            redeemed: false,
+        }));
+        self.store.commit(writes).await?;
+        Ok(code)
+    }
+
+    /// Exchanges a code for a grant. A code used twice is a replay: refused, and the
+    /// authorization it came from is revoked, ending every token issued under it.
+    pub async fn exchange_code(
+        &self,
+        app: &OAuthApp,
+        code: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+    ) -> Result<Grant, GrantError> {
+        require_authorization_code_app(app)?;
+        let digest = SecretDigest::of(code);
+        let invalid = |why: &str| GrantError::InvalidGrant(why.to_owned());
+        let found = self
+            .store
+            .authorization_code(&digest)
+            .await?
+            .filter(|c| c.app == app.sid)
+            .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
+        if found.redeemed {
+            self.revoke_after_replay(&found.authorization, "authorization code used twice")
+                .await?;
+            return Err(invalid(
+                "the code was already used; every token issued from it has been revoked",
+            ));
+        }
+        if self.clock.now() >= found.expires_at {
+            return Err(invalid("the code has expired: codes last 5 minutes"));
+        }
+        if redirect_uri != Some(found.redirect_uri.as_str()) {
+            return Err(invalid(
+                "redirect_uri must be the one the code was requested with",
+            ));
+        }
+        model::verify_pkce(found.code_challenge.as_deref(), code_verifier)
+            .map_err(|e| invalid(&e.to_string()))?;
+        let authorization = self.live_authorization(&found.authorization).await?;
+        let user = self
+            .store
+            .user(&found.user)
+            .await?
+            .ok_or_else(|| invalid("the user who authorized this code no longer exists"))?;
+        let refresh_token = found
+            .scopes
+            .iter()
+            .any(|s| s == OFFLINE_ACCESS)
+            .then(|| self.new_secret());
+        let mut writes = vec![Write::RedeemAuthorizationCode(digest)];
+        writes.push(self.touch(&authorization));
+        if let Some(token) = &refresh_token {
+            writes.push(self.new_refresh_token(token, &authorization, &found.scopes));
+        }
+        match self.store.commit(writes).await {
+            Err(StoreError::Conflict { .. }) => {
+                // Another exchange of the same code won the race: this one is the replay.
+                self.revoke_after_replay(&found.authorization, "authorization code used twice")
+                    .await?;
+                return Err(invalid(
+                    "the code was already used; every token issued from it has been revoked",
+                ));
+            }
+            other => other?,
+        }
+        Ok(Grant {
+            authorization,
+            user,
+            scopes: found.scopes,
+            nonce: found.nonce,
+            refresh_token,
+        })
+    }
+
+    /// Uses a refresh token: it is spent and a new one issued with the same scopes; the access
+    /// token's scopes may be narrowed by `scope`, never widened. A spent token presented again
+    /// revokes the whole authorization (it was stolen or replayed).
+    pub async fn refresh(
+        &self,
+        app: &OAuthApp,
+        refresh_token: &str,
+        scope: Option<&str>,
+    ) -> Result<Grant, GrantError> {
+        require_authorization_code_app(app)?;
+        let digest = SecretDigest::of(refresh_token);
+        let invalid = |why: &str| GrantError::InvalidGrant(why.to_owned());
+        let found = self
+            .store
+            .refresh_token(&digest)
+            .await?
+            .filter(|t| t.app == app.sid)
+            .ok_or_else(|| {
+                invalid("the refresh token is unknown or was issued to another client")
+            })?;
+        if found.spent {
+            self.revoke_after_replay(&found.authorization, "refresh token used twice")
+                .await?;
+            return Err(invalid(
+                "the refresh token was already used; the authorization has been revoked",
+            ));
+        }
+        if self.clock.now() >= found.expires_at {
+            return Err(invalid(
+                "the refresh token has expired; authorize the app again",
+            ));
+        }
+        let scopes =
+            model::narrowed_scopes(&found.scopes, scope).map_err(GrantError::InvalidScope)?;
+        let authorization = self.live_authorization(&found.authorization).await?;
+        let user = self
+            .store
+            .user(&authorization.user.sid)
+            .await?
+            .ok_or_else(|| invalid("the user who authorized this app no longer exists"))?;
+        let next = self.new_secret();
+        let mut writes = vec![
+            Write::SpendRefreshToken(digest),
+            self.new_refresh_token(&next, &authorization, &found.scopes),
+        ];
+        writes.push(self.touch(&authorization));
+        match self.store.commit(writes).await {
+            Err(StoreError::Conflict { .. }) => {
+                self.revoke_after_replay(&found.authorization, "refresh token used twice")
+                    .await?;
+                return Err(invalid(
+                    "the refresh token was already used; the authorization has been revoked",
+                ));
+            }
+            other => other?,
+        }
+        Ok(Grant {
+            authorization,
+            user,
+            scopes,
+            nonce: None,
+            refresh_token: Some(next),
+        })
+    }
+
+    /// Whether tokens issued under this authorization still work: for introspection and the
+    /// permission check.
+    pub async fn authorization_is_active(&self, sid: &Sid) -> Result<bool> {
+        Ok(self
+            .store
+            .authorization(sid)
+            .await?
+            .is_some_and(|a| a.is_active()))
+    }
+
+    /// The organization's authorized applications, newest first.
+    pub async fn authorized_apps(
+        &self,
+        actor: &Sid,
+        owner: &Sid,
+        page_size_asked: usize,
+        after: Option<String>,
+    ) -> Result<Page<Authorization>> {
+        let user = self.actor(actor).await?;
+        self.owner_managed_by(&user, owner).await?;
+        let query = AuthorizationQuery {
+            owner: owner.clone(),
+            app: None,
+            include_revoked: false,
+            page_size: page_size(page_size_asked),
+            after,
+        };
+        Ok(self.store.authorizations(&query).await?)
+    }
+
+    /// Revokes an authorization: its refresh and access tokens stop working at once.
+    pub async fn revoke_authorization(&self, actor: &Sid, sid: &Sid) -> Result<Authorization> {
+        let user = self.actor(actor).await?;
+        let not_found = || ServiceError::NotFound {
+            what: "authorization",
+            id: sid.to_string(),
+        };
+        let current = self
+            .store
+            .authorization(sid)
+            .await?
+            .filter(Authorization::is_active)
+            .ok_or_else(not_found)?;
+        match self.owner_managed_by(&user, &current.owner).await {
+            Err(ServiceError::NotFound { .. }) => return Err(not_found()),
+            other => other?,
+        };
+        let (revoked, writes) = self.revocation(&current, user.reference(), "revoked by an admin");
+        self.store.commit(writes).await?;
+        Ok(revoked)
+    }
+
+    /// The writes that revoke every active authorization of `app`, for deleting it.
+    pub(super) async fn revocations_of_app(
+        &self,
+        app: &OAuthApp,
+        actor: &User,
+    ) -> Result<Vec<Write>> {
+        let mut writes = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .authorizations(&AuthorizationQuery {
+                    owner: app.owner.clone(),
+                    app: Some(app.sid.clone()),
+                    include_revoked: false,
+                    page_size: super::apps::MAX_PAGE_SIZE,
+                    after,
+                })
+                .await?;
+            for authorization in &page.items {
+                writes.extend(
+                    self.revocation(authorization, actor.reference(), "app deleted")
+                        .1,
+                );
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(writes),
+            }
+        }
+    }
+
+    async fn active_authorization(
+        &self,
+        app: &OAuthApp,
+        user: &Sid,
+    ) -> Result<Option<Authorization>> {
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .authorizations(&AuthorizationQuery {
+                    owner: app.owner.clone(),
+                    app: Some(app.sid.clone()),
+                    include_revoked: false,
+                    page_size: super::apps::MAX_PAGE_SIZE,
+                    after,
+                })
+                .await?;
+            if let Some(found) = page.items.into_iter().find(|a| &a.user.sid == user) {
+                return Ok(Some(found));
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    async fn live_authorization(&self, sid: &Sid) -> Result<Authorization, GrantError> {
+        self.store
+            .authorization(sid)
+            .await?
+            .filter(Authorization::is_active)
+            .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
+    }
+
+    /// Revokes after a replayed code or refresh token. The revocation commits even though the
+    /// request that caused it is refused, so the thief's tokens stop working too.
+    async fn revoke_after_replay(&self, sid: &Sid, why: &str) -> Result<()> {
+        let Some(current) = self
+            .store
+            .authorization(sid)
+            .await?
+            .filter(Authorization::is_active)
+        else {
+            return Ok(());
+        };
+        let server = UserRef {
+            sid: current.app.clone(),
+            username: "oauth-server".into(),
+        };
+        let (_, writes) = self.revocation(&current, server, why);
+        match self.store.commit(writes).await {
+            // Someone else revoked it in the meantime: the outcome is the same.
+            Err(StoreError::Conflict { .. }) => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    fn revocation(
+        &self,
+        current: &Authorization,
+        actor: UserRef,
+        why: &str,
+    ) -> (Authorization, Vec<Write>) {
+        let now = self.clock.now();
+        let revoked = Authorization {
+            revoked_at: Some(now),
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let writes = vec![
+            Write::PutAuthorization {
+                authorization: revoked.clone(),
+                expect: Expect::Version(current.version),
+            },
+            self.authorization_event(
+                AuditEventType::AuthorizationRevoked,
+                &revoked,
+                actor,
+                vec![
+                    FieldChange::new("authorized by", "", &current.user.username),
+                    FieldChange::new("reason", "", why),
+                ],
+            ),
+        ];
+        (revoked, writes)
+    }
+
+    /// Records that the authorization was used now, for the Authorized applications list.
+    fn touch(&self, authorization: &Authorization) -> Write {
+        let renewed = Authorization {
+            last_used_at: self.clock.now(),
+            version: authorization.version + 1,
+            ..authorization.clone()
+        };
+        Write::PutAuthorization {
+            authorization: renewed,
+            expect: Expect::Version(authorization.version),
+        }
+    }
+
+    fn new_refresh_token(
+        &self,
+        token: &ClientSecret,
+        authorization: &Authorization,
+        scopes: &[String],
+    ) -> Write {
+        Write::AddRefreshToken(RefreshToken {
+            digest: token.digest(),
+            authorization: authorization.sid.clone(),
+            app: authorization.app.clone(),
+            scopes: scopes.to_vec(),
+            expires_at: self.clock.now().plus(REFRESH_TOKEN_TTL),
+            spent: false,
+        })
+    }
+
+    fn authorization_event(
+        &self,
+        event_type: AuditEventType,
+        authorization: &Authorization,
+        actor: UserRef,
+        changes: Vec<FieldChange>,
+    ) -> Write {
+        Write::AddAuditEvent(AuditEvent {
+            sid: self.new_sid(SidKind::AuditEvent),
+            event_type,
+            owner: authorization.owner.clone(),
+            app: authorization.app.clone(),
+            app_name: authorization.app_name.clone(),
+            actor,
+            at: self.clock.now(),
+            changes,
+        })
+    }
+}
+
+fn require_authorization_code_app(app: &OAuthApp) -> Result<(), GrantError> {
+    if app.grant_type == GrantType::AuthorizationCode {
+        Ok(())
+    } else {
+        Err(GrantError::UnauthorizedClient(format!(
+            "{} is a client-credentials app; it may not use this grant type",
+            app.settings.name
+        )))
+    }
+}

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AuditEvent, OAuthApp, Owner, Role, Timestamp, User};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Owner, Role, Timestamp, User};
 use crate::service::OwnerAccess;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,6 +192,38 @@ impl From<&User> for UserJson {
                 })
                 .collect(),
             date_created: user.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// An authorized application: who approved which app, for which scopes, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationJson {
+    pub sid: String,
+    pub app_sid: String,
+    pub app_name: String,
+    pub owner_sid: String,
+    pub authorized_by: String,
+    pub authorized_by_sid: String,
+    pub scopes: Vec<String>,
+    pub date_created: String,
+    pub date_last_used: String,
+    pub date_revoked: Option<String>,
+}
+
+impl From<&Authorization> for AuthorizationJson {
+    fn from(a: &Authorization) -> AuthorizationJson {
+        AuthorizationJson {
+            sid: a.sid.to_string(),
+            app_sid: a.app.to_string(),
+            app_name: a.app_name.clone(),
+            owner_sid: a.owner.to_string(),
+            authorized_by: a.user.username.clone(),
+            authorized_by_sid: a.user.sid.to_string(),
+            scopes: a.scopes.clone(),
+            date_created: a.created_at.to_rfc3339(),
+            date_last_used: a.last_used_at.to_rfc3339(),
+            date_revoked: a.revoked_at.map(Timestamp::to_rfc3339),
         }
     }
 }

@@ -352,6 +352,32 @@ fn a_billing_user_is_refused_and_a_developer_of_one_account_cannot_see_another()
 }
 
 #[test]
+fn authorized_applications_list_for_the_organization_and_revoke_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = json(&run(dir.path(), &["authorized", "list", "--json"]));
+    assert_eq!(listed["authorizations"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        stdout(&run(dir.path(), &["authorized", "list"]))
+            .lines()
+            .last(),
+        Some("No authorized applications.")
+    );
+    let unknown = format!("AZ{}", "0".repeat(32));
+    let unconfirmed = run(dir.path(), &["authorized", "revoke", &unknown]);
+    assert!(
+        stderr(&unconfirmed).contains("pass --yes"),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let missing = run(dir.path(), &["authorized", "revoke", &unknown, "--yes"]);
+    assert!(
+        stderr(&missing).contains(&format!("authorization {unknown} was not found")),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
 fn a_data_directory_in_use_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     json(&run(dir.path(), &["owners", "--json"]));

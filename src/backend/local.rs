@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{Backend, Result};
-use crate::model::{AuditEvent, OAuthApp, Seconds, Sid, User};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess,
@@ -74,6 +74,23 @@ impl Backend for LocalBackend {
 
     async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)> {
         self.service.add_user(&self.user, new).await
+    }
+
+    async fn authorized_apps(
+        &self,
+        owner: &Sid,
+        page_size: usize,
+        after: Option<String>,
+    ) -> Result<Page<Authorization>> {
+        self.service
+            .authorized_apps(&self.user, owner, page_size, after)
+            .await
+    }
+
+    async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
+        self.service
+            .revoke_authorization(&self.user, authorization)
+            .await
     }
 
     fn issuer(&self) -> &str {

@@ -7,7 +7,7 @@ mod local;
 
 use async_trait::async_trait;
 
-use crate::model::{AuditEvent, OAuthApp, Seconds, Sid, User};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
     AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
@@ -35,6 +35,15 @@ pub trait Backend: Send + Sync {
     /// Users who share an owner with the signed-in user.
     async fn users(&self) -> Result<Vec<User>>;
     async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)>;
+    /// An organization's authorized applications, newest first.
+    async fn authorized_apps(
+        &self,
+        owner: &Sid,
+        page_size: usize,
+        after: Option<String>,
+    ) -> Result<Page<Authorization>>;
+    /// Ends an authorization: its refresh and access tokens stop working at once.
+    async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization>;
     /// The authorization server's public URL, for authorization URLs.
     fn issuer(&self) -> &str;
 }

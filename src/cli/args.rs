@@ -53,6 +53,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// List the scopes (permissions) an app may be given
     Scopes(ScopesArgs),
+    /// List or revoke the authorized applications of an organization
+    #[command(subcommand)]
+    Authorized(AuthorizedCommand),
     /// List the accounts, subaccounts and organizations you belong to, with your role
     Owners,
     /// List users, or add one
@@ -173,6 +176,29 @@ pub struct UpdateArgs {
     /// Replace the image URLs with these; repeat for more
     #[arg(long = "image", value_name = "URL")]
     pub images: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthorizedCommand {
+    /// List the apps people of an organization have authorized, newest first
+    List {
+        /// The organization [default: your first organization]
+        #[arg(long, value_name = "SID")]
+        owner: Option<Sid>,
+        /// Authorizations per page (1 to 1000)
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, value_name = "TOKEN")]
+        after: Option<String>,
+    },
+    /// Revoke an authorization: its refresh and access tokens stop working at once
+    Revoke {
+        /// The authorization's SID (AZ…), from `authorized list`
+        id: Sid,
+        /// Do not ask for confirmation (for scripts)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -12,10 +12,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 pub use args::Cli;
-use args::{AppsCommand, AuditArgs, Command, CreateArgs, ListArgs, UpdateArgs, UsersCommand};
+use args::{
+    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, ListArgs, UpdateArgs,
+    UsersCommand,
+};
 use output::Output;
 
-use crate::api::{AppJson, AuditEventJson, CredentialsJson, OwnerJson, UserJson};
+use crate::api::{
+    AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, OwnerJson, UserJson,
+};
 use crate::backend::{Backend, LocalBackend};
 use crate::model::{AppSettings, GrantType, OwnerKind, Sid, scopes};
 use crate::service::{
@@ -52,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
             ctx.out.scopes(OwnerKind::of(&owner))
         }
+        Command::Authorized(command) => authorized(&ctx, command).await,
         Command::Owners => {
             let owners = ctx.backend.owners().await?;
             ctx.out
@@ -276,6 +282,46 @@ fn confirm_delete(name: &str, id: &Sid) -> anyhow::Result<()> {
     stdin.lock().read_line(&mut typed)?;
     if typed.trim() != name {
         bail!("not deleted: the name typed does not match '{name}'");
+    }
+    Ok(())
+}
+
+async fn authorized(ctx: &Session, command: AuthorizedCommand) -> anyhow::Result<()> {
+    match command {
+        AuthorizedCommand::List {
+            owner,
+            limit,
+            after,
+        } => {
+            let owner = ctx.owner_or_default(owner, OwnerKind::Organization).await?;
+            let page = ctx.backend.authorized_apps(&owner, limit, after).await?;
+            let rows: Vec<AuthorizationJson> =
+                page.items.iter().map(AuthorizationJson::from).collect();
+            ctx.out.authorizations(&rows, page.next.as_deref())
+        }
+        AuthorizedCommand::Revoke { id, yes } => {
+            if !yes {
+                confirm(&format!(
+                    "Revoke authorization {id}? The app's refresh and access tokens from it stop working at once."
+                ))?;
+            }
+            let revoked = ctx.backend.revoke_authorization(&id).await?;
+            ctx.out.revoked(&AuthorizationJson::from(&revoked))
+        }
+    }
+}
+
+/// Asks yes or no on a terminal; elsewhere the script must say `--yes`.
+fn confirm(question: &str) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("this needs confirmation: pass --yes (standard input is not a terminal)");
+    }
+    eprint!("{question}\nType yes to confirm: ");
+    let mut typed = String::new();
+    stdin.lock().read_line(&mut typed)?;
+    if typed.trim() != "yes" {
+        bail!("nothing was changed");
     }
     Ok(())
 }

@@ -6,7 +6,9 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::api::{AppJson, AuditEventJson, CredentialsJson, OwnerJson, UserJson};
+use crate::api::{
+    AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, OwnerJson, UserJson,
+};
 use crate::model::OwnerKind;
 
 pub struct Output {
@@ -172,6 +174,41 @@ impl Output {
         );
         text.push_str(&more(events.len(), "events", next));
         self.print(&text)
+    }
+
+    pub fn authorizations(&self, rows: &[AuthorizationJson], next: Option<&str>) -> Printed {
+        if self.json {
+            return self
+                .print_json(&json!({ "authorizations": rows, "meta": meta(rows.len(), next) }));
+        }
+        let table_rows = rows
+            .iter()
+            .map(|a| {
+                vec![
+                    a.app_name.clone(),
+                    a.authorized_by.clone(),
+                    a.scopes.join(" "),
+                    a.date_created.clone(),
+                    a.sid.clone(),
+                ]
+            })
+            .collect();
+        let mut text = table(
+            &["APP", "AUTHORIZED BY", "SCOPES", "DATE", "SID"],
+            table_rows,
+        );
+        text.push_str(&more(rows.len(), "authorized applications", next));
+        self.print(&text)
+    }
+
+    pub fn revoked(&self, authorization: &AuthorizationJson) -> Printed {
+        if self.json {
+            return self.print_json(authorization);
+        }
+        self.print(&format!(
+            "Revoked {}'s authorization of '{}' ({}); its tokens no longer work.\n",
+            authorization.authorized_by, authorization.app_name, authorization.sid
+        ))
     }
 
     pub fn owners(&self, owners: &[OwnerJson]) -> Printed {

@@ -6,7 +6,9 @@ mod audit;
 mod owner;
 pub mod scopes;
 mod secret;
+mod session;
 mod sid;
+mod signing_key;
 mod time;
 
 pub use app::*;
@@ -16,5 +18,7 @@ pub use secret::{
     ClientSecret, DEFAULT_GRACE_PERIOD, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,
     SecretDigest, SecretRecord, rotate, verify,
 };
+pub use session::{SESSION_TTL, Session, SessionToken};
 pub use sid::{InvalidSid, SID_LEN, Sid, SidKind};
+pub use signing_key::{PrivateKeyDer, SigningAlg, SigningKeyRecord, UnknownSigningAlg};
 pub use time::{InvalidDuration, Seconds, Timestamp};

@@ -48,6 +48,11 @@ impl SecretDigest {
         SecretDigest(Sha256::digest(secret.as_bytes()).into())
     }
 
+    /// Lower-case hex, for use as a store key.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
     /// Constant-time comparison, so a caller learns nothing from how long a refusal took.
     pub fn matches(&self, presented: &str) -> bool {
         bool::from(self.0.ct_eq(&SecretDigest::of(presented).0))

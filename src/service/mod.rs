@@ -9,6 +9,9 @@ mod apps;
 mod audit;
 mod clients;
 mod environment;
+mod keys;
+mod sessions;
+mod tokens;
 mod users;
 
 use std::ops::ControlFlow;
@@ -20,6 +23,12 @@ use crate::store::{Store, StoreError};
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
 pub use audit::AuditFilter;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
+pub use keys::{Jwk, JwkSet, KeyRing};
+pub use sessions::StartedSession;
+pub use tokens::{
+    AccessClaims, AuthorizationConfig, AuthorizationServer, Introspection, IssuedToken,
+    PermissionDecision, TokenError, TokenRequest,
+};
 pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
 
 /// What went wrong, in words a person can act on. Every variant but `Store` is the caller's to
@@ -41,6 +50,12 @@ pub enum ServiceError {
     /// Likewise for an unknown client, a deleted app and a wrong or expired secret.
     #[error("unknown client ID or wrong client secret")]
     BadClient,
+    /// A management-API request without a live session.
+    #[error("{0}")]
+    NotSignedIn(String),
+    /// Generating, parsing or using a signing key failed: a fault of this server, not the caller.
+    #[error("signing keys: {0}")]
+    Crypto(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

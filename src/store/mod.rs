@@ -10,7 +10,10 @@ mod sled_store;
 
 use async_trait::async_trait;
 
-use crate::model::{AuditEvent, AuditEventType, OAuthApp, Owner, Sid, User};
+use crate::model::{
+    AuditEvent, AuditEventType, OAuthApp, Owner, SecretDigest, Session, Sid, SigningKeyRecord,
+    Timestamp, User,
+};
 
 pub use sled_store::SledStore;
 
@@ -38,6 +41,17 @@ pub enum Write {
     PutOwner(Owner),
     /// A new user; refused with a conflict when the username (case-insensitive) is taken.
     CreateUser(User),
+    /// A new signing key, or a key's retirement.
+    PutSigningKey(SigningKeyRecord),
+    /// Marks an access token revoked; kept until `expires_at`, after which the token is dead
+    /// anyway.
+    RevokeToken {
+        jti: String,
+        expires_at: Timestamp,
+    },
+    PutSession(Session),
+    /// Ends the session with this token digest; nothing happens when there is none.
+    DeleteSession(SecretDigest),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +116,11 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// Every user, oldest first.
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Every signing key, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Whether the access token with this `jti` was revoked (and its revocation not yet purged).
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError>;
     /// Applies every write or none, and returns only once they are durable.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }

@@ -13,7 +13,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Db, Transactional, Tree};
 
 use super::{AppQuery, AuditQuery, Expect, Page, Store, StoreError, Write};
-use crate::model::{AuditEvent, OAuthApp, Owner, Sid, Timestamp, User};
+use crate::model::{
+    AuditEvent, OAuthApp, Owner, SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
+};
 
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
 /// a change would not read back through serde defaults.
@@ -71,6 +73,12 @@ trees! {
     /// Creation order of users (a sled-generated id, big-endian) → user SID: "the first user" is
     /// the one the store was bootstrapped with, whatever the clocks said.
     users_in_order,
+    /// kid → signing key.
+    signing_keys,
+    /// jti → expiry of the revoked access token (milliseconds, big-endian).
+    revoked_tokens,
+    /// Hex digest of the session token → session.
+    sessions,
 }
 
 impl SledStore {
@@ -296,6 +304,26 @@ impl Store for SledStore {
         Ok(users)
     }
 
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        let mut keys: Vec<SigningKeyRecord> = self
+            .trees
+            .signing_keys
+            .iter()
+            .values()
+            .map(|value| decode(&value.map_err(backend)?))
+            .collect::<Result<_, _>>()?;
+        keys.sort_by_key(|key| key.created_at);
+        Ok(keys)
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        self.trees.revoked_tokens.contains_key(jti).map_err(backend)
+    }
+
+    async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError> {
+        Self::get(&self.trees.sessions, digest.to_hex().as_bytes())
+    }
+
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         // Ids are taken outside the transaction, which may run more than once; an aborted one
         // leaves a gap, which is harmless.
@@ -313,6 +341,9 @@ impl Store for SledStore {
                 users,
                 usernames,
                 users_in_order,
+                signing_keys,
+                revoked_tokens,
+                sessions,
             } = TxTrees::new(views);
             let mut user_ids = user_ids.iter();
             for write in &writes {
@@ -345,6 +376,21 @@ impl Store for SledStore {
                         if let Some(id) = user_ids.next() {
                             users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
                         }
+                    }
+                    Write::PutSigningKey(key) => {
+                        signing_keys.insert(key.kid.as_str(), encode(key).or_else(abort)?)?;
+                    }
+                    Write::RevokeToken { jti, expires_at } => {
+                        revoked_tokens.insert(jti.as_str(), &expires_at.0.to_be_bytes())?;
+                    }
+                    Write::PutSession(session) => {
+                        sessions.insert(
+                            session.digest.to_hex().as_str(),
+                            encode(session).or_else(abort)?,
+                        )?;
+                    }
+                    Write::DeleteSession(digest) => {
+                        sessions.remove(digest.to_hex().as_str())?;
                     }
                 }
             }

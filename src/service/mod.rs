@@ -82,6 +82,16 @@ impl ConsoleService {
         }
     }
 
+    /// The clock, for parts at the edge that time things by it (the failure limiter).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The service's time: what expiry and the JSON's "now" are judged by.
+    pub fn now(&self) -> crate::model::Timestamp {
+        self.clock.now()
+    }
+
     /// The user acting, read afresh so that a role taken away takes effect at once.
     async fn actor(&self, user: &Sid) -> Result<User> {
         self.store

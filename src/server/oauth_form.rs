@@ -88,9 +88,6 @@ fn form_decode(value: &str) -> Option<String> {
     )
 }
 
-/// Largest form accepted; real OAuth requests are far smaller.
-pub const MAX_FORM_BYTES: usize = 16 * 1024;
-
 impl<S> FromRequest<S> for OAuthForm
 where
     S: Send + Sync,
@@ -122,9 +119,9 @@ where
             .transpose()
             .map_err(|_| TokenError::InvalidClient)?;
         let body = Bytes::from_request(request, state).await.map_err(|_| {
-            OAuthError::invalid_request(format!(
-                "the body could not be read or is larger than {MAX_FORM_BYTES} bytes"
-            ))
+            OAuthError::invalid_request(
+                "the body could not be read, or is larger than this server accepts",
+            )
         })?;
         let mut params = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(&body) {

@@ -3,11 +3,15 @@
 //! durations in seconds and times in RFC 3339.
 
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::model::{AuditEvent, Authorization, OAuthApp, Owner, Role, Timestamp, User};
-use crate::service::OwnerAccess;
+use crate::model::{
+    AppSettings, AuditEvent, Authorization, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL, GrantType,
+    OAuthApp, Owner, Role, Seconds, Sid, Timestamp, User, scopes,
+};
+use crate::service::{AppUpdate, NewApp, NewUser, OwnerAccess};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AppJson {
     pub sid: String,
     /// The same as `sid`: an app's SID is its client ID.
@@ -29,7 +33,7 @@ pub struct AppJson {
 }
 
 /// The fields only authorization-code apps have.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuthorizationCodeJson {
     pub company_name: String,
     pub image_urls: Vec<String>,
@@ -39,7 +43,7 @@ pub struct AuthorizationCodeJson {
 }
 
 /// What is known of a secret without the secret: when it was made and when it stops working.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecretJson {
     pub date_created: String,
     pub expires_at: Option<String>,
@@ -83,7 +87,7 @@ impl AppJson {
 }
 
 /// The answer to a create or a rotation: the only time the secret is shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CredentialsJson {
     pub client_id: String,
     pub client_secret: String,
@@ -95,7 +99,7 @@ pub struct CredentialsJson {
     pub app: AppJson,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuditEventJson {
     pub sid: String,
     pub event_type: String,
@@ -108,7 +112,7 @@ pub struct AuditEventJson {
     pub changes: Vec<ChangeJson>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChangeJson {
     pub field: String,
     pub before: String,
@@ -139,7 +143,7 @@ impl From<&AuditEvent> for AuditEventJson {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerJson {
     pub sid: String,
     pub friendly_name: String,
@@ -164,7 +168,7 @@ impl From<&OwnerAccess> for OwnerJson {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserJson {
     pub sid: String,
     pub username: String,
@@ -172,7 +176,7 @@ pub struct UserJson {
     pub date_created: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RoleJson {
     pub owner_sid: String,
     pub role: String,
@@ -197,7 +201,7 @@ impl From<&User> for UserJson {
 }
 
 /// An authorized application: who approved which app, for which scopes, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuthorizationJson {
     pub sid: String,
     pub app_sid: String,
@@ -226,4 +230,243 @@ impl From<&Authorization> for AuthorizationJson {
             date_revoked: a.revoked_at.map(Timestamp::to_rfc3339),
         }
     }
+}
+
+/// `POST /v1/sessions`: sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignInJson {
+    pub username: String,
+    pub password: String,
+}
+
+/// A session: the bearer token for `/v1/` requests, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionJson {
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserJson,
+}
+
+/// `POST /v1/owners/{owner_sid}/apps`: a new app, as the create wizard fills it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewAppJson {
+    /// `client-credentials` (the default) or `authorization-code`.
+    #[serde(default)]
+    pub grant_type: Option<String>,
+    pub friendly_name: String,
+    #[serde(default)]
+    pub description: String,
+    pub scopes: Vec<String>,
+    /// Seconds an access token lives (60 to 2592000; 3600 by default).
+    #[serde(default)]
+    pub access_token_ttl: Option<u32>,
+    #[serde(default)]
+    pub authorization_code: Option<AuthorizationCodeJson>,
+    /// `us1`, the only region there is.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+impl NewAppJson {
+    /// The service's request, or why the grant type is not one.
+    pub fn into_new_app(self, owner: Sid) -> Result<NewApp, String> {
+        let grant_type = match &self.grant_type {
+            Some(text) => text.parse::<GrantType>().map_err(|e| e.to_string())?,
+            None => GrantType::ClientCredentials,
+        };
+        let code = self.authorization_code.unwrap_or_default();
+        Ok(NewApp {
+            owner,
+            grant_type,
+            region: self.region,
+            settings: AppSettings {
+                name: self.friendly_name,
+                description: self.description,
+                scopes: self.scopes,
+                token_ttl: self.access_token_ttl.map_or(DEFAULT_TOKEN_TTL, Seconds),
+                company_name: code.company_name,
+                images: code.image_urls,
+                homepage_url: code.homepage_url,
+                terms_url: code.terms_of_service_url,
+                redirect_uris: code.redirect_uris,
+            },
+        })
+    }
+}
+
+/// `POST /v1/apps/{sid}`: the fields to change; absent ones stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AppUpdateJson {
+    pub friendly_name: Option<String>,
+    pub description: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub access_token_ttl: Option<u32>,
+    pub company_name: Option<String>,
+    pub image_urls: Option<Vec<String>>,
+    pub homepage_url: Option<String>,
+    pub terms_of_service_url: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    /// The `version` the change was made from; a newer app refuses it with 409. An `If-Match`
+    /// header does the same.
+    pub version: Option<u64>,
+}
+
+impl From<AppUpdateJson> for AppUpdate {
+    fn from(json: AppUpdateJson) -> AppUpdate {
+        AppUpdate {
+            name: json.friendly_name,
+            description: json.description,
+            scopes: json.scopes,
+            token_ttl: json.access_token_ttl.map(Seconds),
+            company_name: json.company_name,
+            images: json.image_urls,
+            homepage_url: json.homepage_url,
+            terms_url: json.terms_of_service_url,
+            redirect_uris: json.redirect_uris,
+            expected_version: json.version,
+        }
+    }
+}
+
+/// `POST /v1/apps/{sid}/secret`: rotate the client secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RotateSecretJson {
+    /// Seconds the previous secret keeps working: 0 to 2592000 (30 days); 86400 by default.
+    #[serde(default = "default_grace_period")]
+    pub grace_period: u32,
+}
+
+fn default_grace_period() -> u32 {
+    DEFAULT_GRACE_PERIOD.0
+}
+
+/// `POST /v1/users`: add a user with a role for one owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewUserJson {
+    pub username: String,
+    pub owner_sid: String,
+    /// Owner, Administrator, Developer, Billing or Support.
+    pub role: String,
+    /// Left out, one is generated and returned once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl NewUserJson {
+    pub fn into_new_user(self) -> Result<NewUser, String> {
+        Ok(NewUser {
+            owner: self
+                .owner_sid
+                .parse()
+                .map_err(|e: crate::model::InvalidSid| e.to_string())?,
+            role: self.role.parse::<Role>().map_err(|e| e.to_string())?,
+            username: self.username,
+            password: self.password,
+        })
+    }
+}
+
+/// A user just added, with the generated password if one was made (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserAddedJson {
+    pub user: UserJson,
+    pub password: Option<String>,
+}
+
+/// One scope of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScopeJson {
+    pub name: String,
+    pub area: String,
+    pub endpoints: Vec<EndpointJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EndpointJson {
+    pub method: String,
+    pub url: String,
+}
+
+impl From<&scopes::Permission> for ScopeJson {
+    fn from(permission: &scopes::Permission) -> ScopeJson {
+        ScopeJson {
+            name: permission.name.to_owned(),
+            area: permission.area.name().to_owned(),
+            endpoints: permission
+                .endpoints
+                .iter()
+                .map(|e| EndpointJson {
+                    method: e.method.to_owned(),
+                    url: e.pattern.to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Twilio's paging: which page this is and where the next one is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PageMetaJson {
+    /// 0 for the first page.
+    pub page: u32,
+    pub page_size: usize,
+    pub first_page_url: String,
+    pub previous_page_url: Option<String>,
+    pub url: String,
+    pub next_page_url: Option<String>,
+    /// Opaque; what `next_page_url` passes as `PageToken`.
+    pub next_page_token: Option<String>,
+    /// The list's key in the body: `apps`, `events`, `owners`, `users` or `scopes`.
+    pub key: String,
+}
+
+/// Twilio-style paging parameters of list requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1 to 1000 (50 by default).
+    #[serde(rename = "PageSize")]
+    pub page_size: Option<usize>,
+    /// The page number, counted by `next_page_url`.
+    #[serde(rename = "Page")]
+    pub page: Option<u32>,
+    /// Where the page starts, from the previous page's `next_page_url`.
+    #[serde(rename = "PageToken")]
+    pub page_token: Option<String>,
+}
+
+/// `GET /v1/owners/{owner_sid}/apps`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppListJson {
+    pub apps: Vec<AppJson>,
+    pub meta: PageMetaJson,
+}
+
+/// `GET /v1/audit-events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEventListJson {
+    pub events: Vec<AuditEventJson>,
+    pub meta: PageMetaJson,
+}
+
+/// `GET /v1/owners`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OwnerListJson {
+    pub owners: Vec<OwnerJson>,
+    pub meta: PageMetaJson,
+}
+
+/// `GET /v1/users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserListJson {
+    pub users: Vec<UserJson>,
+    pub meta: PageMetaJson,
+}
+
+/// `GET /v1/scopes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScopeListJson {
+    pub scopes: Vec<ScopeJson>,
+    pub meta: PageMetaJson,
 }

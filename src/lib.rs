@@ -5,6 +5,7 @@
 //! - [`store`]: the storage trait and its embedded sled implementation.
 //! - [`service`]: the console service, the one place rules are enforced.
 //! - [`api`]: the JSON shapes shared by the management API and `--json` output.
+//! - [`server`]: the authorization server and management API over HTTP.
 //! - [`backend`]: what the console and the CLI talk to, local or remote.
 //! - [`cli`]: the scriptable commands, and the binary's entry point.
 
@@ -12,5 +13,6 @@ pub mod api;
 pub mod backend;
 pub mod cli;
 pub mod model;
+pub mod server;
 pub mod service;
 pub mod store;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid};
+use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
 #[derive(Debug, Parser)]
@@ -33,16 +33,16 @@ pub struct GlobalArgs {
     /// Print machine-readable JSON instead of tables
     #[arg(long, global = true)]
     pub json: bool,
-    /// The authorization server's public URL, used in authorization URLs
-    #[arg(
-        long,
-        global = true,
-        env = "OAUTH_CONSOLE_ISSUER",
-        value_name = "URL",
-        default_value = "http://localhost:8080"
-    )]
-    pub issuer: String,
+    /// The authorization server's public URL: the `iss` of its tokens and the base of
+    /// authorization URLs [default: http://localhost:8080, or for `serve` http:// and the
+    /// --listen address]
+    #[arg(long, global = true, env = "OAUTH_CONSOLE_ISSUER", value_name = "URL")]
+    pub issuer: Option<String>,
 }
+
+/// Where the server listens unless told otherwise, and so the issuer local commands assume.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_ISSUER: &str = "http://localhost:8080";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -62,6 +62,37 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         command: Option<UsersCommand>,
+    },
+    /// Run the authorization server (token endpoint, JWKS, introspection, revocation) and the
+    /// management API over HTTP until Ctrl-C or SIGTERM
+    Serve(ServeArgs),
+    /// Manage the keys that sign access tokens
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on
+    #[arg(long, env = "OAUTH_CONSOLE_LISTEN", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// The algorithm of the key that signs access tokens: ES256 or RS256; changing it rotates the
+    /// signing key at start
+    #[arg(long, value_name = "ALG", default_value = "ES256")]
+    pub signing_alg: SigningAlg,
+    /// The `aud` of tokens requested without `audience` [default: the issuer]
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key; the old ones stay in the JWKS until every token they signed has
+    /// expired (30 days at most). Run it while the server is stopped: it owns the data directory
+    Rotate {
+        /// The new key's algorithm: ES256 or RS256
+        #[arg(long, value_name = "ALG", default_value = "ES256")]
+        signing_alg: SigningAlg,
     },
 }
 
@@ -289,6 +320,31 @@ mod tests {
             error.to_string().contains("like 90s, 15m, 1h or 30d"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn serve_listens_on_loopback_8080_with_es256_unless_told() {
+        let Command::Serve(args) = parse(&["serve"]).unwrap().command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(args.signing_alg, SigningAlg::ES256);
+        let Command::Serve(args) = parse(&[
+            "serve",
+            "--listen",
+            "0.0.0.0:9000",
+            "--signing-alg",
+            "rs256",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not serve")
+        };
+        assert_eq!(args.listen.port(), 9000);
+        assert_eq!(args.signing_alg, SigningAlg::RS256);
+        let error = parse(&["serve", "--signing-alg", "HS256"]).unwrap_err();
+        assert!(error.to_string().contains("ES256 or RS256"), "{error}");
     }
 
     #[test]

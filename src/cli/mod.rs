@@ -13,8 +13,8 @@ use anyhow::{Context, bail};
 
 pub use args::Cli;
 use args::{
-    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, ListArgs, UpdateArgs,
-    UsersCommand,
+    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, KeysCommand,
+    ListArgs, ServeArgs, UpdateArgs, UsersCommand,
 };
 use output::Output;
 
@@ -46,11 +46,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let service = open_local(&data_dir).await?;
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
+    let issuer = cli.global.issuer.clone();
     let ctx = Session {
-        backend: Box::new(LocalBackend::new(service, user, cli.global.issuer)),
+        backend: Box::new(LocalBackend::new(
+            service.clone(),
+            user,
+            issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+        )),
         out,
     };
     match cli.command {
+        Command::Serve(args) => serve(service, args, issuer).await,
+        Command::Keys(KeysCommand::Rotate { signing_alg }) => {
+            let key = service.rotate_signing_key(signing_alg).await?;
+            ctx.out.key_rotated(&key.kid, signing_alg)
+        }
         Command::Apps(command) => apps(&ctx, command).await,
         Command::Audit(args) => audit(&ctx, args).await,
         Command::Scopes(args) => {
@@ -65,6 +75,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Users { command } => users(&ctx, command).await,
     }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM. Logs go to standard error (`RUST_LOG` filters them,
+/// `info` by default); they name clients and users, never a secret, password or token.
+async fn serve(
+    service: ConsoleService,
+    args: ServeArgs,
+    issuer: Option<String>,
+) -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
+    let config = crate::service::AuthorizationConfig {
+        default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
+        issuer: issuer.clone(),
+        signing_alg: args.signing_alg,
+    };
+    let auth = crate::service::AuthorizationServer::start(service, config).await?;
+    let server_config = crate::server::ServerConfig::default();
+    let router = crate::server::router(
+        crate::server::AppState::new(auth, &server_config),
+        &server_config,
+    );
+    tracing::info!(%address, %issuer, signing_alg = %args.signing_alg, "listening");
+    crate::server::serve(listener, router, crate::server::shutdown_signal())
+        .await
+        .context("the server stopped")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::api::{
     AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, OwnerJson, UserJson,
 };
-use crate::model::OwnerKind;
+use crate::model::{OwnerKind, SigningAlg};
 
 pub struct Output {
     json: bool,
@@ -256,6 +256,15 @@ impl Output {
             text.push_str(&format!("Password: {password}\nIt is shown only now.\n"));
         }
         self.print(&text)
+    }
+
+    pub fn key_rotated(&self, kid: &str, alg: SigningAlg) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "kid": kid, "alg": alg.name() }));
+        }
+        self.print(&format!(
+            "New {alg} signing key {kid}.\nThe previous keys stay in the JWKS for 30 days, until every token they signed has expired.\n"
+        ))
     }
 
     pub fn scopes(&self, kind: OwnerKind) -> Printed {

@@ -7,7 +7,9 @@ mod authorization;
 mod owner;
 pub mod scopes;
 mod secret;
+mod session;
 mod sid;
+mod signing_key;
 mod time;
 
 pub use app::*;
@@ -21,5 +23,7 @@ pub use secret::{
     ClientSecret, DEFAULT_GRACE_PERIOD, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,
     SecretDigest, SecretRecord, rotate, verify,
 };
+pub use session::{SESSION_TTL, Session, SessionToken};
 pub use sid::{InvalidSid, SID_LEN, Sid, SidKind};
+pub use signing_key::{PrivateKeyDer, SigningAlg, SigningKeyRecord, UnknownSigningAlg};
 pub use time::{InvalidDuration, Seconds, Timestamp};

@@ -48,9 +48,9 @@ impl SecretDigest {
         SecretDigest(Sha256::digest(secret.as_bytes()).into())
     }
 
-    /// The digest as a store key.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+    /// Lower-case hex, for use as a store key.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
     }
 
     /// Constant-time comparison, so a caller learns nothing from how long a refusal took.

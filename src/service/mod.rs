@@ -10,6 +10,9 @@ mod audit;
 mod authorizations;
 mod clients;
 mod environment;
+mod keys;
+mod sessions;
+mod tokens;
 mod users;
 
 use std::ops::ControlFlow;
@@ -24,6 +27,12 @@ pub use authorizations::{
     AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
 };
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
+pub use keys::{Jwk, JwkSet, KeyRing};
+pub use sessions::StartedSession;
+pub use tokens::{
+    AccessClaims, AuthorizationConfig, AuthorizationServer, Introspection, IssuedToken,
+    PermissionDecision, TokenError, TokenRequest,
+};
 pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
 
 /// What went wrong, in words a person can act on. Every variant but `Store` is the caller's to
@@ -45,6 +54,12 @@ pub enum ServiceError {
     /// Likewise for an unknown client, a deleted app and a wrong or expired secret.
     #[error("unknown client ID or wrong client secret")]
     BadClient,
+    /// A management-API request without a live session.
+    #[error("{0}")]
+    NotSignedIn(String),
+    /// Generating, parsing or using a signing key failed: a fault of this server, not the caller.
+    #[error("signing keys: {0}")]
+    Crypto(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -81,6 +96,16 @@ impl ConsoleService {
             clock,
             entropy,
         }
+    }
+
+    /// The clock, for parts at the edge that time things by it (the failure limiter).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The service's time: what expiry and the JSON's "now" are judged by.
+    pub fn now(&self) -> crate::model::Timestamp {
+        self.clock.now()
     }
 
     /// The user acting, read afresh so that a role taken away takes effect at once.

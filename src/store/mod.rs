@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
-    SecretDigest, Sid, User,
+    SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
 pub use sled_store::SledStore;
@@ -52,6 +52,17 @@ pub enum Write {
     AddRefreshToken(RefreshToken),
     /// Marks a refresh token used; refused with a conflict when it already was.
     SpendRefreshToken(SecretDigest),
+    /// A new signing key, or a key's retirement.
+    PutSigningKey(SigningKeyRecord),
+    /// Marks an access token revoked; kept until `expires_at`, after which the token is dead
+    /// anyway.
+    RevokeToken {
+        jti: String,
+        expires_at: Timestamp,
+    },
+    PutSession(Session),
+    /// Ends the session with this token digest; nothing happens when there is none.
+    DeleteSession(SecretDigest),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +154,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         digest: &SecretDigest,
     ) -> Result<Option<RefreshToken>, StoreError>;
+    /// Every signing key, oldest first.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Whether the access token with this `jti` was revoked (and its revocation not yet purged).
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+    async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError>;
     /// Applies every write or none, and returns only once they are durable.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }

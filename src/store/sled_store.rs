@@ -14,8 +14,8 @@ use sled::{Db, Transactional, Tree};
 
 use super::{AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write};
 use crate::model::{
-    AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest, Sid,
-    Timestamp, User,
+    AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest,
+    Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
@@ -80,6 +80,12 @@ trees! {
     authorization_codes,
     /// Digest → refresh token; a spent one stays so that its reuse is recognised.
     refresh_tokens,
+    /// kid → signing key.
+    signing_keys,
+    /// jti → expiry of the revoked access token (milliseconds, big-endian).
+    revoked_tokens,
+    /// Hex digest of the session token → session.
+    sessions,
 }
 
 impl SledStore {
@@ -396,14 +402,34 @@ impl Store for SledStore {
         &self,
         digest: &SecretDigest,
     ) -> Result<Option<AuthorizationCode>, StoreError> {
-        Self::get(&self.trees.authorization_codes, digest.as_bytes())
+        Self::get(&self.trees.authorization_codes, digest.to_hex().as_bytes())
     }
 
     async fn refresh_token(
         &self,
         digest: &SecretDigest,
     ) -> Result<Option<RefreshToken>, StoreError> {
-        Self::get(&self.trees.refresh_tokens, digest.as_bytes())
+        Self::get(&self.trees.refresh_tokens, digest.to_hex().as_bytes())
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        let mut keys: Vec<SigningKeyRecord> = self
+            .trees
+            .signing_keys
+            .iter()
+            .values()
+            .map(|value| decode(&value.map_err(backend)?))
+            .collect::<Result<_, _>>()?;
+        keys.sort_by_key(|key| key.created_at);
+        Ok(keys)
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        self.trees.revoked_tokens.contains_key(jti).map_err(backend)
+    }
+
+    async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError> {
+        Self::get(&self.trees.sessions, digest.to_hex().as_bytes())
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
@@ -430,6 +456,9 @@ impl Store for SledStore {
                 authorizations_by_owner,
                 authorization_codes,
                 refresh_tokens,
+                signing_keys,
+                revoked_tokens,
+                sessions,
             } = TxTrees::new(views);
             let mut sequence = sequence.iter().copied();
             for write in &writes {
@@ -476,27 +505,42 @@ impl Store for SledStore {
                     }
                     Write::AddAuthorizationCode(code) => {
                         let record = encode(code).or_else(abort)?;
-                        authorization_codes.insert(&code.digest.as_bytes()[..], record)?;
+                        authorization_codes.insert(code.digest.to_hex().as_bytes(), record)?;
                     }
                     Write::RedeemAuthorizationCode(digest) => {
                         mark_used::<AuthorizationCode>(
                             authorization_codes,
-                            digest.as_bytes(),
+                            digest.to_hex().as_bytes(),
                             "authorization code",
                             |code| &mut code.redeemed,
                         )?;
                     }
                     Write::AddRefreshToken(token) => {
                         let record = encode(token).or_else(abort)?;
-                        refresh_tokens.insert(&token.digest.as_bytes()[..], record)?;
+                        refresh_tokens.insert(token.digest.to_hex().as_bytes(), record)?;
                     }
                     Write::SpendRefreshToken(digest) => {
                         mark_used::<RefreshToken>(
                             refresh_tokens,
-                            digest.as_bytes(),
+                            digest.to_hex().as_bytes(),
                             "refresh token",
                             |token| &mut token.spent,
                         )?;
+                    }
+                    Write::PutSigningKey(key) => {
+                        signing_keys.insert(key.kid.as_str(), encode(key).or_else(abort)?)?;
+                    }
+                    Write::RevokeToken { jti, expires_at } => {
+                        revoked_tokens.insert(jti.as_str(), &expires_at.0.to_be_bytes())?;
+                    }
+                    Write::PutSession(session) => {
+                        sessions.insert(
+                            session.digest.to_hex().as_str(),
+                            encode(session).or_else(abort)?,
+                        )?;
+                    }
+                    Write::DeleteSession(digest) => {
+                        sessions.remove(digest.to_hex().as_str())?;
                     }
                 }
             }

@@ -1,0 +1,233 @@
+//! The one mapping from the service's errors to HTTP.
+//!
+//! OAuth endpoints answer RFC 6749 §5.2 bodies (`error`, `error_description`); a 401 carries
+//! `WWW-Authenticate: Basic`, as HTTP requires of every 401 and RFC 6749 of one after Basic
+//! authentication. The management API answers Twilio's `{code, message, more_info, status}`.
+//! Either way, a fault of the server answers "Something went wrong" and its text goes to the log
+//! only.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::service::{ServiceError, TokenError};
+
+const SOMETHING_WENT_WRONG: &str = "Something went wrong";
+
+/// Too many failed sign-ins or client authentications from one client ID, user or address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyFailures {
+    /// Seconds until the limit lifts, for `Retry-After`.
+    pub retry_after: u32,
+}
+
+impl TooManyFailures {
+    fn message(self) -> String {
+        format!(
+            "too many failed authentication attempts; try again in {} seconds",
+            self.retry_after
+        )
+    }
+}
+
+/// An error body of RFC 6749 §5.2.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthErrorJson {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope`, or `server_error`.
+    pub error: &'static str,
+    pub error_description: String,
+}
+
+/// An error of the token, introspection and revocation endpoints.
+#[derive(Debug)]
+pub enum OAuthError {
+    Token(TokenError),
+    TooManyFailures(TooManyFailures),
+}
+
+impl From<TokenError> for OAuthError {
+    fn from(error: TokenError) -> OAuthError {
+        OAuthError::Token(error)
+    }
+}
+
+impl From<ServiceError> for OAuthError {
+    fn from(error: ServiceError) -> OAuthError {
+        OAuthError::Token(error.into())
+    }
+}
+
+impl OAuthError {
+    pub fn invalid_request(description: impl Into<String>) -> OAuthError {
+        OAuthError::Token(TokenError::InvalidRequest(description.into()))
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let error = match self {
+            OAuthError::TooManyFailures(limit) => {
+                // RFC 6749 registers no code for this; `slow_down` (RFC 8628) is the registered
+                // one that means "too many requests", and 429 with Retry-After says the rest.
+                let body = OAuthErrorJson {
+                    error: "slow_down",
+                    error_description: limit.message(),
+                };
+                return with_retry_after(
+                    (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
+                    limit,
+                );
+            }
+            OAuthError::Token(error) => error,
+        };
+        let status = match &error {
+            TokenError::InvalidClient => StatusCode::UNAUTHORIZED,
+            TokenError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let description = match &error {
+            TokenError::Service(fault) => {
+                tracing::error!(error = %fault, "token endpoint failed");
+                SOMETHING_WENT_WRONG.to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = OAuthErrorJson {
+            error: error.code(),
+            error_description: description,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="oauth-console", charset="UTF-8""#),
+            );
+        }
+        response
+    }
+}
+
+/// An error body of the management API, as Twilio's REST API writes them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorJson {
+    /// Twilio-style error code: 20001 bad input, 20003 authentication, 20403 forbidden,
+    /// 20404 not found, 20409 conflict, 20429 too many requests, 20500 server fault.
+    pub code: u32,
+    pub message: String,
+    pub more_info: String,
+    pub status: u16,
+}
+
+/// An error of the management API (`/v1/…`).
+#[derive(Debug)]
+pub enum ApiError {
+    Service(ServiceError),
+    /// A request the service never saw: malformed JSON, a bad SID in the path, a bad header.
+    BadRequest(String),
+    TooManyFailures(TooManyFailures),
+    /// A bearer access token that is not active (RFC 6750 `invalid_token`).
+    InvalidToken(String),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> ApiError {
+        ApiError::Service(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, 20001, message),
+            ApiError::InvalidToken(message) => {
+                let mut response = api_error(StatusCode::UNAUTHORIZED, 20003, message);
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        r#"Bearer realm="oauth-console", error="invalid_token""#,
+                    ),
+                );
+                return response;
+            }
+            ApiError::TooManyFailures(limit) => {
+                let response = api_error(StatusCode::TOO_MANY_REQUESTS, 20429, limit.message());
+                return with_retry_after(response, limit);
+            }
+            ApiError::Service(error) => match error {
+                ServiceError::Invalid(_) => (StatusCode::BAD_REQUEST, 20001, error.to_string()),
+                ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, 20404, error.to_string()),
+                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, 20403, error.to_string()),
+                ServiceError::Conflict(_)
+                | ServiceError::Store(crate::store::StoreError::Conflict { .. }) => {
+                    (StatusCode::CONFLICT, 20409, error.to_string())
+                }
+                ServiceError::BadCredentials
+                | ServiceError::BadClient
+                | ServiceError::NotSignedIn(_) => {
+                    let mut response =
+                        api_error(StatusCode::UNAUTHORIZED, 20003, error.to_string());
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        HeaderValue::from_static(r#"Bearer realm="oauth-console""#),
+                    );
+                    return response;
+                }
+                ServiceError::Store(_) | ServiceError::Crypto(_) => {
+                    tracing::error!(error = %error, "management API request failed");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        20500,
+                        SOMETHING_WENT_WRONG.to_owned(),
+                    )
+                }
+            },
+        };
+        api_error(status, code, message)
+    }
+}
+
+fn api_error(status: StatusCode, code: u32, message: String) -> Response {
+    let body = ApiErrorJson {
+        code,
+        message,
+        more_info: format!("https://www.twilio.com/docs/errors/{code}"),
+        status: status.as_u16(),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn with_retry_after(mut response: Response, limit: TooManyFailures) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(limit.retry_after));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_server_fault_never_shows_its_text() {
+        let fault = || ServiceError::Crypto("the key file at /secret/path is damaged".into());
+        for response in [
+            ApiError::from(fault()).into_response(),
+            OAuthError::from(fault()).into_response(),
+        ] {
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body = body_text(response).await;
+            assert!(body.contains(SOMETHING_WENT_WRONG), "{body}");
+            assert!(!body.contains("/secret/path"), "{body}");
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! What the token, introspection and revocation endpoints share: the form body as RFC 6749 reads
+//! it (form-encoded, no parameter twice, an empty value is an absent one) and client
+//! authentication by HTTP Basic or by form fields (§2.3.1), with the failure limiter around it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, Request};
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::AppState;
+use super::errors::OAuthError;
+use super::limiter::{Attempt, FailureLimiter};
+use crate::service::TokenError;
+
+/// The parameters of a form-encoded OAuth request.
+pub struct OAuthForm {
+    params: HashMap<String, String>,
+    /// The `Authorization` header, if any, for client authentication.
+    authorization: Option<String>,
+    peer: SocketAddr,
+}
+
+impl OAuthForm {
+    /// A parameter's value; an empty one counts as absent (RFC 6749 §3.1).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .get(name)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
+        self.get(name)
+            .ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
+    }
+
+    /// The client ID and secret, from the `Authorization: Basic` header or from the form, never
+    /// both (§2.3).
+    pub fn client(&self) -> Result<ClientCredentials, OAuthError> {
+        let from_form = (self.get("client_id"), self.get("client_secret"));
+        let Some(authorization) = &self.authorization else {
+            return match from_form {
+                (Some(id), Some(secret)) => Ok(ClientCredentials::new(id, secret, self.peer)),
+                _ => Err(TokenError::InvalidClient.into()),
+            };
+        };
+        let (scheme, encoded) = authorization.split_once(' ').unwrap_or((authorization, ""));
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(TokenError::InvalidClient.into());
+        }
+        if from_form.1.is_some() {
+            return Err(OAuthError::invalid_request(
+                "the client authenticated twice (HTTP Basic and client_secret); use one",
+            ));
+        }
+        let (id, secret) = decode_basic(encoded.trim()).ok_or(TokenError::InvalidClient)?;
+        if from_form.0.is_some_and(|form_id| form_id != id) {
+            return Err(OAuthError::invalid_request(
+                "client_id in the form differs from the one in the Authorization header",
+            ));
+        }
+        Ok(ClientCredentials::new(&id, &secret, self.peer))
+    }
+}
+
+/// `base64(urlencode(id) ":" urlencode(secret))`, as RFC 6749 §2.3.1 has clients write it.
+fn decode_basic(encoded: &str) -> Option<(String, String)> {
+    let decoded = String::from_utf8(STANDARD.decode(encoded).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((form_decode(id)?, form_decode(secret)?))
+}
+
+/// One form-urlencoded value, or `None` if it holds a raw `&` or `=`.
+fn form_decode(value: &str) -> Option<String> {
+    if value.contains(['&', '=']) {
+        return None;
+    }
+    Some(
+        url::form_urlencoded::parse(value.as_bytes())
+            .next()
+            .map(|(decoded, _)| decoded.into_owned())
+            .unwrap_or_default(),
+    )
+}
+
+impl<S> FromRequest<S> for OAuthForm
+where
+    S: Send + Sync,
+{
+    type Rejection = OAuthError;
+
+    async fn from_request(request: Request, state: &S) -> Result<OAuthForm, OAuthError> {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |info| info.0);
+        let headers: &HeaderMap = request.headers();
+        let form_encoded = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|mime| {
+                mime.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !form_encoded {
+            return Err(OAuthError::invalid_request(
+                "the body must be application/x-www-form-urlencoded",
+            ));
+        }
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .map(|value| value.to_str().map(str::to_owned))
+            .transpose()
+            .map_err(|_| TokenError::InvalidClient)?;
+        let body = Bytes::from_request(request, state).await.map_err(|_| {
+            OAuthError::invalid_request(
+                "the body could not be read, or is larger than this server accepts",
+            )
+        })?;
+        let mut params = HashMap::new();
+        for (name, value) in url::form_urlencoded::parse(&body) {
+            if params
+                .insert(name.clone().into_owned(), value.into_owned())
+                .is_some()
+            {
+                return Err(OAuthError::invalid_request(format!(
+                    "the {name} parameter appears more than once"
+                )));
+            }
+        }
+        Ok(OAuthForm {
+            params,
+            authorization,
+            peer,
+        })
+    }
+}
+
+/// A client's ID and secret as presented. No `Debug`, so the secret cannot be logged.
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+    peer: SocketAddr,
+}
+
+impl ClientCredentials {
+    fn new(id: &str, secret: &str, peer: SocketAddr) -> ClientCredentials {
+        ClientCredentials {
+            client_id: id.to_owned(),
+            client_secret: secret.to_owned(),
+            peer,
+        }
+    }
+
+    fn attempt(&self) -> Attempt<'_> {
+        Attempt::Client {
+            client_id: &self.client_id,
+            source: self.peer.ip(),
+        }
+    }
+
+    /// Runs `call` unless this client ID or address is locked out, and counts an
+    /// `invalid_client` answer against both.
+    pub async fn limited<T>(
+        &self,
+        limiter: &FailureLimiter,
+        call: impl Future<Output = Result<T, TokenError>>,
+    ) -> Result<T, OAuthError> {
+        limiter
+            .check(self.attempt())
+            .map_err(OAuthError::TooManyFailures)?;
+        let result = call.await;
+        if let Err(TokenError::InvalidClient) = &result {
+            limiter.record_failure(self.attempt());
+            tracing::warn!(client_id = %self.client_id, source = %self.peer.ip(), "client authentication failed");
+        }
+        Ok(result?)
+    }
+}
+
+impl FromRef<AppState> for Arc<FailureLimiter> {
+    fn from_ref(state: &AppState) -> Arc<FailureLimiter> {
+        state.limiter.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_decoded_after_base64() {
+        let encoded = STANDARD.encode("OQ%2Bid:se%3Acret+x%25");
+        assert_eq!(
+            decode_basic(&encoded),
+            Some(("OQ+id".to_owned(), "se:cret x%".to_owned()))
+        );
+        assert_eq!(decode_basic("not base64!"), None);
+        assert_eq!(decode_basic(&STANDARD.encode("no-colon")), None);
+    }
+}

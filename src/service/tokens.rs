@@ -1,0 +1,450 @@
+//! The authorization server's rules: which grant an app may use, what scope a token gets, what its
+//! claims say (RFC 9068), when a token is active (RFC 7662), how it is revoked (RFC 7009), and
+//! whether it may call a given Twilio URL.
+//!
+//! Issuing a client-credentials token is one store read (the app), a digest compare and a
+//! signature with a key parsed once: no store write, nothing slow. "Is this token still good"
+//! reads the store (app deleted? token revoked?), so several servers over one database agree at
+//! once.
+
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::scopes;
+use crate::model::{GrantType, OAuthApp, SigningAlg, Timestamp};
+use crate::store::Write;
+
+use super::keys::{JwkSet, KeyRing};
+use super::{ConsoleService, ServiceError};
+
+/// The errors of RFC 6749 §5.2, each with a sentence saying what was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("unknown client ID or wrong client secret")]
+    InvalidClient,
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    #[error("{0}")]
+    UnsupportedGrantType(String),
+    #[error("{0}")]
+    InvalidScope(String),
+    /// Not the client's doing: answered as a server error.
+    #[error(transparent)]
+    Service(ServiceError),
+}
+
+impl TokenError {
+    /// The `error` code of RFC 6749 §5.2.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenError::InvalidRequest(_) => "invalid_request",
+            TokenError::InvalidClient => "invalid_client",
+            TokenError::InvalidGrant(_) => "invalid_grant",
+            TokenError::UnauthorizedClient(_) => "unauthorized_client",
+            TokenError::UnsupportedGrantType(_) => "unsupported_grant_type",
+            TokenError::InvalidScope(_) => "invalid_scope",
+            TokenError::Service(_) => "server_error",
+        }
+    }
+}
+
+impl From<ServiceError> for TokenError {
+    fn from(error: ServiceError) -> TokenError {
+        match error {
+            ServiceError::BadClient => TokenError::InvalidClient,
+            other => TokenError::Service(other),
+        }
+    }
+}
+
+/// A token request as the client sent it, already split from its HTTP form.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub code: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// The claims of an access token (RFC 9068 §2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    /// The owner SID (account, subaccount or organization) the token acts for.
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    /// Space-separated, as RFC 8693 writes it.
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+impl AccessClaims {
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split_ascii_whitespace()
+    }
+}
+
+/// A token just issued.
+pub struct IssuedToken {
+    pub access_token: String,
+    /// Seconds until it expires: the app's token expiration.
+    pub expires_in: u32,
+    pub scope: String,
+}
+
+/// What introspection tells: nothing about a token that is not active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspection {
+    Inactive,
+    Active(AccessClaims),
+}
+
+/// The answer to "may this token call METHOD URL?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PermissionDecision {
+    Allowed {
+        /// The granted scope that opens the endpoint.
+        permission: &'static str,
+        claims: AccessClaims,
+    },
+    /// The token is active but may not make this call; says why.
+    Denied(String),
+    /// Expired, revoked, of a deleted app, or not one of ours.
+    InvalidToken,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizationConfig {
+    /// The `iss` of every token, exactly as discovery publishes it.
+    pub issuer: String,
+    /// The `aud` of tokens requested without `audience`.
+    pub default_audience: String,
+    /// The algorithm of the key that signs new tokens.
+    pub signing_alg: SigningAlg,
+}
+
+/// The token side of the service: the console service plus the keys, parsed once.
+#[derive(Clone)]
+pub struct AuthorizationServer {
+    service: ConsoleService,
+    config: Arc<AuthorizationConfig>,
+    /// Replaced whole by a rotation; readers clone the `Arc` and never wait on a writer for long.
+    keys: Arc<RwLock<Arc<KeyRing>>>,
+}
+
+/// A requested `audience` longer than this is refused.
+const AUDIENCE_MAX_CHARS: usize = 2048;
+
+impl AuthorizationServer {
+    /// Loads the signing keys, generating one of the configured algorithm when there is none or
+    /// the signing key is of another algorithm.
+    pub async fn start(
+        service: ConsoleService,
+        config: AuthorizationConfig,
+    ) -> Result<AuthorizationServer, ServiceError> {
+        let records = service.signing_keys(config.signing_alg).await?;
+        let ring = KeyRing::new(&records, service.clock.now())?;
+        Ok(AuthorizationServer {
+            service,
+            config: Arc::new(config),
+            keys: Arc::new(RwLock::new(Arc::new(ring))),
+        })
+    }
+
+    pub fn service(&self) -> &ConsoleService {
+        &self.service
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    fn key_ring(&self) -> Arc<KeyRing> {
+        // A poisoned lock means a rotation panicked before storing its ring; the last ring is
+        // still whole.
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The published keys, the signing one first.
+    pub fn jwks(&self) -> JwkSet {
+        self.key_ring().jwks.clone()
+    }
+
+    /// Rotates the signing key and starts signing with the new one at once.
+    pub async fn rotate_signing_key(&self, alg: SigningAlg) -> Result<String, ServiceError> {
+        let new = self.service.rotate_signing_key(alg).await?;
+        self.reload_keys().await?;
+        Ok(new.kid)
+    }
+
+    /// Reads the keys from the store again: after a rotation here, or one made by another
+    /// process over the same database.
+    pub async fn reload_keys(&self) -> Result<(), ServiceError> {
+        let records = self.service.store.signing_keys().await?;
+        let ring = Arc::new(KeyRing::new(&records, self.service.clock.now())?);
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = ring;
+        Ok(())
+    }
+
+    /// `POST /v2/token`: authenticates the client and issues an access token for its grant.
+    pub async fn issue_token(&self, request: TokenRequest) -> Result<IssuedToken, TokenError> {
+        let grant = match request.grant_type.as_str() {
+            "client_credentials" => GrantType::ClientCredentials,
+            "authorization_code" | "refresh_token" => GrantType::AuthorizationCode,
+            "" => return Err(TokenError::InvalidRequest("grant_type is required".into())),
+            other => {
+                return Err(TokenError::UnsupportedGrantType(format!(
+                    "grant_type '{other}' is not supported: use client_credentials, authorization_code or refresh_token"
+                )));
+            }
+        };
+        let app = self
+            .service
+            .authenticate_client(&request.client_id, &request.client_secret)
+            .await?;
+        if app.grant_type != grant {
+            return Err(TokenError::UnauthorizedClient(format!(
+                "app {} uses the {} grant type; grant_type '{}' is not allowed for it",
+                app.sid,
+                app.grant_type.slug(),
+                request.grant_type
+            )));
+        }
+        if grant == GrantType::AuthorizationCode {
+            return Err(self.no_such_grant(&request));
+        }
+        let scope = granted_scope(&app, request.scope.as_deref())?;
+        let audience = match request.audience {
+            Some(audience) => validate_audience(audience)?,
+            None => self.config.default_audience.clone(),
+        };
+        self.sign(&app, scope, audience)
+    }
+
+    /// This server issues no authorization codes or refresh tokens yet (the authorization-code
+    /// flow is its own piece of work), so whatever code or refresh token is presented is not
+    /// one it issued: `invalid_grant`, as for an expired or forged one.
+    fn no_such_grant(&self, request: &TokenRequest) -> TokenError {
+        let (field, value) = if request.grant_type == "refresh_token" {
+            ("refresh_token", &request.refresh_token)
+        } else {
+            ("code", &request.code)
+        };
+        match value.as_deref() {
+            None | Some("") => TokenError::InvalidRequest(format!(
+                "{field} is required for grant_type {}",
+                request.grant_type
+            )),
+            Some(_) => TokenError::InvalidGrant(format!(
+                "the {field} is invalid, expired, revoked, or was issued to another client"
+            )),
+        }
+    }
+
+    fn sign(
+        &self,
+        app: &OAuthApp,
+        scope: String,
+        audience: String,
+    ) -> Result<IssuedToken, TokenError> {
+        let now = self.service.clock.now();
+        let ttl = app.settings.token_ttl;
+        let mut jti = [0; 16];
+        self.service.entropy.fill(&mut jti);
+        let claims = AccessClaims {
+            iss: self.config.issuer.clone(),
+            sub: app.owner.to_string(),
+            aud: audience,
+            client_id: app.sid.to_string(),
+            scope,
+            iat: now.unix_seconds(),
+            exp: now.plus(ttl).unix_seconds(),
+            jti: hex::encode(jti),
+        };
+        let access_token = self.key_ring().signer.sign(&claims)?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: ttl.0,
+            scope: claims.scope,
+        })
+    }
+
+    /// The claims of a token this server signed with a published key, expired or not.
+    fn verified_claims(&self, token: &str) -> Option<AccessClaims> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.typ.as_deref() != Some("at+jwt") {
+            return None;
+        }
+        let ring = self.key_ring();
+        let (algorithm, key) = ring.verifiers.get(header.kid.as_deref()?)?;
+        let mut validation = jsonwebtoken::Validation::new(*algorithm);
+        // Expiry is judged by the service's clock below, so that tests can move it.
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+        validation.set_issuer(&[&self.config.issuer]);
+        jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+
+    /// The claims of `token` if it is active: ours, unexpired, its app still there, and not
+    /// revoked.
+    async fn active_claims(&self, token: &str) -> Result<Option<AccessClaims>, ServiceError> {
+        let Some(claims) = self.verified_claims(token) else {
+            return Ok(None);
+        };
+        if Timestamp(claims.exp.saturating_mul(1000)) <= self.service.clock.now() {
+            return Ok(None);
+        }
+        let Ok(app) = claims.client_id.parse() else {
+            return Ok(None);
+        };
+        if self.service.store.app(&app).await?.is_none()
+            || self.service.store.is_token_revoked(&claims.jti).await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(claims))
+    }
+
+    /// `POST /v2/introspect` (RFC 7662). The caller authenticates as a client and learns about
+    /// tokens of its own owner only; any other token is simply inactive.
+    pub async fn introspect(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        token: &str,
+    ) -> Result<Introspection, TokenError> {
+        let caller = self
+            .service
+            .authenticate_client(client_id, client_secret)
+            .await?;
+        Ok(match self.active_claims(token).await? {
+            Some(claims) if claims.sub == caller.owner.as_str() => Introspection::Active(claims),
+            _ => Introspection::Inactive,
+        })
+    }
+
+    /// `POST /v2/revoke` (RFC 7009). A client revokes its own tokens; any other token, unknown or
+    /// of another client, is left alone and answered the same way, so that nothing is learnt.
+    pub async fn revoke(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        token: &str,
+    ) -> Result<(), TokenError> {
+        let caller = self
+            .service
+            .authenticate_client(client_id, client_secret)
+            .await?;
+        let Some(claims) = self.verified_claims(token) else {
+            return Ok(());
+        };
+        let expires_at = Timestamp(claims.exp.saturating_mul(1000));
+        if claims.client_id != caller.sid.as_str() || expires_at <= self.service.clock.now() {
+            return Ok(());
+        }
+        self.service
+            .store
+            .commit(vec![Write::RevokeToken {
+                jti: claims.jti,
+                expires_at,
+            }])
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(())
+    }
+
+    /// Whether `token` may call `method url`: one of its scopes must open that endpoint in the
+    /// catalog, and every owner the URL names must be the token's own, so that an account's token
+    /// is refused for its subaccounts' URLs.
+    pub async fn check_permission(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+    ) -> Result<PermissionDecision, ServiceError> {
+        let Some(claims) = self.active_claims(token).await? else {
+            return Ok(PermissionDecision::InvalidToken);
+        };
+        let scopes: Vec<&str> = claims.scopes().collect();
+        let Some(matched) = scopes::catalog().authorize(&scopes, method, url) else {
+            return Ok(PermissionDecision::Denied(format!(
+                "no scope of this token allows {} {url}",
+                method.to_ascii_uppercase()
+            )));
+        };
+        let names_an_owner = |(name, _): &&(&str, &str)| {
+            *name == "AccountSid" || (*name == "Sid" && matched.pattern.contains("/Accounts/{Sid}"))
+        };
+        if let Some((_, owner)) = matched
+            .params
+            .iter()
+            .find(names_an_owner)
+            .filter(|(_, owner)| *owner != claims.sub)
+        {
+            return Ok(PermissionDecision::Denied(format!(
+                "the URL acts for {owner}; this token acts for {} only (a subaccount needs its own app)",
+                claims.sub
+            )));
+        }
+        Ok(PermissionDecision::Allowed {
+            permission: matched.permission,
+            claims,
+        })
+    }
+}
+
+/// The scopes asked for, each one the app's (`invalid_scope` otherwise), or all of the app's.
+fn granted_scope(app: &OAuthApp, requested: Option<&str>) -> Result<String, TokenError> {
+    let Some(requested) = requested else {
+        return Ok(app.settings.scopes.join(" "));
+    };
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in requested.split_ascii_whitespace() {
+        if !app.settings.scopes.iter().any(|s| s == scope) {
+            return Err(TokenError::InvalidScope(format!(
+                "scope '{scope}' is not one of the {} scopes of app {}; ask for a subset of them or leave scope out",
+                app.settings.scopes.len(),
+                app.sid
+            )));
+        }
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    if granted.is_empty() {
+        return Err(TokenError::InvalidScope(
+            "scope is empty; name at least one of the app's scopes, or leave scope out for all of them".into(),
+        ));
+    }
+    Ok(granted.join(" "))
+}
+
+fn validate_audience(audience: String) -> Result<String, TokenError> {
+    let chars = audience.chars().count();
+    if audience.trim().is_empty() || chars > AUDIENCE_MAX_CHARS {
+        return Err(TokenError::InvalidRequest(format!(
+            "audience must be 1 to {AUDIENCE_MAX_CHARS} characters; {chars} were given"
+        )));
+    }
+    Ok(audience)
+}

@@ -9,7 +9,7 @@ use oauth_console::service::{
     AppUpdate, AuditFilter, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
     ServiceError,
 };
-use oauth_console::store::SledStore;
+use oauth_console::store::{AppOrder, SledStore};
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const MESSAGES_LIST: &str = "/twilio/messaging/messages/list";
@@ -541,6 +541,7 @@ async fn lists_page_newest_first_and_filter_by_name() {
                 name_contains: Some("APP".into()),
                 page_size: 3,
                 after: None,
+                ..ListApps::default()
             },
         )
         .await
@@ -560,6 +561,7 @@ async fn lists_page_newest_first_and_filter_by_name() {
                 name_contains: Some("app".into()),
                 page_size: 3,
                 after: first.next,
+                ..ListApps::default()
             },
         )
         .await
@@ -571,4 +573,37 @@ async fn lists_page_newest_first_and_filter_by_name() {
         .collect();
     assert_eq!(names, ["app 1", "app 0"]);
     assert_eq!(rest.next, None);
+}
+
+#[tokio::test]
+async fn lists_page_oldest_first_when_asked() {
+    let w = world().await;
+    for n in 0..5 {
+        w.clock.advance(Seconds(1));
+        w.create(&format!("app {n}")).await;
+    }
+    let mut names = Vec::new();
+    let mut after = None;
+    loop {
+        let page = w
+            .service
+            .apps(
+                &w.admin,
+                &w.account,
+                ListApps {
+                    order: AppOrder::OldestFirst,
+                    page_size: 2,
+                    after,
+                    ..ListApps::default()
+                },
+            )
+            .await
+            .unwrap();
+        names.extend(page.items.into_iter().map(|a| a.settings.name));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["app 0", "app 1", "app 2", "app 3", "app 4"]);
 }

@@ -202,6 +202,7 @@ async fn list(ctx: &Session, args: ListArgs) -> anyhow::Result<()> {
                 name_contains: args.name,
                 page_size: args.limit,
                 after: args.after,
+                ..ListApps::default()
             },
         )
         .await?;

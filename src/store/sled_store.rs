@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Db, Transactional, Tree};
 
-use super::{AppQuery, AuditQuery, Expect, Page, Store, StoreError, Write};
+use super::{AppOrder, AppQuery, AuditQuery, Expect, Page, Store, StoreError, Write};
 use crate::model::{AuditEvent, OAuthApp, Owner, Sid, Timestamp, User};
 
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
@@ -95,28 +95,41 @@ impl SledStore {
             .transpose()
     }
 
-    /// Reads index entries under `prefix` after the cursor, resolving each to a record with
-    /// `load` and keeping those `keep` accepts, until a page is full.
+    /// Reads index entries under `prefix` after the cursor, in key order or (`reverse`) against
+    /// it, resolving each to a record with `load` and keeping those `keep` accepts, until a page is
+    /// full.
     fn page<T>(
         index: &Tree,
         prefix: &[u8],
         after: Option<&str>,
         page_size: usize,
+        reverse: bool,
         mut load: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, StoreError>,
     ) -> Result<Page<T>, StoreError> {
-        let start = match after {
-            Some(cursor) => {
-                let mut key = hex::decode(cursor)
-                    .map_err(|_| StoreError::Backend(format!("'{cursor}' is not a page token")))?;
-                // The smallest key after the cursor.
-                key.push(0);
-                key
-            }
-            None => prefix.to_vec(),
+        let cursor = match after {
+            Some(cursor) => Some(
+                hex::decode(cursor)
+                    .map_err(|_| StoreError::Backend(format!("'{cursor}' is not a page token")))?,
+            ),
+            None => None,
         };
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match (reverse, cursor) {
+                (false, Some(mut key)) => {
+                    // The smallest key after the cursor.
+                    key.push(0);
+                    Box::new(index.range(key..))
+                }
+                (false, None) => Box::new(index.range(prefix.to_vec()..)),
+                (true, Some(key)) => Box::new(index.range(prefix.to_vec()..key).rev()),
+                (true, None) => match prefix_end(prefix) {
+                    Some(end) => Box::new(index.range(prefix.to_vec()..end).rev()),
+                    None => Box::new(index.range(prefix.to_vec()..).rev()),
+                },
+            };
         let mut items = Vec::new();
         let mut last_key = None;
-        for entry in index.range(start..) {
+        for entry in entries {
             let (key, value) = entry.map_err(backend)?;
             if !key.starts_with(prefix) {
                 break;
@@ -134,6 +147,19 @@ impl SledStore {
         }
         Ok(Page { items, next: None })
     }
+}
+
+/// The smallest key above every key that starts with `prefix`; `None` when there is none
+/// (an empty prefix, or one of 0xFF bytes only).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 fn backend(error: sled::Error) -> StoreError {
@@ -204,6 +230,7 @@ impl Store for SledStore {
             query.owner.as_str().as_bytes(),
             query.after.as_deref(),
             query.page_size,
+            query.order == AppOrder::OldestFirst,
             |key, _| {
                 let sid = &key[key.len() - crate::model::SID_LEN..];
                 let app: Option<OAuthApp> = Self::get(&self.trees.apps, sid)?;
@@ -222,6 +249,7 @@ impl Store for SledStore {
             b"",
             query.after.as_deref(),
             query.page_size,
+            false,
             |_, value| {
                 let event: AuditEvent = decode(value)?;
                 let wanted = query.owners.contains(&event.owner)

@@ -25,18 +25,52 @@ pub struct SledStore {
     trees: Trees,
 }
 
-/// Each record kind has its tree; `*_by_*` trees are indexes whose keys sort newest first.
-#[derive(Clone)]
-struct Trees {
-    apps: Tree,
-    apps_by_owner: Tree,
-    audit: Tree,
-    owners: Tree,
-    users: Tree,
-    usernames: Tree,
+/// Declares the trees once: the named set for reads, the same names over a transaction's views,
+/// and the list a transaction spans. Adding a tree is adding its name here.
+macro_rules! trees {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// Each record kind has its tree; `*_by_*` trees are indexes whose keys sort newest first.
+        struct Trees {
+            $($(#[$doc])* $name: Tree,)*
+        }
+
+        /// The same trees inside one transaction.
+        struct TxTrees<'a> {
+            $($name: &'a TransactionalTree,)*
+        }
+
+        impl Trees {
+            fn open(db: &Db) -> sled::Result<Trees> {
+                Ok(Trees { $($name: db.open_tree(stringify!($name))?,)* })
+            }
+
+            fn all(&self) -> Vec<&Tree> {
+                vec![$(&self.$name,)*]
+            }
+        }
+
+        impl<'a> TxTrees<'a> {
+            /// Names the views sled hands a transaction over [`Trees::all`], in the same order.
+            fn new(views: &'a [TransactionalTree]) -> TxTrees<'a> {
+                let mut views = views.iter();
+                TxTrees {
+                    $($name: views.next().expect("sled gives one view per tree"),)*
+                }
+            }
+        }
+    };
+}
+
+trees! {
+    apps,
+    apps_by_owner,
+    audit,
+    owners,
+    users,
+    usernames,
     /// Creation order of users (a sled-generated id, big-endian) → user SID: "the first user" is
     /// the one the store was bootstrapped with, whatever the clocks said.
-    users_in_order: Tree,
+    users_in_order,
 }
 
 impl SledStore {
@@ -56,16 +90,7 @@ impl SledStore {
                 }
                 _ => StoreError::Backend(format!("cannot open {shown}: {error}")),
             })?;
-        let tree = |name: &str| db.open_tree(name).map_err(backend);
-        let trees = Trees {
-            apps: tree("apps")?,
-            apps_by_owner: tree("apps_by_owner")?,
-            audit: tree("audit")?,
-            owners: tree("owners")?,
-            users: tree("users")?,
-            usernames: tree("usernames")?,
-            users_in_order: tree("users_in_order")?,
-        };
+        let trees = Trees::open(&db).map_err(backend)?;
         match db.get(SCHEMA_KEY).map_err(backend)? {
             None => {
                 db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
@@ -300,61 +325,59 @@ impl Store for SledStore {
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let t = &self.trees;
         // Ids are taken outside the transaction, which may run more than once; an aborted one
         // leaves a gap, which is harmless.
         let mut user_ids = Vec::new();
         for _ in writes.iter().filter(|w| matches!(w, Write::CreateUser(_))) {
             user_ids.push(self.db.generate_id().map_err(backend)?);
         }
-        let trees = (
-            &t.apps,
-            &t.apps_by_owner,
-            &t.audit,
-            &t.owners,
-            &t.users,
-            &t.usernames,
-            &t.users_in_order,
-        );
-        let result = trees.transaction(
-            |(apps, apps_by_owner, audit, owners, users, usernames, users_in_order)| {
-                let mut user_ids = user_ids.iter();
-                for write in &writes {
-                    match write {
-                        Write::PutApp { app, expect } => {
-                            check_expected(apps, &app.sid, *expect)?;
-                            apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
-                            apps_by_owner.insert(app_index_key(app), &[])?;
+        let trees = self.trees.all();
+        let result = trees.as_slice().transaction(|views| {
+            let TxTrees {
+                apps,
+                apps_by_owner,
+                audit,
+                owners,
+                users,
+                usernames,
+                users_in_order,
+            } = TxTrees::new(views);
+            let mut user_ids = user_ids.iter();
+            for write in &writes {
+                match write {
+                    Write::PutApp { app, expect } => {
+                        check_expected(apps, &app.sid, *expect)?;
+                        apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
+                        apps_by_owner.insert(app_index_key(app), &[])?;
+                    }
+                    Write::DeleteApp { app, expect } => {
+                        check_expected(apps, &app.sid, *expect)?;
+                        apps.remove(app.sid.as_str())?;
+                        apps_by_owner.remove(app_index_key(app))?;
+                    }
+                    Write::AddAuditEvent(event) => {
+                        audit.insert(audit_key(event), encode(event).or_else(abort)?)?;
+                    }
+                    Write::PutOwner(owner) => {
+                        owners.insert(owner.sid.as_str(), encode(owner).or_else(abort)?)?;
+                    }
+                    Write::CreateUser(user) => {
+                        let name = user.username.to_lowercase();
+                        if usernames.get(&name)?.is_some() {
+                            return abort(StoreError::Conflict {
+                                what: format!("username '{}'", user.username),
+                            });
                         }
-                        Write::DeleteApp { app, expect } => {
-                            check_expected(apps, &app.sid, *expect)?;
-                            apps.remove(app.sid.as_str())?;
-                            apps_by_owner.remove(app_index_key(app))?;
-                        }
-                        Write::AddAuditEvent(event) => {
-                            audit.insert(audit_key(event), encode(event).or_else(abort)?)?;
-                        }
-                        Write::PutOwner(owner) => {
-                            owners.insert(owner.sid.as_str(), encode(owner).or_else(abort)?)?;
-                        }
-                        Write::CreateUser(user) => {
-                            let name = user.username.to_lowercase();
-                            if usernames.get(&name)?.is_some() {
-                                return abort(StoreError::Conflict {
-                                    what: format!("username '{}'", user.username),
-                                });
-                            }
-                            usernames.insert(name.as_str(), user.sid.as_str())?;
-                            users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
-                            if let Some(id) = user_ids.next() {
-                                users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
-                            }
+                        usernames.insert(name.as_str(), user.sid.as_str())?;
+                        users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
+                        if let Some(id) = user_ids.next() {
+                            users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
                         }
                     }
                 }
-                Ok(())
-            },
-        );
+            }
+            Ok(())
+        });
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(error)) => return Err(error),

@@ -6,6 +6,7 @@
 //! - [`service`]: the console service, the one place rules are enforced.
 //! - [`api`]: the JSON shapes shared by the management API and `--json` output.
 //! - [`backend`]: what the console and the CLI talk to, local or remote.
+//! - [`tui`]: the console, over a backend.
 //! - [`cli`]: the scriptable commands, and the binary's entry point.
 
 pub mod api;
@@ -14,3 +15,4 @@ pub mod cli;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod tui;

@@ -8,13 +8,16 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
+///
+/// With no command, opens the console (a terminal UI) over the embedded store.
 #[derive(Debug, Parser)]
-#[command(name = "oauth-console", version, arg_required_else_help = true)]
+#[command(name = "oauth-console", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// None opens the console.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +62,12 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         command: Option<UsersCommand>,
+    },
+    /// Run a console scenario file headless against a fresh store and print its marked frames
+    Replay {
+        /// The scenario: key presses, typed text, waits and `snapshot NAME` marks (see
+        /// assets/scenarios/)
+        file: PathBuf,
     },
 }
 
@@ -239,13 +248,13 @@ mod tests {
     #[test]
     fn grace_defaults_to_one_day_and_takes_durations() {
         let sid = format!("OQ{}", "0".repeat(32));
-        let Command::Apps(AppsCommand::RotateSecret { grace, .. }) =
+        let Some(Command::Apps(AppsCommand::RotateSecret { grace, .. })) =
             parse(&["apps", "rotate-secret", &sid]).unwrap().command
         else {
             panic!("not rotate-secret")
         };
         assert_eq!(grace, Seconds::DAY);
-        let Command::Apps(AppsCommand::RotateSecret { grace, .. }) =
+        let Some(Command::Apps(AppsCommand::RotateSecret { grace, .. })) =
             parse(&["apps", "rotate-secret", &sid, "--grace", "0"])
                 .unwrap()
                 .command

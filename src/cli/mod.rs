@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod replay;
 
 use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::PathBuf;
@@ -33,6 +34,10 @@ struct Session {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A replay brings its own fresh store; it must not open (and lock) the real one.
+    if let Some(Command::Replay { file }) = &cli.command {
+        return replay::run(file).await;
+    }
     let out = Output::new(cli.global.json);
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
@@ -44,7 +49,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         backend: Box::new(LocalBackend::new(service, user, cli.global.issuer)),
         out,
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return console(ctx.backend).await;
+    };
+    match command {
+        Command::Replay { file } => replay::run(&file).await,
         Command::Apps(command) => apps(&ctx, command).await,
         Command::Audit(args) => audit(&ctx, args).await,
         Command::Scopes(args) => {
@@ -58,6 +67,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Users { command } => users(&ctx, command).await,
     }
+}
+
+/// Opens the console in this terminal, until the user quits.
+async fn console(backend: Box<dyn Backend>) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!(
+            "the console needs a terminal; use a command (oauth-console --help) or `oauth-console replay FILE` for scripts"
+        );
+    }
+    let clipboard = Arc::new(crate::tui::SystemClipboard::new());
+    crate::tui::run(Arc::from(backend), clipboard)
+        .await
+        .context("the terminal failed")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.

@@ -1,4 +1,5 @@
 //! The one integration-test binary (one link on a 2-core machine); a module per area.
 
 mod cli;
+mod console;
 mod service;

@@ -59,6 +59,12 @@ fn last_line(area: Rect) -> Rect {
     line(area, area.height.saturating_sub(1))
 }
 
+/// Two cells in from the left, where labels start.
+fn indented(area: Rect) -> Rect {
+    let by = 2.min(area.width);
+    Rect::new(area.x + by, area.y, area.width - by, area.height)
+}
+
 /// The apps list: a toolbar line, the table's header, then its rows.
 pub struct AppsLayout {
     pub toolbar: Rect,
@@ -91,7 +97,7 @@ pub fn wizard(area: Rect) -> WizardLayout {
     WizardLayout {
         steps: line(inner, 0),
         form: rows(inner, 2, 2),
-        buttons: last_line(inner),
+        buttons: indented(last_line(inner)),
     }
 }
 
@@ -160,7 +166,7 @@ pub fn detail(area: Rect) -> DetailLayout {
     DetailLayout {
         tabs: line(inner, 0),
         content: rows(inner, 2, 2),
-        buttons: last_line(inner),
+        buttons: indented(last_line(inner)),
     }
 }
 
@@ -194,7 +200,7 @@ pub struct AuditLayout {
 fn audit_in(inner: Rect, toolbar: bool) -> AuditLayout {
     let top = u16::from(toolbar);
     let below = rows(inner, top, 0);
-    let details_width = (below.width / 5 * 2).max(30).min(below.width);
+    let details_width = (below.width / 3).max(40).min(below.width);
     let [list, details] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(details_width)]).areas(below);
     AuditLayout {
@@ -287,7 +293,7 @@ pub fn secret(area: Rect, page: &SecretPage) -> SecretLayout {
     at += 2;
     let got_it = line(inner, at);
     at += 2;
-    let finish = line(inner, at);
+    let finish = indented(line(inner, at));
     SecretLayout {
         steps,
         intro,
@@ -325,10 +331,10 @@ pub struct DialogLayout {
 
 pub fn dialog(area: Rect, dialog: &Dialog) -> DialogLayout {
     let height = match dialog {
-        Dialog::Confirm(_) => 9,
-        Dialog::Rotate(_) | Dialog::Delete(_) => 12,
+        Dialog::Confirm(_) => 8,
+        Dialog::Rotate(_) | Dialog::Delete(_) => 10,
     };
-    let outer = centered(area, 72, height);
+    let outer = centered(area, 84, height);
     let inner = outer.inner(Margin::new(2, 1));
     let buttons = buttons(last_line(inner), &dialog.buttons());
     DialogLayout {
@@ -339,7 +345,7 @@ pub fn dialog(area: Rect, dialog: &Dialog) -> DialogLayout {
 }
 
 pub fn owner_picker(area: Rect, owners: usize) -> Rect {
-    centered(area, 76, owners as u16 + 4)
+    centered(area, 96, owners as u16 + 4)
 }
 
 /// What a mouse click landed on.

@@ -83,37 +83,45 @@ impl State {
 }
 
 fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
-    let mut at = put(buf, area, area.x, " oauth-console ", palette.title);
-    if let Some(access) = state.session.owner() {
-        at = put(buf, area, at, "│ ", palette.dim);
-        at = put(
-            buf,
-            area,
-            at,
-            &format!(
-                "{}: {} ({}) ▾ ",
-                access.owner.label(),
-                access.owner.name,
-                access.owner.sid
-            ),
-            palette.accent,
-        );
-    }
-    if let Some(user) = &state.session.user {
-        at = put(buf, area, at, "│ ", palette.dim);
+    let user = state.session.user.as_ref().map(|user| {
         let role = state
             .session
             .owner()
             .map_or("no role", |access| access.role.name());
-        at = put(
-            buf,
-            area,
-            at,
-            &format!("{} · {role}", user.username),
-            Style::default(),
-        );
-        if state.session.owner().is_some() && !state.session.may_manage() {
-            put(buf, area, at, " · may not manage OAuth apps", palette.error);
+        format!("{} · {role}", user.username)
+    });
+    let refused = state.session.owner().is_some() && !state.session.may_manage();
+    let refusal = " · may not manage OAuth apps";
+    let owner = |with_sid: bool| {
+        state.session.owner().map(|access| {
+            let sid = if with_sid {
+                format!(" ({})", access.owner.sid)
+            } else {
+                String::new()
+            };
+            format!("{}: {}{sid} ▾ ", access.owner.label(), access.owner.name)
+        })
+    };
+    let length = |owner: &Option<String>| {
+        15 + owner.as_ref().map_or(0, |o| o.chars().count() + 2)
+            + user.as_ref().map_or(0, |u| u.chars().count() + 2)
+            + if refused { refusal.chars().count() } else { 0 }
+    };
+    // The owner's SID goes first when the line is too narrow for everything.
+    let mut shown_owner = owner(true);
+    if length(&shown_owner) > usize::from(area.width) {
+        shown_owner = owner(false);
+    }
+    let mut at = put(buf, area, area.x, " oauth-console ", palette.title);
+    if let Some(text) = &shown_owner {
+        at = put(buf, area, at, "│ ", palette.dim);
+        at = put(buf, area, at, text, palette.accent);
+    }
+    if let Some(text) = &user {
+        at = put(buf, area, at, "│ ", palette.dim);
+        at = put(buf, area, at, text, Style::default());
+        if refused {
+            put(buf, area, at, refusal, palette.error);
         }
     }
 }
@@ -216,10 +224,14 @@ fn apps(list: &AppsList, state: &State, area: Rect, buf: &mut Buffer, palette: &
         AppOrder::OldestFirst => "date created, oldest first",
     };
     at = put(buf, toolbar, at, &format!("Sort: {order} (s)"), palette.dim);
-    let count = if list.loading {
+    let count = if list.error.is_some() {
+        String::new()
+    } else if list.loading {
         "  · loading…".to_owned()
     } else if list.next.is_some() {
         format!("  · {} shown, more below", list.apps.len())
+    } else if list.apps.len() == 1 {
+        "  · 1 app".to_owned()
     } else {
         format!("  · {} apps", list.apps.len())
     };
@@ -485,7 +497,11 @@ fn scopes_form(form: &ScopesForm, area: Rect, buf: &mut Buffer, palette: &Palett
         if at_cursor && list_focused {
             buf.set_style(line, style);
         }
-        let marker = if at_cursor { "›" } else { " " };
+        let marker = if at_cursor && list_focused {
+            "›"
+        } else {
+            " "
+        };
         let text = match row {
             ScopeRow::Area {
                 area,
@@ -631,7 +647,7 @@ fn detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: 
             (format!(" {} ", tab.title()), palette.dim)
         };
         put(buf, rect, rect.x, &text, style);
-        if rect.right() < placed.tabs.right() {
+        if tab != Tab::AuditEvents && rect.right() < placed.tabs.right() {
             put(buf, placed.tabs, rect.right(), "│", palette.dim);
         }
     }
@@ -825,6 +841,8 @@ fn audit_toolbar(log: &AuditLog, area: Rect, buf: &mut Buffer, palette: &Palette
         "loading…".to_owned()
     } else if log.next.is_some() {
         format!("{} shown, more below", log.events.len())
+    } else if log.events.len() == 1 {
+        "1 event".to_owned()
     } else {
         format!("{} events", log.events.len())
     };
@@ -942,12 +960,10 @@ fn event_details(event: Option<&AuditEvent>, area: Rect, buf: &mut Buffer, palet
     let mut lines = vec![
         Line::from(event.event_type.name()),
         Line::from(format!("at   {}", event.at)),
-        Line::from(format!(
-            "by   {} ({})",
-            event.actor.username, event.actor.sid
-        )),
+        Line::from(format!("by   {}", event.actor.username)),
+        Line::styled(format!("  {}", event.actor.sid), palette.dim),
         Line::from(format!("app  {}", event.app_name)),
-        Line::from(format!("     {}", event.app)),
+        Line::styled(format!("  {}", event.app), palette.dim),
         Line::from(""),
     ];
     if event.changes.is_empty() {

@@ -208,7 +208,7 @@ impl Detail {
             Err(ServiceError::Conflict(message)) => {
                 self.edit = None;
                 ctx.error(format!(
-                    "Not saved: {message}. The latest version is shown now; press e to make your change again"
+                    "Not saved; the latest version is shown, press e to make your change again: {message}"
                 ));
                 ctx.effect(Effect::LoadApp(self.app.sid.clone()));
             }

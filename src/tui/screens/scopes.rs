@@ -188,11 +188,12 @@ impl ScopesForm {
         }
     }
 
-    /// Selects every permission of the area, or none if all were selected.
+    /// Selects every permission of the area (those that match the search, while searching), or
+    /// none if all were selected.
     fn toggle_area(&mut self, area: Area) {
         let names: Vec<&'static str> = self
             .permissions()
-            .filter(|p| p.area == area)
+            .filter(|p| p.area == area && self.matches(p))
             .map(|p| p.name)
             .collect();
         if names.iter().all(|n| self.selected.contains(*n)) {
@@ -443,7 +444,7 @@ impl ScopesForm {
         if self.focus == ScopesFocus::List {
             hints.extend([
                 hint("Space", "select"),
-                hint("a", "whole area"),
+                hint("a", "whole area (or its matches)"),
                 hint("Enter/→/←", "open/close area"),
                 hint("/", "search"),
             ]);

@@ -607,3 +607,39 @@ async fn lists_page_oldest_first_when_asked() {
     }
     assert_eq!(names, ["app 0", "app 1", "app 2", "app 3", "app 4"]);
 }
+
+/// sled 0.34's `flush_async` deadlocks when several commits flush at once (spacejam/sled#1308);
+/// the console runs backend calls concurrently and the server serves requests concurrently, so
+/// many writers at once must all get their answer. The work runs on a runtime of its own in
+/// another thread, so that a hang (which parks every worker) fails the test instead of stalling it.
+#[test]
+fn many_changes_at_once_all_commit() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let names = runtime.block_on(async {
+            let w = world().await;
+            let tasks: Vec<_> = (0..64)
+                .map(|n| {
+                    let service = w.service.clone();
+                    let new = new_app(&w.account, settings(&format!("app {n}"), &[MESSAGES_READ]));
+                    let admin = w.admin.clone();
+                    tokio::spawn(async move { service.create_app(&admin, new).await.map(|_| ()) })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+            w.app_names(&w.account).await.len()
+        });
+        let _ = done.send(names);
+    });
+    let created = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("64 concurrent creates should all commit, not hang");
+    assert_eq!(created, 64);
+}

@@ -383,7 +383,14 @@ impl Store for SledStore {
             Err(TransactionError::Abort(error)) => return Err(error),
             Err(TransactionError::Storage(error)) => return Err(backend(error)),
         }
-        self.db.flush_async().await.map_err(backend)?;
+        // Not `flush_async`: in sled 0.34 concurrent `flush_async` calls deadlock (spacejam/sled
+        // #1308, fixed only on sled's unreleased main branch); a blocking flush on tokio's
+        // blocking pool does the same work without parking every worker forever.
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|error| StoreError::Backend(format!("flushing to disk failed: {error}")))?
+            .map_err(backend)?;
         Ok(())
     }
 }

@@ -261,12 +261,12 @@ pub fn secret(area: Rect, page: &SecretPage) -> SecretLayout {
     if created {
         at += 2;
     }
-    let intro = Rect::new(
+    let intro = indented(Rect::new(
         inner.x,
         inner.y + at.min(inner.height),
         inner.width,
         2.min(inner.height.saturating_sub(at)),
-    );
+    ));
     at += 3;
     let mut items = Vec::new();
     for focus in [

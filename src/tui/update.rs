@@ -370,6 +370,10 @@ fn on_key(
         }
         Screen::RotatedSecret(page) => {
             if page.handle_key(&key, ctx) {
+                ctx.done(format!(
+                    "The new secret of {} is in use",
+                    page.app.settings.name
+                ));
                 let app = page.app.clone();
                 ctx.go(Nav::App(Box::new(app), Tab::Credentials));
             }

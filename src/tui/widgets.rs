@@ -191,3 +191,25 @@ pub fn steps(buf: &mut Buffer, area: Rect, titles: &[&str], current: usize, pale
         at = put(buf, area, at, &format!("{mark}{number} {title}"), style);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_uses_no_colour_only_emphasis() {
+        let palette = Palette::of(Theme { color: false });
+        for style in [
+            palette.title,
+            palette.accent,
+            palette.error,
+            palette.done,
+            palette.dim,
+            palette.selected,
+            palette.focus,
+        ] {
+            assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
+        }
+        assert!(palette.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+}

@@ -40,7 +40,8 @@ pub struct SecretPage {
 }
 
 /// Why Finish or Done was refused.
-pub const GOT_IT_FIRST: &str = "Check \"Got it!\" first (Space): the client secret is never shown again once you leave this page";
+pub const GOT_IT_FIRST: &str =
+    "Check \"Got it!\" first (g): the client secret is never shown again once you leave this page";
 
 impl SecretPage {
     pub fn new(

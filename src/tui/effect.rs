@@ -39,7 +39,15 @@ pub enum Msg {
         what: &'static str,
         result: std::result::Result<CopiedVia, String>,
     },
+    /// The filter has not changed for [`SETTLE`] since the edit numbered `request`.
+    FilterSettled {
+        request: u64,
+    },
 }
+
+/// How long typing must pause before a filter is sent to the backend: with 100,000 apps a name
+/// filter reads every record, and reading once per pause beats once per key.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Work for the runtime. No `Debug`: a copy carries a secret in plain text.
 pub enum Effect {
@@ -72,6 +80,10 @@ pub enum Effect {
     Copy {
         what: &'static str,
         text: String,
+    },
+    /// Answers [`Msg::FilterSettled`] after [`SETTLE`]; the headless runtime answers at once.
+    Settle {
+        request: u64,
     },
 }
 
@@ -128,5 +140,6 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             what,
             result: clipboard.copy(&text),
         },
+        Effect::Settle { request } => Msg::FilterSettled { request },
     }
 }

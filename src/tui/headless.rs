@@ -85,11 +85,6 @@ impl Headless {
         self.key(KeyEvent::new(code, KeyModifiers::NONE)).await;
     }
 
-    pub async fn ctrl(&mut self, c: char) {
-        self.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-            .await;
-    }
-
     /// Types `text` a key at a time.
     pub async fn type_text(&mut self, text: &str) {
         for c in text.chars() {

@@ -15,7 +15,7 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use super::clipboard::Clipboard;
-use super::effect::{Effect, Msg, perform};
+use super::effect::{Effect, Msg, SETTLE, perform};
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -102,7 +102,11 @@ async fn dispatch(
         let backend = Arc::clone(backend);
         let clipboard = Arc::clone(clipboard);
         let tx = tx.clone();
+        let pause = matches!(effect, Effect::Settle { .. });
         tokio::spawn(async move {
+            if pause {
+                tokio::time::sleep(SETTLE).await;
+            }
             let msg = perform(&*backend, &*clipboard, effect).await;
             // The console may have quit meanwhile; then nobody needs the answer.
             let _ = tx.send(msg);

@@ -8,7 +8,7 @@ use super::screens::{
     apps::AppsList, audit::AuditLog, detail::Detail, dialogs::Dialog, secret::SecretPage,
     wizard::Wizard,
 };
-use crate::model::{OwnerKind, User};
+use crate::model::User;
 use crate::service::OwnerAccess;
 
 pub struct State {
@@ -44,11 +44,6 @@ pub struct Session {
 impl Session {
     pub fn owner(&self) -> Option<&OwnerAccess> {
         self.owners.get(self.current)
-    }
-
-    pub fn owner_kind(&self) -> OwnerKind {
-        self.owner()
-            .map_or(OwnerKind::Account, |access| access.owner.kind())
     }
 
     pub fn may_manage(&self) -> bool {

@@ -68,7 +68,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Paste(text) => {
             keep_status = true;
-            paste(&mut state.screen, state.dialog.as_mut(), &text);
+            paste(&mut state.screen, state.dialog.as_mut(), &text, &mut ctx);
         }
         Msg::Resize(width, height) => {
             keep_status = true;
@@ -172,6 +172,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 show_dialog_failure(&mut state.dialog, "delete the app", &error, &mut ctx);
             }
         },
+        Msg::FilterSettled { request } => {
+            keep_status = true;
+            if let Screen::Apps(list) = &mut state.screen {
+                list.on_filter_settled(request, &mut ctx);
+            }
+        }
         Msg::Copied { what, result } => match result {
             Ok(via) => ctx.done(format!("Copied the {what} {}", via.describe())),
             Err(why) => ctx.error(format!("Could not copy the {what}: {why}")),
@@ -586,7 +592,7 @@ fn click_secret(page: &mut SecretPage, target: Target, ctx: &mut Ctx) -> bool {
     }
 }
 
-fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str) {
+fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut Ctx) {
     if let Some(dialog) = dialog {
         match dialog {
             Dialog::Rotate(rotate) => rotate.grace.paste(text),
@@ -596,7 +602,7 @@ fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str) {
         return;
     }
     match screen {
-        Screen::Apps(list) if list.filtering => list.filter.paste(text),
+        Screen::Apps(list) if list.filtering => list.paste_filter(text, ctx),
         Screen::Wizard(wizard) => match wizard.step {
             Step::Details => {
                 if let Some(field) = wizard.details.focused_field_mut() {
@@ -656,4 +662,50 @@ pub fn hints(state: &State) -> Vec<Hint> {
         hints.extend([hint("o", "owner"), hint("?", "help"), hint("q", "quit")]);
     }
     hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Sid, SidKind};
+    use crate::tui::state::Theme;
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::from(KeyCode::Char(c)))
+    }
+
+    fn settles(effects: &[Effect]) -> Vec<u64> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Settle { request } => Some(*request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_filter_is_read_once_typing_pauses_not_once_per_key() {
+        let mut state = State::new(
+            "http://localhost".into(),
+            Theme { color: false },
+            Rect::new(0, 0, 110, 30),
+        );
+        let mut list = AppsList::new(Sid::new(SidKind::Account, [1; 16]));
+        list.filtering = true;
+        state.screen = Screen::Apps(list);
+        let first = settles(&update(&mut state, key('a')));
+        let second = settles(&update(&mut state, key('b')));
+        assert_eq!((first.len(), second.len()), (1, 1));
+        let stale = update(&mut state, Msg::FilterSettled { request: first[0] });
+        assert!(stale.is_empty(), "a pause after an older key reads nothing");
+        let settled = update(&mut state, Msg::FilterSettled { request: second[0] });
+        match settled.as_slice() {
+            [Effect::LoadApps { list, append, .. }] => {
+                assert_eq!(list.name_contains.as_deref(), Some("ab"));
+                assert!(!append);
+            }
+            _ => panic!("expected one read of the list"),
+        }
+    }
 }

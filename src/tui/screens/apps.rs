@@ -30,6 +30,8 @@ pub struct AppsList {
     pub filter: TextField,
     /// `/` puts the cursor in the filter until Enter or Esc.
     pub filtering: bool,
+    /// The last filter edit; the list is read again once typing pauses after it.
+    filter_edit: u64,
     pub order: AppOrder,
     /// Why the apps could not be read (a role that may not manage them, say).
     pub error: Option<String>,
@@ -47,6 +49,7 @@ impl AppsList {
             offset: 0,
             filter: TextField::new("Filter", None).with_placeholder("name contains…"),
             filtering: false,
+            filter_edit: 0,
             order: AppOrder::NewestFirst,
             error: None,
         }
@@ -104,6 +107,25 @@ impl AppsList {
                     self.next = None;
                 }
             }
+        }
+    }
+
+    pub fn paste_filter(&mut self, text: &str, ctx: &mut Ctx) {
+        self.filter.paste(text);
+        self.filter_changed(ctx);
+    }
+
+    fn filter_changed(&mut self, ctx: &mut Ctx) {
+        self.filter_edit = ctx.request();
+        ctx.effect(Effect::Settle {
+            request: self.filter_edit,
+        });
+    }
+
+    /// Typing paused: read the list with the filter as it is now, unless it changed since.
+    pub fn on_filter_settled(&mut self, request: u64, ctx: &mut Ctx) {
+        if request == self.filter_edit {
+            self.load(ctx, false);
         }
     }
 
@@ -170,7 +192,7 @@ impl AppsList {
                 return true;
             }
             if self.filter.handle_key(key) {
-                self.load(ctx, false);
+                self.filter_changed(ctx);
                 return true;
             }
             return false;

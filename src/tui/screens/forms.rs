@@ -116,14 +116,6 @@ impl DetailsForm {
         order
     }
 
-    /// The text fields shown, in order, with the focus each stands for.
-    pub fn text_fields(&self) -> Vec<(DetailsFocus, &TextField)> {
-        self.focus_order()
-            .into_iter()
-            .filter_map(|focus| self.field(focus).map(|field| (focus, field)))
-            .collect()
-    }
-
     pub fn field(&self, focus: DetailsFocus) -> Option<&TextField> {
         match focus {
             DetailsFocus::Name => Some(&self.name),

@@ -432,6 +432,21 @@ async fn the_detail_view_has_the_consoles_tabs() {
 }
 
 #[tokio::test]
+async fn esc_from_an_app_goes_back_to_the_list_with_that_app_selected() {
+    let w = world().await;
+    for name in ["First", "Second", "Third"] {
+        w.app(name).await;
+    }
+    let mut c = w.console().await;
+    c.keys("Down Down Enter").await;
+    assert!(c.frame().contains("┌ First "));
+    c.keys("Esc").await;
+    let frame = c.frame();
+    let selected = frame.lines().find(|l| l.starts_with("│›")).unwrap();
+    assert!(selected.contains("First"), "{frame}");
+}
+
+#[tokio::test]
 async fn editing_application_details_saves_and_records_an_event() {
     let w = world().await;
     w.app("Billing sync").await;

@@ -267,11 +267,13 @@ fn navigate(state: &mut State, nav: Nav) -> Vec<Effect> {
     let screen = match nav {
         Nav::Apps => {
             let mut list = AppsList::new(owner.owner.sid.clone());
-            if let Screen::Apps(old) = &state.screen
-                && old.owner == owner.owner.sid
-            {
-                list.order = old.order;
-                list.filter = old.filter.clone();
+            match &state.screen {
+                Screen::Apps(old) if old.owner == owner.owner.sid => {
+                    list.order = old.order;
+                    list.filter = old.filter.clone();
+                }
+                Screen::Detail(detail) => list.reselect = Some(detail.app.sid.clone()),
+                _ => {}
             }
             list.load(&mut ctx, false);
             Screen::Apps(list)

@@ -35,6 +35,8 @@ pub struct AppsList {
     pub order: AppOrder,
     /// Why the apps could not be read (a role that may not manage them, say).
     pub error: Option<String>,
+    /// The app to select once the first page arrives: the one just left, coming back from it.
+    pub reselect: Option<Sid>,
 }
 
 impl AppsList {
@@ -52,6 +54,7 @@ impl AppsList {
             filter_edit: 0,
             order: AppOrder::NewestFirst,
             error: None,
+            reselect: None,
         }
     }
 
@@ -97,6 +100,11 @@ impl AppsList {
                 self.apps.extend(page.items);
                 self.next = page.next;
                 self.error = None;
+                if let Some(sid) = self.reselect.take()
+                    && let Some(row) = self.apps.iter().position(|app| app.sid == sid)
+                {
+                    self.selected = row;
+                }
                 let height = layout::apps_rows_height(ctx.area);
                 self.keep_in_view(height);
             }

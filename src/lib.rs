@@ -7,6 +7,7 @@
 //! - [`api`]: the JSON shapes shared by the management API and `--json` output.
 //! - [`server`]: the authorization server and management API over HTTP.
 //! - [`backend`]: what the console and the CLI talk to, local or remote.
+//! - [`tui`]: the console, over a backend.
 //! - [`cli`]: the scriptable commands, and the binary's entry point.
 
 pub mod api;
@@ -16,3 +17,4 @@ pub mod model;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod tui;

@@ -458,3 +458,48 @@ fn apps_whose_create_answered_survive_a_sigkill() {
         "every app and event committed together"
     );
 }
+
+#[test]
+fn replay_prints_each_marked_frame_of_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("demo.scenario");
+    std::fs::write(
+        &scenario,
+        "size 110 20\napps 2\nsnapshot list\nkey n\ntype Replayed\nkey Ctrl-s\nsnapshot scopes\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["replay", scenario.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("── list ──\n"), "{text}");
+    assert!(text.contains("Demo app 002"));
+    assert!(text.contains("── scopes ──\n"));
+    assert!(text.contains("▶ 2 Scopes & permissions"));
+    assert_eq!(text.lines().count(), 2 * 21);
+}
+
+#[test]
+fn replay_names_the_line_of_a_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("bad.scenario");
+    std::fs::write(&scenario, "key n\npress Enter\n").unwrap();
+    let output = run(dir.path(), &["replay", scenario.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("line 2: 'press' is not a step"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_console_without_a_terminal_says_what_to_use_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(dir.path(), &[]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("the console needs a terminal"),
+        "{}",
+        stderr(&output)
+    );
+}

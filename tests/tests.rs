@@ -3,4 +3,5 @@
 mod api;
 mod authorizations;
 mod cli;
+mod console;
 mod service;

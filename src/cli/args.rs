@@ -8,13 +8,16 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
+///
+/// With no command, opens the console (a terminal UI) over the embedded store.
 #[derive(Debug, Parser)]
-#[command(name = "oauth-console", version, arg_required_else_help = true)]
+#[command(name = "oauth-console", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// None opens the console.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +72,12 @@ pub enum Command {
     /// Manage the keys that sign access tokens
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Run a console scenario file headless against a fresh store and print its marked frames
+    Replay {
+        /// The scenario: key presses, typed text, waits and `snapshot NAME` marks (see
+        /// assets/scenarios/)
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -297,13 +306,13 @@ mod tests {
     #[test]
     fn grace_defaults_to_one_day_and_takes_durations() {
         let sid = format!("OQ{}", "0".repeat(32));
-        let Command::Apps(AppsCommand::RotateSecret { grace, .. }) =
+        let Some(Command::Apps(AppsCommand::RotateSecret { grace, .. })) =
             parse(&["apps", "rotate-secret", &sid]).unwrap().command
         else {
             panic!("not rotate-secret")
         };
         assert_eq!(grace, Seconds::DAY);
-        let Command::Apps(AppsCommand::RotateSecret { grace, .. }) =
+        let Some(Command::Apps(AppsCommand::RotateSecret { grace, .. })) =
             parse(&["apps", "rotate-secret", &sid, "--grace", "0"])
                 .unwrap()
                 .command
@@ -324,12 +333,12 @@ mod tests {
 
     #[test]
     fn serve_listens_on_loopback_8080_with_es256_unless_told() {
-        let Command::Serve(args) = parse(&["serve"]).unwrap().command else {
+        let Some(Command::Serve(args)) = parse(&["serve"]).unwrap().command else {
             panic!("not serve")
         };
         assert_eq!(args.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(args.signing_alg, SigningAlg::ES256);
-        let Command::Serve(args) = parse(&[
+        let Some(Command::Serve(args)) = parse(&[
             "serve",
             "--listen",
             "0.0.0.0:9000",

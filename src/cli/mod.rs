@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod replay;
 
 use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,10 @@ struct Session {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A replay brings its own fresh store; it must not open (and lock) the real one.
+    if let Some(Command::Replay { file }) = &cli.command {
+        return replay::run(file).await;
+    }
     let out = Output::new(cli.global.json);
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
@@ -55,7 +60,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         )),
         out,
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return console(ctx.backend).await;
+    };
+    match command {
+        // Handled above, before the store is opened.
+        Command::Replay { .. } => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
@@ -110,6 +120,19 @@ async fn serve(
     crate::server::serve(listener, router, crate::server::shutdown_signal())
         .await
         .context("the server stopped")
+}
+
+/// Opens the console in this terminal, until the user quits.
+async fn console(backend: Box<dyn Backend>) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!(
+            "the console needs a terminal; use a command (oauth-console --help) or `oauth-console replay FILE` for scripts"
+        );
+    }
+    let clipboard = Arc::new(crate::tui::SystemClipboard::new());
+    crate::tui::run(Arc::from(backend), clipboard)
+        .await
+        .context("the terminal failed")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.
@@ -270,6 +293,7 @@ async fn list(ctx: &Session, args: ListArgs) -> anyhow::Result<()> {
                 name_contains: args.name,
                 page_size: args.limit,
                 after: args.after,
+                ..ListApps::default()
             },
         )
         .await?;

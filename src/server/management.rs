@@ -278,6 +278,7 @@ async fn list_apps(
         name_contains: filter.friendly_name.clone(),
         page_size: paging.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
         after: paging.page_token.clone(),
+        ..ListApps::default()
     };
     let service = auth.service();
     let page = service.apps(&signed_in.user, &owner, list).await?;

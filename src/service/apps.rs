@@ -5,7 +5,7 @@ use crate::model::{
     self, AppSettings, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange, FieldError,
     GrantType, OAuthApp, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
 };
-use crate::store::{AppQuery, Expect, Page, Write};
+use crate::store::{AppOrder, AppQuery, Expect, Page, Write};
 
 use std::ops::ControlFlow;
 
@@ -84,6 +84,8 @@ impl AppUpdate {
 #[derive(Debug, Clone, Default)]
 pub struct ListApps {
     pub name_contains: Option<String>,
+    /// Newest first unless asked otherwise; the console's sort key.
+    pub order: AppOrder,
     pub page_size: usize,
     pub after: Option<String>,
 }
@@ -141,6 +143,7 @@ impl ConsoleService {
         self.owner_managed_by(&user, owner).await?;
         let query = AppQuery {
             owner: owner.clone(),
+            order: list.order,
             name_contains: list.name_contains.filter(|n| !n.trim().is_empty()),
             page_size: page_size(list.page_size),
             after: list.after,

@@ -97,9 +97,18 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// Which end of the creation order a list of apps starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppQuery {
     pub owner: Sid,
+    pub order: AppOrder,
     /// Keeps apps whose name contains this, ignoring case.
     pub name_contains: Option<String>,
     pub page_size: usize,
@@ -130,7 +139,7 @@ pub struct AuthorizationQuery {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError>;
-    /// The owner's apps, newest first.
+    /// The owner's apps in `query.order` of creation.
     async fn apps(&self, query: &AppQuery) -> Result<Page<OAuthApp>, StoreError>;
     /// Events, newest first.
     async fn audit_events(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, StoreError>;

@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Db, Transactional, Tree};
 
-use super::{AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write};
+use super::{
+    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write,
+};
 use crate::model::{
     AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest,
     Session, Sid, SigningKeyRecord, Timestamp, User,
@@ -135,28 +137,40 @@ impl SledStore {
             .transpose()
     }
 
-    /// Reads index entries under `prefix` after the cursor, resolving each to a record with
-    /// `load` and keeping those `keep` accepts, until a page is full.
+    /// Reads index entries under `prefix` after the cursor, in key order or (`reverse`) against
+    /// it, resolving each to a record with `load` and keeping those `keep` accepts, until a page is
+    /// full.
     fn page<T>(
         index: &Tree,
         prefix: &[u8],
         after: Option<&str>,
         page_size: usize,
+        reverse: bool,
         mut load: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, StoreError>,
     ) -> Result<Page<T>, StoreError> {
-        let start = match after {
+        let cursor = match after {
             Some(cursor) => {
-                let mut key =
-                    hex::decode(cursor).map_err(|_| StoreError::BadPageToken(cursor.to_owned()))?;
-                // The smallest key after the cursor.
-                key.push(0);
-                key
+                Some(hex::decode(cursor).map_err(|_| StoreError::BadPageToken(cursor.to_owned()))?)
             }
-            None => prefix.to_vec(),
+            None => None,
         };
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match (reverse, cursor) {
+                (false, Some(mut key)) => {
+                    // The smallest key after the cursor.
+                    key.push(0);
+                    Box::new(index.range(key..))
+                }
+                (false, None) => Box::new(index.range(prefix.to_vec()..)),
+                (true, Some(key)) => Box::new(index.range(prefix.to_vec()..key).rev()),
+                (true, None) => match prefix_end(prefix) {
+                    Some(end) => Box::new(index.range(prefix.to_vec()..end).rev()),
+                    None => Box::new(index.range(prefix.to_vec()..).rev()),
+                },
+            };
         let mut items = Vec::new();
         let mut last_key = None;
-        for entry in index.range(start..) {
+        for entry in entries {
             let (key, value) = entry.map_err(backend)?;
             if !key.starts_with(prefix) {
                 break;
@@ -174,6 +188,19 @@ impl SledStore {
         }
         Ok(Page { items, next: None })
     }
+}
+
+/// The smallest key above every key that starts with `prefix`; `None` when there is none
+/// (an empty prefix, or one of 0xFF bytes only).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 fn backend(error: sled::Error) -> StoreError {
@@ -307,6 +334,7 @@ impl Store for SledStore {
             query.owner.as_str().as_bytes(),
             query.after.as_deref(),
             query.page_size,
+            query.order == AppOrder::OldestFirst,
             |key, _| {
                 let sid = &key[key.len() - crate::model::SID_LEN..];
                 let app: Option<OAuthApp> = Self::get(&self.trees.apps, sid)?;
@@ -325,6 +353,7 @@ impl Store for SledStore {
             b"",
             query.after.as_deref(),
             query.page_size,
+            false,
             |_, value| {
                 let event: AuditEvent = decode(value)?;
                 let wanted = query.owners.contains(&event.owner)
@@ -387,6 +416,7 @@ impl Store for SledStore {
             query.owner.as_str().as_bytes(),
             query.after.as_deref(),
             query.page_size,
+            false,
             |key, _| {
                 let sid = &key[key.len() - crate::model::SID_LEN..];
                 let found: Option<Authorization> = Self::get(&self.trees.authorizations, sid)?;
@@ -551,7 +581,14 @@ impl Store for SledStore {
             Err(TransactionError::Abort(error)) => return Err(error),
             Err(TransactionError::Storage(error)) => return Err(backend(error)),
         }
-        self.db.flush_async().await.map_err(backend)?;
+        // Not `flush_async`: in sled 0.34 concurrent `flush_async` calls deadlock (spacejam/sled
+        // #1308, fixed only on sled's unreleased main branch); a blocking flush on tokio's
+        // blocking pool does the same work without parking every worker forever.
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|error| StoreError::Backend(format!("flushing to disk failed: {error}")))?
+            .map_err(backend)?;
         Ok(())
     }
 }

@@ -1,0 +1,144 @@
+//! Form fields: a line of text with its label, the limit the model sets for it, and the message
+//! the model or the service gave the last time it was checked. Fields only edit text; what is
+//! valid is decided by `model` rules and the service, never here.
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// A one-line text field.
+#[derive(Debug, Clone)]
+pub struct TextField {
+    pub label: &'static str,
+    input: Input,
+    /// The model's limit for this field, shown as a counter; `None` for fields without one.
+    pub max_chars: Option<usize>,
+    /// What was wrong the last time the model or the service checked this field.
+    pub error: Option<String>,
+    /// Shown dimmed while the field is empty, to say what to type.
+    pub placeholder: &'static str,
+    /// The value the field started with, to tell whether it holds unsaved input.
+    initial: String,
+}
+
+impl TextField {
+    pub fn new(label: &'static str, max_chars: Option<usize>) -> TextField {
+        TextField {
+            label,
+            input: Input::default(),
+            max_chars,
+            error: None,
+            placeholder: "",
+            initial: String::new(),
+        }
+    }
+
+    pub fn with_value(mut self, value: &str) -> TextField {
+        self.input = Input::new(value.to_owned());
+        self.initial = value.to_owned();
+        self
+    }
+
+    pub fn with_placeholder(mut self, placeholder: &'static str) -> TextField {
+        self.placeholder = placeholder;
+        self
+    }
+
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    /// Characters typed so far, against the model's limit.
+    pub fn chars(&self) -> usize {
+        self.input.value().chars().count()
+    }
+
+    /// The cursor's column within the value, in cells.
+    pub fn cursor(&self) -> usize {
+        self.input.visual_cursor()
+    }
+
+    /// The first column shown when the field is `width` cells wide.
+    pub fn scroll(&self, width: usize) -> usize {
+        self.input.visual_scroll(width)
+    }
+
+    pub fn is_changed(&self) -> bool {
+        self.input.value() != self.initial
+    }
+
+    /// The value split on commas and whitespace, for fields that hold a list of URLs.
+    pub fn items(&self) -> Vec<String> {
+        self.value()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Edits the text with a key; `false` when the key is not an editing key, so that the form
+    /// can use it (Tab, Enter, Esc, arrows up and down).
+    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        let editing = matches!(
+            key.code,
+            KeyCode::Char(_)
+                | KeyCode::Backspace
+                | KeyCode::Delete
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Home
+                | KeyCode::End
+        );
+        if !editing {
+            return false;
+        }
+        let response = self.input.handle_event(&Event::Key(*key));
+        if response.is_some_and(|changed| changed.value) {
+            self.error = None;
+        }
+        let changed = response.is_some();
+        // Control chords that are no editing command (Ctrl-S, Ctrl-C) belong to the screen.
+        changed || !key.modifiers.contains(KeyModifiers::CONTROL)
+    }
+
+    /// Pasted text, on one line.
+    pub fn paste(&mut self, text: &str) {
+        let mut value = self.value().to_owned();
+        value.push_str(&text.replace(['\r', '\n'], " "));
+        self.input = Input::new(value);
+        self.error = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn typing_edits_and_clears_the_error_while_tab_is_left_to_the_form() {
+        let mut field = TextField::new("Name", Some(64));
+        field.error = Some("name is required".into());
+        assert!(field.handle_key(&key(KeyCode::Char('a'))));
+        assert!(field.handle_key(&key(KeyCode::Char('b'))));
+        assert!(field.handle_key(&key(KeyCode::Backspace)));
+        assert_eq!(field.value(), "a");
+        assert_eq!(field.error, None);
+        assert!(!field.handle_key(&key(KeyCode::Tab)));
+        assert!(!field.handle_key(&key(KeyCode::Enter)));
+        assert!(field.is_changed());
+    }
+
+    #[test]
+    fn list_fields_split_on_commas_and_spaces() {
+        let mut field = TextField::new("Redirect URLs", None);
+        field.paste("https://a.example/cb, https://b.example/cb\n");
+        assert_eq!(
+            field.items(),
+            ["https://a.example/cb", "https://b.example/cb"]
+        );
+    }
+}

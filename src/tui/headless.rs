@@ -1,0 +1,141 @@
+//! The console without a terminal: the same update and view over ratatui's `TestBackend`, with
+//! every effect awaited in order before the next input. Snapshot tests, `replay` and the
+//! benchmarks drive it; its frames are the same on every run for the same store, clock and seed.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::CellWidth;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::clipboard::Clipboard;
+use super::effect::{Msg, perform};
+use super::state::{State, Theme};
+use super::update::{init, update};
+use crate::backend::Backend;
+
+pub struct Headless {
+    state: State,
+    backend: Arc<dyn Backend>,
+    clipboard: Arc<dyn Clipboard>,
+    terminal: Terminal<TestBackend>,
+}
+
+/// Only a `TestBackend` terminal, which cannot fail to draw.
+#[derive(Debug, thiserror::Error)]
+#[error("the headless terminal failed: {0}")]
+pub struct HeadlessError(String);
+
+impl Headless {
+    /// Starts the console at `width` × `height` and lets it read the session and first list.
+    pub async fn start(
+        backend: Arc<dyn Backend>,
+        clipboard: Arc<dyn Clipboard>,
+        width: u16,
+        height: u16,
+    ) -> Result<Headless, HeadlessError> {
+        let terminal = Terminal::new(TestBackend::new(width, height))
+            .map_err(|e| HeadlessError(e.to_string()))?;
+        let state = State::new(
+            backend.issuer().to_owned(),
+            Theme { color: false },
+            Rect::new(0, 0, width, height),
+        );
+        let mut console = Headless {
+            state,
+            backend,
+            clipboard,
+            terminal,
+        };
+        let effects = init();
+        console.settle(VecDeque::new(), effects).await;
+        Ok(console)
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Feeds a message and every result that follows from it, until nothing is pending.
+    pub async fn send(&mut self, msg: Msg) {
+        self.settle(VecDeque::from([msg]), Vec::new()).await;
+    }
+
+    async fn settle(&mut self, mut queue: VecDeque<Msg>, first: Vec<super::effect::Effect>) {
+        for effect in first {
+            queue.push_back(perform(&*self.backend, &*self.clipboard, effect).await);
+        }
+        while let Some(msg) = queue.pop_front() {
+            for effect in update(&mut self.state, msg) {
+                queue.push_back(perform(&*self.backend, &*self.clipboard, effect).await);
+            }
+        }
+    }
+
+    pub async fn key(&mut self, key: KeyEvent) {
+        self.send(Msg::Key(key)).await;
+    }
+
+    pub async fn press(&mut self, code: KeyCode) {
+        self.key(KeyEvent::new(code, KeyModifiers::NONE)).await;
+    }
+
+    /// Types `text` a key at a time.
+    pub async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c)).await;
+        }
+    }
+
+    pub async fn click(&mut self, column: u16, row: u16) {
+        self.send(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+        .await;
+    }
+
+    pub async fn resize(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().resize(width, height);
+        self.send(Msg::Resize(width, height)).await;
+    }
+
+    /// Draws a frame and returns it as text, one line per row, trailing spaces trimmed.
+    pub fn frame(&mut self) -> String {
+        let state = &self.state;
+        // TestBackend's draw cannot fail; if it ever did, the text would still show the last frame.
+        let _ = self
+            .terminal
+            .draw(|frame| frame.render_widget(state, frame.area()));
+        let buffer = self.terminal.backend().buffer();
+        let mut text = String::new();
+        for cells in buffer.content.chunks(usize::from(buffer.area.width.max(1))) {
+            let mut line = String::new();
+            let mut skip: u16 = 0;
+            for cell in cells {
+                if skip == 0 {
+                    line.push_str(cell.symbol());
+                }
+                skip = skip.max(cell.cell_width()).saturating_sub(1);
+            }
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Draws a frame and discards it: what the benchmarks time.
+    pub fn draw(&mut self) {
+        let state = &self.state;
+        let _ = self
+            .terminal
+            .draw(|frame| frame.render_widget(state, frame.area()));
+    }
+}

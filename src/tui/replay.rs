@@ -1,0 +1,227 @@
+//! Scenario files: key presses, typed text, clicks, waits and `snapshot NAME` marks, run headless
+//! against a fresh store with a fixed clock and seeded randomness, printing the marked frames.
+//! For keyboard-driven demos and the README's screen captures.
+//!
+//! ```text
+//! # a comment
+//! size 110 30          # the terminal, before the first step (default 110 × 30)
+//! apps 12              # make 12 demo apps first
+//! key n                # one key: a character or Enter, Tab, BackTab, Esc, Up, Down, Left,
+//! key Tab Tab Enter    #   Right, Space, Backspace, Delete, Home, End, PageUp, PageDown, F1…F12,
+//! key Ctrl-s           #   and Ctrl-x / Alt-x chords; several on one line
+//! type My app          # the rest of the line, a key at a time
+//! click 12 5           # a left click at column 12, row 5
+//! wait 2d              # move the clock on
+//! resize 80 24
+//! snapshot wizard-step-1
+//! ```
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::model::Seconds;
+
+/// The terminal size a scenario starts with unless it says otherwise.
+pub const DEFAULT_SIZE: (u16, u16) = (110, 30);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(KeyEvent),
+    Text(String),
+    Click(u16, u16),
+    Wait(Seconds),
+    Resize(u16, u16),
+    Snapshot(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    pub size: (u16, u16),
+    /// Demo apps to make before the first step.
+    pub apps: usize,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ScenarioError {
+    pub line: usize,
+    pub message: String,
+}
+
+pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    let mut scenario = Scenario {
+        size: DEFAULT_SIZE,
+        apps: 0,
+        steps: Vec::new(),
+    };
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let fail = |message: String| ScenarioError { line, message };
+        let trimmed = raw.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (word, rest) = trimmed.split_once(' ').unwrap_or((trimmed, ""));
+        // Only `type` keeps its text whole; elsewhere a `#` starts a comment.
+        let args = rest.split('#').next().unwrap_or("").trim();
+        match word {
+            "type" => scenario.steps.push(Step::Text(rest.to_owned())),
+            "key" => {
+                if args.is_empty() {
+                    return Err(fail(
+                        "`key` needs at least one key, e.g. `key Enter`".into(),
+                    ));
+                }
+                for name in args.split_whitespace() {
+                    scenario
+                        .steps
+                        .push(Step::Key(parse_key(name).map_err(fail)?));
+                }
+            }
+            "click" | "resize" | "size" => {
+                let numbers: Vec<u16> = args
+                    .split_whitespace()
+                    .map(str::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        fail(format!(
+                            "`{word}` takes two whole numbers, e.g. `{word} 10 5`"
+                        ))
+                    })?;
+                let [a, b] = numbers[..] else {
+                    return Err(fail(format!(
+                        "`{word}` takes two whole numbers, e.g. `{word} 10 5`"
+                    )));
+                };
+                match word {
+                    "click" => scenario.steps.push(Step::Click(a, b)),
+                    _ if a < 20 || b < 8 => {
+                        return Err(fail(format!("{a} × {b} is too small; use at least 20 × 8")));
+                    }
+                    "resize" => scenario.steps.push(Step::Resize(a, b)),
+                    _ => scenario.size = (a, b),
+                }
+            }
+            "wait" => {
+                let by = args.parse::<Seconds>().map_err(|e| fail(e.to_string()))?;
+                scenario.steps.push(Step::Wait(by));
+            }
+            "apps" => {
+                scenario.apps = args
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 100_000)
+                    .ok_or_else(|| fail("`apps` takes a number from 0 to 100000".into()))?;
+            }
+            "snapshot" => {
+                if args.is_empty() {
+                    return Err(fail("`snapshot` needs a name".into()));
+                }
+                scenario.steps.push(Step::Snapshot(args.to_owned()));
+            }
+            other => {
+                return Err(fail(format!(
+                    "'{other}' is not a step: use key, type, click, wait, resize, size, apps or snapshot"
+                )));
+            }
+        }
+    }
+    Ok(scenario)
+}
+
+/// A key by name: `a`, `Enter`, `Ctrl-s`, `Alt-x`, `Shift-Tab`, `F5`.
+pub fn parse_key(name: &str) -> Result<KeyEvent, String> {
+    let unknown = || {
+        format!(
+            "'{name}' is not a key: use a character, Enter, Tab, BackTab, Esc, Up, Down, Left, Right, Space, Backspace, Delete, Home, End, PageUp, PageDown, F1-F12, Ctrl-x or Alt-x"
+        )
+    };
+    if let Some(rest) = name
+        .strip_prefix("Ctrl-")
+        .or_else(|| name.strip_prefix("ctrl-"))
+    {
+        let key = parse_key(rest)?;
+        return Ok(KeyEvent::new(
+            key.code,
+            key.modifiers | KeyModifiers::CONTROL,
+        ));
+    }
+    if let Some(rest) = name
+        .strip_prefix("Alt-")
+        .or_else(|| name.strip_prefix("alt-"))
+    {
+        let key = parse_key(rest)?;
+        return Ok(KeyEvent::new(key.code, key.modifiers | KeyModifiers::ALT));
+    }
+    if name == "Shift-Tab" {
+        return Ok(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+    }
+    let mut chars = name.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Ok(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    let code = match name {
+        "Enter" => KeyCode::Enter,
+        "Tab" => KeyCode::Tab,
+        "BackTab" => KeyCode::BackTab,
+        "Esc" => KeyCode::Esc,
+        "Up" => KeyCode::Up,
+        "Down" => KeyCode::Down,
+        "Left" => KeyCode::Left,
+        "Right" => KeyCode::Right,
+        "Space" => KeyCode::Char(' '),
+        "Backspace" => KeyCode::Backspace,
+        "Delete" => KeyCode::Delete,
+        "Home" => KeyCode::Home,
+        "End" => KeyCode::End,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
+        _ => match name.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
+            Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
+            _ => return Err(unknown()),
+        },
+    };
+    Ok(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scenario_reads_each_kind_of_step() {
+        let scenario = parse(
+            "# demo\nsize 80 24\napps 3\nkey n Tab Ctrl-s\ntype My app # not a comment\nclick 3 4\nwait 1h\nsnapshot first # named\n",
+        )
+        .unwrap();
+        assert_eq!(scenario.size, (80, 24));
+        assert_eq!(scenario.apps, 3);
+        assert_eq!(
+            scenario.steps,
+            vec![
+                Step::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)),
+                Step::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+                Step::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+                Step::Text("My app # not a comment".into()),
+                Step::Click(3, 4),
+                Step::Wait(Seconds::HOUR),
+                Step::Snapshot("first".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn mistakes_name_their_line_and_what_to_write() {
+        let error = parse("key n\nkey Hyper-x\n").unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.message.contains("'Hyper-x' is not a key"));
+        assert!(parse("size 5 5").unwrap_err().message.contains("too small"));
+        assert!(
+            parse("jump 3")
+                .unwrap_err()
+                .message
+                .contains("is not a step")
+        );
+        assert!(parse("wait soon").unwrap_err().message.contains("like 90s"));
+    }
+}

@@ -1,0 +1,115 @@
+//! The console in a real terminal: raw mode, the alternate screen, mouse and bracketed paste on;
+//! a thread reads input into the same channel that effects answer on; each message is one
+//! `update`, and a frame is drawn only after messages arrive, never on a timer. The terminal is
+//! restored on the way out, and by the panic hook if anything panics.
+
+use std::io::{self, stdout};
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
+use ratatui::crossterm::execute;
+use ratatui::layout::Rect;
+use tokio::sync::mpsc;
+
+use super::clipboard::Clipboard;
+use super::effect::{Effect, Msg, SETTLE, perform};
+use super::state::{State, Theme};
+use super::update::{init, update};
+use crate::backend::Backend;
+
+/// Runs the console until the user quits.
+pub async fn run(backend: Arc<dyn Backend>, clipboard: Arc<dyn Clipboard>) -> io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+        ratatui::restore();
+        previous(info);
+    }));
+    let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
+        Ok(()) => run_loop(&mut terminal, backend, clipboard).await,
+        Err(error) => Err(error),
+    };
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+async fn run_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    backend: Arc<dyn Backend>,
+    clipboard: Arc<dyn Clipboard>,
+) -> io::Result<()> {
+    let size = terminal.size()?;
+    let mut state = State::new(
+        backend.issuer().to_owned(),
+        Theme::from_env(),
+        Rect::new(0, 0, size.width, size.height),
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let input = tx.clone();
+    // crossterm's read blocks, so it gets a thread of its own; it ends when the console does.
+    std::thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            let msg = match event {
+                Event::Key(key) => Msg::Key(key),
+                Event::Mouse(mouse) => Msg::Mouse(mouse),
+                Event::Paste(text) => Msg::Paste(text),
+                Event::Resize(width, height) => Msg::Resize(width, height),
+                Event::FocusGained | Event::FocusLost => continue,
+            };
+            if input.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    dispatch(init(), &backend, &clipboard, &tx).await;
+    loop {
+        terminal.draw(|frame| frame.render_widget(&state, frame.area()))?;
+        let Some(msg) = rx.recv().await else {
+            break;
+        };
+        let mut effects = update(&mut state, msg);
+        // Take whatever else has arrived before drawing again: fast typing costs one frame.
+        while !state.quit
+            && let Ok(msg) = rx.try_recv()
+        {
+            effects.extend(update(&mut state, msg));
+        }
+        if state.quit {
+            break;
+        }
+        dispatch(effects, &backend, &clipboard, &tx).await;
+    }
+    Ok(())
+}
+
+async fn dispatch(
+    effects: Vec<Effect>,
+    backend: &Arc<dyn Backend>,
+    clipboard: &Arc<dyn Clipboard>,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    for effect in effects {
+        if effect.is_copy() {
+            let msg = perform(&**backend, &**clipboard, effect).await;
+            let _ = tx.send(msg);
+            continue;
+        }
+        let backend = Arc::clone(backend);
+        let clipboard = Arc::clone(clipboard);
+        let tx = tx.clone();
+        let pause = matches!(effect, Effect::Settle { .. });
+        tokio::spawn(async move {
+            if pause {
+                tokio::time::sleep(SETTLE).await;
+            }
+            let msg = perform(&*backend, &*clipboard, effect).await;
+            // The console may have quit meanwhile; then nobody needs the answer.
+            let _ = tx.send(msg);
+        });
+    }
+}

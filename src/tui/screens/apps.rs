@@ -1,0 +1,267 @@
+//! The OAuth apps list: name, client ID, grant type, date created, created by. Pages come from
+//! the backend as the cursor nears the end of what is loaded, and only the rows in view are
+//! drawn, so 100,000 apps cost what a screenful does.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::dialogs::{DeleteDialog, Dialog};
+use super::{Ctx, Nav};
+use crate::backend::Result;
+use crate::model::{OAuthApp, Sid};
+use crate::service::ListApps;
+use crate::store::{AppOrder, Page};
+use crate::tui::effect::Effect;
+use crate::tui::fields::TextField;
+use crate::tui::keys::{self, Hint, hint};
+use crate::tui::layout;
+
+/// Apps asked for at a time: a few screens' worth.
+pub const PAGE_SIZE: usize = 200;
+
+pub struct AppsList {
+    pub owner: Sid,
+    pub apps: Vec<OAuthApp>,
+    /// Where the next page starts; `None` once everything is loaded.
+    pub next: Option<String>,
+    pub loading: bool,
+    request: u64,
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: TextField,
+    /// `/` puts the cursor in the filter until Enter or Esc.
+    pub filtering: bool,
+    /// The last filter edit; the list is read again once typing pauses after it.
+    filter_edit: u64,
+    pub order: AppOrder,
+    /// Why the apps could not be read (a role that may not manage them, say).
+    pub error: Option<String>,
+    /// The app to select once the first page arrives: the one just left, coming back from it.
+    pub reselect: Option<Sid>,
+}
+
+impl AppsList {
+    pub fn new(owner: Sid) -> AppsList {
+        AppsList {
+            owner,
+            apps: Vec::new(),
+            next: None,
+            loading: false,
+            request: 0,
+            selected: 0,
+            offset: 0,
+            filter: TextField::new("Filter", None).with_placeholder("name contains…"),
+            filtering: false,
+            filter_edit: 0,
+            order: AppOrder::NewestFirst,
+            error: None,
+            reselect: None,
+        }
+    }
+
+    /// Asks for the first page (`append` false) or the next one.
+    pub fn load(&mut self, ctx: &mut Ctx, append: bool) {
+        if append && (self.next.is_none() || self.loading) {
+            return;
+        }
+        self.request = ctx.request();
+        self.loading = true;
+        let filter = self.filter.value().trim();
+        ctx.effect(Effect::LoadApps {
+            request: self.request,
+            owner: self.owner.clone(),
+            list: ListApps {
+                name_contains: (!filter.is_empty()).then(|| filter.to_owned()),
+                order: self.order,
+                page_size: PAGE_SIZE,
+                after: if append { self.next.clone() } else { None },
+            },
+            append,
+        });
+    }
+
+    pub fn on_loaded(
+        &mut self,
+        request: u64,
+        append: bool,
+        result: Result<Page<OAuthApp>>,
+        ctx: &mut Ctx,
+    ) {
+        if request != self.request {
+            return;
+        }
+        self.loading = false;
+        match result {
+            Ok(page) => {
+                if !append {
+                    self.apps.clear();
+                    self.selected = 0;
+                    self.offset = 0;
+                }
+                self.apps.extend(page.items);
+                self.next = page.next;
+                self.error = None;
+                if let Some(sid) = self.reselect.take()
+                    && let Some(row) = self.apps.iter().position(|app| app.sid == sid)
+                {
+                    self.selected = row;
+                }
+                let height = layout::apps_rows_height(ctx.area);
+                self.keep_in_view(height);
+            }
+            Err(error) => {
+                self.error = Some(error.to_string());
+                if !append {
+                    self.apps.clear();
+                    self.next = None;
+                }
+            }
+        }
+    }
+
+    pub fn paste_filter(&mut self, text: &str, ctx: &mut Ctx) {
+        self.filter.paste(text);
+        self.filter_changed(ctx);
+    }
+
+    fn filter_changed(&mut self, ctx: &mut Ctx) {
+        self.filter_edit = ctx.request();
+        ctx.effect(Effect::Settle {
+            request: self.filter_edit,
+        });
+    }
+
+    /// Typing paused: read the list with the filter as it is now, unless it changed since.
+    pub fn on_filter_settled(&mut self, request: u64, ctx: &mut Ctx) {
+        if request == self.filter_edit {
+            self.load(ctx, false);
+        }
+    }
+
+    pub fn selected_app(&self) -> Option<&OAuthApp> {
+        self.apps.get(self.selected)
+    }
+
+    /// Scrolls so that the selected row is shown in a table `height` rows tall.
+    pub fn keep_in_view(&mut self, height: usize) {
+        let height = height.max(1);
+        self.selected = self.selected.min(self.apps.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+
+    fn select(&mut self, row: usize, ctx: &mut Ctx) {
+        let height = layout::apps_rows_height(ctx.area);
+        self.selected = row;
+        self.keep_in_view(height);
+        // Load on ahead while the cursor is within a screen of the end.
+        if self.selected + height >= self.apps.len() {
+            self.load(ctx, true);
+        }
+    }
+
+    /// A click on row `index` of those shown: select it, or open it if it was selected.
+    pub fn click_row(&mut self, index: usize, ctx: &mut Ctx) {
+        let row = self.offset + index;
+        if row >= self.apps.len() {
+            return;
+        }
+        if row == self.selected {
+            self.open(ctx);
+        } else {
+            self.select(row, ctx);
+        }
+    }
+
+    fn open(&mut self, ctx: &mut Ctx) {
+        if let Some(app) = self.selected_app() {
+            ctx.go(Nav::App(
+                Box::new(app.clone()),
+                super::detail::Tab::ApplicationDetails,
+            ));
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
+        if self.filtering {
+            if keys::is_enter(key) || key.code == KeyCode::Down {
+                self.filtering = false;
+                return true;
+            }
+            if keys::is_esc(key) {
+                self.filtering = false;
+                if !self.filter.value().is_empty() {
+                    self.filter = TextField::new(self.filter.label, None)
+                        .with_placeholder(self.filter.placeholder);
+                    self.load(ctx, false);
+                }
+                return true;
+            }
+            if self.filter.handle_key(key) {
+                self.filter_changed(ctx);
+                return true;
+            }
+            return false;
+        }
+        let height = layout::apps_rows_height(ctx.area);
+        if let Some(row) = keys::moved(key, self.selected, self.apps.len(), height) {
+            self.select(row, ctx);
+            return true;
+        }
+        if keys::is_enter(key) {
+            self.open(ctx);
+        } else if keys::is_char(key, '/') {
+            self.filtering = true;
+        } else if keys::is_char(key, 'n') {
+            if ctx.session.may_manage() {
+                ctx.go(Nav::NewApp);
+            } else {
+                let why = self
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
+                ctx.error(format!("Cannot create an app: {why}"));
+            }
+        } else if keys::is_char(key, 'd') || key.code == KeyCode::Delete {
+            match self.selected_app() {
+                Some(app) => ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(app))),
+                None => ctx.info("No app is selected to delete"),
+            }
+        } else if keys::is_char(key, 's') {
+            self.order = match self.order {
+                AppOrder::NewestFirst => AppOrder::OldestFirst,
+                AppOrder::OldestFirst => AppOrder::NewestFirst,
+            };
+            self.load(ctx, false);
+        } else if keys::is_char(key, 'R') || key.code == KeyCode::F(5) {
+            self.load(ctx, false);
+        } else if keys::is_char(key, 'a') {
+            ctx.go(Nav::Audit);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        if self.filtering {
+            return vec![
+                hint("type", "filter by name"),
+                hint("Enter", "done"),
+                hint("Esc", "clear"),
+            ];
+        }
+        vec![
+            hint("↑↓/jk", "move"),
+            hint("Enter", "open"),
+            hint("n", "new app"),
+            hint("d", "delete"),
+            hint("/", "filter"),
+            hint("s", "sort"),
+            hint("a", "audit events"),
+            hint("R", "reload"),
+        ]
+    }
+}

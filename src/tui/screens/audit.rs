@@ -1,0 +1,176 @@
+//! Audit events, newest first: the whole owner's on the Audit events screen, one app's on its
+//! detail view. Filter by event type (`t`) and by app (`f`, the selected event's app); the
+//! selected event's details (who, when, what changed) show beside the list.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::Ctx;
+use crate::backend::Result;
+use crate::model::{AuditEvent, AuditEventType, Sid};
+use crate::service::AuditFilter;
+use crate::store::Page;
+use crate::tui::effect::Effect;
+use crate::tui::keys::{self, Hint, hint};
+
+/// Events asked for at a time.
+const PAGE_SIZE: usize = 200;
+
+pub struct AuditLog {
+    pub owner: Sid,
+    /// Only this app's events, by SID and name.
+    pub app: Option<(Sid, String)>,
+    /// On an app's detail view the app filter cannot be lifted.
+    pub app_fixed: bool,
+    pub event_type: Option<AuditEventType>,
+    pub events: Vec<AuditEvent>,
+    pub next: Option<String>,
+    pub loading: bool,
+    /// Whether a first page has been asked for.
+    pub loaded: bool,
+    request: u64,
+    pub selected: usize,
+    pub offset: usize,
+    pub error: Option<String>,
+}
+
+impl AuditLog {
+    pub fn new(owner: Sid) -> AuditLog {
+        AuditLog {
+            owner,
+            app: None,
+            app_fixed: false,
+            event_type: None,
+            events: Vec::new(),
+            next: None,
+            loading: false,
+            loaded: false,
+            request: 0,
+            selected: 0,
+            offset: 0,
+            error: None,
+        }
+    }
+
+    pub fn for_app(owner: Sid, app: Sid, name: String) -> AuditLog {
+        AuditLog {
+            app: Some((app, name)),
+            app_fixed: true,
+            ..AuditLog::new(owner)
+        }
+    }
+
+    pub fn load(&mut self, ctx: &mut Ctx, append: bool) {
+        if append && (self.next.is_none() || self.loading) {
+            return;
+        }
+        self.loaded = true;
+        self.loading = true;
+        self.request = ctx.request();
+        ctx.effect(Effect::LoadAudit {
+            request: self.request,
+            filter: AuditFilter {
+                owner: Some(self.owner.clone()),
+                app: self.app.as_ref().map(|(sid, _)| sid.clone()),
+                event_type: self.event_type,
+                page_size: PAGE_SIZE,
+                after: if append { self.next.clone() } else { None },
+            },
+            append,
+        });
+    }
+
+    pub fn on_loaded(&mut self, request: u64, append: bool, result: Result<Page<AuditEvent>>) {
+        if request != self.request {
+            return;
+        }
+        self.loading = false;
+        match result {
+            Ok(page) => {
+                if !append {
+                    self.events.clear();
+                    self.selected = 0;
+                    self.offset = 0;
+                }
+                self.events.extend(page.items);
+                self.next = page.next;
+                self.error = None;
+            }
+            Err(error) => self.error = Some(error.to_string()),
+        }
+    }
+
+    pub fn selected_event(&self) -> Option<&AuditEvent> {
+        self.events.get(self.selected)
+    }
+
+    fn select(&mut self, row: usize, height: usize, ctx: &mut Ctx) {
+        let height = height.max(1);
+        self.selected = row.min(self.events.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        if self.selected + height >= self.events.len() {
+            self.load(ctx, true);
+        }
+    }
+
+    pub fn click_row(&mut self, index: usize, height: usize, ctx: &mut Ctx) {
+        let row = self.offset + index;
+        if row < self.events.len() {
+            self.select(row, height, ctx);
+        }
+    }
+
+    /// The next event type in the filter's cycle: all, then each type.
+    fn next_type(current: Option<AuditEventType>) -> Option<AuditEventType> {
+        let all = AuditEventType::ALL;
+        match current {
+            None => Some(all[0]),
+            Some(t) => all
+                .iter()
+                .position(|x| *x == t)
+                .and_then(|i| all.get(i + 1).copied()),
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent, height: usize, ctx: &mut Ctx) -> bool {
+        if let Some(row) = keys::moved(key, self.selected, self.events.len(), height) {
+            self.select(row, height, ctx);
+            return true;
+        }
+        if keys::is_char(key, 't') {
+            self.event_type = Self::next_type(self.event_type);
+            self.load(ctx, false);
+        } else if keys::is_char(key, 'f') && !self.app_fixed {
+            if self.app.is_some() {
+                self.app = None;
+            } else if let Some(event) = self.selected_event() {
+                self.app = Some((event.app.clone(), event.app_name.clone()));
+            } else {
+                ctx.info("Select an event first: f keeps the events of its app");
+                return true;
+            }
+            self.load(ctx, false);
+        } else if keys::is_char(key, 'R') {
+            self.load(ctx, false);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints = vec![hint("↑↓/jk", "move"), hint("t", "event type")];
+        if !self.app_fixed {
+            hints.push(if self.app.is_some() {
+                hint("f", "all apps")
+            } else {
+                hint("f", "this event's app")
+            });
+        }
+        hints.push(hint("R", "reload"));
+        hints
+    }
+}

@@ -1,0 +1,344 @@
+//! An app's detail view, tabbed as in the Console: Application details, Access settings,
+//! Credentials, and the app's Audit events. Edit, Save and Cancel on the first two; Rotate
+//! secret and Delete from anywhere. A save carries the version it was based on, so that one over
+//! someone else's change is refused rather than overwriting it.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::audit::AuditLog;
+use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
+use super::forms::{DetailsForm, FormOutcome};
+use super::scopes::ScopesForm;
+use super::{Ctx, Nav};
+use crate::backend::Result;
+use crate::model::{OAuthApp, OwnerKind};
+use crate::service::{AppUpdate, ServiceError};
+use crate::tui::effect::Effect;
+use crate::tui::keys::{self, Hint, hint};
+use crate::tui::layout;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    ApplicationDetails,
+    AccessSettings,
+    Credentials,
+    AuditEvents,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [
+        Tab::ApplicationDetails,
+        Tab::AccessSettings,
+        Tab::Credentials,
+        Tab::AuditEvents,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::ApplicationDetails => "Application details",
+            Tab::AccessSettings => "Access settings",
+            Tab::Credentials => "Credentials",
+            Tab::AuditEvents => "Audit events",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    fn step(self, forward: bool) -> Tab {
+        let n = Tab::ALL.len();
+        let i = self.index();
+        Tab::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+pub enum DetailEdit {
+    Details(Box<DetailsForm>),
+    Access(Box<ScopesForm>),
+}
+
+pub struct Detail {
+    pub app: OAuthApp,
+    pub tab: Tab,
+    pub edit: Option<DetailEdit>,
+    /// Set while a save runs.
+    pub saving: bool,
+    pub audit: AuditLog,
+}
+
+impl Detail {
+    pub fn new(app: OAuthApp, tab: Tab, ctx: &mut Ctx) -> Detail {
+        let audit = AuditLog::for_app(
+            app.owner.clone(),
+            app.sid.clone(),
+            app.settings.name.clone(),
+        );
+        let mut detail = Detail {
+            app,
+            tab: Tab::ApplicationDetails,
+            edit: None,
+            saving: false,
+            audit,
+        };
+        detail.show(tab, ctx);
+        detail
+    }
+
+    pub fn holds_input(&self) -> bool {
+        match &self.edit {
+            Some(DetailEdit::Details(form)) => form.holds_input(),
+            Some(DetailEdit::Access(form)) => form.holds_input(),
+            None => false,
+        }
+    }
+
+    pub fn is_typing(&self) -> bool {
+        match &self.edit {
+            Some(DetailEdit::Details(form)) => form.is_typing(),
+            Some(DetailEdit::Access(form)) => form.is_typing(),
+            None => false,
+        }
+    }
+
+    /// Switches tab (dropping an edit that was not saved: Cancel by another name).
+    pub fn show(&mut self, tab: Tab, ctx: &mut Ctx) {
+        if self.edit.is_some() && tab != self.tab {
+            self.edit = None;
+        }
+        self.tab = tab;
+        if tab == Tab::AuditEvents && !self.audit.loaded {
+            self.audit.load(ctx, false);
+        }
+    }
+
+    fn start_edit(&mut self, ctx: &mut Ctx) {
+        match self.tab {
+            Tab::ApplicationDetails => {
+                self.edit = Some(DetailEdit::Details(Box::new(DetailsForm::edit(&self.app))));
+            }
+            Tab::AccessSettings => {
+                self.edit = Some(DetailEdit::Access(Box::new(ScopesForm::edit(&self.app))));
+            }
+            Tab::Credentials | Tab::AuditEvents => {
+                ctx.info("Only Application details and Access settings can be edited");
+            }
+        }
+    }
+
+    /// Checks the edit with the model's rules and, if it passes, saves it.
+    pub fn save(&mut self, ctx: &mut Ctx) {
+        if self.saving {
+            return;
+        }
+        let kind = self.app.owner_kind();
+        let base = self.app.settings.clone();
+        let (settings, update) = match &mut self.edit {
+            None => return,
+            Some(DetailEdit::Details(form)) => {
+                let settings = form.apply_to(base);
+                let update = AppUpdate {
+                    name: Some(settings.name.clone()),
+                    description: Some(settings.description.clone()),
+                    company_name: Some(settings.company_name.clone()),
+                    images: Some(settings.images.clone()),
+                    homepage_url: Some(settings.homepage_url.clone()),
+                    terms_url: Some(settings.terms_url.clone()),
+                    redirect_uris: Some(settings.redirect_uris.clone()),
+                    ..AppUpdate::default()
+                };
+                (settings, update)
+            }
+            Some(DetailEdit::Access(form)) => {
+                let Some(settings) = form.apply_to(base) else {
+                    ctx.error("Correct the token expiration to save");
+                    return;
+                };
+                let update = AppUpdate {
+                    scopes: Some(settings.scopes.clone()),
+                    token_ttl: (kind == OwnerKind::Account).then_some(settings.token_ttl),
+                    ..AppUpdate::default()
+                };
+                (settings, update)
+            }
+        };
+        if let Err(errors) = settings.validate(kind, self.app.grant_type) {
+            self.show_errors(&errors);
+            ctx.error(format!("Not saved: {errors}"));
+            return;
+        }
+        self.saving = true;
+        ctx.effect(Effect::UpdateApp {
+            app: self.app.sid.clone(),
+            update: AppUpdate {
+                expected_version: Some(self.app.version),
+                ..update
+            },
+        });
+    }
+
+    fn show_errors(&mut self, errors: &crate::model::ValidationErrors) {
+        match &mut self.edit {
+            Some(DetailEdit::Details(form)) => {
+                form.show_errors(errors);
+            }
+            Some(DetailEdit::Access(form)) => {
+                form.show_errors(errors);
+            }
+            None => {}
+        }
+    }
+
+    pub fn on_updated(&mut self, result: Result<OAuthApp>, ctx: &mut Ctx) {
+        self.saving = false;
+        match result {
+            Ok(app) => {
+                ctx.done(format!("Saved changes to {}", app.settings.name));
+                self.replace_app(app);
+                self.edit = None;
+            }
+            Err(ServiceError::Invalid(errors)) => {
+                self.show_errors(&errors);
+                ctx.error(format!("Not saved: {errors}"));
+            }
+            Err(ServiceError::Conflict(message)) => {
+                self.edit = None;
+                ctx.error(format!(
+                    "Not saved; the latest version is shown, press e to make your change again: {message}"
+                ));
+                ctx.effect(Effect::LoadApp(self.app.sid.clone()));
+            }
+            Err(error) => ctx.failed("save the app", &error),
+        }
+    }
+
+    /// The app as read afresh; its audit events are read again too.
+    pub fn replace_app(&mut self, app: OAuthApp) {
+        self.app = app;
+        self.audit.loaded = false;
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
+        if let Some(edit) = &mut self.edit {
+            let outcome = match edit {
+                DetailEdit::Details(form) => form.handle_key(key),
+                DetailEdit::Access(form) => {
+                    let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
+                    form.handle_key(key, height)
+                }
+            };
+            return match outcome {
+                FormOutcome::Submit => {
+                    self.save(ctx);
+                    true
+                }
+                FormOutcome::Cancel => {
+                    self.edit = None;
+                    ctx.info("Edit cancelled; nothing was saved");
+                    true
+                }
+                FormOutcome::Handled => true,
+                FormOutcome::Ignored => false,
+            };
+        }
+        if self.tab == Tab::AuditEvents {
+            let height = layout::detail_audit_rows_height(ctx.area);
+            if self.audit.handle_key(key, height, ctx) {
+                return true;
+            }
+        }
+        let tab_by_number = match key.code {
+            ratatui::crossterm::event::KeyCode::Char(c @ '1'..='4') => {
+                Tab::ALL.get(usize::from(c as u8 - b'1')).copied()
+            }
+            _ => None,
+        };
+        if let Some(tab) = tab_by_number {
+            self.show(tab, ctx);
+        } else if keys::is_next_field(key) || keys::is_right(key) {
+            self.show(self.tab.step(true), ctx);
+        } else if keys::is_prev_field(key) || keys::is_left(key) {
+            self.show(self.tab.step(false), ctx);
+        } else if keys::is_char(key, 'e')
+            || (keys::is_enter(key)
+                && matches!(self.tab, Tab::ApplicationDetails | Tab::AccessSettings))
+        {
+            self.start_edit(ctx);
+        } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
+            ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+        } else if keys::is_char(key, 'd') {
+            ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
+        } else if keys::is_char(key, 'c') {
+            ctx.effect(Effect::Copy {
+                what: "client ID",
+                text: self.app.sid.to_string(),
+            });
+        } else if keys::is_char(key, 'R') {
+            ctx.effect(Effect::LoadApp(self.app.sid.clone()));
+        } else if keys::is_esc(key) {
+            ctx.go(Nav::Apps);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// The buttons under the current tab, as (label, what pressing it does as a key).
+    pub fn buttons(&self) -> Vec<(&'static str, char)> {
+        match (&self.edit, self.tab) {
+            (Some(_), _) => vec![("Save", 's'), ("Cancel", 'x')],
+            (None, Tab::ApplicationDetails) => vec![("Edit application details", 'e')],
+            (None, Tab::AccessSettings) => vec![("Edit access settings", 'e')],
+            (None, Tab::Credentials) => {
+                vec![
+                    ("Rotate secret", 'r'),
+                    ("Copy client ID", 'c'),
+                    ("Delete app", 'd'),
+                ]
+            }
+            (None, Tab::AuditEvents) => Vec::new(),
+        }
+    }
+
+    /// A click on button `index` of [`Detail::buttons`].
+    pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) {
+        let Some((_, action)) = self.buttons().get(index).copied() else {
+            return;
+        };
+        match action {
+            's' => self.save(ctx),
+            'x' => {
+                self.edit = None;
+            }
+            other => {
+                let key = KeyEvent::from(ratatui::crossterm::event::KeyCode::Char(other));
+                self.handle_key(&key, ctx);
+            }
+        }
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        match &self.edit {
+            Some(DetailEdit::Details(form)) => form.hints(),
+            Some(DetailEdit::Access(form)) => form.hints(),
+            None => {
+                let mut hints = vec![hint("Tab/←→", "tabs")];
+                if self.tab == Tab::AuditEvents {
+                    hints.extend(self.audit.hints());
+                }
+                hints.extend([
+                    hint("e", "edit"),
+                    hint("r", "rotate secret"),
+                    hint("d", "delete"),
+                    hint("c", "copy client ID"),
+                    hint("Esc", "back"),
+                ]);
+                hints
+            }
+        }
+    }
+}

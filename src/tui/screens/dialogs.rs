@@ -1,0 +1,408 @@
+//! Dialogs as data (gitui's confirm popup): a yes/no confirmation that carries the action it
+//! confirms, the Rotate secret dialog with its grace period, and the Delete dialog that asks for
+//! the app's name. A dialog takes every key while it is open.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::Ctx;
+use crate::model::{DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
+use crate::tui::effect::Effect;
+use crate::tui::fields::TextField;
+use crate::tui::keys::{self, Hint, hint};
+
+pub enum Dialog {
+    Confirm(Confirm),
+    Rotate(RotateDialog),
+    Delete(DeleteDialog),
+}
+
+/// What a confirmation confirms; the top-level update carries it out on "yes".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmAction {
+    /// Quit although a form holds unsaved input.
+    Quit,
+    /// Leave a Copy secret page without "Got it!": the secret is never shown again.
+    LeaveSecret,
+    /// Close the create wizard and drop what was typed.
+    DiscardWizard,
+}
+
+pub struct Confirm {
+    pub title: &'static str,
+    pub message: String,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub action: ConfirmAction,
+    /// "No" is focused first, so that a stray Enter loses nothing.
+    pub yes_focused: bool,
+}
+
+impl Confirm {
+    pub fn new(action: ConfirmAction) -> Confirm {
+        let (title, message, yes, no) = match action {
+            ConfirmAction::Quit => (
+                "Quit?",
+                "A form holds input that is not saved, or a secret you have not confirmed copying. Quit and lose it?",
+                "Quit",
+                "Stay",
+            ),
+            ConfirmAction::LeaveSecret => (
+                "Leave without the secret?",
+                "You have not checked \"Got it!\". The client secret is never shown again: if you have not copied it, you will have to rotate it. Leave anyway?",
+                "Leave",
+                "Stay",
+            ),
+            ConfirmAction::DiscardWizard => (
+                "Discard this app?",
+                "The app is not created yet. Close the wizard and discard what you typed?",
+                "Discard",
+                "Keep editing",
+            ),
+        };
+        Confirm {
+            title,
+            message: message.to_owned(),
+            yes,
+            no,
+            action,
+            yes_focused: false,
+        }
+    }
+}
+
+/// What a key did to a dialog.
+pub enum DialogOutcome {
+    Stay,
+    Close,
+    Confirmed(ConfirmAction),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotateFocus {
+    Grace,
+    Rotate,
+    Cancel,
+}
+
+pub struct RotateDialog {
+    pub app: Sid,
+    pub name: String,
+    /// Whole days, or a duration such as `12h`.
+    pub grace: TextField,
+    pub focus: RotateFocus,
+    /// Set while the rotation runs, so that a second Enter does not rotate twice.
+    pub busy: bool,
+}
+
+impl RotateDialog {
+    pub fn new(app: &OAuthApp) -> RotateDialog {
+        let days = DEFAULT_GRACE_PERIOD.0 / Seconds::DAY.0;
+        RotateDialog {
+            app: app.sid.clone(),
+            name: app.settings.name.clone(),
+            grace: TextField::new("Grace period (days)", None).with_value(&days.to_string()),
+            focus: RotateFocus::Grace,
+            busy: false,
+        }
+    }
+
+    /// The grace period typed: whole days, or a duration (`12h`); the model's rule decides
+    /// whether it is allowed.
+    pub fn grace_period(&self) -> Result<Seconds, String> {
+        let text = self.grace.value().trim();
+        let grace = match text.parse::<u32>() {
+            Ok(days) => days
+                .checked_mul(Seconds::DAY.0)
+                .map(Seconds)
+                .unwrap_or(Seconds(u32::MAX)),
+            Err(_) => text.parse::<Seconds>().map_err(|e| e.to_string())?,
+        };
+        crate::model::validate_grace_period(grace).map_err(|e| e.message)?;
+        Ok(grace)
+    }
+
+    fn confirm(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        match self.grace_period() {
+            Ok(grace) => {
+                self.busy = true;
+                ctx.effect(Effect::RotateSecret {
+                    app: self.app.clone(),
+                    grace,
+                });
+            }
+            Err(message) => {
+                self.grace.error = Some(message);
+                self.focus = RotateFocus::Grace;
+            }
+        }
+    }
+
+    /// The limits, for the line under the field.
+    pub fn limits() -> String {
+        format!(
+            "0 to {MAX_GRACE_PERIOD}; the old secret keeps working this long, 0 ends it at once"
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteFocus {
+    Name,
+    Delete,
+    Cancel,
+}
+
+pub struct DeleteDialog {
+    pub app: Sid,
+    pub name: String,
+    pub version: u64,
+    pub typed: TextField,
+    pub focus: DeleteFocus,
+    pub busy: bool,
+}
+
+impl DeleteDialog {
+    pub fn new(app: &OAuthApp) -> DeleteDialog {
+        DeleteDialog {
+            app: app.sid.clone(),
+            name: app.settings.name.clone(),
+            version: app.version,
+            typed: TextField::new("App name", None),
+            focus: DeleteFocus::Name,
+            busy: false,
+        }
+    }
+
+    fn confirm(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        if self.typed.value().trim() != self.name {
+            self.typed.error = Some(format!(
+                "type the app's name exactly as shown, \"{}\", to delete it",
+                self.name
+            ));
+            self.focus = DeleteFocus::Name;
+            return;
+        }
+        self.busy = true;
+        ctx.effect(Effect::DeleteApp {
+            app: self.app.clone(),
+            version: self.version,
+        });
+    }
+}
+
+impl Dialog {
+    pub fn holds_input(&self) -> bool {
+        match self {
+            Dialog::Confirm(_) => false,
+            Dialog::Rotate(rotate) => rotate.grace.is_changed(),
+            Dialog::Delete(delete) => delete.typed.is_changed(),
+        }
+    }
+
+    /// Whether keys type into a field now (so `q` and `?` are letters).
+    pub fn is_typing(&self) -> bool {
+        match self {
+            Dialog::Confirm(_) => false,
+            Dialog::Rotate(rotate) => rotate.focus == RotateFocus::Grace,
+            Dialog::Delete(delete) => delete.focus == DeleteFocus::Name,
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> DialogOutcome {
+        if keys::is_esc(key) {
+            return DialogOutcome::Close;
+        }
+        match self {
+            Dialog::Confirm(confirm) => {
+                if keys::is_char(key, 'y') {
+                    return DialogOutcome::Confirmed(confirm.action);
+                }
+                if keys::is_char(key, 'n') {
+                    return DialogOutcome::Close;
+                }
+                if keys::is_left(key)
+                    || keys::is_right(key)
+                    || keys::is_next_field(key)
+                    || keys::is_prev_field(key)
+                {
+                    confirm.yes_focused = !confirm.yes_focused;
+                } else if keys::is_activate(key) {
+                    return if confirm.yes_focused {
+                        DialogOutcome::Confirmed(confirm.action)
+                    } else {
+                        DialogOutcome::Close
+                    };
+                }
+                DialogOutcome::Stay
+            }
+            Dialog::Rotate(rotate) => {
+                use RotateFocus::*;
+                let order = [Grace, Rotate, Cancel];
+                if let Some(next) = cycle(&order, rotate.focus, key) {
+                    rotate.focus = next;
+                    return DialogOutcome::Stay;
+                }
+                match rotate.focus {
+                    Grace if keys::is_enter(key) => rotate.confirm(ctx),
+                    Grace => {
+                        rotate.grace.handle_key(key);
+                    }
+                    Rotate if keys::is_activate(key) => rotate.confirm(ctx),
+                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
+                    Rotate | Cancel => {
+                        if keys::is_left(key) || keys::is_right(key) {
+                            rotate.focus = if rotate.focus == Rotate {
+                                Cancel
+                            } else {
+                                Rotate
+                            };
+                        }
+                    }
+                }
+                DialogOutcome::Stay
+            }
+            Dialog::Delete(delete) => {
+                use DeleteFocus::*;
+                let order = [Name, Delete, Cancel];
+                if let Some(next) = cycle(&order, delete.focus, key) {
+                    delete.focus = next;
+                    return DialogOutcome::Stay;
+                }
+                match delete.focus {
+                    Name if keys::is_enter(key) => delete.confirm(ctx),
+                    Name => {
+                        delete.typed.handle_key(key);
+                    }
+                    Delete if keys::is_activate(key) => delete.confirm(ctx),
+                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
+                    Delete | Cancel => {
+                        if keys::is_left(key) || keys::is_right(key) {
+                            delete.focus = if delete.focus == Delete {
+                                Cancel
+                            } else {
+                                Delete
+                            };
+                        }
+                    }
+                }
+                DialogOutcome::Stay
+            }
+        }
+    }
+
+    /// Presses button `index` of the dialog's button row (a mouse click).
+    pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) -> DialogOutcome {
+        match self {
+            Dialog::Confirm(confirm) => {
+                if index == 0 {
+                    DialogOutcome::Confirmed(confirm.action)
+                } else {
+                    DialogOutcome::Close
+                }
+            }
+            Dialog::Rotate(rotate) => {
+                if index == 0 {
+                    rotate.confirm(ctx);
+                    DialogOutcome::Stay
+                } else {
+                    DialogOutcome::Close
+                }
+            }
+            Dialog::Delete(delete) => {
+                if index == 0 {
+                    delete.confirm(ctx);
+                    DialogOutcome::Stay
+                } else {
+                    DialogOutcome::Close
+                }
+            }
+        }
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        match self {
+            Dialog::Confirm(_) => vec![
+                hint("y", "yes"),
+                hint("n/Esc", "no"),
+                hint("←/→", "choose"),
+                hint("Enter", "press"),
+            ],
+            Dialog::Rotate(_) => vec![
+                hint("Tab", "next"),
+                hint("Enter", "rotate"),
+                hint("Esc", "cancel"),
+            ],
+            Dialog::Delete(_) => vec![
+                hint("type", "the app's name"),
+                hint("Enter", "delete"),
+                hint("Esc", "cancel"),
+            ],
+        }
+    }
+
+    /// Labels of the dialog's buttons, the confirming one first.
+    pub fn buttons(&self) -> [&'static str; 2] {
+        match self {
+            Dialog::Confirm(confirm) => [confirm.yes, confirm.no],
+            Dialog::Rotate(_) => ["Yes, rotate secret", "Cancel"],
+            Dialog::Delete(_) => ["Delete", "Cancel"],
+        }
+    }
+}
+
+/// Tab and Shift-Tab through `order`.
+fn cycle<T: Copy + PartialEq>(order: &[T], at: T, key: &KeyEvent) -> Option<T> {
+    let index = order.iter().position(|f| *f == at)?;
+    if keys::is_next_field(key) {
+        Some(order[(index + 1) % order.len()])
+    } else if keys::is_prev_field(key) {
+        Some(order[(index + order.len() - 1) % order.len()])
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rotate_with(text: &str) -> Result<Seconds, String> {
+        let mut dialog = RotateDialog {
+            app: Sid::new(crate::model::SidKind::OAuthApp, [0; 16]),
+            name: "demo".into(),
+            grace: TextField::new("Grace period (days)", None),
+            focus: RotateFocus::Grace,
+            busy: false,
+        };
+        dialog.grace.paste(text);
+        dialog.grace_period()
+    }
+
+    #[test]
+    fn grace_periods_are_days_or_durations_within_the_models_limit() {
+        assert_eq!(rotate_with("1"), Ok(Seconds::DAY));
+        assert_eq!(rotate_with("0"), Ok(Seconds(0)));
+        assert_eq!(rotate_with("12h"), Ok(Seconds(43_200)));
+        assert!(
+            rotate_with("31")
+                .unwrap_err()
+                .contains("between 0 and 30 days")
+        );
+        assert!(
+            rotate_with("4294967295")
+                .unwrap_err()
+                .contains("between 0 and 30 days")
+        );
+        assert!(
+            rotate_with("soon")
+                .unwrap_err()
+                .contains("like 90s, 15m, 1h or 30d")
+        );
+    }
+}

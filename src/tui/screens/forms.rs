@@ -1,0 +1,317 @@
+//! The Application details form: the create wizard's first step and the detail view's editor.
+//! Which fields it has depends on the owner kind and the grant type; what they may hold is the
+//! model's to say ([`AppSettings::validate`]), and its messages are shown at each field.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::model::{
+    AppSettings, COMPANY_NAME_MAX_CHARS, DESCRIPTION_MAX_CHARS, Field, GrantType, NAME_MAX_CHARS,
+    OAuthApp, OwnerKind, URL_MAX_CHARS, ValidationErrors,
+};
+use crate::tui::fields::TextField;
+use crate::tui::keys::{self, Hint, hint};
+
+/// Creating (Next/Cancel) or editing (Save/Cancel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormMode {
+    Create,
+    Edit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsFocus {
+    GrantType,
+    Name,
+    Description,
+    CompanyName,
+    Images,
+    HomepageUrl,
+    TermsUrl,
+    RedirectUris,
+    Submit,
+    Cancel,
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    /// The key was not the form's.
+    Ignored,
+    Handled,
+    Submit,
+    Cancel,
+}
+
+pub struct DetailsForm {
+    pub owner_kind: OwnerKind,
+    pub grant: GrantType,
+    pub grant_error: Option<String>,
+    pub mode: FormMode,
+    pub focus: DetailsFocus,
+    pub name: TextField,
+    pub description: TextField,
+    pub company_name: TextField,
+    pub images: TextField,
+    pub homepage_url: TextField,
+    pub terms_url: TextField,
+    pub redirect_uris: TextField,
+}
+
+/// The message for list fields that hold several URLs.
+const LIST_HINT: &str = "separate several with commas";
+
+impl DetailsForm {
+    pub fn new(owner_kind: OwnerKind) -> DetailsForm {
+        DetailsForm {
+            owner_kind,
+            grant: GrantType::ClientCredentials,
+            grant_error: None,
+            mode: FormMode::Create,
+            focus: match owner_kind {
+                OwnerKind::Organization => DetailsFocus::GrantType,
+                OwnerKind::Account => DetailsFocus::Name,
+            },
+            name: TextField::new("Application name", Some(NAME_MAX_CHARS)),
+            description: TextField::new("Description", Some(DESCRIPTION_MAX_CHARS)),
+            company_name: TextField::new("Company name", Some(COMPANY_NAME_MAX_CHARS)),
+            images: TextField::new("Images (URLs)", None).with_placeholder(LIST_HINT),
+            homepage_url: TextField::new("Homepage URL", Some(URL_MAX_CHARS)),
+            terms_url: TextField::new("Terms of service URL", Some(URL_MAX_CHARS)),
+            redirect_uris: TextField::new("Redirect URLs", None).with_placeholder(LIST_HINT),
+        }
+    }
+
+    /// The editor of an existing app, filled with its details; its grant type is fixed.
+    pub fn edit(app: &OAuthApp) -> DetailsForm {
+        let s = &app.settings;
+        let mut form = DetailsForm::new(app.owner_kind());
+        form.mode = FormMode::Edit;
+        form.grant = app.grant_type;
+        form.focus = DetailsFocus::Name;
+        form.name = form.name.with_value(&s.name);
+        form.description = form.description.with_value(&s.description);
+        form.company_name = form.company_name.with_value(&s.company_name);
+        form.images = form.images.with_value(&s.images.join(", "));
+        form.homepage_url = form.homepage_url.with_value(&s.homepage_url);
+        form.terms_url = form.terms_url.with_value(&s.terms_url);
+        form.redirect_uris = form.redirect_uris.with_value(&s.redirect_uris.join(", "));
+        form
+    }
+
+    /// The fields and buttons in Tab order, as this owner kind and grant type have them.
+    pub fn focus_order(&self) -> Vec<DetailsFocus> {
+        use DetailsFocus::*;
+        let mut order = Vec::new();
+        if self.owner_kind == OwnerKind::Organization && self.mode == FormMode::Create {
+            order.push(GrantType);
+        }
+        order.extend([Name, Description]);
+        if self.grant == crate::model::GrantType::AuthorizationCode {
+            order.extend([CompanyName, Images, HomepageUrl, TermsUrl, RedirectUris]);
+        }
+        match self.mode {
+            FormMode::Create => order.extend([Cancel, Submit]),
+            FormMode::Edit => order.extend([Submit, Cancel]),
+        }
+        order
+    }
+
+    pub fn field(&self, focus: DetailsFocus) -> Option<&TextField> {
+        match focus {
+            DetailsFocus::Name => Some(&self.name),
+            DetailsFocus::Description => Some(&self.description),
+            DetailsFocus::CompanyName => Some(&self.company_name),
+            DetailsFocus::Images => Some(&self.images),
+            DetailsFocus::HomepageUrl => Some(&self.homepage_url),
+            DetailsFocus::TermsUrl => Some(&self.terms_url),
+            DetailsFocus::RedirectUris => Some(&self.redirect_uris),
+            DetailsFocus::GrantType | DetailsFocus::Submit | DetailsFocus::Cancel => None,
+        }
+    }
+
+    fn field_mut(&mut self, focus: DetailsFocus) -> Option<&mut TextField> {
+        match focus {
+            DetailsFocus::Name => Some(&mut self.name),
+            DetailsFocus::Description => Some(&mut self.description),
+            DetailsFocus::CompanyName => Some(&mut self.company_name),
+            DetailsFocus::Images => Some(&mut self.images),
+            DetailsFocus::HomepageUrl => Some(&mut self.homepage_url),
+            DetailsFocus::TermsUrl => Some(&mut self.terms_url),
+            DetailsFocus::RedirectUris => Some(&mut self.redirect_uris),
+            DetailsFocus::GrantType | DetailsFocus::Submit | DetailsFocus::Cancel => None,
+        }
+    }
+
+    pub fn focused_field_mut(&mut self) -> Option<&mut TextField> {
+        self.field_mut(self.focus)
+    }
+
+    /// Whether the focus is in a text field, where letters are typed rather than commands.
+    pub fn is_typing(&self) -> bool {
+        self.field(self.focus).is_some()
+    }
+
+    pub fn holds_input(&self) -> bool {
+        let fields = [
+            &self.name,
+            &self.description,
+            &self.company_name,
+            &self.images,
+            &self.homepage_url,
+            &self.terms_url,
+            &self.redirect_uris,
+        ];
+        fields.iter().any(|field| field.is_changed())
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let order = self.focus_order();
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let next = if forward {
+            (at + 1) % order.len()
+        } else {
+            (at + order.len() - 1) % order.len()
+        };
+        self.focus = order[next];
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent) -> FormOutcome {
+        if keys::is_next_field(key) || (keys::is_enter(key) && self.is_typing()) {
+            self.move_focus(true);
+            return FormOutcome::Handled;
+        }
+        if keys::is_prev_field(key) {
+            self.move_focus(false);
+            return FormOutcome::Handled;
+        }
+        if keys::is_esc(key) {
+            return FormOutcome::Cancel;
+        }
+        if keys::is_ctrl(key, 's') {
+            return FormOutcome::Submit;
+        }
+        if let Some(field) = self.focused_field_mut()
+            && field.handle_key(key)
+        {
+            return FormOutcome::Handled;
+        }
+        if key.code == ratatui::crossterm::event::KeyCode::Down {
+            self.move_focus(true);
+            return FormOutcome::Handled;
+        }
+        if key.code == ratatui::crossterm::event::KeyCode::Up {
+            self.move_focus(false);
+            return FormOutcome::Handled;
+        }
+        match self.focus {
+            DetailsFocus::GrantType
+                if keys::is_left(key) || keys::is_right(key) || keys::is_char(key, ' ') =>
+            {
+                self.grant = match self.grant {
+                    GrantType::ClientCredentials => GrantType::AuthorizationCode,
+                    GrantType::AuthorizationCode => GrantType::ClientCredentials,
+                };
+                self.grant_error = None;
+                FormOutcome::Handled
+            }
+            DetailsFocus::Submit if keys::is_activate(key) => FormOutcome::Submit,
+            DetailsFocus::Cancel if keys::is_activate(key) => FormOutcome::Cancel,
+            _ => FormOutcome::Ignored,
+        }
+    }
+
+    /// `base` with this form's fields put in. Client-credentials apps send no
+    /// authorization-code fields, whatever was typed before the grant type changed.
+    pub fn apply_to(&self, mut base: AppSettings) -> AppSettings {
+        base.name = self.name.value().to_owned();
+        base.description = self.description.value().to_owned();
+        if self.grant == GrantType::AuthorizationCode {
+            base.company_name = self.company_name.value().to_owned();
+            base.images = self.images.items();
+            base.homepage_url = self.homepage_url.value().to_owned();
+            base.terms_url = self.terms_url.value().to_owned();
+            base.redirect_uris = self.redirect_uris.items();
+        } else {
+            base.company_name.clear();
+            base.images.clear();
+            base.homepage_url.clear();
+            base.terms_url.clear();
+            base.redirect_uris.clear();
+        }
+        base
+    }
+
+    /// Puts each error on this form's fields at its field; `true` if any belonged here. Where a
+    /// field has several, the first is shown.
+    pub fn show_errors(&mut self, errors: &ValidationErrors) -> bool {
+        self.grant_error = errors
+            .for_field(Field::GrantType)
+            .map(|error| error.message.clone());
+        let mut any = self.grant_error.is_some();
+        for (field, focus) in [
+            (Field::Name, DetailsFocus::Name),
+            (Field::Description, DetailsFocus::Description),
+            (Field::CompanyName, DetailsFocus::CompanyName),
+            (Field::Images, DetailsFocus::Images),
+            (Field::HomepageUrl, DetailsFocus::HomepageUrl),
+            (Field::TermsUrl, DetailsFocus::TermsUrl),
+            (Field::RedirectUris, DetailsFocus::RedirectUris),
+        ] {
+            let message = errors.for_field(field).map(|e| e.message.clone());
+            let shown = self.focus_order().contains(&focus);
+            if let Some(text_field) = self.field_mut(focus) {
+                text_field.error = message.filter(|_| shown);
+                any |= text_field.error.is_some();
+            }
+        }
+        if any {
+            self.focus_first_error();
+        }
+        any
+    }
+
+    fn focus_first_error(&mut self) {
+        if self.grant_error.is_some() {
+            self.focus = DetailsFocus::GrantType;
+            return;
+        }
+        if let Some(focus) = self
+            .focus_order()
+            .into_iter()
+            .find(|f| self.field(*f).is_some_and(|field| field.error.is_some()))
+        {
+            self.focus = focus;
+        }
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints = vec![hint("Tab/Shift-Tab", "next/previous field")];
+        if self.focus == DetailsFocus::GrantType {
+            hints.push(hint("←/→", "choose grant type"));
+        }
+        hints.push(match self.mode {
+            FormMode::Create => hint("Ctrl-S", "next step"),
+            FormMode::Edit => hint("Ctrl-S", "save"),
+        });
+        hints.push(hint("Esc", "cancel"));
+        hints
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn organization_forms_choose_a_grant_type_and_show_its_fields() {
+        let mut form = DetailsForm::new(OwnerKind::Organization);
+        assert_eq!(form.focus, DetailsFocus::GrantType);
+        assert!(!form.focus_order().contains(&DetailsFocus::RedirectUris));
+        form.handle_key(&KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+        assert_eq!(form.grant, GrantType::AuthorizationCode);
+        assert!(form.focus_order().contains(&DetailsFocus::RedirectUris));
+        let account = DetailsForm::new(OwnerKind::Account);
+        assert!(!account.focus_order().contains(&DetailsFocus::GrantType));
+    }
+}

@@ -1,0 +1,713 @@
+//! `update(state, msg) -> effects`: the one place the model changes. Synchronous and free of I/O:
+//! a key goes to the open dialog, else to the screen's component, and what neither takes is a
+//! global key; a backend result goes to the screen that asked for it. Navigation, confirmations
+//! and the status line are settled here.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::effect::{Effect, Msg};
+use super::keys::{self, Hint, hint};
+use super::layout::{self, Target};
+use super::screens::apps::AppsList;
+use super::screens::audit::AuditLog;
+use super::screens::detail::{Detail, DetailEdit, Tab};
+use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome};
+use super::screens::forms::DetailsFocus;
+use super::screens::scopes::ScopesFocus;
+use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::wizard::{Step, Wizard};
+use super::screens::{Ctx, Nav, describe_failure};
+use super::state::{Screen, State, Status};
+use crate::service::ServiceError;
+
+/// The first effects: who is signed in, and their owners.
+pub fn init() -> Vec<Effect> {
+    vec![Effect::LoadSession]
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let area = state.area;
+    let target = match &msg {
+        Msg::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
+            layout::target_at(state, mouse.column, mouse.row)
+        }
+        _ => None,
+    };
+    let mut ctx = Ctx::new(&state.session, area, &mut state.last_request);
+    let mut keep_status = false;
+    match msg {
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return Vec::new();
+            }
+            on_key(
+                &mut state.screen,
+                &mut state.dialog,
+                &mut state.help,
+                &mut state.owner_picker,
+                &mut state.quit,
+                key,
+                &mut ctx,
+            );
+        }
+        Msg::Mouse(mouse) => {
+            keep_status = true;
+            on_mouse(
+                &mut state.screen,
+                &mut state.dialog,
+                &mut state.help,
+                &mut state.owner_picker,
+                &mut state.quit,
+                mouse,
+                target,
+                &mut ctx,
+            );
+        }
+        Msg::Paste(text) => {
+            keep_status = true;
+            paste(&mut state.screen, state.dialog.as_mut(), &text, &mut ctx);
+        }
+        Msg::Resize(width, height) => {
+            keep_status = true;
+            let area = Rect::new(0, 0, width, height);
+            state.area = area;
+            ctx.area = area;
+            if let Screen::Apps(list) = &mut state.screen {
+                list.keep_in_view(layout::apps_rows_height(area));
+            }
+        }
+        Msg::SessionLoaded(result) => {
+            drop(ctx);
+            return session_loaded(state, result);
+        }
+        Msg::AppsLoaded {
+            request,
+            append,
+            result,
+        } => {
+            keep_status = true;
+            if let Screen::Apps(list) = &mut state.screen {
+                list.on_loaded(request, append, result, &mut ctx);
+            }
+        }
+        Msg::AuditLoaded {
+            request,
+            append,
+            result,
+        } => {
+            keep_status = true;
+            match &mut state.screen {
+                Screen::Audit(log) => log.on_loaded(request, append, result),
+                Screen::Detail(detail) => detail.audit.on_loaded(request, append, result),
+                _ => {}
+            }
+        }
+        Msg::AppLoaded(result) => {
+            keep_status = true;
+            if let Screen::Detail(detail) = &mut state.screen {
+                match result {
+                    Ok(app) if app.sid == detail.app.sid => {
+                        detail.replace_app(app);
+                        let tab = detail.tab;
+                        detail.show(tab, &mut ctx);
+                    }
+                    Ok(_) => {}
+                    Err(error) => ctx.failed("reload the app", &error),
+                }
+            }
+        }
+        Msg::AppCreated(result) => {
+            if let Screen::Wizard(wizard) = &mut state.screen {
+                wizard.on_created(result, &mut ctx);
+            }
+        }
+        Msg::AppUpdated(result) => {
+            if let Screen::Detail(detail) = &mut state.screen {
+                detail.on_updated(result, &mut ctx);
+            }
+        }
+        Msg::SecretRotated(result) => {
+            if let Some(Dialog::Rotate(rotate)) = &mut state.dialog {
+                rotate.busy = false;
+            }
+            match result {
+                Ok(rotated) => {
+                    state.dialog = None;
+                    ctx.done(format!(
+                        "Rotated the secret of {}. Copy the new one now: it is shown only once",
+                        rotated.app.settings.name
+                    ));
+                    let page = SecretPage::new(
+                        rotated.app,
+                        rotated.secret,
+                        &ctx.session.issuer,
+                        SecretPurpose::Rotated {
+                            grace: rotated.grace_period,
+                            previous_expires_at: rotated.previous_expires_at,
+                        },
+                    );
+                    ctx.go(Nav::RotatedSecret(Box::new(page)));
+                }
+                Err(error) => {
+                    show_dialog_failure(&mut state.dialog, "rotate the secret", &error, &mut ctx)
+                }
+            }
+        }
+        Msg::AppDeleted(result) => match result {
+            Ok(app) => {
+                state.dialog = None;
+                ctx.done(format!(
+                    "Deleted {} ({}); its secrets and tokens stopped working",
+                    app.settings.name, app.sid
+                ));
+                ctx.go(Nav::Apps);
+            }
+            Err(error) => {
+                if let Some(Dialog::Delete(delete)) = &mut state.dialog {
+                    delete.busy = false;
+                }
+                show_dialog_failure(&mut state.dialog, "delete the app", &error, &mut ctx);
+            }
+        },
+        Msg::FilterSettled { request } => {
+            keep_status = true;
+            if let Screen::Apps(list) = &mut state.screen {
+                list.on_filter_settled(request, &mut ctx);
+            }
+        }
+        Msg::Copied { what, result } => match result {
+            Ok(via) => ctx.done(format!("Copied the {what} {}", via.describe())),
+            Err(why) => ctx.error(format!("Could not copy the {what}: {why}")),
+        },
+    }
+    let Ctx {
+        effects,
+        nav,
+        dialog,
+        status,
+        switch_owner,
+        ..
+    } = ctx;
+    let mut effects = effects;
+    if let Some(index) = switch_owner
+        && index < state.session.owners.len()
+    {
+        state.session.current = index;
+    }
+    if status.is_some() || !keep_status {
+        state.status = status;
+    }
+    if let Some(dialog) = dialog {
+        state.dialog = Some(dialog);
+    }
+    if let Some(nav) = nav {
+        effects.extend(navigate(state, nav));
+    }
+    effects
+}
+
+/// A failure while a dialog is open: on the dialog's field when it names one, else the status
+/// line (and the dialog closes if the app is gone).
+fn show_dialog_failure(
+    dialog: &mut Option<Dialog>,
+    doing: &str,
+    error: &ServiceError,
+    ctx: &mut Ctx,
+) {
+    if let (Some(Dialog::Rotate(rotate)), ServiceError::Invalid(errors)) = (dialog.as_mut(), error)
+    {
+        rotate.grace.error = Some(errors.to_string());
+        return;
+    }
+    if matches!(error, ServiceError::NotFound { .. }) {
+        *dialog = None;
+    }
+    ctx.error(describe_failure(doing, error));
+}
+
+fn session_loaded(
+    state: &mut State,
+    result: crate::backend::Result<(crate::model::User, Vec<crate::service::OwnerAccess>)>,
+) -> Vec<Effect> {
+    match result {
+        Ok((user, owners)) => {
+            state.session.current = owners
+                .iter()
+                .position(|access| access.role.may_manage_oauth_apps())
+                .unwrap_or(0);
+            state.session.user = Some(user);
+            state.session.owners = owners;
+            if state.session.owners.is_empty() {
+                state.status = Some(Status::error(
+                    "You belong to no account or organization; ask an administrator to add you to one",
+                ));
+                return Vec::new();
+            }
+            navigate(state, Nav::Apps)
+        }
+        Err(error) => {
+            state.status = Some(Status::error(describe_failure(
+                "read who is signed in",
+                &error,
+            )));
+            Vec::new()
+        }
+    }
+}
+
+/// Leaves the current screen for another, asking for what the new one shows.
+fn navigate(state: &mut State, nav: Nav) -> Vec<Effect> {
+    let Some(owner) = state.session.owner().cloned() else {
+        return Vec::new();
+    };
+    let mut ctx = Ctx::new(&state.session, state.area, &mut state.last_request);
+    let screen = match nav {
+        Nav::Apps => {
+            let mut list = AppsList::new(owner.owner.sid.clone());
+            match &state.screen {
+                Screen::Apps(old) if old.owner == owner.owner.sid => {
+                    list.order = old.order;
+                    list.filter = old.filter.clone();
+                }
+                Screen::Detail(detail) => list.reselect = Some(detail.app.sid.clone()),
+                _ => {}
+            }
+            list.load(&mut ctx, false);
+            Screen::Apps(list)
+        }
+        Nav::App(app, tab) => Screen::Detail(Box::new(Detail::new(*app, tab, &mut ctx))),
+        Nav::NewApp => Screen::Wizard(Box::new(Wizard::new(owner))),
+        Nav::Audit => {
+            let mut log = AuditLog::new(owner.owner.sid.clone());
+            log.load(&mut ctx, false);
+            Screen::Audit(log)
+        }
+        Nav::RotatedSecret(page) => Screen::RotatedSecret(page),
+    };
+    let effects = ctx.effects;
+    state.screen = screen;
+    effects
+}
+
+/// Whether the focused part of the screen takes letters as text.
+fn is_typing(screen: &Screen, dialog: Option<&Dialog>) -> bool {
+    if let Some(dialog) = dialog {
+        return dialog.is_typing();
+    }
+    match screen {
+        Screen::Apps(list) => list.filtering,
+        Screen::Wizard(wizard) => wizard.is_typing(),
+        Screen::Detail(detail) => detail.is_typing(),
+        Screen::Starting | Screen::Audit(_) | Screen::RotatedSecret(_) => false,
+    }
+}
+
+fn holds_unsaved_input(screen: &Screen, dialog: Option<&Dialog>) -> bool {
+    let dialog = dialog.is_some_and(Dialog::holds_input);
+    let screen = match screen {
+        Screen::Starting | Screen::Apps(_) | Screen::Audit(_) => false,
+        Screen::Wizard(wizard) => wizard.holds_input(),
+        Screen::Detail(detail) => detail.holds_input(),
+        Screen::RotatedSecret(page) => !page.got_it,
+    };
+    dialog || screen
+}
+
+fn request_quit(screen: &Screen, dialog: &mut Option<Dialog>, quit: &mut bool) {
+    if holds_unsaved_input(screen, dialog.as_ref()) {
+        *dialog = Some(Dialog::Confirm(Confirm::new(ConfirmAction::Quit)));
+    } else {
+        *quit = true;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn on_key(
+    screen: &mut Screen,
+    dialog: &mut Option<Dialog>,
+    help: &mut bool,
+    owner_picker: &mut Option<usize>,
+    quit: &mut bool,
+    key: KeyEvent,
+    ctx: &mut Ctx,
+) {
+    if keys::is_ctrl(&key, 'c') {
+        request_quit(screen, dialog, quit);
+        return;
+    }
+    if *help {
+        *help = false;
+        return;
+    }
+    if let Some(open) = dialog {
+        match open.handle_key(&key, ctx) {
+            DialogOutcome::Stay => {}
+            DialogOutcome::Close => *dialog = None,
+            DialogOutcome::Confirmed(action) => {
+                *dialog = None;
+                confirmed(action, screen, quit, ctx);
+            }
+        }
+        return;
+    }
+    if let Some(at) = owner_picker {
+        let owners = ctx.session.owners.len();
+        if let Some(to) = keys::moved(&key, *at, owners, owners) {
+            *at = to;
+        } else if keys::is_enter(&key) {
+            let chosen = *at;
+            *owner_picker = None;
+            switch_owner(screen, chosen, ctx);
+        } else if keys::is_esc(&key) || keys::is_char(&key, 'o') || keys::is_char(&key, 'q') {
+            *owner_picker = None;
+        }
+        return;
+    }
+    let typing = is_typing(screen, dialog.as_ref());
+    let taken = match screen {
+        Screen::Starting => false,
+        Screen::Apps(list) => list.handle_key(&key, ctx),
+        Screen::Wizard(wizard) => wizard.handle_key(&key, ctx),
+        Screen::Detail(detail) => detail.handle_key(&key, ctx),
+        Screen::Audit(log) => {
+            let height = layout::audit_rows_height(ctx.area);
+            log.handle_key(&key, height, ctx)
+        }
+        Screen::RotatedSecret(page) => {
+            if page.handle_key(&key, ctx) {
+                ctx.done(format!(
+                    "The new secret of {} is in use",
+                    page.app.settings.name
+                ));
+                let app = page.app.clone();
+                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
+            }
+            true
+        }
+    };
+    if taken || typing {
+        return;
+    }
+    if keys::is_char(&key, '?') {
+        *help = true;
+    } else if keys::is_char(&key, 'q') {
+        request_quit(screen, dialog, quit);
+    } else if keys::is_char(&key, 'o') {
+        if ctx.session.owners.is_empty() {
+            ctx.info("No owners to switch between");
+        } else {
+            *owner_picker = Some(ctx.session.current);
+        }
+    } else if keys::is_esc(&key) {
+        match screen {
+            Screen::Audit(_) => ctx.go(Nav::Apps),
+            Screen::Apps(_) => ctx.info("Press q to quit"),
+            _ => {}
+        }
+    } else if key.code != KeyCode::Null {
+        ctx.info(format!(
+            "{} does nothing here; press ? for the keys of this screen",
+            describe_key(&key)
+        ));
+    }
+}
+
+fn describe_key(key: &KeyEvent) -> String {
+    match key.code {
+        KeyCode::Char(c) if c.is_control() => "That key".to_owned(),
+        KeyCode::Char(c) => format!("'{c}'"),
+        other => format!("{other}"),
+    }
+}
+
+/// Switching owner goes back to the apps list, where the new owner's apps are.
+fn switch_owner(screen: &mut Screen, chosen: usize, ctx: &mut Ctx) {
+    if holds_unsaved_input(screen, None) {
+        ctx.error("Finish or cancel the form first; switching owner would lose it");
+        return;
+    }
+    ctx.switch_owner = Some(chosen);
+    ctx.go(Nav::Apps);
+}
+
+fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &mut Ctx) {
+    match action {
+        ConfirmAction::Quit => *quit = true,
+        ConfirmAction::DiscardWizard => {
+            ctx.info("Discarded the new app; nothing was created");
+            ctx.go(Nav::Apps);
+        }
+        ConfirmAction::LeaveSecret => match screen {
+            Screen::RotatedSecret(page) => {
+                let app = page.app.clone();
+                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
+            }
+            _ => ctx.go(Nav::Apps),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn on_mouse(
+    screen: &mut Screen,
+    dialog: &mut Option<Dialog>,
+    help: &mut bool,
+    owner_picker: &mut Option<usize>,
+    quit: &mut bool,
+    mouse: MouseEvent,
+    target: Option<Target>,
+    ctx: &mut Ctx,
+) {
+    let scroll = match mouse.kind {
+        MouseEventKind::ScrollDown => Some(KeyCode::Down),
+        MouseEventKind::ScrollUp => Some(KeyCode::Up),
+        _ => None,
+    };
+    if let Some(code) = scroll {
+        if dialog.is_none() && !*help {
+            on_key(
+                screen,
+                dialog,
+                help,
+                owner_picker,
+                quit,
+                KeyEvent::from(code),
+                ctx,
+            );
+        }
+        return;
+    }
+    let Some(target) = target else {
+        return;
+    };
+    if let Some(open) = dialog {
+        if let Target::Button(index) = target {
+            match open.click_button(index, ctx) {
+                DialogOutcome::Stay => {}
+                DialogOutcome::Close => *dialog = None,
+                DialogOutcome::Confirmed(action) => {
+                    *dialog = None;
+                    confirmed(action, screen, quit, ctx);
+                }
+            }
+        }
+        return;
+    }
+    match target {
+        Target::Help => *help = false,
+        Target::Owner => *owner_picker = Some(ctx.session.current),
+        Target::OwnerChoice(index) => {
+            *owner_picker = None;
+            switch_owner(screen, index, ctx);
+        }
+        other => click_screen(screen, other, ctx),
+    }
+}
+
+fn click_screen(screen: &mut Screen, target: Target, ctx: &mut Ctx) {
+    let press = |code: KeyCode| KeyEvent::from(code);
+    match (screen, target) {
+        (Screen::Apps(list), Target::Row(row)) => list.click_row(row, ctx),
+        (Screen::Audit(log), Target::Row(row)) => {
+            let height = layout::audit_rows_height(ctx.area);
+            log.click_row(row, height, ctx);
+        }
+        (Screen::Wizard(wizard), target) => match (&mut wizard.step, target) {
+            (Step::Details, Target::DetailsField(focus)) => wizard.details.focus = focus,
+            (Step::Details, Target::Button(0)) => {
+                wizard.details.focus = DetailsFocus::Cancel;
+                wizard.handle_key(&press(KeyCode::Enter), ctx);
+            }
+            (Step::Details, Target::Button(_)) => {
+                wizard.details.focus = DetailsFocus::Submit;
+                wizard.handle_key(&press(KeyCode::Enter), ctx);
+            }
+            (Step::Scopes, Target::ScopesField(focus)) => wizard.scopes.focus = focus,
+            (Step::Scopes, Target::Row(row)) => {
+                let height = layout::scope_rows_height(ctx.area, wizard.scopes.ttl.is_some());
+                let index = wizard.scopes.offset + row;
+                wizard.scopes.click_row(index, height);
+            }
+            (Step::Scopes, Target::Button(0)) => wizard.step = Step::Details,
+            (Step::Scopes, Target::Button(_)) => wizard.submit(ctx),
+            (Step::CopySecret(page), target) => {
+                let finished = click_secret(page, target, ctx);
+                if finished {
+                    wizard.finish(ctx);
+                }
+            }
+            _ => {}
+        },
+        (Screen::RotatedSecret(page), target) => {
+            let finished = click_secret(page, target, ctx);
+            if finished {
+                let app = page.app.clone();
+                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
+            }
+        }
+        (Screen::Detail(detail), target) => match target {
+            Target::Tab(tab) => detail.show(tab, ctx),
+            Target::Button(index) => detail.click_button(index, ctx),
+            Target::DetailsField(focus) => {
+                if let Some(DetailEdit::Details(form)) = &mut detail.edit {
+                    form.focus = focus;
+                }
+            }
+            Target::ScopesField(focus) => {
+                if let Some(DetailEdit::Access(form)) = &mut detail.edit {
+                    form.focus = focus;
+                }
+            }
+            Target::Row(row) => match &mut detail.edit {
+                Some(DetailEdit::Access(form)) => {
+                    let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
+                    let index = form.offset + row;
+                    form.click_row(index, height);
+                }
+                Some(DetailEdit::Details(_)) => {}
+                None => {
+                    let height = layout::detail_audit_rows_height(ctx.area);
+                    detail.audit.click_row(row, height, ctx);
+                }
+            },
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// A click on the Copy secret page; `true` when it finished the page.
+fn click_secret(page: &mut SecretPage, target: Target, ctx: &mut Ctx) -> bool {
+    match target {
+        Target::Copy(focus) => page.activate(focus, ctx),
+        Target::Secret(focus @ (SecretFocus::GotIt | SecretFocus::Finish)) => {
+            page.activate(focus, ctx)
+        }
+        Target::Secret(focus) => {
+            page.focus = focus;
+            false
+        }
+        _ => false,
+    }
+}
+
+fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut Ctx) {
+    if let Some(dialog) = dialog {
+        match dialog {
+            Dialog::Rotate(rotate) => rotate.grace.paste(text),
+            Dialog::Delete(delete) => delete.typed.paste(text),
+            Dialog::Confirm(_) => {}
+        }
+        return;
+    }
+    match screen {
+        Screen::Apps(list) if list.filtering => list.paste_filter(text, ctx),
+        Screen::Wizard(wizard) => match wizard.step {
+            Step::Details => {
+                if let Some(field) = wizard.details.focused_field_mut() {
+                    field.paste(text);
+                }
+            }
+            Step::Scopes => match wizard.scopes.focus {
+                ScopesFocus::TokenTtl => {
+                    if let Some(field) = wizard.scopes.ttl.as_mut() {
+                        field.paste(text);
+                    }
+                }
+                ScopesFocus::Search => wizard.scopes.search.paste(text),
+                _ => {}
+            },
+            _ => {}
+        },
+        Screen::Detail(detail) => {
+            if let Some(DetailEdit::Details(form)) = &mut detail.edit
+                && let Some(field) = form.focused_field_mut()
+            {
+                field.paste(text);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The keys of what has the focus now, then the global ones: the footer and the help overlay.
+pub fn hints(state: &State) -> Vec<Hint> {
+    if state.help {
+        return vec![hint("any key", "close help")];
+    }
+    if let Some(dialog) = &state.dialog {
+        return dialog.hints();
+    }
+    if state.owner_picker.is_some() {
+        return vec![
+            hint("↑↓", "choose"),
+            hint("Enter", "switch"),
+            hint("Esc", "close"),
+        ];
+    }
+    let mut hints = match &state.screen {
+        Screen::Starting => Vec::new(),
+        Screen::Apps(list) => list.hints(),
+        Screen::Wizard(wizard) => wizard.hints(),
+        Screen::Detail(detail) => detail.hints(),
+        Screen::Audit(log) => {
+            let mut hints = log.hints();
+            hints.push(hint("Esc", "back"));
+            hints
+        }
+        Screen::RotatedSecret(page) => page.hints(),
+    };
+    if !is_typing(&state.screen, None) {
+        hints.extend([hint("o", "owner"), hint("?", "help"), hint("q", "quit")]);
+    }
+    hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Sid, SidKind};
+    use crate::tui::state::Theme;
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::from(KeyCode::Char(c)))
+    }
+
+    fn settles(effects: &[Effect]) -> Vec<u64> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Settle { request } => Some(*request),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_filter_is_read_once_typing_pauses_not_once_per_key() {
+        let mut state = State::new(
+            "http://localhost".into(),
+            Theme { color: false },
+            Rect::new(0, 0, 110, 30),
+        );
+        let mut list = AppsList::new(Sid::new(SidKind::Account, [1; 16]));
+        list.filtering = true;
+        state.screen = Screen::Apps(list);
+        let first = settles(&update(&mut state, key('a')));
+        let second = settles(&update(&mut state, key('b')));
+        assert_eq!((first.len(), second.len()), (1, 1));
+        let stale = update(&mut state, Msg::FilterSettled { request: first[0] });
+        assert!(stale.is_empty(), "a pause after an older key reads nothing");
+        let settled = update(&mut state, Msg::FilterSettled { request: second[0] });
+        match settled.as_slice() {
+            [Effect::LoadApps { list, append, .. }] => {
+                assert_eq!(list.name_contains.as_deref(), Some("ab"));
+                assert!(!append);
+            }
+            _ => panic!("expected one read of the list"),
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Small drawing pieces shared by the screens: labelled text fields, buttons, check boxes and the
+//! wizard's step indicator. Focus is shown with symbols as well as style, so that it survives
+//! `NO_COLOR` and text captures.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+
+use super::fields::TextField;
+use super::layout::{self, LABEL_WIDTH};
+use super::state::Theme;
+
+/// The styles of one theme.
+#[derive(Debug, Clone, Copy)]
+pub struct Palette {
+    pub title: Style,
+    pub accent: Style,
+    pub error: Style,
+    pub done: Style,
+    pub dim: Style,
+    pub selected: Style,
+    pub focus: Style,
+}
+
+impl Palette {
+    pub fn of(theme: Theme) -> Palette {
+        let plain = Style::default();
+        if theme.color {
+            Palette {
+                title: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                accent: plain.fg(Color::Cyan),
+                error: plain.fg(Color::Red).add_modifier(Modifier::BOLD),
+                done: plain.fg(Color::Green),
+                dim: plain.fg(Color::DarkGray),
+                selected: plain.bg(Color::Blue).fg(Color::White),
+                focus: plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            }
+        } else {
+            Palette {
+                title: plain.add_modifier(Modifier::BOLD),
+                accent: plain,
+                error: plain.add_modifier(Modifier::BOLD),
+                done: plain,
+                dim: plain,
+                selected: plain.add_modifier(Modifier::REVERSED),
+                focus: plain.add_modifier(Modifier::BOLD),
+            }
+        }
+    }
+}
+
+/// Writes `text` clipped to `area`'s first line from column `x`.
+pub fn put(buf: &mut Buffer, area: Rect, x: u16, text: &str, style: Style) -> u16 {
+    if area.height == 0 || x >= area.right() {
+        return x;
+    }
+    let width = usize::from(area.right() - x);
+    let (end, _) = buf.set_stringn(x, area.y, text, width, style);
+    end
+}
+
+/// A field: "› Label" on the left, "[value   ] 3/64" on the right, and the model's message for
+/// it on the line below.
+pub fn text_field(
+    buf: &mut Buffer,
+    area: Rect,
+    field: &TextField,
+    focused: bool,
+    palette: &Palette,
+) {
+    label(buf, area, field.label, focused, palette);
+    let counter = field
+        .max_chars
+        .map(|max| format!(" {}/{max}", field.chars()))
+        .unwrap_or_default();
+    let x = area.x + LABEL_WIDTH;
+    let width = usize::from(
+        area.right()
+            .saturating_sub(x)
+            .saturating_sub(2 + counter.chars().count() as u16),
+    )
+    .min(60);
+    let scroll = field.scroll(width.saturating_sub(1));
+    let shown: String = field.value().chars().skip(scroll).take(width).collect();
+    let style = if focused {
+        palette.focus
+    } else {
+        Style::default()
+    };
+    let mut at = put(buf, area, x, "[", style);
+    if shown.is_empty() && !field.placeholder.is_empty() {
+        put(buf, area, at, field.placeholder, palette.dim);
+    } else {
+        put(buf, area, at, &shown, Style::default());
+    }
+    at += width as u16;
+    let end = put(buf, area, at, "]", style);
+    let over = field.max_chars.is_some_and(|max| field.chars() > max);
+    put(
+        buf,
+        area,
+        end,
+        &counter,
+        if over { palette.error } else { palette.dim },
+    );
+    if focused {
+        let cursor = x + 1 + (field.cursor().saturating_sub(scroll)).min(width) as u16;
+        if cursor < area.right() {
+            buf[(cursor, area.y)].set_style(Style::default().add_modifier(Modifier::REVERSED));
+        }
+    }
+    if let Some(error) = &field.error {
+        error_line(buf, area, error, palette);
+    }
+}
+
+/// The model's message under a field.
+pub fn error_line(buf: &mut Buffer, area: Rect, message: &str, palette: &Palette) {
+    if area.height < 2 {
+        return;
+    }
+    let below = Rect::new(area.x, area.y + 1, area.width, 1);
+    let at = put(buf, below, area.x + 2, "⚠ ", palette.error);
+    put(buf, below, at, message, palette.error);
+}
+
+pub fn label(buf: &mut Buffer, area: Rect, text: &str, focused: bool, palette: &Palette) {
+    let marker = if focused { "› " } else { "  " };
+    let style = if focused {
+        palette.focus
+    } else {
+        Style::default()
+    };
+    let at = put(buf, area, area.x, marker, style);
+    put(buf, area, at, text, style);
+}
+
+/// Buttons as "[ label ]", the focused one as "[»label«]".
+pub fn buttons(
+    buf: &mut Buffer,
+    area: Rect,
+    labels: &[&str],
+    focused: Option<usize>,
+    palette: &Palette,
+) {
+    for (i, (label, rect)) in labels.iter().zip(layout::buttons(area, labels)).enumerate() {
+        let (text, style) = if focused == Some(i) {
+            (
+                format!("[»{label}«]"),
+                palette.focus.add_modifier(Modifier::REVERSED),
+            )
+        } else {
+            (format!("[ {label} ]"), palette.accent)
+        };
+        put(buf, rect, rect.x, &text, style);
+    }
+}
+
+pub fn checkbox(
+    buf: &mut Buffer,
+    area: Rect,
+    checked: bool,
+    text: &str,
+    focused: bool,
+    palette: &Palette,
+) {
+    let marker = if focused { "› " } else { "  " };
+    let style = if focused {
+        palette.focus
+    } else {
+        Style::default()
+    };
+    let at = put(buf, area, area.x, marker, style);
+    let at = put(buf, area, at, if checked { "[x] " } else { "[ ] " }, style);
+    put(buf, area, at, text, style);
+}
+
+/// "✓ 1 Application details ── ▶ 2 Scopes & permissions ── 3 Copy secret".
+pub fn steps(buf: &mut Buffer, area: Rect, titles: &[&str], current: usize, palette: &Palette) {
+    let mut at = area.x;
+    for (i, title) in titles.iter().enumerate() {
+        let number = i + 1;
+        let (mark, style) = match number.cmp(&current) {
+            std::cmp::Ordering::Less => ("✓ ", palette.done),
+            std::cmp::Ordering::Equal => ("▶ ", palette.title),
+            std::cmp::Ordering::Greater => ("  ", palette.dim),
+        };
+        if i > 0 {
+            at = put(buf, area, at, " ─── ", palette.dim);
+        }
+        at = put(buf, area, at, &format!("{mark}{number} {title}"), style);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_uses_no_colour_only_emphasis() {
+        let palette = Palette::of(Theme { color: false });
+        for style in [
+            palette.title,
+            palette.accent,
+            palette.error,
+            palette.done,
+            palette.dim,
+            palette.selected,
+            palette.focus,
+        ] {
+            assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
+        }
+        assert!(palette.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+}

@@ -1,0 +1,818 @@
+//! The console as a person drives it: key presses (and a few clicks) into the headless console
+//! over a real sled store, with a fixed clock and seeded randomness, and named snapshots of the
+//! frames a person would look at. Each test is one scenario; error paths included.
+
+use std::sync::Arc;
+
+use oauth_console::backend::{Backend, LocalBackend};
+use oauth_console::model::{AppSettings, GrantType, OAuthApp, Role, Seconds, Sid, Timestamp};
+use oauth_console::service::{
+    AppUpdate, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+};
+use oauth_console::store::SledStore;
+use oauth_console::tui::replay::parse_key;
+use oauth_console::tui::screens::dialogs::Dialog;
+use oauth_console::tui::state::Screen;
+use oauth_console::tui::{Headless, MemoryClipboard};
+
+const WIDTH: u16 = 110;
+const HEIGHT: u16 = 30;
+const START: Timestamp = Timestamp(1_795_462_741_000);
+const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+
+struct World {
+    service: ConsoleService,
+    clock: Arc<ManualClock>,
+    admin: Sid,
+    account: Sid,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START));
+    let service = ConsoleService::new(
+        Arc::new(SledStore::open(dir.path()).unwrap()),
+        clock.clone(),
+        Arc::new(SeededEntropy::new(7)),
+    );
+    let made = service
+        .bootstrap("admin", Some("a long test password".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = service.local_user(None).await.unwrap().sid;
+    World {
+        service,
+        clock,
+        admin,
+        account: made.owners[0].sid.clone(),
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn app(&self, name: &str) -> OAuthApp {
+        self.clock.advance(Seconds::MINUTE);
+        self.service
+            .create_app(
+                &self.admin,
+                NewApp {
+                    owner: self.account.clone(),
+                    grant_type: GrantType::ClientCredentials,
+                    settings: AppSettings {
+                        name: name.into(),
+                        description: format!("{name}, for tests"),
+                        scopes: vec![MESSAGES_READ.into()],
+                        ..AppSettings::default()
+                    },
+                    region: None,
+                },
+            )
+            .await
+            .unwrap()
+            .app
+    }
+
+    async fn console(&self) -> Console {
+        self.console_as(&self.admin).await
+    }
+
+    async fn console_as(&self, user: &Sid) -> Console {
+        let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
+            self.service.clone(),
+            user.clone(),
+            "http://localhost:8080".into(),
+        ));
+        let clipboard = Arc::new(MemoryClipboard::default());
+        let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
+            .await
+            .unwrap();
+        Console { ui, clipboard }
+    }
+
+    async fn app_names(&self) -> Vec<String> {
+        let all = ListApps {
+            page_size: 1000,
+            ..ListApps::default()
+        };
+        self.service
+            .apps(&self.admin, &self.account, all)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|app| app.settings.name)
+            .collect()
+    }
+}
+
+struct Console {
+    ui: Headless,
+    clipboard: Arc<MemoryClipboard>,
+}
+
+impl Console {
+    /// Presses keys named as in scenario files: `n`, `Tab`, `Ctrl-s`, space-separated.
+    async fn keys(&mut self, names: &str) {
+        for name in names.split_whitespace() {
+            let key = parse_key(name).unwrap_or_else(|e| panic!("{e}"));
+            self.ui.key(key).await;
+        }
+    }
+
+    async fn type_text(&mut self, text: &str) {
+        self.ui.type_text(text).await;
+    }
+
+    fn frame(&mut self) -> String {
+        self.ui.frame()
+    }
+
+    /// The status line, for assertions beside the snapshots.
+    fn status(&self) -> String {
+        self.ui
+            .state()
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+
+    /// The secret on the Copy secret page.
+    fn shown_secret(&self) -> String {
+        match &self.ui.state().screen {
+            Screen::Wizard(wizard) => match &wizard.step {
+                oauth_console::tui::screens::wizard::Step::CopySecret(page) => {
+                    page.secret().to_owned()
+                }
+                _ => panic!("not on the Copy secret step"),
+            },
+            Screen::RotatedSecret(page) => page.secret().to_owned(),
+            _ => panic!("not on a Copy secret page"),
+        }
+    }
+}
+
+macro_rules! snap {
+    ($name:expr, $console:expr) => {
+        insta::assert_snapshot!($name, $console.frame());
+    };
+}
+
+#[tokio::test]
+async fn an_empty_store_opens_on_an_empty_list_that_says_what_to_do() {
+    let w = world().await;
+    let mut c = w.console().await;
+    snap!("empty_list", c);
+}
+
+#[tokio::test]
+async fn the_list_shows_apps_newest_first_and_sorts_oldest_first() {
+    let w = world().await;
+    for name in ["Billing sync", "Reports", "Warehouse bot"] {
+        w.app(name).await;
+    }
+    let mut c = w.console().await;
+    snap!("list_newest_first", c);
+    c.keys("s").await;
+    snap!("list_oldest_first", c);
+}
+
+#[tokio::test]
+async fn slash_filters_by_name_and_esc_clears_it() {
+    let w = world().await;
+    for name in ["Billing sync", "Reports", "Billing export"] {
+        w.app(name).await;
+    }
+    let mut c = w.console().await;
+    c.keys("/").await;
+    c.type_text("bill").await;
+    snap!("list_filtered", c);
+    c.type_text("zzz").await;
+    snap!("list_filtered_to_nothing", c);
+    c.keys("Esc").await;
+    assert!(c.frame().contains("Reports"));
+}
+
+#[tokio::test]
+async fn the_list_loads_further_pages_as_the_cursor_nears_the_end() {
+    let w = world().await;
+    for n in 0..230 {
+        w.app(&format!("app {n:03}")).await;
+    }
+    let mut c = w.console().await;
+    assert!(c.frame().contains("200 shown, more below"));
+    c.keys("G").await;
+    c.keys("G").await;
+    snap!("list_last_page", c);
+}
+
+#[tokio::test]
+async fn creating_an_account_app_walks_the_three_steps_and_shows_the_secret_once() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    snap!("wizard_details_empty", c);
+    c.type_text("Billing sync").await;
+    c.keys("Tab").await;
+    c.type_text("Nightly export of usage records").await;
+    c.keys("Ctrl-s").await;
+    snap!("wizard_scopes", c);
+    c.keys("Tab Tab Enter Down Space Down Space").await;
+    snap!("wizard_scopes_two_selected", c);
+    c.keys("Ctrl-s").await;
+    snap!("wizard_copy_secret", c);
+    let secret = c.shown_secret();
+    c.keys("Enter").await;
+    assert_eq!(c.clipboard.copied(), vec![secret.clone()]);
+    assert_eq!(
+        c.status(),
+        "Copied the client secret to the replay clipboard"
+    );
+    c.keys("g Enter").await;
+    snap!("wizard_finished_list", c);
+    assert_eq!(w.app_names().await, ["Billing sync"]);
+    let app = &w
+        .service
+        .apps(&w.admin, &w.account, ListApps::default())
+        .await
+        .unwrap()
+        .items[0];
+    assert!(
+        w.service
+            .authenticate_client(app.sid.as_str(), &secret)
+            .await
+            .is_ok(),
+        "the secret shown works"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_name_is_refused_at_the_field_with_the_models_message() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n Ctrl-s").await;
+    snap!("wizard_empty_name", c);
+    c.type_text("x").await;
+    assert!(!c.frame().contains("name is required"));
+}
+
+#[tokio::test]
+async fn a_name_over_64_characters_is_refused_with_its_count() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text(&"n".repeat(65)).await;
+    c.keys("Ctrl-s").await;
+    snap!("wizard_name_too_long", c);
+}
+
+#[tokio::test]
+async fn a_30_second_token_expiration_is_refused_with_the_limits() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Short tokens").await;
+    c.keys("Ctrl-s Ctrl-u").await;
+    c.type_text("30s").await;
+    c.keys("Tab Tab Enter Down Space Ctrl-s").await;
+    snap!("wizard_ttl_30s", c);
+    assert!(w.app_names().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_token_expiration_that_is_no_duration_says_how_to_write_one() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Typo").await;
+    c.keys("Ctrl-s Ctrl-u").await;
+    c.type_text("soon").await;
+    c.keys("Ctrl-s").await;
+    snap!("wizard_ttl_not_a_duration", c);
+}
+
+#[tokio::test]
+async fn no_scope_at_all_is_refused() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Nothing").await;
+    c.keys("Ctrl-s Ctrl-s").await;
+    snap!("wizard_no_scope", c);
+}
+
+#[tokio::test]
+async fn whole_areas_toggle_and_the_101st_scope_is_refused() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Everything").await;
+    c.keys("Ctrl-s Tab Tab").await;
+    // Voice alone has more permissions than an app may hold.
+    c.keys("Down Down Down Down Space").await;
+    snap!("wizard_area_too_big", c);
+    c.keys("Home Space Down Space").await;
+    // Messaging and Phone Numbers, then single scopes until the limit.
+    c.keys("Down Down Down Right Down").await;
+    let mut presses = 0;
+    while c.ui.frame().contains("/100 selected") && !c.frame().contains("100/100 selected") {
+        c.keys("Space Down").await;
+        presses += 1;
+        assert!(presses < 100, "never reached 100");
+    }
+    c.keys("Space").await;
+    snap!("wizard_101st_scope", c);
+}
+
+#[tokio::test]
+async fn searching_scopes_shows_only_matches_grouped_by_area() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Search").await;
+    c.keys("Ctrl-s Tab").await;
+    c.type_text("calls/read").await;
+    snap!("wizard_scope_search", c);
+}
+
+#[tokio::test]
+async fn finish_without_got_it_is_refused_and_leaving_asks_first() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Careful").await;
+    c.keys("Ctrl-s Tab Tab Enter Down Space Ctrl-s").await;
+    c.keys("Tab Tab Enter").await;
+    snap!("copy_secret_finish_refused", c);
+    c.keys("Esc").await;
+    snap!("copy_secret_leave_asks", c);
+    c.keys("n").await;
+    assert!(c.ui.state().dialog.is_none());
+    c.keys("g Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+}
+
+#[tokio::test]
+async fn leaving_the_secret_page_when_confirmed_goes_back_to_the_list() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Leaver").await;
+    c.keys("Ctrl-s Tab Tab Enter Down Space Ctrl-s Esc y").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+    assert_eq!(w.app_names().await, ["Leaver"]);
+}
+
+#[tokio::test]
+async fn an_organization_authorization_code_app_gets_an_authorization_url() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("o End Enter").await;
+    snap!("organization_list", c);
+    c.keys("n Right").await;
+    snap!("org_wizard_authorization_code_fields", c);
+    c.keys("Tab").await;
+    c.type_text("Partner portal").await;
+    c.keys("Tab Tab").await;
+    c.type_text("Partner Inc").await;
+    c.keys("Tab Tab Tab Tab").await;
+    c.type_text("https://partner.example.com/callback").await;
+    c.keys("Ctrl-s").await;
+    c.keys("Tab").await;
+    c.type_text("managed-users/read").await;
+    c.keys("Tab Down Space").await;
+    c.keys("BackTab Ctrl-u").await;
+    c.type_text("offline").await;
+    c.keys("Tab Down Space").await;
+    snap!("org_wizard_scopes", c);
+    c.keys("Ctrl-s").await;
+    snap!("org_copy_secret_with_authorization_url", c);
+}
+
+#[tokio::test]
+async fn a_plain_http_redirect_url_is_refused_at_the_field() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("o End Enter n Right Tab").await;
+    c.type_text("Insecure").await;
+    c.keys("Tab Tab Tab Tab Tab Tab").await;
+    c.type_text("http://partner.example.com/cb").await;
+    c.keys("Ctrl-s").await;
+    snap!("org_wizard_bad_redirect", c);
+}
+
+#[tokio::test]
+async fn cancelling_a_wizard_with_input_asks_before_discarding() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Half done").await;
+    c.keys("Esc").await;
+    snap!("wizard_discard_asks", c);
+    c.keys("y").await;
+    snap!("wizard_discarded", c);
+    assert!(w.app_names().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_detail_view_has_the_consoles_tabs() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter").await;
+    snap!("detail_application_details", c);
+    c.keys("Tab").await;
+    snap!("detail_access_settings", c);
+    c.keys("Tab").await;
+    snap!("detail_credentials", c);
+    c.keys("Tab").await;
+    snap!("detail_audit_events", c);
+}
+
+#[tokio::test]
+async fn esc_from_an_app_goes_back_to_the_list_with_that_app_selected() {
+    let w = world().await;
+    for name in ["First", "Second", "Third"] {
+        w.app(name).await;
+    }
+    let mut c = w.console().await;
+    c.keys("Down Down Enter").await;
+    assert!(c.frame().contains("┌ First "));
+    c.keys("Esc").await;
+    let frame = c.frame();
+    let selected = frame.lines().find(|l| l.starts_with("│›")).unwrap();
+    assert!(selected.contains("First"), "{frame}");
+}
+
+#[tokio::test]
+async fn editing_application_details_saves_and_records_an_event() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter e").await;
+    snap!("detail_editing", c);
+    c.keys("Ctrl-u").await;
+    c.type_text("Billing sync v2").await;
+    c.keys("Ctrl-s").await;
+    snap!("detail_saved", c);
+    assert_eq!(w.app_names().await, ["Billing sync v2"]);
+}
+
+#[tokio::test]
+async fn saving_an_empty_name_is_refused_and_nothing_changes() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter e Ctrl-u Ctrl-s").await;
+    snap!("detail_empty_name", c);
+    assert_eq!(w.app_names().await, ["Billing sync"]);
+}
+
+#[tokio::test]
+async fn a_save_over_someone_elses_change_is_refused_not_lost() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter e Ctrl-u").await;
+    c.type_text("Mine").await;
+    w.service
+        .update_app(
+            &w.admin,
+            &app.sid,
+            AppUpdate {
+                name: Some("Theirs".into()),
+                ..AppUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.keys("Ctrl-s").await;
+    snap!("detail_stale_save", c);
+    assert_eq!(w.app_names().await, ["Theirs"]);
+}
+
+#[tokio::test]
+async fn access_settings_change_token_expiration_and_scopes() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter Tab e").await;
+    snap!("detail_access_editing", c);
+    c.keys("Ctrl-u").await;
+    c.type_text("15m").await;
+    c.keys("Ctrl-s").await;
+    snap!("detail_access_saved", c);
+}
+
+#[tokio::test]
+async fn rotating_with_the_default_grace_keeps_the_old_secret_a_day() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab r").await;
+    snap!("rotate_dialog", c);
+    c.keys("Enter").await;
+    snap!("rotate_new_secret", c);
+    c.keys("Tab Tab Enter").await;
+    assert!(c.status().contains("Got it!"), "{}", c.status());
+    c.keys("g Enter").await;
+    snap!("rotate_done_credentials", c);
+}
+
+#[tokio::test]
+async fn rotating_with_grace_0_stops_the_old_secret_at_once() {
+    let w = world().await;
+    let dir = w.service.clone();
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Rotate me").await;
+    c.keys("Ctrl-s Tab Tab Enter Down Space Ctrl-s").await;
+    let old = c.shown_secret();
+    c.keys("g Enter Enter Tab Tab r Backspace").await;
+    c.type_text("0").await;
+    c.keys("Enter").await;
+    snap!("rotate_grace_0", c);
+    let new = c.shown_secret();
+    let app = w
+        .service
+        .apps(&w.admin, &w.account, ListApps::default())
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert!(
+        dir.authenticate_client(app.sid.as_str(), &old)
+            .await
+            .is_err()
+    );
+    assert!(
+        dir.authenticate_client(app.sid.as_str(), &new)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_grace_period_over_30_days_is_refused_in_the_dialog() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter r Backspace").await;
+    c.type_text("31").await;
+    c.keys("Enter").await;
+    snap!("rotate_grace_31", c);
+    assert!(matches!(c.ui.state().dialog, Some(Dialog::Rotate(_))));
+}
+
+#[tokio::test]
+async fn deleting_asks_for_the_apps_name() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    w.app("Reports").await;
+    let mut c = w.console().await;
+    c.keys("d").await;
+    snap!("delete_dialog", c);
+    c.type_text("reports").await;
+    c.keys("Enter").await;
+    snap!("delete_wrong_name", c);
+    assert_eq!(w.app_names().await.len(), 2);
+    c.keys("Ctrl-u").await;
+    c.type_text("Reports").await;
+    c.keys("Enter").await;
+    snap!("delete_done", c);
+    assert_eq!(w.app_names().await, ["Billing sync"]);
+}
+
+#[tokio::test]
+async fn deleting_from_the_detail_view_returns_to_the_list() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter d").await;
+    c.type_text("Billing sync").await;
+    c.keys("Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+    assert!(w.app_names().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_billing_user_sees_why_they_may_not_manage_apps() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let (billing, _) = w
+        .service
+        .add_user(
+            &w.admin,
+            NewUser {
+                username: "bea".into(),
+                password: Some("a long test password".into()),
+                owner: w.account.clone(),
+                role: Role::Billing,
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = w.console_as(&billing.sid).await;
+    snap!("billing_user_list", c);
+    c.keys("n").await;
+    snap!("billing_user_cannot_create", c);
+}
+
+#[tokio::test]
+async fn the_owner_switcher_lists_owners_with_roles() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("o").await;
+    snap!("owner_switcher", c);
+    c.keys("Down Enter").await;
+    assert!(c.frame().contains("Staging subaccount"));
+}
+
+#[tokio::test]
+async fn audit_events_show_newest_first_with_details_and_filters() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    w.app("Reports").await;
+    w.clock.advance(Seconds::MINUTE);
+    w.service
+        .update_app(
+            &w.admin,
+            &app.sid,
+            AppUpdate {
+                description: Some("Now hourly".into()),
+                ..AppUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    w.clock.advance(Seconds::MINUTE);
+    w.service
+        .rotate_secret(&w.admin, &app.sid, Seconds(0))
+        .await
+        .unwrap();
+    let mut c = w.console().await;
+    c.keys("a").await;
+    snap!("audit_all", c);
+    c.keys("Down").await;
+    snap!("audit_update_details", c);
+    c.keys("t t t t").await;
+    snap!("audit_only_rotations", c);
+    // On past the authorization types, back to all types.
+    c.keys("t t t f").await;
+    snap!("audit_one_app", c);
+    c.keys("Esc").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+}
+
+#[tokio::test]
+async fn question_mark_shows_the_keys_and_any_key_closes_it() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("?").await;
+    snap!("help_overlay", c);
+    c.keys("x").await;
+    assert!(!c.ui.state().help);
+}
+
+#[tokio::test]
+async fn q_quits_at_once_without_input_and_asks_with_it() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Unsaved").await;
+    c.keys("Tab Tab q").await;
+    snap!("quit_asks", c);
+    c.keys("n").await;
+    assert!(!c.ui.state().quit);
+    c.keys("q y").await;
+    assert!(c.ui.state().quit);
+
+    let mut fresh = w.console().await;
+    fresh.keys("q").await;
+    assert!(fresh.ui.state().quit);
+}
+
+#[tokio::test]
+async fn mouse_clicks_select_rows_open_them_switch_tabs_and_press_buttons() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    w.app("Reports").await;
+    let mut c = w.console().await;
+    // The second row of the table (frame row 5), clicked twice: select, then open.
+    c.ui.click(10, 5).await;
+    c.ui.click(10, 5).await;
+    assert!(c.frame().contains("Billing sync"));
+    // The Credentials tab title.
+    let frame = c.frame();
+    let tabs_row = frame
+        .lines()
+        .position(|l| l.contains("Credentials"))
+        .unwrap();
+    let column = frame
+        .lines()
+        .nth(tabs_row)
+        .unwrap()
+        .find("Credentials")
+        .unwrap();
+    let column = frame.lines().nth(tabs_row).unwrap()[..column]
+        .chars()
+        .count();
+    c.ui.click(column as u16, tabs_row as u16).await;
+    snap!("mouse_credentials_tab", c);
+    // "[ Rotate secret ]" on the button row.
+    let frame = c.frame();
+    let row = frame
+        .lines()
+        .position(|l| l.contains("[ Rotate secret ]"))
+        .unwrap();
+    c.ui.click(3, row as u16).await;
+    assert!(matches!(c.ui.state().dialog, Some(Dialog::Rotate(_))));
+    let frame = c.frame();
+    let row = frame
+        .lines()
+        .position(|l| l.contains("[ Cancel ]"))
+        .unwrap();
+    let line = frame.lines().nth(row).unwrap();
+    let column = line[..line.find("[ Cancel ]").unwrap()].chars().count();
+    c.ui.click(column as u16 + 2, row as u16).await;
+    assert!(c.ui.state().dialog.is_none());
+}
+
+#[tokio::test]
+async fn the_console_follows_the_terminals_size() {
+    let w = world().await;
+    for n in 0..30 {
+        w.app(&format!("app {n:02}")).await;
+    }
+    let mut c = w.console().await;
+    c.ui.resize(80, 16).await;
+    snap!("small_terminal", c);
+}
+
+#[tokio::test]
+async fn no_input_however_odd_panics_it() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    let keys = [
+        "Enter",
+        "Tab",
+        "BackTab",
+        "Esc",
+        "Up",
+        "Down",
+        "Left",
+        "Right",
+        "Space",
+        "Backspace",
+        "Delete",
+        "Home",
+        "End",
+        "PageUp",
+        "PageDown",
+        "F1",
+        "F5",
+        "Ctrl-s",
+        "Ctrl-u",
+        "Alt-x",
+        "e",
+        "r",
+        "d",
+        "n",
+        "a",
+        "t",
+        "f",
+        "s",
+        "g",
+        "c",
+        "o",
+        "/",
+        "?",
+        "1",
+        "4",
+        "R",
+        "G",
+        "€",
+        "界",
+    ];
+    for size in [(110, 30), (20, 8), (1, 1), (200, 3), (40, 60)] {
+        c.ui.resize(size.0, size.1).await;
+        for (i, first) in keys.iter().enumerate() {
+            for second in keys.iter().skip(i % 7).step_by(7) {
+                c.keys(first).await;
+                c.keys(second).await;
+                c.ui.click((i * 7 % 120) as u16, (i * 3 % 40) as u16).await;
+                c.ui.draw();
+                if c.ui.state().quit {
+                    return;
+                }
+            }
+        }
+    }
+    c.ui.send(oauth_console::tui::effect::Msg::Paste("x".repeat(10_000)))
+        .await;
+    c.ui.draw();
+}

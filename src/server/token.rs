@@ -1,5 +1,5 @@
-//! `POST /v2/token`: Twilio's token endpoint. Client credentials today; authorization-code and
-//! refresh-token requests are recognised and refused per RFC 6749 until that flow lands.
+//! `POST /v2/token`: Twilio's token endpoint, for the client-credentials, authorization-code and
+//! refresh-token grants.
 
 use std::sync::Arc;
 
@@ -26,6 +26,12 @@ pub struct TokenJson {
     pub expires_in: u32,
     /// The granted scopes, space-separated.
     pub scope: String,
+    /// The next refresh token, when `offline_access` was granted; each use returns a new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// For the authorization-code grant: a signed JWT naming the person who authorized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 /// The form fields of a token request (`application/x-www-form-urlencoded`).
@@ -35,7 +41,7 @@ pub struct TokenJson {
     reason = "documents the form in the OpenAPI document; the handler reads OAuthForm, which also refuses repeated parameters"
 )]
 struct TokenForm {
-    /// `client_credentials` (`authorization_code` and `refresh_token` are recognised).
+    /// `client_credentials`, `authorization_code` or `refresh_token`.
     grant_type: String,
     /// The app's client ID, unless sent with HTTP Basic.
     client_id: Option<String>,
@@ -44,8 +50,13 @@ struct TokenForm {
     scope: Option<String>,
     /// The `aud` of the token; the server's default audience when left out.
     audience: Option<String>,
+    /// The authorization code (grant_type `authorization_code`).
     code: Option<String>,
+    /// The redirect URL the code was requested with.
     redirect_uri: Option<String>,
+    /// The PKCE verifier, when the authorization request had a `code_challenge`.
+    code_verifier: Option<String>,
+    /// The refresh token (grant_type `refresh_token`).
     refresh_token: Option<String>,
 }
 
@@ -81,6 +92,8 @@ async fn token(
         scope: form.get("scope").map(str::to_owned),
         audience: form.get("audience").map(str::to_owned),
         code: form.get("code").map(str::to_owned),
+        redirect_uri: form.get("redirect_uri").map(str::to_owned),
+        code_verifier: form.get("code_verifier").map(str::to_owned),
         refresh_token: form.get("refresh_token").map(str::to_owned),
     };
     let issued = client.limited(&limiter, auth.issue_token(request)).await?;
@@ -89,5 +102,7 @@ async fn token(
         token_type: "bearer",
         expires_in: issued.expires_in,
         scope: issued.scope,
+        refresh_token: issued.refresh_token,
+        id_token: issued.id_token,
     }))
 }

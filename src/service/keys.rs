@@ -57,19 +57,30 @@ enum PrivateKey {
 /// The key that signs new tokens, with its JWS header encoded once.
 pub(super) struct Signer {
     pub(super) kid: String,
-    /// `base64url(header)` followed by `.`, the start of every token it signs.
+    /// `base64url(header)` followed by `.`, the start of every access token it signs.
     header_prefix: String,
+    /// The same for ID tokens, whose `typ` is `JWT` (OpenID Connect) rather than `at+jwt`.
+    id_header_prefix: String,
     key: PrivateKey,
     rng: SystemRandom,
 }
 
 impl Signer {
-    /// A compact JWS of `claims`: header, payload and signature.
+    /// A compact JWS of an access token's `claims`: header, payload and signature.
     pub(super) fn sign(&self, claims: &impl Serialize) -> Result<String> {
+        self.sign_with(&self.header_prefix, claims)
+    }
+
+    /// A compact JWS of an ID token's `claims`.
+    pub(super) fn sign_id_token(&self, claims: &impl Serialize) -> Result<String> {
+        self.sign_with(&self.id_header_prefix, claims)
+    }
+
+    fn sign_with(&self, header_prefix: &str, claims: &impl Serialize) -> Result<String> {
         let payload = serde_json::to_vec(claims)
             .map_err(|error| ServiceError::Crypto(format!("token claims: {error}")))?;
-        let mut token = String::with_capacity(self.header_prefix.len() + payload.len() * 2 + 400);
-        token.push_str(&self.header_prefix);
+        let mut token = String::with_capacity(header_prefix.len() + payload.len() * 2 + 400);
+        token.push_str(header_prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
         let signature = match &self.key {
             PrivateKey::Ecdsa(pair) => pair
@@ -123,7 +134,8 @@ impl KeyRing {
             if record.kid == current.kid {
                 signer = Some(Signer {
                     kid: record.kid.clone(),
-                    header_prefix: header_prefix(record.alg, &record.kid),
+                    header_prefix: header_prefix(record.alg, &record.kid, "at+jwt"),
+                    id_header_prefix: header_prefix(record.alg, &record.kid, "JWT"),
                     key,
                     rng: SystemRandom::new(),
                 });
@@ -144,8 +156,8 @@ impl KeyRing {
     }
 }
 
-fn header_prefix(alg: SigningAlg, kid: &str) -> String {
-    let header = serde_json::json!({ "alg": alg.name(), "typ": "at+jwt", "kid": kid });
+fn header_prefix(alg: SigningAlg, kid: &str, typ: &str) -> String {
+    let header = serde_json::json!({ "alg": alg.name(), "typ": typ, "kid": kid });
     format!("{}.", URL_SAFE_NO_PAD.encode(header.to_string()))
 }
 

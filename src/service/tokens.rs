@@ -71,6 +71,8 @@ pub struct TokenRequest {
     pub scope: Option<String>,
     pub audience: Option<String>,
     pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
     pub refresh_token: Option<String>,
 }
 
@@ -87,6 +89,32 @@ pub struct AccessClaims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The authorization (`AZ…`) a token of the authorization-code flow was issued under: it
+    /// stops being active when that authorization is revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<String>,
+}
+
+/// The claims of an ID token (OpenID Connect Core §2): who the person who authorized is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    /// The user's SID (`US…`).
+    pub sub: String,
+    /// The client ID.
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub preferred_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// What `GET /v2/userinfo` tells about the person behind an authorization-code token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub sub: String,
+    pub preferred_username: String,
 }
 
 impl AccessClaims {
@@ -101,6 +129,10 @@ pub struct IssuedToken {
     /// Seconds until it expires: the app's token expiration.
     pub expires_in: u32,
     pub scope: String,
+    /// The next refresh token, when `offline_access` was granted (shown once).
+    pub refresh_token: Option<String>,
+    /// For the authorization-code grant: who authorized.
+    pub id_token: Option<String>,
 }
 
 /// What introspection tells: nothing about a token that is not active.
@@ -228,41 +260,84 @@ impl AuthorizationServer {
             )));
         }
         if grant == GrantType::AuthorizationCode {
-            return Err(self.no_such_grant(&request));
+            return self.issue_for_authorization(&app, request).await;
         }
         let scope = granted_scope(&app, request.scope.as_deref())?;
         let audience = match request.audience {
             Some(audience) => validate_audience(audience)?,
             None => self.config.default_audience.clone(),
         };
-        self.sign(&app, scope, audience)
+        self.sign_access(&app, scope, audience, None)
     }
 
-    /// This server issues no authorization codes or refresh tokens yet (the authorization-code
-    /// flow is its own piece of work), so whatever code or refresh token is presented is not
-    /// one it issued: `invalid_grant`, as for an expired or forged one.
-    fn no_such_grant(&self, request: &TokenRequest) -> TokenError {
-        let (field, value) = if request.grant_type == "refresh_token" {
-            ("refresh_token", &request.refresh_token)
-        } else {
-            ("code", &request.code)
+    /// The authorization-code and refresh-token grants: the service decides what the code or
+    /// refresh token grants (and revokes on a replay); this mints the tokens.
+    async fn issue_for_authorization(
+        &self,
+        app: &OAuthApp,
+        request: TokenRequest,
+    ) -> Result<IssuedToken, TokenError> {
+        let required = |value: &Option<String>, field: &str| {
+            value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+                TokenError::InvalidRequest(format!(
+                    "{field} is required for grant_type {}",
+                    request.grant_type
+                ))
+            })
         };
-        match value.as_deref() {
-            None | Some("") => TokenError::InvalidRequest(format!(
-                "{field} is required for grant_type {}",
-                request.grant_type
-            )),
-            Some(_) => TokenError::InvalidGrant(format!(
-                "the {field} is invalid, expired, revoked, or was issued to another client"
-            )),
+        let (grant, with_id_token) = if request.grant_type == "refresh_token" {
+            let token = required(&request.refresh_token, "refresh_token")?;
+            let grant = self
+                .service
+                .refresh(app, &token, request.scope.as_deref())
+                .await?;
+            (grant, false)
+        } else {
+            let code = required(&request.code, "code")?;
+            let grant = self
+                .service
+                .exchange_code(
+                    app,
+                    &code,
+                    request.redirect_uri.as_deref(),
+                    request.code_verifier.as_deref(),
+                )
+                .await?;
+            (grant, true)
+        };
+        let audience = match request.audience {
+            Some(audience) => validate_audience(audience)?,
+            None => self.config.default_audience.clone(),
+        };
+        let mut issued = self.sign_access(
+            app,
+            grant.scopes.join(" "),
+            audience,
+            Some(grant.authorization.sid.to_string()),
+        )?;
+        issued.refresh_token = grant.refresh_token.map(|t| t.expose().to_owned());
+        if with_id_token {
+            let now = self.service.clock.now();
+            let claims = IdClaims {
+                iss: self.config.issuer.clone(),
+                sub: grant.user.sid.to_string(),
+                aud: app.sid.to_string(),
+                iat: now.unix_seconds(),
+                exp: now.plus(app.settings.token_ttl).unix_seconds(),
+                preferred_username: grant.user.username.clone(),
+                nonce: grant.nonce,
+            };
+            issued.id_token = Some(self.key_ring().signer.sign_id_token(&claims)?);
         }
+        Ok(issued)
     }
 
-    fn sign(
+    fn sign_access(
         &self,
         app: &OAuthApp,
         scope: String,
         audience: String,
+        authorization: Option<String>,
     ) -> Result<IssuedToken, TokenError> {
         let now = self.service.clock.now();
         let ttl = app.settings.token_ttl;
@@ -277,12 +352,15 @@ impl AuthorizationServer {
             iat: now.unix_seconds(),
             exp: now.plus(ttl).unix_seconds(),
             jti: hex::encode(jti),
+            authorization,
         };
         let access_token = self.key_ring().signer.sign(&claims)?;
         Ok(IssuedToken {
             access_token,
             expires_in: ttl.0,
             scope: claims.scope,
+            refresh_token: None,
+            id_token: None,
         })
     }
 
@@ -322,7 +400,34 @@ impl AuthorizationServer {
         {
             return Ok(None);
         }
+        if let Some(authorization) = &claims.authorization {
+            let live = match authorization.parse() {
+                Ok(sid) => self.service.authorization_is_active(&sid).await?,
+                Err(_) => false,
+            };
+            if !live {
+                return Ok(None);
+            }
+        }
         Ok(Some(claims))
+    }
+
+    /// `GET /v2/userinfo`: the person behind an active access token of the authorization-code
+    /// flow; `None` for any other token (a client-credentials token stands for no person).
+    pub async fn userinfo(&self, token: &str) -> Result<Option<UserInfo>, ServiceError> {
+        let Some(claims) = self.active_claims(token).await? else {
+            return Ok(None);
+        };
+        let Some(Ok(sid)) = claims.authorization.as_deref().map(str::parse) else {
+            return Ok(None);
+        };
+        let Some(authorization) = self.service.store.authorization(&sid).await? else {
+            return Ok(None);
+        };
+        Ok(Some(UserInfo {
+            sub: authorization.user.sid.to_string(),
+            preferred_username: authorization.user.username,
+        }))
     }
 
     /// `POST /v2/introspect` (RFC 7662). The caller authenticates as a client and learns about
@@ -447,4 +552,15 @@ fn validate_audience(audience: String) -> Result<String, TokenError> {
         )));
     }
     Ok(audience)
+}
+
+impl From<super::GrantError> for TokenError {
+    fn from(error: super::GrantError) -> TokenError {
+        match error {
+            super::GrantError::InvalidGrant(why) => TokenError::InvalidGrant(why),
+            super::GrantError::InvalidScope(why) => TokenError::InvalidScope(why),
+            super::GrantError::UnauthorizedClient(why) => TokenError::UnauthorizedClient(why),
+            super::GrantError::Service(error) => TokenError::Service(error),
+        }
+    }
 }

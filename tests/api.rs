@@ -20,30 +20,30 @@ use serde_json::{Value, json};
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
-struct TestServer {
-    base: String,
-    http: reqwest::Client,
-    clock: Arc<ManualClock>,
-    service: ConsoleService,
-    auth: AuthorizationServer,
-    admin: Sid,
-    account: Sid,
-    subaccount: Sid,
-    organization: Sid,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+pub(super) struct TestServer {
+    pub(super) base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) clock: Arc<ManualClock>,
+    pub(super) service: ConsoleService,
+    pub(super) auth: AuthorizationServer,
+    pub(super) admin: Sid,
+    pub(super) account: Sid,
+    pub(super) subaccount: Sid,
+    pub(super) organization: Sid,
+    pub(super) stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub(super) task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pub(super) _dir: tempfile::TempDir,
 }
 
 /// An app and its secret, as its developer holds them.
-struct Client {
-    id: String,
-    secret: String,
+pub(super) struct Client {
+    pub(super) id: String,
+    pub(super) secret: String,
 }
 
-async fn start() -> TestServer {
+pub(super) async fn start() -> TestServer {
     start_with(LimiterConfig::default(), SigningAlg::ES256).await
 }
 
@@ -99,11 +99,17 @@ async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServ
 }
 
 impl TestServer {
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn app(&self, owner: &Sid, grant: GrantType, scopes: &[&str], ttl: Seconds) -> Client {
+    pub(super) async fn app(
+        &self,
+        owner: &Sid,
+        grant: GrantType,
+        scopes: &[&str],
+        ttl: Seconds,
+    ) -> Client {
         let mut settings = AppSettings {
             name: "test app".into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
@@ -143,7 +149,11 @@ impl TestServer {
     }
 
     /// `POST /v2/token` with the client's credentials in the form, plus `extra` fields.
-    async fn token_request(&self, client: &Client, extra: &[(&str, &str)]) -> reqwest::Response {
+    pub(super) async fn token_request(
+        &self,
+        client: &Client,
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut form = vec![
             ("grant_type", "client_credentials"),
             ("client_id", client.id.as_str()),
@@ -167,7 +177,7 @@ impl TestServer {
             .to_owned()
     }
 
-    async fn introspect(&self, caller: &Client, token: &str) -> Value {
+    pub(super) async fn introspect(&self, caller: &Client, token: &str) -> Value {
         let response = self
             .http
             .post(self.url("/v2/introspect"))
@@ -180,7 +190,7 @@ impl TestServer {
         response.json().await.unwrap()
     }
 
-    async fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+    pub(super) async fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
         self.http
             .get(self.url("/.well-known/jwks.json"))
             .send()
@@ -193,7 +203,7 @@ impl TestServer {
 
     /// Verifies `token` with jsonwebtoken and the published JWKS: a library independent of the
     /// server's signer (which signs with aws-lc-rs directly).
-    async fn verify(&self, token: &str, audience: &str) -> Value {
+    pub(super) async fn verify(&self, token: &str, audience: &str) -> Value {
         let header = jsonwebtoken::decode_header(token).unwrap();
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
         let jwks = self.jwks().await;
@@ -251,7 +261,7 @@ impl TestServer {
             .unwrap()
     }
 
-    async fn stop(mut self) -> std::io::Result<()> {
+    pub(super) async fn stop(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
             stop.send(()).ok();
         }
@@ -963,29 +973,7 @@ async fn the_oauth2_crate_gets_a_token_that_verifies_against_the_jwks() {
     let server = start().await;
     let client = server.account_app().await;
     let http = reqwest::Client::new();
-    // oauth2 5 ships no client for reqwest 0.13; this closure is its AsyncHttpClient.
-    let send = |request: oauth2::HttpRequest| {
-        let http = http.clone();
-        async move {
-            let (parts, body) = request.into_parts();
-            let response = http
-                .request(parts.method, parts.uri.to_string())
-                .headers(parts.headers)
-                .body(body)
-                .send()
-                .await?;
-            let mut answer = oauth2::http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
-                answer = answer.header(name, value);
-            }
-            let body = response.bytes().await?.to_vec();
-            Ok::<_, reqwest::Error>(
-                answer
-                    .body(body)
-                    .expect("a status and headers make a response"),
-            )
-        }
-    };
+    let send = |request| oauth2_send(&http, request);
     let oauth = BasicClient::new(ClientId::new(client.id.clone()))
         .set_client_secret(ClientSecret::new(client.secret.clone()))
         .set_token_uri(TokenUrl::new(server.url("/v2/token")).unwrap());
@@ -1060,7 +1048,15 @@ async fn discovery_publishes_the_issuer_exactly_at_both_well_known_paths() {
         assert_eq!(metadata["jwks_uri"], server.url("/.well-known/jwks.json"));
         assert_eq!(
             metadata["grant_types_supported"],
-            json!(["client_credentials"])
+            json!(["client_credentials", "authorization_code", "refresh_token"])
+        );
+        assert_eq!(
+            metadata["authorization_endpoint"],
+            server.url("/v2/authorize")
+        );
+        assert_eq!(
+            metadata["code_challenge_methods_supported"],
+            json!(["S256"])
         );
     }
 }
@@ -1112,6 +1108,10 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_is_served
         "GET /v1/users",
         "POST /v1/users",
         "GET /v1/scopes",
+        "GET /v2/authorize",
+        "POST /v2/authorize/sign-in",
+        "POST /v2/authorize/decision",
+        "GET /v2/userinfo",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -1152,4 +1152,26 @@ async fn the_server_stops_when_told_and_finishes_cleanly() {
             .await
             .is_err()
     );
+}
+
+/// oauth2 5 ships no client for reqwest 0.13; this is its AsyncHttpClient, as a closure over it.
+pub(super) async fn oauth2_send(
+    http: &reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, reqwest::Error> {
+    let (parts, body) = request.into_parts();
+    let response = http
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await?;
+    let mut answer = oauth2::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        answer = answer.header(name, value);
+    }
+    let body = response.bytes().await?.to_vec();
+    Ok(answer
+        .body(body)
+        .expect("a status and headers make a response"))
 }

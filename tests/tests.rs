@@ -2,6 +2,7 @@
 
 mod api;
 mod authorizations;
+mod authorize;
 mod cli;
 mod console;
 mod service;

@@ -2,6 +2,7 @@
 //! call one service method and write the answer; [`errors`] is the one mapping from the
 //! service's errors to HTTP.
 //!
+//! - [`authorize`]: the authorization-code flow's sign-in and consent pages, and userinfo.
 //! - [`token`]: `POST /v2/token`.
 //! - [`introspection`]: `POST /v2/introspect` and `POST /v2/revoke`.
 //! - [`permissions`]: `POST /v2/permissions/check`.
@@ -11,6 +12,7 @@
 //! Every route is registered through utoipa's router, so `/v1/openapi.json` lists exactly the
 //! routes served.
 
+mod authorize;
 mod errors;
 mod introspection;
 mod limiter;
@@ -134,6 +136,7 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
             ))
     };
     let private = OpenApiRouter::new()
+        .merge(authorize::routes())
         .merge(token::routes())
         .merge(introspection::routes())
         .merge(permissions::routes())

@@ -18,12 +18,18 @@ use crate::service::AuthorizationServer;
 pub struct MetadataJson {
     /// Exactly the issuer the server was started with, as in every token's `iss`.
     pub issuer: String,
+    pub authorization_endpoint: String,
     pub token_endpoint: String,
+    pub userinfo_endpoint: String,
     pub jwks_uri: String,
     pub introspection_endpoint: String,
     pub revocation_endpoint: String,
     pub grant_types_supported: Vec<&'static str>,
     pub response_types_supported: Vec<&'static str>,
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    /// RFC 9207: authorization responses carry `iss`.
+    pub authorization_response_iss_parameter_supported: bool,
+    pub scopes_supported: Vec<&'static str>,
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -84,13 +90,22 @@ fn metadata(issuer: &str) -> MetadataJson {
     let client_auth = || vec!["client_secret_basic", "client_secret_post"];
     MetadataJson {
         issuer: issuer.to_owned(),
+        authorization_endpoint: format!("{base}/v2/authorize"),
         token_endpoint: format!("{base}/v2/token"),
+        userinfo_endpoint: format!("{base}/v2/userinfo"),
         jwks_uri: format!("{base}/.well-known/jwks.json"),
         introspection_endpoint: format!("{base}/v2/introspect"),
         revocation_endpoint: format!("{base}/v2/revoke"),
-        grant_types_supported: vec!["client_credentials"],
-        // This server has no authorization endpoint yet, so it supports no response type.
-        response_types_supported: Vec::new(),
+        grant_types_supported: vec!["client_credentials", "authorization_code", "refresh_token"],
+        response_types_supported: vec!["code"],
+        // `plain` would let anyone who sees the authorization request redeem the code.
+        code_challenge_methods_supported: vec!["S256"],
+        authorization_response_iss_parameter_supported: true,
+        scopes_supported: crate::model::scopes::catalog()
+            .permissions()
+            .iter()
+            .map(|p| p.name)
+            .collect(),
         token_endpoint_auth_methods_supported: client_auth(),
         introspection_endpoint_auth_methods_supported: client_auth(),
         revocation_endpoint_auth_methods_supported: client_auth(),

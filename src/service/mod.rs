@@ -30,8 +30,8 @@ pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, Sys
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
 pub use tokens::{
-    AccessClaims, AuthorizationConfig, AuthorizationServer, Introspection, IssuedToken,
-    PermissionDecision, TokenError, TokenRequest,
+    AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
+    PermissionDecision, TokenError, TokenRequest, UserInfo,
 };
 pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
 

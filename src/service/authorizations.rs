@@ -274,11 +274,7 @@ impl ConsoleService {
             .filter(|c| c.app == app.sid)
             .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
         if found.redeemed {
-            self.revoke_after_replay(&found.authorization, "authorization code used twice")
-                .await?;
-            return Err(invalid(
-                "the code was already used; every token issued from it has been revoked",
-            ));
+            return Err(self.replayed(&found.authorization, Replay::Code).await);
         }
         if self.clock.now() >= found.expires_at {
             return Err(invalid("the code has expired: codes last 5 minutes"));
@@ -307,13 +303,9 @@ impl ConsoleService {
             writes.push(self.new_refresh_token(token, &authorization, &found.scopes));
         }
         match self.store.commit(writes).await {
+            // Another exchange of the same code won the race: this one is the replay.
             Err(StoreError::Conflict { .. }) => {
-                // Another exchange of the same code won the race: this one is the replay.
-                self.revoke_after_replay(&found.authorization, "authorization code used twice")
-                    .await?;
-                return Err(invalid(
-                    "the code was already used; every token issued from it has been revoked",
-                ));
+                return Err(self.replayed(&found.authorization, Replay::Code).await);
             }
             other => other?,
         }
@@ -347,11 +339,9 @@ impl ConsoleService {
                 invalid("the refresh token is unknown or was issued to another client")
             })?;
         if found.spent {
-            self.revoke_after_replay(&found.authorization, "refresh token used twice")
-                .await?;
-            return Err(invalid(
-                "the refresh token was already used; the authorization has been revoked",
-            ));
+            return Err(self
+                .replayed(&found.authorization, Replay::RefreshToken)
+                .await);
         }
         if self.clock.now() >= found.expires_at {
             return Err(invalid(
@@ -374,11 +364,9 @@ impl ConsoleService {
         writes.push(self.touch(&authorization));
         match self.store.commit(writes).await {
             Err(StoreError::Conflict { .. }) => {
-                self.revoke_after_replay(&found.authorization, "refresh token used twice")
-                    .await?;
-                return Err(invalid(
-                    "the refresh token was already used; the authorization has been revoked",
-                ));
+                return Err(self
+                    .replayed(&found.authorization, Replay::RefreshToken)
+                    .await);
             }
             other => other?,
         }
@@ -450,29 +438,13 @@ impl ConsoleService {
         actor: &User,
     ) -> Result<Vec<Write>> {
         let mut writes = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .store
-                .authorizations(&AuthorizationQuery {
-                    owner: app.owner.clone(),
-                    app: Some(app.sid.clone()),
-                    include_revoked: false,
-                    page_size: super::apps::MAX_PAGE_SIZE,
-                    after,
-                })
-                .await?;
-            for authorization in &page.items {
-                writes.extend(
-                    self.revocation(authorization, actor.reference(), "app deleted")
-                        .1,
-                );
-            }
-            match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(writes),
-            }
+        for authorization in self.active_authorizations_of(app).await? {
+            writes.extend(
+                self.revocation(&authorization, actor.reference(), "app deleted")
+                    .1,
+            );
         }
+        Ok(writes)
     }
 
     async fn active_authorization(
@@ -480,6 +452,13 @@ impl ConsoleService {
         app: &OAuthApp,
         user: &Sid,
     ) -> Result<Option<Authorization>> {
+        let all = self.active_authorizations_of(app).await?;
+        Ok(all.into_iter().find(|a| &a.user.sid == user))
+    }
+
+    /// Every active authorization of `app`, page after page.
+    async fn active_authorizations_of(&self, app: &OAuthApp) -> Result<Vec<Authorization>> {
+        let mut found = Vec::new();
         let mut after = None;
         loop {
             let page = self
@@ -492,12 +471,10 @@ impl ConsoleService {
                     after,
                 })
                 .await?;
-            if let Some(found) = page.items.into_iter().find(|a| &a.user.sid == user) {
-                return Ok(Some(found));
-            }
+            found.extend(page.items);
             match page.next {
                 Some(next) => after = Some(next),
-                None => return Ok(None),
+                None => return Ok(found),
             }
         }
     }
@@ -508,6 +485,17 @@ impl ConsoleService {
             .await?
             .filter(Authorization::is_active)
             .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
+    }
+
+    /// Revokes the authorization after a replay, and says why the request is refused.
+    async fn replayed(&self, authorization: &Sid, replay: Replay) -> GrantError {
+        match self
+            .revoke_after_replay(authorization, replay.reason())
+            .await
+        {
+            Ok(()) => GrantError::InvalidGrant(replay.refusal().to_owned()),
+            Err(error) => error.into(),
+        }
     }
 
     /// Revokes after a replayed code or refresh token. The revocation commits even though the
@@ -609,6 +597,35 @@ impl ConsoleService {
             at: self.clock.now(),
             changes,
         })
+    }
+}
+
+/// What was presented a second time.
+#[derive(Clone, Copy)]
+enum Replay {
+    Code,
+    RefreshToken,
+}
+
+impl Replay {
+    /// For the audit event of the revocation.
+    fn reason(self) -> &'static str {
+        match self {
+            Replay::Code => "authorization code used twice",
+            Replay::RefreshToken => "refresh token used twice",
+        }
+    }
+
+    /// For the client's `error_description`.
+    fn refusal(self) -> &'static str {
+        match self {
+            Replay::Code => {
+                "the code was already used; every token issued from it has been revoked"
+            }
+            Replay::RefreshToken => {
+                "the refresh token was already used; the authorization has been revoked"
+            }
+        }
     }
 }
 

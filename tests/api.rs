@@ -48,6 +48,14 @@ async fn start() -> TestServer {
 }
 
 async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServer {
+    let config = ServerConfig {
+        limiter,
+        ..ServerConfig::default()
+    };
+    start_configured(config, signing_alg).await
+}
+
+async fn start_configured(config: ServerConfig, signing_alg: SigningAlg) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     // Real time to start with, so that an independent JWT library's expiry check agrees.
@@ -73,15 +81,14 @@ async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServ
     )
     .await
     .unwrap();
-    let config = ServerConfig {
-        limiter,
-        ..ServerConfig::default()
-    };
-    let router = server::router(AppState::new(auth.clone(), &config), &config);
+    let state = AppState::new(auth.clone(), &config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, router, async {
-        stopped.await.ok();
-    }));
+    let task = tokio::spawn(async move {
+        server::serve(listener, state, &config, async {
+            stopped.await.ok();
+        })
+        .await
+    });
     TestServer {
         base,
         http: reqwest::Client::new(),
@@ -1151,5 +1158,36 @@ async fn the_server_stops_when_told_and_finishes_cleanly() {
         reqwest::get(format!("{base}/.well-known/jwks.json"))
             .await
             .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let config = ServerConfig {
+        header_read_timeout: std::time::Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = start_configured(config, SigningAlg::ES256).await;
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /v2/token HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    // The server closes the connection (answering 408 or not) instead of waiting for ever;
+    // the outer timeout only keeps a broken server from hanging the test.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection is still open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
     );
 }

@@ -98,14 +98,16 @@ async fn serve(
     };
     let auth = crate::service::AuthorizationServer::start(service, config).await?;
     let server_config = crate::server::ServerConfig::default();
-    let router = crate::server::router(
-        crate::server::AppState::new(auth, &server_config),
-        &server_config,
-    );
+    let state = crate::server::AppState::new(auth, &server_config);
     tracing::info!(%address, %issuer, signing_alg = %args.signing_alg, "listening");
-    crate::server::serve(listener, router, crate::server::shutdown_signal())
-        .await
-        .context("the server stopped")
+    crate::server::serve(
+        listener,
+        state,
+        &server_config,
+        crate::server::shutdown_signal(),
+    )
+    .await
+    .context("the server stopped")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.

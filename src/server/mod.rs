@@ -20,15 +20,19 @@ mod permissions;
 mod token;
 mod well_known;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
@@ -45,8 +49,13 @@ use limiter::FailureLimiter;
 /// How the server behaves at its edge; the defaults suit a real deployment.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The longest a request may take, reading included; a slower one answers 408.
+    /// The longest a request may take once its headers are in, body included; a slower one
+    /// answers 408.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers. axum's own `serve` sets no such
+    /// limit, so a client trickling headers would hold its connection for ever; hyper enforces
+    /// this one and closes the connection.
+    pub header_read_timeout: Duration,
     /// The largest request body accepted.
     pub body_limit: usize,
     pub limiter: LimiterConfig,
@@ -56,6 +65,7 @@ impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
             limiter: LimiterConfig::default(),
         }
@@ -121,7 +131,7 @@ impl Modify for SecuritySchemes {
 
 /// The whole application: every route, with no-store on everything but the public metadata,
 /// bounded bodies, timeouts and request tracing.
-pub fn router(state: AppState, config: &ServerConfig) -> Router {
+fn router(state: AppState, config: &ServerConfig) -> Router {
     let no_store = |router: OpenApiRouter<AppState>| {
         router
             .layer(SetResponseHeaderLayer::overriding(
@@ -167,19 +177,62 @@ async fn openapi_json(Extension(openapi): Extension<Arc<utoipa::openapi::OpenApi
     Json(openapi.as_ref()).into_response()
 }
 
+/// How long requests in flight get to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves until `shutdown` completes, then stops taking connections and lets requests in
-/// flight finish.
+/// flight finish (for up to [`SHUTDOWN_GRACE`]). Each request carries its peer's address as
+/// `ConnectInfo`, for the failure limiter.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    state: AppState,
+    config: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let router = router(state, config);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request.map(axum::body::Body::new))
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

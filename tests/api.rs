@@ -1191,3 +1191,129 @@ async fn a_client_that_trickles_its_headers_is_disconnected() {
         "{answer}"
     );
 }
+
+/// `oauth-console serve` as an operator runs it: debug logs on, then SIGTERM.
+#[tokio::test]
+async fn serve_logs_no_secret_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-console"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("OAUTH_CONSOLE_ISSUER")
+            .env("OAUTH_CONSOLE_ADMIN_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null());
+        command
+    };
+    let created = cli(&[
+        "apps",
+        "create",
+        "--name",
+        "logged",
+        "--scope",
+        MESSAGES_READ,
+        "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(created.status.success());
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let client = Client {
+        id: created["client_id"].as_str().unwrap().to_owned(),
+        secret: created["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let mut child = cli(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no listening line in: {log}"
+        );
+        log.push_str(&line);
+        if let Some(at) = line.find("issuer=") {
+            break line[at + "issuer=".len()..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+        }
+    };
+
+    let http = reqwest::Client::new();
+    let token_response: Value = http
+        .post(format!("{base}/v2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client.id),
+            ("client_secret", &client.secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token_response["access_token"].as_str().unwrap().to_owned();
+    let wrong = http
+        .post(format!("{base}/v2/token"))
+        .basic_auth(&client.id, Some("a-wrong-secret-guess"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let session: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&json!({ "username": "admin", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = session["token"].as_str().unwrap().to_owned();
+    http.post(format!("{base}/v1/sessions"))
+        .json(&json!({ "username": "admin", "password": "a wrong password guess" }))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{base}/v2/introspect"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let status = child.wait().unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(status.success(), "exit {status}: {log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(log.contains("client authentication failed"), "{log}");
+    for secret in [
+        client.secret.as_str(),
+        "a-wrong-secret-guess",
+        PASSWORD,
+        "a wrong password guess",
+        &token,
+        &session,
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret}: {log}");
+    }
+}

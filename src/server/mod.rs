@@ -34,7 +34,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -156,7 +156,7 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
     router
         .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
+        // The handler's future reads the body too, so this one timer bounds slow bodies as well.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

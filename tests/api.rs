@@ -436,6 +436,13 @@ async fn every_rfc6749_error_answers_with_its_status_code_and_headers() {
             error: "invalid_request",
         },
         Refusal {
+            case: "too many parameters",
+            request: form(&[cc, ("client_id", id), ("client_secret", secret)])
+                .body(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}{}", (0..40).map(|i| format!("&x{i}=1")).collect::<String>())),
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+        },
+        Refusal {
             case: "no client credentials",
             request: form(&[cc]),
             status: StatusCode::UNAUTHORIZED,

@@ -23,10 +23,10 @@ mod well_known;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef};
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -77,14 +77,21 @@ impl Default for ServerConfig {
 pub struct AppState {
     auth: AuthorizationServer,
     limiter: Arc<FailureLimiter>,
+    /// The OpenAPI document, serialized once.
+    openapi_json: Arc<str>,
 }
 
 impl AppState {
     pub fn new(auth: AuthorizationServer, config: &ServerConfig) -> AppState {
         let clock = auth.service().clock();
+        let (_, openapi) = all_routes().split_for_parts();
         AppState {
             limiter: Arc::new(FailureLimiter::new(config.limiter, clock)),
             auth,
+            openapi_json: openapi
+                .to_json()
+                .unwrap_or_else(|error| format!(r#"{{"error":"{error}"}}"#))
+                .into(),
         }
     }
 }
@@ -129,9 +136,9 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The whole application: every route, with no-store on everything but the public metadata,
-/// bounded bodies, timeouts and request tracing.
-fn router(state: AppState, config: &ServerConfig) -> Router {
+/// Every route, each registered with its OpenAPI description; no-store on everything but the
+/// public metadata.
+fn all_routes() -> OpenApiRouter<AppState> {
     let no_store = |router: OpenApiRouter<AppState>| {
         router
             .layer(SetResponseHeaderLayer::overriding(
@@ -148,13 +155,16 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
         .merge(introspection::routes())
         .merge(permissions::routes())
         .merge(management::routes());
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(no_store(private))
         .merge(well_known::routes())
         .routes(routes!(openapi_json))
-        .split_for_parts();
+}
+
+/// The whole application: the routes with bounded bodies, a timeout and request tracing.
+fn router(state: AppState, config: &ServerConfig) -> Router {
+    let (router, _) = all_routes().split_for_parts();
     router
-        .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(config.body_limit))
         // The handler's future reads the body too, so this one timer bounds slow bodies as well.
         .layer(TimeoutLayer::with_status_code(
@@ -173,8 +183,9 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
 /// This API's OpenAPI 3.1 document
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "metadata",
     responses((status = 200, description = "The OpenAPI document of every route", content_type = "application/json")))]
-async fn openapi_json(Extension(openapi): Extension<Arc<utoipa::openapi::OpenApi>>) -> Response {
-    Json(openapi.as_ref()).into_response()
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    (json, state.openapi_json.to_string()).into_response()
 }
 
 /// How long requests in flight get to finish once shutdown begins.
@@ -215,6 +226,10 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
+        // Each answer is one write; Nagle's algorithm would only hold it back.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY could not be set");
+        }
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();

@@ -76,7 +76,7 @@ async fn start_configured(config: ServerConfig, signing_alg: SigningAlg) -> Test
         AuthorizationConfig {
             issuer: base.clone(),
             default_audience: "https://api.twilio.com".into(),
-            signing_alg,
+            signing_alg: Some(signing_alg),
         },
     )
     .await
@@ -1323,4 +1323,27 @@ async fn serve_logs_no_secret_and_stops_on_sigterm() {
     ] {
         assert!(!log.contains(secret), "the log holds {secret}: {log}");
     }
+}
+
+#[tokio::test]
+async fn a_start_keeps_the_signing_key_unless_another_algorithm_is_asked_for() {
+    let server = start_with(LimiterConfig::default(), SigningAlg::RS256).await;
+    let restart = |signing_alg| {
+        AuthorizationServer::start(
+            server.service.clone(),
+            AuthorizationConfig {
+                issuer: server.base.clone(),
+                default_audience: "https://api.twilio.com".into(),
+                signing_alg,
+            },
+        )
+    };
+    let kept = restart(None).await.unwrap();
+    assert_eq!(kept.signing_kid(), server.auth.signing_kid());
+    let same = restart(Some(SigningAlg::RS256)).await.unwrap();
+    assert_eq!(same.signing_kid(), server.auth.signing_kid());
+    let changed = restart(Some(SigningAlg::ES256)).await.unwrap();
+    assert_ne!(changed.signing_kid(), server.auth.signing_kid());
+    let algorithms: Vec<&str> = changed.jwks().keys.iter().map(|k| k.alg).collect();
+    assert_eq!(algorithms, ["ES256", "RS256"]);
 }

@@ -98,8 +98,8 @@ async fn serve(
     };
     let auth = crate::service::AuthorizationServer::start(service, config).await?;
     let server_config = crate::server::ServerConfig::default();
+    tracing::info!(%address, %issuer, kid = %auth.signing_kid(), "listening");
     let state = crate::server::AppState::new(auth, &server_config);
-    tracing::info!(%address, %issuer, signing_alg = %args.signing_alg, "listening");
     crate::server::serve(
         listener,
         state,

@@ -48,6 +48,14 @@ pub(super) async fn start() -> TestServer {
 }
 
 async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServer {
+    let config = ServerConfig {
+        limiter,
+        ..ServerConfig::default()
+    };
+    start_configured(config, signing_alg).await
+}
+
+async fn start_configured(config: ServerConfig, signing_alg: SigningAlg) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     // Real time to start with, so that an independent JWT library's expiry check agrees.
@@ -68,20 +76,19 @@ async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServ
         AuthorizationConfig {
             issuer: base.clone(),
             default_audience: "https://api.twilio.com".into(),
-            signing_alg,
+            signing_alg: Some(signing_alg),
         },
     )
     .await
     .unwrap();
-    let config = ServerConfig {
-        limiter,
-        ..ServerConfig::default()
-    };
-    let router = server::router(AppState::new(auth.clone(), &config), &config);
+    let state = AppState::new(auth.clone(), &config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server::serve(listener, router, async {
-        stopped.await.ok();
-    }));
+    let task = tokio::spawn(async move {
+        server::serve(listener, state, &config, async {
+            stopped.await.ok();
+        })
+        .await
+    });
     TestServer {
         base,
         http: reqwest::Client::new(),
@@ -435,6 +442,13 @@ async fn every_rfc6749_error_answers_with_its_status_code_and_headers() {
         Refusal {
             case: "an oversized body",
             request: form(&[cc, ("client_id", id), ("client_secret", secret), ("audience", &"x".repeat(70_000))]),
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+        },
+        Refusal {
+            case: "too many parameters",
+            request: form(&[cc, ("client_id", id), ("client_secret", secret)])
+                .body(format!("grant_type=client_credentials&client_id={id}&client_secret={secret}{}", (0..40).map(|i| format!("&x{i}=1")).collect::<String>())),
             status: StatusCode::BAD_REQUEST,
             error: "invalid_request",
         },
@@ -1152,6 +1166,186 @@ async fn the_server_stops_when_told_and_finishes_cleanly() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let config = ServerConfig {
+        header_read_timeout: std::time::Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    let server = start_configured(config, SigningAlg::ES256).await;
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /v2/token HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    // The server closes the connection (answering 408 or not) instead of waiting for ever;
+    // the outer timeout only keeps a broken server from hanging the test.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection is still open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
+/// `oauth-console serve` as an operator runs it: debug logs on, then SIGTERM.
+#[tokio::test]
+async fn serve_logs_no_secret_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-console"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("OAUTH_CONSOLE_ISSUER")
+            .env("OAUTH_CONSOLE_ADMIN_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null());
+        command
+    };
+    let created = cli(&[
+        "apps",
+        "create",
+        "--name",
+        "logged",
+        "--scope",
+        MESSAGES_READ,
+        "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(created.status.success());
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let client = Client {
+        id: created["client_id"].as_str().unwrap().to_owned(),
+        secret: created["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let mut child = cli(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no listening line in: {log}"
+        );
+        log.push_str(&line);
+        if let Some(at) = line.find("issuer=") {
+            break line[at + "issuer=".len()..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+        }
+    };
+
+    let http = reqwest::Client::new();
+    let token_response: Value = http
+        .post(format!("{base}/v2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client.id),
+            ("client_secret", &client.secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token_response["access_token"].as_str().unwrap().to_owned();
+    let wrong = http
+        .post(format!("{base}/v2/token"))
+        .basic_auth(&client.id, Some("a-wrong-secret-guess"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let session: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&json!({ "username": "admin", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = session["token"].as_str().unwrap().to_owned();
+    http.post(format!("{base}/v1/sessions"))
+        .json(&json!({ "username": "admin", "password": "a wrong password guess" }))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{base}/v2/introspect"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let status = child.wait().unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(status.success(), "exit {status}: {log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(log.contains("client authentication failed"), "{log}");
+    for secret in [
+        client.secret.as_str(),
+        "a-wrong-secret-guess",
+        PASSWORD,
+        "a wrong password guess",
+        &token,
+        &session,
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret}: {log}");
+    }
+}
+
+#[tokio::test]
+async fn a_start_keeps_the_signing_key_unless_another_algorithm_is_asked_for() {
+    let server = start_with(LimiterConfig::default(), SigningAlg::RS256).await;
+    let restart = |signing_alg| {
+        AuthorizationServer::start(
+            server.service.clone(),
+            AuthorizationConfig {
+                issuer: server.base.clone(),
+                default_audience: "https://api.twilio.com".into(),
+                signing_alg,
+            },
+        )
+    };
+    let kept = restart(None).await.unwrap();
+    assert_eq!(kept.signing_kid(), server.auth.signing_kid());
+    let same = restart(Some(SigningAlg::RS256)).await.unwrap();
+    assert_eq!(same.signing_kid(), server.auth.signing_kid());
+    let changed = restart(Some(SigningAlg::ES256)).await.unwrap();
+    assert_ne!(changed.signing_kid(), server.auth.signing_kid());
+    let algorithms: Vec<&str> = changed.jwks().keys.iter().map(|k| k.alg).collect();
+    assert_eq!(algorithms, ["ES256", "RS256"]);
 }
 
 /// oauth2 5 ships no client for reqwest 0.13; this is its AsyncHttpClient, as a closure over it.

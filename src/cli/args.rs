@@ -85,10 +85,11 @@ pub struct ServeArgs {
     /// The address and port to listen on
     #[arg(long, env = "OAUTH_CONSOLE_LISTEN", value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     pub listen: std::net::SocketAddr,
-    /// The algorithm of the key that signs access tokens: ES256 or RS256; changing it rotates the
-    /// signing key at start
-    #[arg(long, value_name = "ALG", default_value = "ES256")]
-    pub signing_alg: SigningAlg,
+    /// The algorithm of the key that signs access tokens: ES256 or RS256; one other than the
+    /// current key's rotates the signing key at start [default: the current key's; ES256 for a
+    /// new store]
+    #[arg(long, value_name = "ALG")]
+    pub signing_alg: Option<SigningAlg>,
     /// The `aud` of tokens requested without `audience` [default: the issuer]
     #[arg(long, value_name = "URL")]
     pub audience: Option<String>,
@@ -332,12 +333,12 @@ mod tests {
     }
 
     #[test]
-    fn serve_listens_on_loopback_8080_with_es256_unless_told() {
+    fn serve_listens_on_loopback_8080_and_keeps_the_signing_key_unless_told() {
         let Some(Command::Serve(args)) = parse(&["serve"]).unwrap().command else {
             panic!("not serve")
         };
         assert_eq!(args.listen.to_string(), DEFAULT_LISTEN);
-        assert_eq!(args.signing_alg, SigningAlg::ES256);
+        assert_eq!(args.signing_alg, None);
         let Some(Command::Serve(args)) = parse(&[
             "serve",
             "--listen",
@@ -351,7 +352,7 @@ mod tests {
             panic!("not serve")
         };
         assert_eq!(args.listen.port(), 9000);
-        assert_eq!(args.signing_alg, SigningAlg::RS256);
+        assert_eq!(args.signing_alg, Some(SigningAlg::RS256));
         let error = parse(&["serve", "--signing-alg", "HS256"]).unwrap_err();
         assert!(error.to_string().contains("ES256 or RS256"), "{error}");
     }

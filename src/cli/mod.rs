@@ -112,14 +112,16 @@ async fn serve(
     };
     let auth = crate::service::AuthorizationServer::start(service, config).await?;
     let server_config = crate::server::ServerConfig::default();
-    let router = crate::server::router(
-        crate::server::AppState::new(auth, &server_config),
+    tracing::info!(%address, %issuer, kid = %auth.signing_kid(), "listening");
+    let state = crate::server::AppState::new(auth, &server_config);
+    crate::server::serve(
+        listener,
+        state,
         &server_config,
-    );
-    tracing::info!(%address, %issuer, signing_alg = %args.signing_alg, "listening");
-    crate::server::serve(listener, router, crate::server::shutdown_signal())
-        .await
-        .context("the server stopped")
+        crate::server::shutdown_signal(),
+    )
+    .await
+    .context("the server stopped")
 }
 
 /// Opens the console in this terminal, until the user quits.

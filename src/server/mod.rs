@@ -22,17 +22,21 @@ mod permissions;
 mod token;
 mod well_known;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -47,8 +51,13 @@ use limiter::FailureLimiter;
 /// How the server behaves at its edge; the defaults suit a real deployment.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The longest a request may take, reading included; a slower one answers 408.
+    /// The longest a request may take once its headers are in, body included; a slower one
+    /// answers 408.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers. axum's own `serve` sets no such
+    /// limit, so a client trickling headers would hold its connection for ever; hyper enforces
+    /// this one and closes the connection.
+    pub header_read_timeout: Duration,
     /// The largest request body accepted.
     pub body_limit: usize,
     pub limiter: LimiterConfig,
@@ -58,6 +67,7 @@ impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
             body_limit: 64 * 1024,
             limiter: LimiterConfig::default(),
         }
@@ -69,14 +79,21 @@ impl Default for ServerConfig {
 pub struct AppState {
     auth: AuthorizationServer,
     limiter: Arc<FailureLimiter>,
+    /// The OpenAPI document, serialized once.
+    openapi_json: Arc<str>,
 }
 
 impl AppState {
     pub fn new(auth: AuthorizationServer, config: &ServerConfig) -> AppState {
         let clock = auth.service().clock();
+        let (_, openapi) = all_routes().split_for_parts();
         AppState {
             limiter: Arc::new(FailureLimiter::new(config.limiter, clock)),
             auth,
+            openapi_json: openapi
+                .to_json()
+                .unwrap_or_else(|error| format!(r#"{{"error":"{error}"}}"#))
+                .into(),
         }
     }
 }
@@ -121,9 +138,9 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The whole application: every route, with no-store on everything but the public metadata,
-/// bounded bodies, timeouts and request tracing.
-pub fn router(state: AppState, config: &ServerConfig) -> Router {
+/// Every route, each registered with its OpenAPI description; no-store on everything but the
+/// public metadata.
+fn all_routes() -> OpenApiRouter<AppState> {
     let no_store = |router: OpenApiRouter<AppState>| {
         router
             .layer(SetResponseHeaderLayer::overriding(
@@ -141,15 +158,18 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
         .merge(introspection::routes())
         .merge(permissions::routes())
         .merge(management::routes());
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(no_store(private))
         .merge(well_known::routes())
         .routes(routes!(openapi_json))
-        .split_for_parts();
+}
+
+/// The whole application: the routes with bounded bodies, a timeout and request tracing.
+fn router(state: AppState, config: &ServerConfig) -> Router {
+    let (router, _) = all_routes().split_for_parts();
     router
-        .layer(Extension(Arc::new(openapi)))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
+        // The handler's future reads the body too, so this one timer bounds slow bodies as well.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -166,23 +186,71 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
 /// This API's OpenAPI 3.1 document
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "metadata",
     responses((status = 200, description = "The OpenAPI document of every route", content_type = "application/json")))]
-async fn openapi_json(Extension(openapi): Extension<Arc<utoipa::openapi::OpenApi>>) -> Response {
-    Json(openapi.as_ref()).into_response()
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    (json, state.openapi_json.to_string()).into_response()
 }
 
+/// How long requests in flight get to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves until `shutdown` completes, then stops taking connections and lets requests in
-/// flight finish.
+/// flight finish (for up to [`SHUTDOWN_GRACE`]). Each request carries its peer's address as
+/// `ConnectInfo`, for the failure limiter.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    state: AppState,
+    config: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let router = router(state, config);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request.map(axum::body::Body::new))
+        });
+        // Each answer is one write; Nagle's algorithm would only hold it back.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY could not be set");
+        }
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
+    }
+    Ok(())
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -2,7 +2,6 @@
 //! it (form-encoded, no parameter twice, an empty value is an absent one) and client
 //! authentication by HTTP Basic or by form fields (§2.3.1), with the failure limiter around it.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -19,7 +18,8 @@ use crate::service::TokenError;
 
 /// The parameters of a form-encoded OAuth request.
 pub struct OAuthForm {
-    params: HashMap<String, String>,
+    /// A handful at most, so a list searched in order beats hashing them.
+    params: Vec<(String, String)>,
     /// The `Authorization` header, if any, for client authentication.
     authorization: Option<String>,
     peer: SocketAddr,
@@ -29,8 +29,9 @@ impl OAuthForm {
     /// A parameter's value; an empty one counts as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.params
-            .get(name)
-            .map(String::as_str)
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
             .filter(|value| !value.is_empty())
     }
 
@@ -88,6 +89,9 @@ fn form_decode(value: &str) -> Option<String> {
     )
 }
 
+/// More than any OAuth request needs, and few enough that looking for repeats stays cheap.
+const MAX_PARAMS: usize = 32;
+
 impl<S> FromRequest<S> for OAuthForm
 where
     S: Send + Sync,
@@ -123,16 +127,19 @@ where
                 "the body could not be read, or is larger than this server accepts",
             )
         })?;
-        let mut params = HashMap::new();
+        let mut params: Vec<(String, String)> = Vec::with_capacity(8);
         for (name, value) in url::form_urlencoded::parse(&body) {
-            if params
-                .insert(name.clone().into_owned(), value.into_owned())
-                .is_some()
-            {
+            if params.len() == MAX_PARAMS {
+                return Err(OAuthError::invalid_request(format!(
+                    "the form has more than {MAX_PARAMS} parameters"
+                )));
+            }
+            if params.iter().any(|(seen, _)| *seen == name) {
                 return Err(OAuthError::invalid_request(format!(
                     "the {name} parameter appears more than once"
                 )));
             }
+            params.push((name.into_owned(), value.into_owned()));
         }
         Ok(OAuthForm {
             params,

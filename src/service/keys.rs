@@ -268,15 +268,16 @@ fn generate(alg: SigningAlg, now: Timestamp) -> Result<SigningKeyRecord> {
 }
 
 impl ConsoleService {
-    /// The stored signing keys, after making a key of `alg` the signing one if none is: on the
-    /// first start, and when the configured algorithm changed (a rotation then).
-    pub async fn signing_keys(&self, alg: SigningAlg) -> Result<Vec<SigningKeyRecord>> {
+    /// The stored signing keys, after making a new one the signing key when there is none (of
+    /// `alg`, ES256 by default) or when `alg` names another algorithm than the current key's (a
+    /// rotation then). `None` keeps whatever key signs now.
+    pub async fn signing_keys(&self, alg: Option<SigningAlg>) -> Result<Vec<SigningKeyRecord>> {
         let keys = self.store.signing_keys().await?;
         let current = keys.iter().rev().find(|key| key.retired_at.is_none());
-        if current.is_some_and(|key| key.alg == alg) {
+        if current.is_some_and(|key| alg.is_none_or(|alg| key.alg == alg)) {
             return Ok(keys);
         }
-        self.rotate_signing_key(alg).await?;
+        self.rotate_signing_key(alg.unwrap_or_default()).await?;
         Ok(self.store.signing_keys().await?)
     }
 

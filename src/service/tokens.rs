@@ -162,8 +162,9 @@ pub struct AuthorizationConfig {
     pub issuer: String,
     /// The `aud` of tokens requested without `audience`.
     pub default_audience: String,
-    /// The algorithm of the key that signs new tokens.
-    pub signing_alg: SigningAlg,
+    /// The algorithm of the key that signs new tokens; a key of another algorithm is rotated
+    /// out at start. `None` keeps the current key (ES256 for a new store).
+    pub signing_alg: Option<SigningAlg>,
 }
 
 /// The token side of the service: the console service plus the keys, parsed once.
@@ -209,6 +210,11 @@ impl AuthorizationServer {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// The `kid` of the key that signs new tokens.
+    pub fn signing_kid(&self) -> String {
+        self.key_ring().signing_kid().to_owned()
     }
 
     /// The published keys, the signing one first.

@@ -298,7 +298,7 @@ async fn authorized_apps_are_listed_revoked_and_audited_and_deleting_the_app_rev
     f.code().await;
     let listed = f
         .service
-        .authorized_apps(&f.admin, &f.organization, 0, None)
+        .authorized_apps(&f.admin, &f.organization, None, 0, None)
         .await
         .unwrap()
         .items;
@@ -318,7 +318,7 @@ async fn authorized_apps_are_listed_revoked_and_audited_and_deleting_the_app_rev
     assert!(revoked.revoked_at.is_some());
     assert!(
         f.service
-            .authorized_apps(&f.admin, &f.organization, 0, None)
+            .authorized_apps(&f.admin, &f.organization, None, 0, None)
             .await
             .unwrap()
             .items

@@ -389,3 +389,56 @@ async fn only_people_who_manage_the_organizations_apps_may_approve() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn authorized_apps_filtered_by_app_list_that_apps_only() {
+    let f = flow().await;
+    f.code().await;
+    f.clock.advance(Seconds::MINUTE);
+    let other = f
+        .service
+        .create_app(
+            &f.admin,
+            NewApp {
+                owner: f.organization.clone(),
+                grant_type: GrantType::AuthorizationCode,
+                settings: AppSettings {
+                    name: "Support desk".into(),
+                    scopes: vec!["managed-users/read".into()],
+                    redirect_uris: vec![REDIRECT.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap()
+        .app;
+    let valid = f
+        .service
+        .check_authorization_request(AuthorizationRequest {
+            scope: Some("managed-users/read".into()),
+            ..request(&other)
+        })
+        .await
+        .unwrap();
+    f.service.approve(&f.admin, &valid).await.unwrap();
+    let names = |app: Option<&Sid>| {
+        let service = f.service.clone();
+        let (admin, organization) = (f.admin.clone(), f.organization.clone());
+        let app = app.cloned();
+        async move {
+            service
+                .authorized_apps(&admin, &organization, app.as_ref(), 0, None)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|a| a.app_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(None).await, ["Support desk", "Partner portal"]);
+    assert_eq!(names(Some(&other.sid)).await, ["Support desk"]);
+    assert_eq!(names(Some(&f.app.sid)).await, ["Partner portal"]);
+}

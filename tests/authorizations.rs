@@ -298,7 +298,7 @@ async fn authorized_apps_are_listed_revoked_and_audited_and_deleting_the_app_rev
     f.code().await;
     let listed = f
         .service
-        .authorized_apps(&f.admin, &f.organization, 0, None)
+        .authorized_apps(&f.admin, &f.organization, None, 0, None)
         .await
         .unwrap()
         .items;
@@ -318,7 +318,7 @@ async fn authorized_apps_are_listed_revoked_and_audited_and_deleting_the_app_rev
     assert!(revoked.revoked_at.is_some());
     assert!(
         f.service
-            .authorized_apps(&f.admin, &f.organization, 0, None)
+            .authorized_apps(&f.admin, &f.organization, None, 0, None)
             .await
             .unwrap()
             .items
@@ -388,4 +388,57 @@ async fn only_people_who_manage_the_organizations_apps_may_approve() {
             .contains("bill is Billing of My organization"),
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn authorized_apps_filtered_by_app_list_that_apps_only() {
+    let f = flow().await;
+    f.code().await;
+    f.clock.advance(Seconds::MINUTE);
+    let other = f
+        .service
+        .create_app(
+            &f.admin,
+            NewApp {
+                owner: f.organization.clone(),
+                grant_type: GrantType::AuthorizationCode,
+                settings: AppSettings {
+                    name: "Support desk".into(),
+                    scopes: vec!["managed-users/read".into()],
+                    redirect_uris: vec![REDIRECT.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap()
+        .app;
+    let valid = f
+        .service
+        .check_authorization_request(AuthorizationRequest {
+            scope: Some("managed-users/read".into()),
+            ..request(&other)
+        })
+        .await
+        .unwrap();
+    f.service.approve(&f.admin, &valid).await.unwrap();
+    let names = |app: Option<&Sid>| {
+        let service = f.service.clone();
+        let (admin, organization) = (f.admin.clone(), f.organization.clone());
+        let app = app.cloned();
+        async move {
+            service
+                .authorized_apps(&admin, &organization, app.as_ref(), 0, None)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|a| a.app_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(None).await, ["Support desk", "Partner portal"]);
+    assert_eq!(names(Some(&other.sid)).await, ["Support desk"]);
+    assert_eq!(names(Some(&f.app.sid)).await, ["Partner portal"]);
 }

@@ -300,7 +300,7 @@ async fn a_person_signs_in_approves_and_the_client_exchanges_refreshes_and_is_re
     // Revoking the authorization ends the refresh token and the access tokens at once.
     let listed = server
         .service
-        .authorized_apps(&server.admin, &server.organization, 0, None)
+        .authorized_apps(&server.admin, &server.organization, None, 0, None)
         .await
         .unwrap();
     assert_eq!(listed.items.len(), 1);
@@ -508,7 +508,7 @@ async fn deleting_the_app_ends_its_authorizations_and_tokens() {
         .unwrap();
     let listed = server
         .service
-        .authorized_apps(&server.admin, &server.organization, 0, None)
+        .authorized_apps(&server.admin, &server.organization, None, 0, None)
         .await
         .unwrap();
     assert!(listed.items.is_empty());

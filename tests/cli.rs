@@ -503,3 +503,22 @@ fn the_console_without_a_terminal_says_what_to_use_instead() {
         stderr(&output)
     );
 }
+
+#[test]
+fn serve_beside_a_command_or_without_a_terminal_says_what_to_run_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(dir.path(), &["--serve", "127.0.0.1:0", "apps", "list"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("oauth-console serve --listen 127.0.0.1:0"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(dir.path(), &["--serve", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("the console needs a terminal; for the server alone"),
+        "{}",
+        stderr(&output)
+    );
+}

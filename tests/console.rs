@@ -5,13 +5,18 @@
 use std::sync::Arc;
 
 use oauth_console::backend::{Backend, LocalBackend};
-use oauth_console::model::{AppSettings, GrantType, OAuthApp, Role, Seconds, Sid, Timestamp};
+use oauth_console::model::{
+    AppSettings, GrantType, OAuthApp, Role, Seconds, Sid, SigningAlg, Timestamp, s256_challenge,
+};
+use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AppUpdate, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+    AppUpdate, AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService,
+    ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
 };
 use oauth_console::store::SledStore;
 use oauth_console::tui::replay::parse_key;
 use oauth_console::tui::screens::dialogs::Dialog;
+use oauth_console::tui::screens::token::TokenOutcome;
 use oauth_console::tui::state::Screen;
 use oauth_console::tui::{Headless, MemoryClipboard};
 
@@ -25,6 +30,7 @@ struct World {
     clock: Arc<ManualClock>,
     admin: Sid,
     account: Sid,
+    organization: Sid,
     _dir: tempfile::TempDir,
 }
 
@@ -47,6 +53,7 @@ async fn world() -> World {
         clock,
         admin,
         account: made.owners[0].sid.clone(),
+        organization: made.owners[2].sid.clone(),
         _dir: dir,
     }
 }
@@ -79,10 +86,15 @@ impl World {
     }
 
     async fn console_as(&self, user: &Sid) -> Console {
+        self.console_with(user, "http://localhost:8080").await
+    }
+
+    /// The console with `issuer` as the authorization server's URL (where the token tool asks).
+    async fn console_with(&self, user: &Sid, issuer: &str) -> Console {
         let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
             self.service.clone(),
             user.clone(),
-            "http://localhost:8080".into(),
+            issuer.into(),
         ));
         let clipboard = Arc::new(MemoryClipboard::default());
         let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
@@ -815,4 +827,330 @@ async fn no_input_however_odd_panics_it() {
     c.ui.send(oauth_console::tui::effect::Msg::Paste("x".repeat(10_000)))
         .await;
     c.ui.draw();
+}
+
+/// The authorization server over the world's store, on 127.0.0.1:0, as `--serve` runs it.
+struct Served {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl World {
+    async fn serve(&self) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let auth = AuthorizationServer::start(
+            self.service.clone(),
+            AuthorizationConfig {
+                issuer: base.clone(),
+                default_audience: "https://api.twilio.com".into(),
+                signing_alg: Some(SigningAlg::ES256),
+            },
+        )
+        .await
+        .unwrap();
+        let config = ServerConfig::default();
+        let state = AppState::new(auth, &config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(listener, state, &config, async {
+                stopped.await.ok();
+            })
+            .await
+        });
+        Served {
+            base,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// An authorization-code app of the organization, approved by `users` in turn (each
+    /// authorization a minute after the last) and its codes exchanged, as the consent page and the
+    /// app would.
+    async fn authorized_app(&self, name: &str, users: &[&Sid]) -> OAuthApp {
+        self.clock.advance(Seconds::MINUTE);
+        let app = self
+            .service
+            .create_app(
+                &self.admin,
+                NewApp {
+                    owner: self.organization.clone(),
+                    grant_type: GrantType::AuthorizationCode,
+                    settings: AppSettings {
+                        name: name.into(),
+                        scopes: vec!["managed-users/read".into(), "roles/list".into()],
+                        redirect_uris: vec![REDIRECT.into()],
+                        ..AppSettings::default()
+                    },
+                    region: None,
+                },
+            )
+            .await
+            .unwrap()
+            .app;
+        for user in users {
+            self.clock.advance(Seconds::MINUTE);
+            let valid = self
+                .service
+                .check_authorization_request(AuthorizationRequest {
+                    client_id: app.sid.to_string(),
+                    redirect_uri: Some(REDIRECT.into()),
+                    response_type: "code".into(),
+                    scope: Some("managed-users/read".into()),
+                    state: Some("xyz".into()),
+                    code_challenge: Some(s256_challenge(VERIFIER)),
+                    code_challenge_method: Some("S256".into()),
+                    nonce: None,
+                })
+                .await
+                .unwrap();
+            let code = self.service.approve(user, &valid).await.unwrap();
+            self.service
+                .exchange_code(&app, code.expose(), Some(REDIRECT), Some(VERIFIER))
+                .await
+                .unwrap();
+        }
+        app
+    }
+
+    async fn organization_user(&self, name: &str) -> Sid {
+        self.service
+            .add_user(
+                &self.admin,
+                NewUser {
+                    username: name.into(),
+                    password: Some("a long test password".into()),
+                    owner: self.organization.clone(),
+                    role: Role::Developer,
+                },
+            )
+            .await
+            .unwrap()
+            .0
+            .sid
+    }
+
+    async fn active_authorizations(&self, app: Option<&Sid>) -> usize {
+        self.service
+            .authorized_apps(&self.admin, &self.organization, app, 100, None)
+            .await
+            .unwrap()
+            .items
+            .len()
+    }
+}
+
+impl Served {
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+const REDIRECT: &str = "https://partner.example.com/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+impl Console {
+    /// The frame with what changes from run to run (the server's port, the signing key's id,
+    /// the token's id) replaced by names.
+    fn stable_frame(&mut self, base: &str) -> String {
+        let mut frame = self.frame().replace(base, "http://127.0.0.1:PORT");
+        if let Screen::TokenTool(tool) = &self.ui.state().screen
+            && let Some(TokenOutcome::Issued(token)) = &tool.outcome
+        {
+            // Padded to the same width, so that the frame keeps its shape.
+            let named = |value: &str, name: &str| format!("{name:<width$}", width = value.len());
+            if let Some(kid) = &token.header.kid {
+                frame = frame.replace(kid.as_str(), &named(kid, "KID"));
+            }
+            let jti = token.claims.jti.as_str();
+            frame = frame.replace(jti, &named(jti, "JTI"));
+        }
+        frame
+    }
+
+    /// Goes to the owner at `index` of the switcher (0 account, 1 subaccount, 2 organization).
+    async fn switch_to(&mut self, index: usize) {
+        self.keys("o").await;
+        for _ in 0..index {
+            self.keys("Down").await;
+        }
+        self.keys("Enter").await;
+    }
+}
+
+/// Creates an account app through the service and returns it with its secret.
+async fn app_with_secret(w: &World, name: &str) -> (OAuthApp, String) {
+    w.clock.advance(Seconds::MINUTE);
+    let created = w
+        .service
+        .create_app(
+            &w.admin,
+            NewApp {
+                owner: w.account.clone(),
+                grant_type: GrantType::ClientCredentials,
+                settings: AppSettings {
+                    name: name.into(),
+                    scopes: vec![MESSAGES_READ.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap();
+    (created.app, created.secret.expose().to_owned())
+}
+
+#[tokio::test]
+async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
+    let w = world().await;
+    let (app, secret) = app_with_secret(&w, "Billing sync").await;
+    let served = w.serve().await;
+    let mut c = w.console_with(&w.admin, &served.base).await;
+    c.ui.show_serving(served.base.clone());
+    c.keys("Enter T").await;
+    insta::assert_snapshot!("token_tool_from_app", c.stable_frame(&served.base));
+    assert!(
+        c.frame().contains(app.sid.as_str()),
+        "the client ID is filled in"
+    );
+    c.type_text(&secret).await;
+    assert!(
+        !c.frame().contains(&secret),
+        "the secret is masked as it is typed"
+    );
+    c.keys("Enter").await;
+    insta::assert_snapshot!("token_tool_issued", c.stable_frame(&served.base));
+    assert!(c.status().contains("expires in 1h 0m 0s"), "{}", c.status());
+    w.clock.advance(Seconds(90));
+    c.ui.tick().await;
+    assert!(c.frame().contains("58m 30s"), "the time left counts down");
+    w.clock.advance(Seconds::HOUR);
+    c.ui.tick().await;
+    assert!(c.frame().contains("expired 1m 30s ago"));
+    c.keys("Esc").await;
+    assert!(
+        c.frame().contains("[Credentials]"),
+        "Esc goes back to the app"
+    );
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
+    let w = world().await;
+    let (app, _) = app_with_secret(&w, "Billing sync").await;
+    let served = w.serve().await;
+    let mut c = w.console_with(&w.admin, &served.base).await;
+    c.keys("T").await;
+    assert!(
+        c.frame().contains(app.sid.as_str()),
+        "the selected app's client ID is filled in"
+    );
+    c.type_text("not-the-secret").await;
+    c.keys("Enter").await;
+    insta::assert_snapshot!("token_tool_refused", c.stable_frame(&served.base));
+    assert!(c.status().starts_with("The server refused: invalid_client"));
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_tool_without_a_server_says_to_start_one() {
+    let w = world().await;
+    let (_, secret) = app_with_secret(&w, "Billing sync").await;
+    // A port that was just free: nothing listens there.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut c = w.console_with(&w.admin, &base).await;
+    c.keys("T").await;
+    assert!(c.frame().contains("Client ID"));
+    c.keys("Esc").await;
+    assert!(
+        c.frame().contains("OAuth apps"),
+        "Esc goes back to the list"
+    );
+    c.keys("Enter T").await;
+    c.type_text(&secret).await;
+    c.keys("Enter").await;
+    insta::assert_snapshot!("token_tool_no_server", c.stable_frame(&base));
+    assert!(c.status().contains("--serve"), "{}", c.status());
+}
+
+#[tokio::test]
+async fn the_token_tool_asks_for_what_is_missing_before_sending() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("T Enter").await;
+    assert!(c.frame().contains("type the app's client ID"));
+    c.type_text("OQ123").await;
+    c.keys("Enter").await;
+    assert!(c.frame().contains("type the client secret"));
+}
+
+#[tokio::test]
+async fn authorized_applications_list_the_organizations_approvals() {
+    let w = world().await;
+    let dana = w.organization_user("dana").await;
+    w.authorized_app("Partner portal", &[&w.admin, &dana]).await;
+    w.authorized_app("Support desk", &[&dana]).await;
+    let mut c = w.console().await;
+    c.keys("A").await;
+    assert!(
+        c.status().contains("belong to organizations"),
+        "from an account, A says where they are"
+    );
+    c.switch_to(2).await;
+    c.keys("A").await;
+    snap!("authorized_apps", c);
+    c.keys("Down x").await;
+    snap!("authorized_revoke_confirm", c);
+    assert_eq!(w.active_authorizations(None).await, 3, "nothing yet");
+    c.keys("y").await;
+    snap!("authorized_revoked", c);
+    assert_eq!(w.active_authorizations(None).await, 2);
+    c.keys("x Esc").await;
+    assert_eq!(
+        w.active_authorizations(None).await,
+        2,
+        "Esc revokes nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_authorization_code_app_has_an_authorized_applications_tab() {
+    let w = world().await;
+    let dana = w.organization_user("dana").await;
+    let app = w.authorized_app("Partner portal", &[&w.admin, &dana]).await;
+    w.authorized_app("Support desk", &[&dana]).await;
+    let mut c = w.console().await;
+    c.switch_to(2).await;
+    // Newest first: Support desk, then Partner portal.
+    c.keys("Down Enter 4").await;
+    snap!("detail_authorized_tab", c);
+    c.keys("x y").await;
+    assert_eq!(w.active_authorizations(Some(&app.sid)).await, 1);
+    assert!(
+        c.status()
+            .starts_with("Revoked the access dana gave to Partner portal")
+    );
+    match &c.ui.state().screen {
+        Screen::Detail(detail) => {
+            let left: Vec<&str> = detail
+                .authorized
+                .items
+                .iter()
+                .map(|a| a.user.username.as_str())
+                .collect();
+            assert_eq!(left, ["admin"], "the revoked one leaves the tab");
+        }
+        _ => panic!("not on the app"),
+    }
 }

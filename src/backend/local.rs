@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 
+use super::token::{self, IssuedToken, TokenError, TokenRequest};
 use super::{Backend, Result};
-use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, User};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess,
@@ -16,6 +17,10 @@ pub struct LocalBackend {
     /// Who every call acts as.
     user: Sid,
     issuer: String,
+    /// The server token requests go to: the issuer, unless this process serves on another
+    /// address (`--serve`).
+    server: String,
+    http: reqwest::Client,
 }
 
 impl LocalBackend {
@@ -23,8 +28,17 @@ impl LocalBackend {
         LocalBackend {
             service,
             user,
+            server: issuer.clone(),
             issuer,
+            http: reqwest::Client::new(),
         }
+    }
+
+    /// Sends token requests to the server at `url` (the one this process runs) rather than to
+    /// the issuer.
+    pub fn with_server(mut self, url: String) -> LocalBackend {
+        self.server = url;
+        self
     }
 }
 
@@ -79,11 +93,12 @@ impl Backend for LocalBackend {
     async fn authorized_apps(
         &self,
         owner: &Sid,
+        app: Option<&Sid>,
         page_size: usize,
         after: Option<String>,
     ) -> Result<Page<Authorization>> {
         self.service
-            .authorized_apps(&self.user, owner, page_size, after)
+            .authorized_apps(&self.user, owner, app, page_size, after)
             .await
     }
 
@@ -93,7 +108,22 @@ impl Backend for LocalBackend {
             .await
     }
 
+    async fn request_token(
+        &self,
+        request: TokenRequest,
+    ) -> std::result::Result<IssuedToken, TokenError> {
+        token::request_token(&self.http, &self.token_endpoint(), &request).await
+    }
+
     fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    fn token_endpoint(&self) -> String {
+        token::token_endpoint(&self.server)
+    }
+
+    fn now(&self) -> Timestamp {
+        self.service.now()
     }
 }

@@ -4,10 +4,11 @@
 //! [`Backend`] alone, so they behave the same either way.
 
 mod local;
+pub mod token;
 
 use async_trait::async_trait;
 
-use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, User};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
     AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
@@ -16,6 +17,7 @@ use crate::service::{
 use crate::store::Page;
 
 pub use local::LocalBackend;
+pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -35,15 +37,25 @@ pub trait Backend: Send + Sync {
     /// Users who share an owner with the signed-in user.
     async fn users(&self) -> Result<Vec<User>>;
     async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)>;
-    /// An organization's authorized applications, newest first.
+    /// An organization's authorized applications, newest first; only `app`'s when given.
     async fn authorized_apps(
         &self,
         owner: &Sid,
+        app: Option<&Sid>,
         page_size: usize,
         after: Option<String>,
     ) -> Result<Page<Authorization>>;
     /// Ends an authorization: its refresh and access tokens stop working at once.
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization>;
+    /// Asks the authorization server's token endpoint for a token, as the app's developer would.
+    async fn request_token(
+        &self,
+        request: TokenRequest,
+    ) -> std::result::Result<IssuedToken, TokenError>;
     /// The authorization server's public URL, for authorization URLs.
     fn issuer(&self) -> &str;
+    /// Where [`Backend::request_token`] sends its requests.
+    fn token_endpoint(&self) -> String;
+    /// The time that tokens' expiry is judged by.
+    fn now(&self) -> Timestamp;
 }

@@ -15,6 +15,11 @@ use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// With the console: also run the authorization server on this address (e.g.
+    /// 127.0.0.1:8080) over the same store until the console closes; its log goes to server.log
+    /// in the data directory
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<std::net::SocketAddr>,
     /// None opens the console.
     #[command(subcommand)]
     pub command: Option<Command>,

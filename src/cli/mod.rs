@@ -44,6 +44,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Replay { file }) = &cli.command {
         return replay::run(file).await;
     }
+    if let (Some(listen), Some(_)) = (cli.serve, &cli.command) {
+        bail!(
+            "--serve runs the server beside the console; with a command, run the server alone: oauth-console serve --listen {listen}"
+        );
+    }
     let out = Output::new(cli.global.json);
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
@@ -52,6 +57,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let service = open_local(&data_dir).await?;
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
+    if cli.command.is_none()
+        && let Some(listen) = cli.serve
+    {
+        return console_serving(service, user, issuer, listen, &data_dir).await;
+    }
     let ctx = Session {
         backend: Box::new(LocalBackend::new(
             service.clone(),
@@ -61,7 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         out,
     };
     let Some(command) = cli.command else {
-        return console(ctx.backend).await;
+        return console(ctx.backend, None).await;
     };
     match command {
         // Handled above, before the store is opened.
@@ -94,45 +104,141 @@ async fn serve(
     args: ServeArgs,
     issuer: Option<String>,
 ) -> anyhow::Result<()> {
+    init_logs(std::io::stderr, std::io::stderr().is_terminal());
+    let server = BoundServer::start(service, args, issuer).await?;
+    server.run(crate::server::shutdown_signal()).await
+}
+
+/// The authorization server over a store, listening and ready to serve: what `serve` runs, and
+/// what the console runs beside itself with `--serve`.
+struct BoundServer {
+    listener: tokio::net::TcpListener,
+    state: crate::server::AppState,
+    config: crate::server::ServerConfig,
+    address: std::net::SocketAddr,
+    issuer: String,
+    kid: String,
+}
+
+impl BoundServer {
+    /// Binds `args.listen` and starts the authorization server; the issuer defaults to
+    /// `http://` and the address bound.
+    async fn start(
+        service: ConsoleService,
+        args: ServeArgs,
+        issuer: Option<String>,
+    ) -> anyhow::Result<BoundServer> {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
+        let auth_config = crate::service::AuthorizationConfig {
+            default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
+            issuer: issuer.clone(),
+            signing_alg: args.signing_alg,
+        };
+        let auth = crate::service::AuthorizationServer::start(service, auth_config).await?;
+        let kid = auth.signing_kid().to_owned();
+        let config = crate::server::ServerConfig::default();
+        let state = crate::server::AppState::new(auth, &config);
+        Ok(BoundServer {
+            listener,
+            state,
+            config,
+            address,
+            issuer,
+            kid,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
+        crate::server::serve(self.listener, self.state, &self.config, shutdown)
+            .await
+            .context("the server stopped")
+    }
+}
+
+/// Sends the server's logs (filtered by `RUST_LOG`, `info` by default) to `writer`.
+fn init_logs<W>(writer: W, ansi: bool)
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
     use tracing_subscriber::EnvFilter;
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer)
+        .with_ansi(ansi)
         .init();
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let address = listener.local_addr()?;
-    let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
-    let config = crate::service::AuthorizationConfig {
-        default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
-        issuer: issuer.clone(),
-        signing_alg: args.signing_alg,
-    };
-    let auth = crate::service::AuthorizationServer::start(service, config).await?;
-    let server_config = crate::server::ServerConfig::default();
-    tracing::info!(%address, %issuer, kid = %auth.signing_kid(), "listening");
-    let state = crate::server::AppState::new(auth, &server_config);
-    crate::server::serve(
-        listener,
-        state,
-        &server_config,
-        crate::server::shutdown_signal(),
-    )
-    .await
-    .context("the server stopped")
 }
 
-/// Opens the console in this terminal, until the user quits.
-async fn console(backend: Box<dyn Backend>) -> anyhow::Result<()> {
+/// The console with the authorization server running beside it in this process (the store
+/// allows one process). The server's log goes to `server.log` in the data directory, not to the
+/// terminal the console draws on; closing the console stops the server gracefully.
+async fn console_serving(
+    service: ConsoleService,
+    user: Sid,
+    issuer: Option<String>,
+    listen: std::net::SocketAddr,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!(
+            "the console needs a terminal; for the server alone run `oauth-console serve --listen {listen}`"
+        );
+    }
+    let log_path = data_dir.join(SERVER_LOG);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
+    init_logs(std::sync::Mutex::new(log), false);
+    let args = ServeArgs {
+        listen,
+        // Keep whatever key `serve` made; a new store gets the default algorithm.
+        signing_alg: None,
+        audience: None,
+    };
+    let server = BoundServer::start(service.clone(), args, issuer).await?;
+    let url = format!("http://{}", server.address);
+    let backend = LocalBackend::new(service, user, server.issuer.clone()).with_server(url.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        stopped.await.ok();
+    }));
+    let console = console(Box::new(backend), Some(url)).await;
+    let _ = stop.send(());
+    let stopped = match tokio::time::timeout(SERVER_STOP_WAIT, task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => Err(anyhow::anyhow!("the server failed: {join}")),
+        Err(_) => Err(anyhow::anyhow!(
+            "the server did not stop within {SERVER_STOP_WAIT:?}; requests were cut off"
+        )),
+    };
+    console.and(stopped.with_context(|| format!("see {}", log_path.display())))
+}
+
+/// The log of the server that `--serve` runs beside the console, in the data directory.
+const SERVER_LOG: &str = "server.log";
+/// How long requests in flight may take to finish once the console closes.
+const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
+
+/// Opens the console in this terminal, until the user quits; `serving` is the URL of the server
+/// running beside it, if any.
+async fn console(backend: Box<dyn Backend>, serving: Option<String>) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
             "the console needs a terminal; use a command (oauth-console --help) or `oauth-console replay FILE` for scripts"
         );
     }
     let clipboard = Arc::new(crate::tui::SystemClipboard::new());
-    crate::tui::run(Arc::from(backend), clipboard)
+    crate::tui::run(Arc::from(backend), clipboard, serving)
         .await
         .context("the terminal failed")
 }
@@ -365,7 +471,10 @@ async fn authorized(ctx: &Session, command: AuthorizedCommand) -> anyhow::Result
             after,
         } => {
             let owner = ctx.owner_or_default(owner, OwnerKind::Organization).await?;
-            let page = ctx.backend.authorized_apps(&owner, limit, after).await?;
+            let page = ctx
+                .backend
+                .authorized_apps(&owner, None, limit, after)
+                .await?;
             let rows: Vec<AuthorizationJson> =
                 page.items.iter().map(AuthorizationJson::from).collect();
             ctx.out.authorizations(&rows, page.next.as_deref())

@@ -105,7 +105,11 @@ pub async fn play(
             Step::Key(key) => console.key(*key).await,
             Step::Text(text) => console.type_text(text).await,
             Step::Click(column, row) => console.click(*column, *row).await,
-            Step::Wait(by) => clock.advance(*by),
+            Step::Wait(by) => {
+                clock.advance(*by);
+                // What a second's tick does in a terminal: a countdown on screen catches up.
+                console.tick().await;
+            }
             Step::Resize(width, height) => console.resize(*width, *height).await,
             Step::Snapshot(name) => frames.push((name.clone(), console.frame())),
         }

@@ -389,11 +389,12 @@ impl ConsoleService {
             .is_some_and(|a| a.is_active()))
     }
 
-    /// The organization's authorized applications, newest first.
+    /// The organization's authorized applications, newest first; only `app`'s when given.
     pub async fn authorized_apps(
         &self,
         actor: &Sid,
         owner: &Sid,
+        app: Option<&Sid>,
         page_size_asked: usize,
         after: Option<String>,
     ) -> Result<Page<Authorization>> {
@@ -401,7 +402,7 @@ impl ConsoleService {
         self.owner_managed_by(&user, owner).await?;
         let query = AuthorizationQuery {
             owner: owner.clone(),
-            app: None,
+            app: app.cloned(),
             include_revoked: false,
             page_size: page_size(page_size_asked),
             after,

@@ -6,8 +6,8 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::clipboard::{Clipboard, CopiedVia};
-use crate::backend::{Backend, Result};
-use crate::model::{AuditEvent, OAuthApp, Seconds, Sid, User};
+use crate::backend::{Backend, IssuedToken, Result, TokenError, TokenRequest};
+use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::{
     AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, OwnerAccess, RotatedSecret,
 };
@@ -35,6 +35,22 @@ pub enum Msg {
         append: bool,
         result: Result<Page<AuditEvent>>,
     },
+    AuthorizedLoaded {
+        request: u64,
+        append: bool,
+        result: Result<Page<Authorization>>,
+    },
+    AuthorizationRevoked(Result<Authorization>),
+    /// The token endpoint's answer, and the time it came by the backend's clock.
+    TokenAnswered {
+        result: std::result::Result<IssuedToken, TokenError>,
+        now: Timestamp,
+    },
+    /// [`TICK`] has passed since the effect numbered `request` asked for it.
+    Tick {
+        request: u64,
+        now: Timestamp,
+    },
     Copied {
         what: &'static str,
         result: std::result::Result<CopiedVia, String>,
@@ -48,6 +64,9 @@ pub enum Msg {
 /// How long typing must pause before a filter is sent to the backend: with 100,000 apps a name
 /// filter reads every record, and reading once per pause beats once per key.
 pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// How often a countdown (a token's time left) is redrawn.
+pub const TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Work for the runtime. No `Debug`: a copy carries a secret in plain text.
 pub enum Effect {
@@ -77,6 +96,21 @@ pub enum Effect {
         filter: AuditFilter,
         append: bool,
     },
+    LoadAuthorized {
+        request: u64,
+        owner: Sid,
+        app: Option<Sid>,
+        page_size: usize,
+        after: Option<String>,
+        append: bool,
+    },
+    RevokeAuthorization(Sid),
+    RequestToken(TokenRequest),
+    /// Answers [`Msg::Tick`] after [`TICK`]; the headless runtime never does, so that a scenario
+    /// moves time itself.
+    Tick {
+        request: u64,
+    },
     Copy {
         what: &'static str,
         text: String,
@@ -92,6 +126,15 @@ impl Effect {
     /// the middle of a frame.
     pub fn is_copy(&self) -> bool {
         matches!(self, Effect::Copy { .. })
+    }
+
+    /// How long the interactive runtime waits before performing it.
+    pub fn delay(&self) -> Option<std::time::Duration> {
+        match self {
+            Effect::Settle { .. } => Some(SETTLE),
+            Effect::Tick { .. } => Some(TICK),
+            _ => None,
+        }
     }
 }
 
@@ -135,6 +178,34 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             request,
             append,
             result: backend.audit_events(filter).await,
+        },
+        Effect::LoadAuthorized {
+            request,
+            owner,
+            app,
+            page_size,
+            after,
+            append,
+        } => Msg::AuthorizedLoaded {
+            request,
+            append,
+            result: backend
+                .authorized_apps(&owner, app.as_ref(), page_size, after)
+                .await,
+        },
+        Effect::RevokeAuthorization(sid) => {
+            Msg::AuthorizationRevoked(backend.revoke_authorization(&sid).await)
+        }
+        Effect::RequestToken(request) => {
+            let result = backend.request_token(request).await;
+            Msg::TokenAnswered {
+                result,
+                now: backend.now(),
+            }
+        }
+        Effect::Tick { request } => Msg::Tick {
+            request,
+            now: backend.now(),
         },
         Effect::Copy { what, text } => Msg::Copied {
             what,

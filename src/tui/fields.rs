@@ -7,7 +7,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 /// A one-line text field.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TextField {
     pub label: &'static str,
     input: Input,
@@ -19,6 +19,23 @@ pub struct TextField {
     pub placeholder: &'static str,
     /// The value the field started with, to tell whether it holds unsaved input.
     initial: String,
+    /// Drawn as dots, and left out of `Debug`: the field holds a secret.
+    pub masked: bool,
+}
+
+impl std::fmt::Debug for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.masked {
+            "(secret)"
+        } else {
+            self.value()
+        };
+        f.debug_struct("TextField")
+            .field("label", &self.label)
+            .field("value", &value)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TextField {
@@ -30,7 +47,14 @@ impl TextField {
             error: None,
             placeholder: "",
             initial: String::new(),
+            masked: false,
         }
+    }
+
+    /// A field for a secret: drawn as dots.
+    pub fn masked(mut self) -> TextField {
+        self.masked = true;
+        self
     }
 
     pub fn with_value(mut self, value: &str) -> TextField {

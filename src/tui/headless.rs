@@ -41,11 +41,12 @@ impl Headless {
     ) -> Result<Headless, HeadlessError> {
         let terminal = Terminal::new(TestBackend::new(width, height))
             .map_err(|e| HeadlessError(e.to_string()))?;
-        let state = State::new(
+        let mut state = State::new(
             backend.issuer().to_owned(),
             Theme { color: false },
             Rect::new(0, 0, width, height),
         );
+        state.session.token_endpoint = backend.token_endpoint();
         let mut console = Headless {
             state,
             backend,
@@ -61,6 +62,23 @@ impl Headless {
         &self.state
     }
 
+    /// Says in the header that this process serves the authorization server at `url`, as
+    /// `--serve` does.
+    pub fn show_serving(&mut self, url: String) {
+        self.state.session.serving = Some(url);
+    }
+
+    /// Lets a countdown on screen catch up with the backend's clock, as the terminal's tick
+    /// does every second.
+    pub async fn tick(&mut self) {
+        let request = match &self.state.screen {
+            super::state::Screen::TokenTool(tool) => tool.pending_tick(),
+            _ => return,
+        };
+        let now = self.backend.now();
+        self.send(Msg::Tick { request, now }).await;
+    }
+
     /// Feeds a message and every result that follows from it, until nothing is pending.
     pub async fn send(&mut self, msg: Msg) {
         self.settle(VecDeque::from([msg]), Vec::new()).await;
@@ -68,13 +86,22 @@ impl Headless {
 
     async fn settle(&mut self, mut queue: VecDeque<Msg>, first: Vec<super::effect::Effect>) {
         for effect in first {
-            queue.push_back(perform(&*self.backend, &*self.clipboard, effect).await);
+            queue.extend(self.perform(effect).await);
         }
         while let Some(msg) = queue.pop_front() {
             for effect in update(&mut self.state, msg) {
-                queue.push_back(perform(&*self.backend, &*self.clipboard, effect).await);
+                queue.extend(self.perform(effect).await);
             }
         }
+    }
+
+    /// Performs an effect at once; a tick never comes by itself here (a scenario sends
+    /// [`Msg::Tick`] when it moves its clock), or a countdown would never let `send` return.
+    async fn perform(&self, effect: super::effect::Effect) -> Option<Msg> {
+        if matches!(effect, super::effect::Effect::Tick { .. }) {
+            return None;
+        }
+        Some(perform(&*self.backend, &*self.clipboard, effect).await)
     }
 
     pub async fn key(&mut self, key: KeyEvent) {

@@ -9,6 +9,7 @@ use super::screens::dialogs::Dialog;
 use super::screens::forms::{DetailsFocus, DetailsForm};
 use super::screens::scopes::{ScopesFocus, ScopesForm};
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::token::TokenFocus;
 use super::screens::wizard::Step;
 use super::state::{Screen, State};
 
@@ -175,10 +176,10 @@ pub fn detail_scope_rows_height(area: Rect, has_ttl: bool) -> usize {
 }
 
 /// The tabs' titles as drawn: " title " separated by "│".
-pub fn tab_titles(area: Rect) -> Vec<(Tab, Rect)> {
+pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect)> {
     let mut x = area.x;
     let mut placed = Vec::new();
-    for tab in Tab::ALL {
+    for &tab in tabs {
         let width = tab.title().chars().count() as u16 + 2;
         if x + width > area.right() {
             break;
@@ -225,6 +226,64 @@ pub fn detail_audit(area: Rect) -> AuditLayout {
 
 pub fn detail_audit_rows_height(area: Rect) -> usize {
     usize::from(detail_audit(area).rows.height)
+}
+
+/// A table of authorizations: its header line, then its rows.
+pub struct TableLayout {
+    pub header: Rect,
+    pub rows: Rect,
+}
+
+fn table_in(area: Rect) -> TableLayout {
+    TableLayout {
+        header: line(area, 0),
+        rows: rows(area, 1, 0),
+    }
+}
+
+/// The Authorized applications screen: a line that says what it is, then the table.
+pub fn authorized(area: Rect) -> (Rect, TableLayout) {
+    let inner = body_inner(area);
+    (line(inner, 0), table_in(rows(inner, 2, 0)))
+}
+
+pub fn authorized_rows_height(area: Rect) -> usize {
+    usize::from(authorized(area).1.rows.height)
+}
+
+/// An app's Authorized applications tab.
+pub fn detail_authorized(area: Rect) -> TableLayout {
+    table_in(detail(area).content)
+}
+
+pub fn detail_authorized_rows_height(area: Rect) -> usize {
+    usize::from(detail_authorized(area).rows.height)
+}
+
+/// The token tool: where it asks, its three fields and button, then what came back.
+pub struct TokenLayout {
+    pub intro: Rect,
+    pub fields: Vec<(TokenFocus, Rect)>,
+    pub result: Rect,
+}
+
+pub fn token_tool(area: Rect) -> TokenLayout {
+    let inner = body_inner(area);
+    let mut fields = Vec::new();
+    let mut at = 2;
+    for focus in TokenFocus::ORDER {
+        let rect = rows(inner, at, 0);
+        fields.push((
+            focus,
+            Rect::new(rect.x, rect.y, rect.width, 2.min(rect.height)),
+        ));
+        at += 2;
+    }
+    TokenLayout {
+        intro: line(inner, 0),
+        fields,
+        result: rows(inner, at + 1, 0),
+    }
 }
 
 /// Buttons drawn as "[ label ]", two cells apart, from the left of `area`.
@@ -364,6 +423,8 @@ pub enum Target {
     Secret(SecretFocus),
     /// The Copy button beside a value.
     Copy(SecretFocus),
+    /// A field or the button of the token tool.
+    TokenField(TokenFocus),
     /// Anywhere while the help overlay is open.
     Help,
 }
@@ -405,6 +466,15 @@ pub fn target_at(state: &State, col: u16, row: u16) -> Option<Target> {
             let placed = audit(area);
             hit(placed.rows, col, row).then(|| Target::Row(usize::from(row - placed.rows.y)))
         }
+        Screen::Authorized(_) => {
+            let (_, table) = authorized(area);
+            hit(table.rows, col, row).then(|| Target::Row(usize::from(row - table.rows.y)))
+        }
+        Screen::TokenTool(_) => token_tool(area)
+            .fields
+            .into_iter()
+            .find(|(_, rect)| hit(*rect, col, row))
+            .map(|(focus, _)| Target::TokenField(focus)),
         Screen::Wizard(wizard) => {
             let placed = self::wizard(area);
             match &wizard.step {
@@ -469,7 +539,7 @@ fn secret_target(area: Rect, page: &SecretPage, col: u16, row: u16) -> Option<Ta
 
 fn detail_target(area: Rect, detail: &Detail, col: u16, row: u16) -> Option<Target> {
     let placed = self::detail(area);
-    if let Some((tab, _)) = tab_titles(placed.tabs)
+    if let Some((tab, _)) = tab_titles(placed.tabs, &detail.tabs())
         .into_iter()
         .find(|(_, rect)| hit(*rect, col, row))
     {
@@ -488,6 +558,10 @@ fn detail_target(area: Rect, detail: &Detail, col: u16, row: u16) -> Option<Targ
             .find(|(_, rect)| hit(*rect, col, row))
             .map(|(focus, _)| Target::DetailsField(focus)),
         Some(DetailEdit::Access(form)) => scopes_target(form, placed.content, col, row),
+        None if detail.tab == Tab::AuthorizedApps => {
+            let table = detail_authorized(area);
+            hit(table.rows, col, row).then(|| Target::Row(usize::from(row - table.rows.y)))
+        }
         None if detail.tab == Tab::AuditEvents => {
             let audit = detail_audit(area);
             hit(audit.rows, col, row).then(|| Target::Row(usize::from(row - audit.rows.y)))

@@ -15,13 +15,18 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use super::clipboard::Clipboard;
-use super::effect::{Effect, Msg, SETTLE, perform};
+use super::effect::{Effect, Msg, perform};
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
 
-/// Runs the console until the user quits.
-pub async fn run(backend: Arc<dyn Backend>, clipboard: Arc<dyn Clipboard>) -> io::Result<()> {
+/// Runs the console until the user quits; `serving` is where this process also serves the
+/// authorization server, for the header.
+pub async fn run(
+    backend: Arc<dyn Backend>,
+    clipboard: Arc<dyn Clipboard>,
+    serving: Option<String>,
+) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -30,7 +35,7 @@ pub async fn run(backend: Arc<dyn Backend>, clipboard: Arc<dyn Clipboard>) -> io
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => run_loop(&mut terminal, backend, clipboard).await,
+        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving).await,
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -42,6 +47,7 @@ async fn run_loop(
     terminal: &mut ratatui::DefaultTerminal,
     backend: Arc<dyn Backend>,
     clipboard: Arc<dyn Clipboard>,
+    serving: Option<String>,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
@@ -49,6 +55,8 @@ async fn run_loop(
         Theme::from_env(),
         Rect::new(0, 0, size.width, size.height),
     );
+    state.session.serving = serving;
+    state.session.token_endpoint = backend.token_endpoint();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let input = tx.clone();
     // crossterm's read blocks, so it gets a thread of its own; it ends when the console does.
@@ -102,10 +110,10 @@ async fn dispatch(
         let backend = Arc::clone(backend);
         let clipboard = Arc::clone(clipboard);
         let tx = tx.clone();
-        let pause = matches!(effect, Effect::Settle { .. });
+        let delay = effect.delay();
         tokio::spawn(async move {
-            if pause {
-                tokio::time::sleep(SETTLE).await;
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
             }
             let msg = perform(&*backend, &*clipboard, effect).await;
             // The console may have quit meanwhile; then nobody needs the answer.

@@ -5,8 +5,8 @@
 use ratatui::layout::Rect;
 
 use super::screens::{
-    apps::AppsList, audit::AuditLog, detail::Detail, dialogs::Dialog, secret::SecretPage,
-    wizard::Wizard,
+    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail, dialogs::Dialog,
+    secret::SecretPage, token::TokenTool, wizard::Wizard,
 };
 use crate::model::User;
 use crate::service::OwnerAccess;
@@ -39,6 +39,10 @@ pub struct Session {
     pub current: usize,
     /// The authorization server's URL, for authorization URLs.
     pub issuer: String,
+    /// Where this process serves the authorization server (`--serve`), for the header.
+    pub serving: Option<String>,
+    /// Where the token tool sends its requests.
+    pub token_endpoint: String,
 }
 
 impl Session {
@@ -61,6 +65,9 @@ pub enum Screen {
     Audit(AuditLog),
     /// A rotated secret's copy page, on its way back to the app.
     RotatedSecret(Box<SecretPage>),
+    TokenTool(Box<TokenTool>),
+    /// The organization's authorized applications.
+    Authorized(AuthorizedList),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +128,9 @@ impl State {
                 user: None,
                 owners: Vec::new(),
                 current: 0,
+                token_endpoint: crate::backend::token::token_endpoint(&issuer),
                 issuer,
+                serving: None,
             },
             screen: Screen::Starting,
             dialog: None,

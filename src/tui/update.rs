@@ -13,11 +13,13 @@ use super::keys::{self, Hint, hint};
 use super::layout::{self, Target};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
+use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome};
 use super::screens::forms::DetailsFocus;
 use super::screens::scopes::ScopesFocus;
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::token::TokenTool;
 use super::screens::wizard::{Step, Wizard};
 use super::screens::{Ctx, Nav, describe_failure};
 use super::state::{Screen, State, Status};
@@ -172,6 +174,46 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 show_dialog_failure(&mut state.dialog, "delete the app", &error, &mut ctx);
             }
         },
+        Msg::AuthorizedLoaded {
+            request,
+            append,
+            result,
+        } => {
+            keep_status = true;
+            match &mut state.screen {
+                Screen::Authorized(list) => list.on_loaded(request, append, result),
+                Screen::Detail(detail) => detail.authorized.on_loaded(request, append, result),
+                _ => {}
+            }
+        }
+        Msg::AuthorizationRevoked(result) => match result {
+            Ok(revoked) => {
+                ctx.done(format!(
+                    "Revoked the access {} gave to {}; its tokens stopped working",
+                    revoked.user.username, revoked.app_name
+                ));
+                match &mut state.screen {
+                    Screen::Authorized(list) => list.load(&mut ctx, false),
+                    Screen::Detail(detail) => {
+                        detail.authorized.load(&mut ctx, false);
+                        detail.audit.loaded = false;
+                    }
+                    _ => {}
+                }
+            }
+            Err(error) => ctx.failed("revoke the authorization", &error),
+        },
+        Msg::TokenAnswered { result, now } => {
+            if let Screen::TokenTool(tool) = &mut state.screen {
+                tool.on_answered(result, now, &mut ctx);
+            }
+        }
+        Msg::Tick { request, now } => {
+            keep_status = true;
+            if let Screen::TokenTool(tool) = &mut state.screen {
+                tool.on_tick(request, now, &mut ctx);
+            }
+        }
         Msg::FilterSettled { request } => {
             keep_status = true;
             if let Screen::Apps(list) = &mut state.screen {
@@ -286,6 +328,16 @@ fn navigate(state: &mut State, nav: Nav) -> Vec<Effect> {
             Screen::Audit(log)
         }
         Nav::RotatedSecret(page) => Screen::RotatedSecret(page),
+        Nav::TokenTool { app, from_detail } => Screen::TokenTool(Box::new(TokenTool::new(
+            app.map(|app| *app),
+            from_detail,
+            state.session.token_endpoint.clone(),
+        ))),
+        Nav::Authorized => {
+            let mut list = AuthorizedList::new(owner.owner.sid.clone(), None);
+            list.load(&mut ctx, false);
+            Screen::Authorized(list)
+        }
     };
     let effects = ctx.effects;
     state.screen = screen;
@@ -301,14 +353,21 @@ fn is_typing(screen: &Screen, dialog: Option<&Dialog>) -> bool {
         Screen::Apps(list) => list.filtering,
         Screen::Wizard(wizard) => wizard.is_typing(),
         Screen::Detail(detail) => detail.is_typing(),
-        Screen::Starting | Screen::Audit(_) | Screen::RotatedSecret(_) => false,
+        Screen::TokenTool(tool) => tool.is_typing(),
+        Screen::Starting | Screen::Audit(_) | Screen::RotatedSecret(_) | Screen::Authorized(_) => {
+            false
+        }
     }
 }
 
 fn holds_unsaved_input(screen: &Screen, dialog: Option<&Dialog>) -> bool {
     let dialog = dialog.is_some_and(Dialog::holds_input);
     let screen = match screen {
-        Screen::Starting | Screen::Apps(_) | Screen::Audit(_) => false,
+        Screen::Starting
+        | Screen::Apps(_)
+        | Screen::Audit(_)
+        | Screen::Authorized(_)
+        | Screen::TokenTool(_) => false,
         Screen::Wizard(wizard) => wizard.holds_input(),
         Screen::Detail(detail) => detail.holds_input(),
         Screen::RotatedSecret(page) => !page.got_it,
@@ -376,6 +435,11 @@ fn on_key(
             let height = layout::audit_rows_height(ctx.area);
             log.handle_key(&key, height, ctx)
         }
+        Screen::TokenTool(tool) => tool.handle_key(&key, ctx),
+        Screen::Authorized(list) => {
+            let height = layout::authorized_rows_height(ctx.area);
+            list.handle_key(&key, height, ctx)
+        }
         Screen::RotatedSecret(page) => {
             if page.handle_key(&key, ctx) {
                 ctx.done(format!(
@@ -403,7 +467,7 @@ fn on_key(
         }
     } else if keys::is_esc(&key) {
         match screen {
-            Screen::Audit(_) => ctx.go(Nav::Apps),
+            Screen::Audit(_) | Screen::Authorized(_) => ctx.go(Nav::Apps),
             Screen::Apps(_) => ctx.info("Press q to quit"),
             _ => {}
         }
@@ -439,6 +503,9 @@ fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &
         ConfirmAction::DiscardWizard => {
             ctx.info("Discarded the new app; nothing was created");
             ctx.go(Nav::Apps);
+        }
+        ConfirmAction::RevokeAuthorization(sid) => {
+            ctx.effect(super::effect::Effect::RevokeAuthorization(sid));
         }
         ConfirmAction::LeaveSecret => match screen {
             Screen::RotatedSecret(page) => {
@@ -515,6 +582,16 @@ fn click_screen(screen: &mut Screen, target: Target, ctx: &mut Ctx) {
             let height = layout::audit_rows_height(ctx.area);
             log.click_row(row, height, ctx);
         }
+        (Screen::Authorized(list), Target::Row(row)) => {
+            let height = layout::authorized_rows_height(ctx.area);
+            list.click_row(row, height, ctx);
+        }
+        (Screen::TokenTool(tool), Target::TokenField(focus)) => {
+            tool.focus = focus;
+            if focus == super::screens::token::TokenFocus::Request {
+                tool.request(ctx);
+            }
+        }
         (Screen::Wizard(wizard), target) => match (&mut wizard.step, target) {
             (Step::Details, Target::DetailsField(focus)) => wizard.details.focus = focus,
             (Step::Details, Target::Button(0)) => {
@@ -568,6 +645,10 @@ fn click_screen(screen: &mut Screen, target: Target, ctx: &mut Ctx) {
                     form.click_row(index, height);
                 }
                 Some(DetailEdit::Details(_)) => {}
+                None if detail.tab == Tab::AuthorizedApps => {
+                    let height = layout::detail_authorized_rows_height(ctx.area);
+                    detail.authorized.click_row(row, height, ctx);
+                }
                 None => {
                     let height = layout::detail_audit_rows_height(ctx.area);
                     detail.audit.click_row(row, height, ctx);
@@ -605,6 +686,11 @@ fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut
     }
     match screen {
         Screen::Apps(list) if list.filtering => list.paste_filter(text, ctx),
+        Screen::TokenTool(tool) => {
+            if let Some(field) = tool.focused_field_mut() {
+                field.paste(text);
+            }
+        }
         Screen::Wizard(wizard) => match wizard.step {
             Step::Details => {
                 if let Some(field) = wizard.details.focused_field_mut() {
@@ -658,6 +744,12 @@ pub fn hints(state: &State) -> Vec<Hint> {
             hints.push(hint("Esc", "back"));
             hints
         }
+        Screen::Authorized(list) => {
+            let mut hints = list.hints();
+            hints.push(hint("Esc", "back"));
+            hints
+        }
+        Screen::TokenTool(tool) => tool.hints(),
         Screen::RotatedSecret(page) => page.hints(),
     };
     if !is_typing(&state.screen, None) {

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::layout::{self, LABEL_WIDTH};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
+use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{
     Confirm, DeleteDialog, DeleteFocus, Dialog, RotateDialog, RotateFocus,
@@ -17,6 +18,7 @@ use super::screens::dialogs::{
 use super::screens::forms::{DetailsFocus, DetailsForm, FormMode};
 use super::screens::scopes::{ScopeRow, ScopesFocus, ScopesForm};
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::token::{TokenFocus, TokenOutcome, TokenTool, describe_left};
 use super::screens::wizard::{STEP_TITLES, Step, Wizard};
 use super::state::{Screen, State, StatusKind};
 use super::update::hints;
@@ -37,6 +39,10 @@ impl Widget for &State {
             Screen::Audit(_) => format!(" Audit events · {} ", self.owner_name()),
             Screen::RotatedSecret(page) => {
                 format!(" New client secret · {} ", page.app.settings.name)
+            }
+            Screen::TokenTool(_) => " Token tool ".to_owned(),
+            Screen::Authorized(_) => {
+                format!(" Authorized applications · {} ", self.owner_name())
             }
         };
         Block::default()
@@ -59,6 +65,21 @@ impl Widget for &State {
                 audit_table(log, &placed, true, buf, &palette);
             }
             Screen::RotatedSecret(page) => secret(page, area, buf, &palette),
+            Screen::TokenTool(tool) => token_tool(tool, area, buf, &palette),
+            Screen::Authorized(list) => {
+                let (intro, table) = layout::authorized(area);
+                put(
+                    buf,
+                    intro,
+                    intro.x + 2,
+                    &format!(
+                        "Apps people approved for this organization, newest first · {}",
+                        authorized_count(list)
+                    ),
+                    palette.dim,
+                );
+                authorized_table(list, &table, true, buf, &palette);
+            }
         }
         status(self, chrome.status, buf, &palette);
         footer(self, chrome.footer, buf, &palette);
@@ -83,6 +104,22 @@ impl State {
 }
 
 fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let serving = state
+        .session
+        .serving
+        .as_ref()
+        .map(|url| format!(" serving {url} "));
+    let serving_width = serving.as_ref().map_or(0, |s| s.chars().count() as u16);
+    let area = Rect::new(
+        area.x,
+        area.y,
+        area.width.saturating_sub(serving_width),
+        area.height,
+    );
+    if let Some(text) = &serving {
+        let whole = Rect::new(area.x, area.y, area.width + serving_width, area.height);
+        put(buf, whole, area.right(), text, palette.done);
+    }
     let user = state.session.user.as_ref().map(|user| {
         let role = state
             .session
@@ -637,7 +674,7 @@ fn secret(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Palette) {
 
 fn detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let placed = layout::detail(area);
-    for (tab, rect) in layout::tab_titles(placed.tabs) {
+    for (tab, rect) in layout::tab_titles(placed.tabs, &detail.tabs()) {
         let (text, style) = if tab == detail.tab {
             (
                 format!("[{}]", tab.title()),
@@ -658,6 +695,10 @@ fn detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: 
         (None, Tab::ApplicationDetails) => app_details(&detail.app, content, buf, palette),
         (None, Tab::AccessSettings) => access_settings(&detail.app, content, buf, palette),
         (None, Tab::Credentials) => credentials(detail, issuer, content, buf, palette),
+        (None, Tab::AuthorizedApps) => {
+            let table = layout::detail_authorized(area);
+            authorized_table(&detail.authorized, &table, false, buf, palette);
+        }
         (None, Tab::AuditEvents) => {
             let placed = layout::detail_audit(area);
             audit_toolbar(&detail.audit, placed.toolbar, buf, palette);
@@ -1204,8 +1245,202 @@ fn hints_without_overlay(state: &State) -> Vec<super::keys::Hint> {
         Screen::Wizard(wizard) => wizard.hints(),
         Screen::Detail(detail) => detail.hints(),
         Screen::Audit(log) => log.hints(),
+        Screen::Authorized(list) => list.hints(),
+        Screen::TokenTool(tool) => tool.hints(),
         Screen::RotatedSecret(page) => page.hints(),
     };
     hints.retain(|h| h.keys != "?" && h.keys != "q");
     hints
+}
+
+fn authorized_count(list: &AuthorizedList) -> String {
+    if list.loading {
+        "loading…".to_owned()
+    } else if list.next.is_some() {
+        format!("{} shown, more below", list.items.len())
+    } else if list.items.len() == 1 {
+        "1 authorization".to_owned()
+    } else {
+        format!("{} authorizations", list.items.len())
+    }
+}
+
+/// Authorized applications: app (on the organization's screen), authorized by, scopes, date
+/// authorized and last used.
+fn authorized_table(
+    list: &AuthorizedList,
+    placed: &layout::TableLayout,
+    with_app: bool,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let header = placed.header;
+    let fixed = 2 + 16 + 16 + 16 + 4;
+    let widths: Vec<u16> = if with_app {
+        let rest = header.width.saturating_sub(fixed + 1);
+        vec![rest / 2, 16, rest - rest / 2, 16, 16]
+    } else {
+        vec![16, header.width.saturating_sub(fixed).max(8), 16, 16]
+    };
+    let mut x = header.x + 2;
+    let columns: Vec<(u16, u16)> = widths
+        .iter()
+        .map(|w| {
+            let at = (x, *w);
+            x = x.saturating_add(w + 1);
+            at
+        })
+        .collect();
+    let mut titles = vec!["Authorized by", "Scopes", "Date authorized", "Last used"];
+    if with_app {
+        titles.insert(0, "App");
+    }
+    cells(buf, header, &columns, &titles, palette.title);
+    if let Some(error) = &list.error {
+        put(
+            buf,
+            placed.rows,
+            placed.rows.x + 2,
+            &format!("Could not read the authorizations: {error}. Press R to try again."),
+            palette.error,
+        );
+        return;
+    }
+    if list.items.is_empty() && !list.loading {
+        put(
+            buf,
+            placed.rows,
+            placed.rows.x + 2,
+            "No one has authorized an app here yet: they do so on the consent page of its Authorization URL.",
+            palette.dim,
+        );
+    }
+    for (row, (index, authorization)) in list
+        .items
+        .iter()
+        .enumerate()
+        .skip(list.offset)
+        .take(usize::from(placed.rows.height))
+        .enumerate()
+    {
+        let line = Rect::new(
+            placed.rows.x,
+            placed.rows.y + row as u16,
+            placed.rows.width,
+            1,
+        );
+        let selected = index == list.selected;
+        let style = if selected {
+            palette.selected
+        } else {
+            Style::default()
+        };
+        if selected {
+            buf.set_style(line, style);
+            put(buf, line, line.x, "›", style);
+        }
+        let scopes = authorization.scopes.join(" ");
+        let date = authorization.created_at.to_short();
+        let used = authorization.last_used_at.to_short();
+        let mut texts: Vec<&str> = vec![&authorization.user.username, &scopes, &date, &used];
+        if with_app {
+            texts.insert(0, &authorization.app_name);
+        }
+        cells(buf, line, &columns, &texts, style);
+    }
+}
+
+fn token_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = layout::token_tool(area);
+    put(
+        buf,
+        placed.intro,
+        placed.intro.x + 2,
+        &format!(
+            "POST {} · grant_type=client_credentials, the client ID and secret as HTTP Basic",
+            tool.endpoint
+        ),
+        palette.dim,
+    );
+    for (focus, rect) in &placed.fields {
+        let focused = tool.focus == *focus;
+        let field = match focus {
+            TokenFocus::ClientId => &tool.client_id,
+            TokenFocus::Secret => &tool.secret,
+            TokenFocus::Scope => &tool.scope,
+            TokenFocus::Request => {
+                let label = if tool.busy {
+                    "Requesting…"
+                } else {
+                    "Request token"
+                };
+                let button = Rect::new(rect.x + 2, rect.y, rect.width.saturating_sub(2), 1);
+                widgets::buttons(buf, button, &[label], focused.then_some(0), palette);
+                continue;
+            }
+        };
+        widgets::text_field(buf, *rect, field, focused, palette);
+    }
+    let result = placed.result;
+    let mut lines: Vec<Line> = Vec::new();
+    let row = |label: &str, value: String| Line::from(format!("  {label:<22}{value}"));
+    match &tool.outcome {
+        None => lines.push(Line::styled(
+            "  Type the app's client secret and press Enter: the token's claims show here.",
+            palette.dim,
+        )),
+        Some(TokenOutcome::Issued(token)) => {
+            let claims = &token.claims;
+            let left = describe_left(claims.exp, tool.now);
+            let expired = claims.exp <= tool.now.unix_seconds();
+            lines.push(Line::styled("Access token", palette.title));
+            lines.push(row(
+                "header",
+                format!(
+                    "alg {} · kid {}",
+                    token.header.alg,
+                    token.header.kid.as_deref().unwrap_or("—")
+                ),
+            ));
+            lines.push(row("iss", claims.iss.clone()));
+            lines.push(row("sub", claims.sub.clone()));
+            lines.push(row("aud", claims.aud.clone()));
+            lines.push(row("client_id", claims.client_id.clone()));
+            lines.push(row("scope", claims.scope.clone()));
+            lines.push(row("iat", describe_unix(claims.iat)));
+            lines.push(row("exp", describe_unix(claims.exp)));
+            lines.push(row("jti", claims.jti.clone()));
+            lines.push(Line::styled(
+                format!("  {:<22}{left}", "time left"),
+                if expired { palette.error } else { palette.done },
+            ));
+        }
+        Some(TokenOutcome::Failed(error)) => match error {
+            crate::backend::TokenError::Refused {
+                status,
+                error,
+                description,
+            } => {
+                lines.push(Line::styled(
+                    format!("Refused (HTTP {status})"),
+                    palette.error,
+                ));
+                lines.push(row("error", error.clone()));
+                lines.push(row("error_description", description.clone()));
+            }
+            other => {
+                lines.push(Line::styled("No token", palette.error));
+                lines.push(Line::from(format!("  {other}")));
+            }
+        },
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(result.inner(Margin::new(1, 0)), buf);
+}
+
+/// Unix seconds as the console writes times.
+fn describe_unix(seconds: i64) -> String {
+    let at = crate::model::Timestamp(seconds.saturating_mul(1000));
+    format!("{seconds} ({at})")
 }

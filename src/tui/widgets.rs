@@ -81,7 +81,11 @@ pub fn text_field(
     )
     .min(60);
     let scroll = field.scroll(width.saturating_sub(1));
-    let shown: String = field.value().chars().skip(scroll).take(width).collect();
+    let shown: String = if field.masked {
+        "•".repeat(field.chars().saturating_sub(scroll).min(width))
+    } else {
+        field.value().chars().skip(scroll).take(width).collect()
+    };
     let style = if focused {
         palette.focus
     } else {

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use super::dialogs::{DeleteDialog, Dialog};
 use super::{Ctx, Nav};
 use crate::backend::Result;
-use crate::model::{OAuthApp, Sid};
+use crate::model::{OAuthApp, OwnerKind, Sid};
 use crate::service::ListApps;
 use crate::store::{AppOrder, Page};
 use crate::tui::effect::Effect;
@@ -239,6 +239,21 @@ impl AppsList {
             self.load(ctx, false);
         } else if keys::is_char(key, 'a') {
             ctx.go(Nav::Audit);
+        } else if keys::is_char(key, 'T') {
+            ctx.go(Nav::TokenTool {
+                app: self.selected_app().cloned().map(Box::new),
+                from_detail: false,
+            });
+        } else if keys::is_char(key, 'A') {
+            if ctx
+                .session
+                .owner()
+                .is_some_and(|access| access.owner.kind() == OwnerKind::Organization)
+            {
+                ctx.go(Nav::Authorized);
+            } else {
+                ctx.info("Authorized applications belong to organizations; switch to one with o");
+            }
         } else {
             return false;
         }
@@ -253,15 +268,20 @@ impl AppsList {
                 hint("Esc", "clear"),
             ];
         }
-        vec![
-            hint("↑↓/jk", "move"),
+        let mut hints = vec![
+            hint("↑↓", "move"),
             hint("Enter", "open"),
             hint("n", "new app"),
             hint("d", "delete"),
             hint("/", "filter"),
             hint("s", "sort"),
-            hint("a", "audit events"),
-            hint("R", "reload"),
-        ]
+            hint("a", "audit"),
+            hint("T", "token"),
+        ];
+        if OwnerKind::of(&self.owner) == OwnerKind::Organization {
+            hints.push(hint("A", "authorized apps"));
+        }
+        hints.push(hint("R", "reload"));
+        hints
     }
 }

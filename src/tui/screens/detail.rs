@@ -1,17 +1,18 @@
 //! An app's detail view, tabbed as in the Console: Application details, Access settings,
-//! Credentials, and the app's Audit events. Edit, Save and Cancel on the first two; Rotate
+//! Credentials, Authorized applications (authorization-code apps), and the app's Audit events. Edit, Save and Cancel on the first two; Rotate
 //! secret and Delete from anywhere. A save carries the version it was based on, so that one over
 //! someone else's change is refused rather than overwriting it.
 
 use ratatui::crossterm::event::KeyEvent;
 
 use super::audit::AuditLog;
+use super::authorized::AuthorizedList;
 use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
 use super::forms::{DetailsForm, FormOutcome};
 use super::scopes::ScopesForm;
 use super::{Ctx, Nav};
 use crate::backend::Result;
-use crate::model::{OAuthApp, OwnerKind};
+use crate::model::{GrantType, OAuthApp, OwnerKind};
 use crate::service::{AppUpdate, ServiceError};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
@@ -22,38 +23,39 @@ pub enum Tab {
     ApplicationDetails,
     AccessSettings,
     Credentials,
+    AuthorizedApps,
     AuditEvents,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [
+    /// Every tab, in the order drawn; [`Tab::of`] leaves out what an app does not have.
+    pub const ALL: [Tab; 5] = [
         Tab::ApplicationDetails,
         Tab::AccessSettings,
         Tab::Credentials,
+        Tab::AuthorizedApps,
         Tab::AuditEvents,
     ];
+
+    /// The tabs of `app`: Authorized applications only for the authorization-code grant, the
+    /// only one people approve.
+    pub fn of(app: &OAuthApp) -> Vec<Tab> {
+        Tab::ALL
+            .into_iter()
+            .filter(|tab| {
+                *tab != Tab::AuthorizedApps || app.grant_type == GrantType::AuthorizationCode
+            })
+            .collect()
+    }
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::ApplicationDetails => "Application details",
             Tab::AccessSettings => "Access settings",
             Tab::Credentials => "Credentials",
+            Tab::AuthorizedApps => "Authorized applications",
             Tab::AuditEvents => "Audit events",
         }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-
-    fn step(self, forward: bool) -> Tab {
-        let n = Tab::ALL.len();
-        let i = self.index();
-        Tab::ALL[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
     }
 }
 
@@ -69,6 +71,8 @@ pub struct Detail {
     /// Set while a save runs.
     pub saving: bool,
     pub audit: AuditLog,
+    /// This app's authorizations, on the Authorized applications tab.
+    pub authorized: AuthorizedList,
 }
 
 impl Detail {
@@ -78,12 +82,14 @@ impl Detail {
             app.sid.clone(),
             app.settings.name.clone(),
         );
+        let authorized = AuthorizedList::new(app.owner.clone(), Some(app.sid.clone()));
         let mut detail = Detail {
             app,
             tab: Tab::ApplicationDetails,
             edit: None,
             saving: false,
             audit,
+            authorized,
         };
         detail.show(tab, ctx);
         detail
@@ -107,6 +113,9 @@ impl Detail {
 
     /// Switches tab (dropping an edit that was not saved: Cancel by another name).
     pub fn show(&mut self, tab: Tab, ctx: &mut Ctx) {
+        if !self.tabs().contains(&tab) {
+            return;
+        }
         if self.edit.is_some() && tab != self.tab {
             self.edit = None;
         }
@@ -114,6 +123,25 @@ impl Detail {
         if tab == Tab::AuditEvents && !self.audit.loaded {
             self.audit.load(ctx, false);
         }
+        if tab == Tab::AuthorizedApps && !self.authorized.loaded {
+            self.authorized.load(ctx, false);
+        }
+    }
+
+    pub fn tabs(&self) -> Vec<Tab> {
+        Tab::of(&self.app)
+    }
+
+    /// The tab after (or before) the current one, wrapping around.
+    fn step(&self, forward: bool) -> Tab {
+        let tabs = self.tabs();
+        let n = tabs.len();
+        let i = tabs.iter().position(|t| *t == self.tab).unwrap_or(0);
+        tabs[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 
     fn start_edit(&mut self, ctx: &mut Ctx) {
@@ -124,7 +152,7 @@ impl Detail {
             Tab::AccessSettings => {
                 self.edit = Some(DetailEdit::Access(Box::new(ScopesForm::edit(&self.app))));
             }
-            Tab::Credentials | Tab::AuditEvents => {
+            Tab::Credentials | Tab::AuthorizedApps | Tab::AuditEvents => {
                 ctx.info("Only Application details and Access settings can be edited");
             }
         }
@@ -220,6 +248,7 @@ impl Detail {
     pub fn replace_app(&mut self, app: OAuthApp) {
         self.app = app;
         self.audit.loaded = false;
+        self.authorized.loaded = false;
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
@@ -251,18 +280,24 @@ impl Detail {
                 return true;
             }
         }
+        if self.tab == Tab::AuthorizedApps {
+            let height = layout::detail_authorized_rows_height(ctx.area);
+            if self.authorized.handle_key(key, height, ctx) {
+                return true;
+            }
+        }
         let tab_by_number = match key.code {
-            ratatui::crossterm::event::KeyCode::Char(c @ '1'..='4') => {
-                Tab::ALL.get(usize::from(c as u8 - b'1')).copied()
+            ratatui::crossterm::event::KeyCode::Char(c @ '1'..='9') => {
+                self.tabs().get(usize::from(c as u8 - b'1')).copied()
             }
             _ => None,
         };
         if let Some(tab) = tab_by_number {
             self.show(tab, ctx);
         } else if keys::is_next_field(key) || keys::is_right(key) {
-            self.show(self.tab.step(true), ctx);
+            self.show(self.step(true), ctx);
         } else if keys::is_prev_field(key) || keys::is_left(key) {
-            self.show(self.tab.step(false), ctx);
+            self.show(self.step(false), ctx);
         } else if keys::is_char(key, 'e')
             || (keys::is_enter(key)
                 && matches!(self.tab, Tab::ApplicationDetails | Tab::AccessSettings))
@@ -276,6 +311,11 @@ impl Detail {
             ctx.effect(Effect::Copy {
                 what: "client ID",
                 text: self.app.sid.to_string(),
+            });
+        } else if keys::is_char(key, 'T') {
+            ctx.go(Nav::TokenTool {
+                app: Some(Box::new(self.app.clone())),
+                from_detail: true,
             });
         } else if keys::is_char(key, 'R') {
             ctx.effect(Effect::LoadApp(self.app.sid.clone()));
@@ -300,6 +340,7 @@ impl Detail {
                     ("Delete app", 'd'),
                 ]
             }
+            (None, Tab::AuthorizedApps) => vec![("Revoke", 'x')],
             (None, Tab::AuditEvents) => Vec::new(),
         }
     }
@@ -330,10 +371,14 @@ impl Detail {
                 if self.tab == Tab::AuditEvents {
                     hints.extend(self.audit.hints());
                 }
+                if self.tab == Tab::AuthorizedApps {
+                    hints.extend(self.authorized.hints());
+                }
                 hints.extend([
                     hint("e", "edit"),
                     hint("r", "rotate secret"),
                     hint("d", "delete"),
+                    hint("T", "token"),
                     hint("c", "copy client ID"),
                     hint("Esc", "back"),
                 ]);

@@ -5,7 +5,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
-use crate::model::{DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
+use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -17,7 +17,7 @@ pub enum Dialog {
 }
 
 /// What a confirmation confirms; the top-level update carries it out on "yes".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmAction {
     /// Quit although a form holds unsaved input.
     Quit,
@@ -25,6 +25,8 @@ pub enum ConfirmAction {
     LeaveSecret,
     /// Close the create wizard and drop what was typed.
     DiscardWizard,
+    /// End an authorization: its refresh and access tokens stop working.
+    RevokeAuthorization(Sid),
 }
 
 pub struct Confirm {
@@ -39,7 +41,7 @@ pub struct Confirm {
 
 impl Confirm {
     pub fn new(action: ConfirmAction) -> Confirm {
-        let (title, message, yes, no) = match action {
+        let (title, message, yes, no) = match &action {
             ConfirmAction::Quit => (
                 "Quit?",
                 "A form holds input that is not saved, or a secret you have not confirmed copying. Quit and lose it?",
@@ -58,6 +60,12 @@ impl Confirm {
                 "Discard",
                 "Keep editing",
             ),
+            ConfirmAction::RevokeAuthorization(_) => (
+                "Revoke access?",
+                "Revoke this authorization? Its refresh and access tokens stop working at once.",
+                "Revoke",
+                "Cancel",
+            ),
         };
         Confirm {
             title,
@@ -66,6 +74,22 @@ impl Confirm {
             no,
             action,
             yes_focused: false,
+        }
+    }
+
+    /// Asks before revoking `authorization`, naming the app and who authorized it.
+    pub fn revoke(authorization: &Authorization) -> Confirm {
+        Confirm {
+            message: format!(
+                "Revoke the access {} gave to \"{}\" on {}? Its refresh and access tokens stop working at once; the app must ask {} to approve again.",
+                authorization.user.username,
+                authorization.app_name,
+                authorization.created_at.to_short(),
+                authorization.user.username,
+            ),
+            ..Confirm::new(ConfirmAction::RevokeAuthorization(
+                authorization.sid.clone(),
+            ))
         }
     }
 }
@@ -221,7 +245,7 @@ impl Dialog {
         match self {
             Dialog::Confirm(confirm) => {
                 if keys::is_char(key, 'y') {
-                    return DialogOutcome::Confirmed(confirm.action);
+                    return DialogOutcome::Confirmed(confirm.action.clone());
                 }
                 if keys::is_char(key, 'n') {
                     return DialogOutcome::Close;
@@ -234,7 +258,7 @@ impl Dialog {
                     confirm.yes_focused = !confirm.yes_focused;
                 } else if keys::is_activate(key) {
                     return if confirm.yes_focused {
-                        DialogOutcome::Confirmed(confirm.action)
+                        DialogOutcome::Confirmed(confirm.action.clone())
                     } else {
                         DialogOutcome::Close
                     };
@@ -301,7 +325,7 @@ impl Dialog {
         match self {
             Dialog::Confirm(confirm) => {
                 if index == 0 {
-                    DialogOutcome::Confirmed(confirm.action)
+                    DialogOutcome::Confirmed(confirm.action.clone())
                 } else {
                     DialogOutcome::Close
                 }

@@ -5,11 +5,13 @@
 
 pub mod apps;
 pub mod audit;
+pub mod authorized;
 pub mod detail;
 pub mod dialogs;
 pub mod forms;
 pub mod scopes;
 pub mod secret;
+pub mod token;
 pub mod wizard;
 
 use ratatui::layout::Rect;
@@ -31,6 +33,14 @@ pub enum Nav {
     Audit,
     /// A rotated secret's copy page.
     RotatedSecret(Box<SecretPage>),
+    /// The token tool, with the client ID of `app` filled in; Esc goes back to that app's
+    /// detail view when opened from it, else to the list.
+    TokenTool {
+        app: Option<Box<OAuthApp>>,
+        from_detail: bool,
+    },
+    /// The organization's authorized applications.
+    Authorized,
 }
 
 /// What a component may do besides changing itself.

@@ -1,0 +1,255 @@
+//! The token tool: asks the authorization server for a token with a client ID and secret (the
+//! client-credentials grant, as an app's developer would), then shows the token's decoded header
+//! and claims and the time it has left, counting down; or the server's RFC 6749 refusal.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::{Ctx, Nav};
+use crate::backend::{IssuedToken, TokenError, TokenRequest};
+use crate::model::{OAuthApp, Timestamp};
+use crate::tui::effect::Effect;
+use crate::tui::fields::TextField;
+use crate::tui::keys::{self, Hint, hint};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFocus {
+    ClientId,
+    Secret,
+    Scope,
+    Request,
+}
+
+impl TokenFocus {
+    pub const ORDER: [TokenFocus; 4] = [
+        TokenFocus::ClientId,
+        TokenFocus::Secret,
+        TokenFocus::Scope,
+        TokenFocus::Request,
+    ];
+}
+
+/// What the last request brought back.
+pub enum TokenOutcome {
+    Issued(Box<IssuedToken>),
+    Failed(TokenError),
+}
+
+pub struct TokenTool {
+    /// The app whose client ID was filled in.
+    pub app: Option<Box<OAuthApp>>,
+    /// Whether Esc goes back to that app's detail view (else to the list).
+    pub from_detail: bool,
+    /// Where requests go, for the title.
+    pub endpoint: String,
+    pub client_id: TextField,
+    pub secret: TextField,
+    pub scope: TextField,
+    pub focus: TokenFocus,
+    /// Set while a request runs.
+    pub busy: bool,
+    pub outcome: Option<TokenOutcome>,
+    /// The time the countdown is drawn against: when the token arrived, then each tick.
+    pub now: Timestamp,
+    /// The tick that may advance the countdown; older ones (from an earlier token) are dropped.
+    tick: u64,
+}
+
+impl TokenTool {
+    pub fn new(app: Option<OAuthApp>, from_detail: bool, endpoint: String) -> TokenTool {
+        let client_id = TextField::new("Client ID", None).with_placeholder("OQ…");
+        let (client_id, focus) = match &app {
+            Some(app) => (client_id.with_value(app.sid.as_str()), TokenFocus::Secret),
+            None => (client_id, TokenFocus::ClientId),
+        };
+        TokenTool {
+            app: app.map(Box::new),
+            from_detail,
+            endpoint,
+            client_id,
+            secret: TextField::new("Client secret", None).masked(),
+            scope: TextField::new("Scope (optional)", None)
+                .with_placeholder("space-separated; empty asks for all of the app's"),
+            focus,
+            busy: false,
+            outcome: None,
+            now: Timestamp(0),
+            tick: 0,
+        }
+    }
+
+    /// The tick the countdown waits for.
+    pub fn pending_tick(&self) -> u64 {
+        self.tick
+    }
+
+    pub fn focused_field_mut(&mut self) -> Option<&mut TextField> {
+        match self.focus {
+            TokenFocus::ClientId => Some(&mut self.client_id),
+            TokenFocus::Secret => Some(&mut self.secret),
+            TokenFocus::Scope => Some(&mut self.scope),
+            TokenFocus::Request => None,
+        }
+    }
+
+    pub fn is_typing(&self) -> bool {
+        self.focus != TokenFocus::Request
+    }
+
+    /// Sends the request, once the client ID and secret are there.
+    pub fn request(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        let client_id = self.client_id.value().trim().to_owned();
+        if client_id.is_empty() {
+            self.client_id.error = Some("type the app's client ID (OQ…)".to_owned());
+            self.focus = TokenFocus::ClientId;
+            return;
+        }
+        if self.secret.value().is_empty() {
+            self.secret.error = Some(
+                "type the client secret shown when the app was created or its secret rotated"
+                    .to_owned(),
+            );
+            self.focus = TokenFocus::Secret;
+            return;
+        }
+        let scope = self.scope.value().trim();
+        self.busy = true;
+        ctx.info(format!("Asking {} for a token…", self.endpoint));
+        ctx.effect(Effect::RequestToken(TokenRequest {
+            client_id,
+            client_secret: self.secret.value().to_owned(),
+            scope: (!scope.is_empty()).then(|| scope.to_owned()),
+        }));
+    }
+
+    pub fn on_answered(
+        &mut self,
+        result: Result<IssuedToken, TokenError>,
+        now: Timestamp,
+        ctx: &mut Ctx,
+    ) {
+        self.busy = false;
+        self.now = now;
+        match result {
+            Ok(token) => {
+                ctx.done(format!(
+                    "The server issued a token for {}; it expires in {}",
+                    token.claims.client_id,
+                    describe_left(token.claims.exp, now)
+                ));
+                self.outcome = Some(TokenOutcome::Issued(Box::new(token)));
+                self.tick = ctx.request();
+                ctx.effect(Effect::Tick { request: self.tick });
+            }
+            Err(error) => {
+                ctx.error(match &error {
+                    TokenError::Refused { .. } => format!("The server refused: {error}"),
+                    _ => format!("Could not get a token: {error}"),
+                });
+                self.outcome = Some(TokenOutcome::Failed(error));
+            }
+        }
+    }
+
+    /// A second has passed: count down, and keep ticking until the token has expired.
+    pub fn on_tick(&mut self, request: u64, now: Timestamp, ctx: &mut Ctx) {
+        if request != self.tick {
+            return;
+        }
+        self.now = now;
+        if let Some(TokenOutcome::Issued(token)) = &self.outcome
+            && token.claims.exp > now.unix_seconds()
+        {
+            self.tick = ctx.request();
+            ctx.effect(Effect::Tick { request: self.tick });
+        }
+    }
+
+    fn back(&self, ctx: &mut Ctx) {
+        match &self.app {
+            Some(app) if self.from_detail => {
+                ctx.go(Nav::App(app.clone(), super::detail::Tab::Credentials));
+            }
+            _ => ctx.go(Nav::Apps),
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
+        if keys::is_esc(key) {
+            self.back(ctx);
+            return true;
+        }
+        let order = TokenFocus::ORDER;
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        // Arrows move between fields; j and k are letters of a secret here.
+        if keys::is_next_field(key) || key.code == KeyCode::Down {
+            self.focus = order[(at + 1) % order.len()];
+            return true;
+        }
+        if keys::is_prev_field(key) || key.code == KeyCode::Up {
+            self.focus = order[(at + order.len() - 1) % order.len()];
+            return true;
+        }
+        if keys::is_enter(key) || keys::is_ctrl(key, 's') {
+            self.request(ctx);
+            return true;
+        }
+        if self.focus == TokenFocus::Request && keys::is_activate(key) {
+            self.request(ctx);
+            return true;
+        }
+        match self.focused_field_mut() {
+            Some(field) => field.handle_key(key),
+            None => false,
+        }
+    }
+
+    pub fn hints(&self) -> Vec<Hint> {
+        let mut hints = vec![
+            hint("Tab", "next field"),
+            hint("Enter", "request token"),
+            hint("Esc", "back"),
+        ];
+        if self.is_typing() {
+            hints.insert(0, hint("type", "the value"));
+        }
+        hints
+    }
+}
+
+/// "59m 58s", "2h 0m 5s", or "expired 3s ago", from `exp` (Unix seconds).
+pub fn describe_left(exp: i64, now: Timestamp) -> String {
+    let left = exp - now.unix_seconds();
+    let span = |seconds: i64| {
+        let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+        if h > 0 {
+            format!("{h}h {m}m {s}s")
+        } else if m > 0 {
+            format!("{m}m {s}s")
+        } else {
+            format!("{s}s")
+        }
+    };
+    if left > 0 {
+        span(left)
+    } else {
+        format!("expired {} ago", span(-left))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_counts_down_to_expired() {
+        let now = Timestamp(1_000_000);
+        assert_eq!(describe_left(1_000 + 3_600, now), "1h 0m 0s");
+        assert_eq!(describe_left(1_000 + 62, now), "1m 2s");
+        assert_eq!(describe_left(1_000 + 5, now), "5s");
+        assert_eq!(describe_left(1_000, now), "expired 0s ago");
+        assert_eq!(describe_left(997, now), "expired 3s ago");
+    }
+}

@@ -1,9 +1,10 @@
 //! What the console and the CLI talk to: the service's operations as seen by one signed-in user.
-//! [`LocalBackend`] calls the service in this process over the embedded store; a remote backend
+//! [`LocalBackend`] calls the service in this process over the embedded store; [`RemoteBackend`]
 //! speaks the management API of a running server. Screens and commands are written against
 //! [`Backend`] alone, so they behave the same either way.
 
 mod local;
+mod remote;
 
 use async_trait::async_trait;
 
@@ -16,6 +17,7 @@ use crate::service::{
 use crate::store::Page;
 
 pub use local::LocalBackend;
+pub use remote::{RemoteBackend, RemoteSession, normalize_server};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 

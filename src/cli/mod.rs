@@ -2,6 +2,7 @@
 //! holds no rules (the service does), and prints either tables or `--json` ([`output`]).
 
 mod args;
+mod login;
 mod output;
 mod replay;
 
@@ -45,6 +46,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return replay::run(file).await;
     }
     let out = Output::new(cli.global.json);
+    if let Some(server) = cli.global.server.clone() {
+        return remote(cli, &server, out).await;
+    }
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -71,19 +75,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let key = service.rotate_signing_key(signing_alg).await?;
             ctx.out.key_rotated(&key.kid, signing_alg)
         }
-        Command::Apps(command) => apps(&ctx, command).await,
-        Command::Audit(args) => audit(&ctx, args).await,
+        Command::Login { .. } | Command::Logout => {
+            bail!(
+                "login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)"
+            )
+        }
+        command => backend_command(&ctx, command).await,
+    }
+}
+
+/// Remote mode: every command, and the console, over the server at `server`.
+async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
+    let sessions = login::Sessions::new(match cli.global.config_dir {
+        Some(dir) => dir,
+        None => login::default_config_dir()?,
+    });
+    let command = match cli.command {
+        Some(Command::Login {
+            username,
+            password_stdin,
+        }) => return login::login(&sessions, server, username, password_stdin).await,
+        Some(Command::Logout) => return login::logout(&sessions, server).await,
+        Some(Command::Serve(_)) => {
+            bail!("serve runs a server over its own data directory; leave out --server")
+        }
+        Some(Command::Keys(_)) => bail!(
+            "signing keys belong to the server's data directory: stop the server and run `oauth-console keys rotate --data-dir DIR` there"
+        ),
+        other => other,
+    };
+    let ctx = Session {
+        backend: Box::new(sessions.backend(server).await?),
+        out,
+    };
+    match command {
+        None => console(ctx.backend).await,
+        Some(command) => backend_command(&ctx, command).await,
+    }
+}
+
+/// The commands that only talk to the backend: the same over the embedded store and a server.
+async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Replay { .. }
+        | Command::Serve(_)
+        | Command::Keys(_)
+        | Command::Login { .. }
+        | Command::Logout => bail!("this command does not run over a backend"),
+        Command::Apps(command) => apps(ctx, command).await,
+        Command::Audit(args) => audit(ctx, args).await,
         Command::Scopes(args) => {
             let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
             ctx.out.scopes(OwnerKind::of(&owner))
         }
-        Command::Authorized(command) => authorized(&ctx, command).await,
+        Command::Authorized(command) => authorized(ctx, command).await,
         Command::Owners => {
             let owners = ctx.backend.owners().await?;
             ctx.out
                 .owners(&owners.iter().map(OwnerJson::from).collect::<Vec<_>>())
         }
-        Command::Users { command } => users(&ctx, command).await,
+        Command::Users { command } => users(ctx, command).await,
     }
 }
 

@@ -4,4 +4,5 @@ mod api;
 mod authorizations;
 mod cli;
 mod console;
+mod remote;
 mod service;

@@ -1,15 +1,24 @@
 //! The console as a person drives it: key presses (and a few clicks) into the headless console
 //! over a real sled store, with a fixed clock and seeded randomness, and named snapshots of the
 //! frames a person would look at. Each test is one scenario; error paths included.
+//!
+//! tests.rs compiles this file twice: as `console`, over [`LocalBackend`], where insta keeps the
+//! snapshots; and as `console_remote`, over a [`RemoteBackend`] speaking to a server on
+//! 127.0.0.1:0 over the same store, clock and seed, where every frame must equal the snapshot the
+//! local run keeps. Remote mode changes no screen.
 
 use std::sync::Arc;
 
-use oauth_console::backend::{Backend, LocalBackend};
-use oauth_console::model::{AppSettings, GrantType, OAuthApp, Role, Seconds, Sid, Timestamp};
-use oauth_console::service::{
-    AppUpdate, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+use oauth_console::backend::{Backend, LocalBackend, RemoteBackend};
+use oauth_console::model::{
+    AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, Timestamp,
 };
-use oauth_console::store::SledStore;
+use oauth_console::server::{self, AppState, ServerConfig};
+use oauth_console::service::{
+    AppUpdate, AuthorizationConfig, AuthorizationServer, ConsoleService, ListApps, ManualClock,
+    NewApp, NewUser, SeededEntropy,
+};
+use oauth_console::store::{SledStore, Store, Write};
 use oauth_console::tui::replay::parse_key;
 use oauth_console::tui::screens::dialogs::Dialog;
 use oauth_console::tui::state::Screen;
@@ -19,9 +28,16 @@ const WIDTH: u16 = 110;
 const HEIGHT: u16 = 30;
 const START: Timestamp = Timestamp(1_795_462_741_000);
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+const ISSUER: &str = "http://localhost:8080";
+
+/// Whether this copy of the file is the remote one (see the module's doc).
+fn over_a_server() -> bool {
+    module_path!().ends_with("console_remote")
+}
 
 struct World {
     service: ConsoleService,
+    store: Arc<SledStore>,
     clock: Arc<ManualClock>,
     admin: Sid,
     account: Sid,
@@ -31,8 +47,9 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START));
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
     let service = ConsoleService::new(
-        Arc::new(SledStore::open(dir.path()).unwrap()),
+        store.clone(),
         clock.clone(),
         Arc::new(SeededEntropy::new(7)),
     );
@@ -44,6 +61,7 @@ async fn world() -> World {
     let admin = service.local_user(None).await.unwrap().sid;
     World {
         service,
+        store,
         clock,
         admin,
         account: made.owners[0].sid.clone(),
@@ -79,16 +97,55 @@ impl World {
     }
 
     async fn console_as(&self, user: &Sid) -> Console {
-        let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
-            self.service.clone(),
-            user.clone(),
-            "http://localhost:8080".into(),
-        ));
+        let (backend, server): (Arc<dyn Backend>, _) = if over_a_server() {
+            let (backend, server) = self.remote_backend(user).await;
+            (Arc::new(backend), Some(server))
+        } else {
+            let local = LocalBackend::new(self.service.clone(), user.clone(), ISSUER.into());
+            (Arc::new(local), None)
+        };
         let clipboard = Arc::new(MemoryClipboard::default());
         let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
             .await
             .unwrap();
-        Console { ui, clipboard }
+        Console {
+            ui,
+            clipboard,
+            _server: server,
+        }
+    }
+
+    /// A server over this world's service on 127.0.0.1:0, and a backend signed in to it as
+    /// `user`. The session is written to the store directly: signing in would draw on the seeded
+    /// randomness and change every SID after it.
+    async fn remote_backend(&self, user: &Sid) -> (RemoteBackend, ServerTask) {
+        let token = format!("console-test-session-{user}");
+        self.store
+            .commit(vec![Write::PutSession(Session {
+                digest: SecretDigest::of(&token),
+                user: user.clone(),
+                created_at: START,
+                expires_at: START.plus(Seconds::days(365)),
+            })])
+            .await
+            .unwrap();
+        let auth = AuthorizationServer::start(
+            self.service.clone(),
+            AuthorizationConfig {
+                issuer: ISSUER.into(),
+                default_audience: ISSUER.into(),
+                signing_alg: oauth_console::model::SigningAlg::ES256,
+            },
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = ServerConfig::default();
+        let router = server::router(AppState::new(auth, &config), &config);
+        let task = tokio::spawn(server::serve(listener, router, std::future::pending()));
+        let backend = RemoteBackend::connect(&base, token).await.unwrap();
+        (backend, ServerTask(task))
     }
 
     async fn app_names(&self) -> Vec<String> {
@@ -107,9 +164,19 @@ impl World {
     }
 }
 
+/// The server of a remote console, stopped with it.
+struct ServerTask(tokio::task::JoinHandle<std::io::Result<()>>);
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 struct Console {
     ui: Headless,
     clipboard: Arc<MemoryClipboard>,
+    _server: Option<ServerTask>,
 }
 
 impl Console {
@@ -154,10 +221,35 @@ impl Console {
     }
 }
 
+/// Over the embedded store, insta keeps the snapshot; over a server, the frame must be the one
+/// the embedded store's run keeps.
 macro_rules! snap {
     ($name:expr, $console:expr) => {
-        insta::assert_snapshot!($name, $console.frame());
+        if over_a_server() {
+            assert_same_as_local_snapshot($name, &$console.frame());
+        } else {
+            insta::assert_snapshot!($name, $console.frame());
+        }
     };
+}
+
+#[track_caller]
+fn assert_same_as_local_snapshot(name: &str, frame: &str) {
+    let path = format!(
+        "{}/tests/snapshots/tests__console__{name}.snap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // An insta file is a `---` header, then the snapshot.
+    let (_, kept) = stored
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .unwrap_or_else(|| panic!("{path} is not an insta snapshot"));
+    assert_eq!(
+        frame.trim_end(),
+        kept.trim_end(),
+        "the console over a server drew {name} differently"
+    );
 }
 
 #[tokio::test]

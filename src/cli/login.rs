@@ -92,19 +92,46 @@ impl Sessions {
 
     /// A backend over `server` with the saved session, or why there is none to use.
     pub async fn backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
+        match self.usable(server)? {
+            Ok(saved) => Ok(RemoteBackend::connect(server, saved.token).await?),
+            Err(why) => bail!(why),
+        }
+    }
+
+    /// The saved session for `server` if it has not expired, or else what to do.
+    fn usable(&self, server: &str) -> anyhow::Result<Result<SavedSession, String>> {
         let server = normalize_server(server);
         let Some(saved) = self.get(&server)? else {
-            bail!("not signed in to {server}: run `oauth-console login --server {server}` first");
+            return Ok(Err(format!(
+                "not signed in to {server}: run `oauth-console login --server {server}` first"
+            )));
         };
         let expired =
             Timestamp::parse_rfc3339(&saved.expires_at).is_none_or(|end| end <= SystemClock.now());
         if expired {
-            bail!(
+            return Ok(Err(format!(
                 "your session on {server} expired at {}; sign in again with `oauth-console login --server {server}`",
                 saved.expires_at
-            );
+            )));
         }
-        Ok(RemoteBackend::connect(&server, saved.token).await?)
+        Ok(Ok(saved))
+    }
+
+    /// For the console: the saved session, or on a terminal a sign-in first when there is none,
+    /// it expired, or the server no longer knows it.
+    pub async fn backend_signing_in(&self, server: &str) -> anyhow::Result<RemoteBackend> {
+        let terminal = std::io::stdin().is_terminal();
+        if let Ok(saved) = self.usable(server)? {
+            let backend = RemoteBackend::connect(server, saved.token).await?;
+            match crate::backend::Backend::me(&backend).await {
+                Err(ServiceError::NotSignedIn(why)) if terminal => eprintln!("{why}"),
+                _ => return Ok(backend),
+            }
+        } else if !terminal {
+            return self.backend(server).await;
+        }
+        login(self, server, None, false).await?;
+        self.backend(server).await
     }
 }
 

@@ -104,14 +104,14 @@ async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
         ),
         other => other,
     };
+    let Some(command) = command else {
+        return console(Box::new(sessions.backend_signing_in(server).await?)).await;
+    };
     let ctx = Session {
         backend: Box::new(sessions.backend(server).await?),
         out,
     };
-    match command {
-        None => console(ctx.backend).await,
-        Some(command) => backend_command(&ctx, command).await,
-    }
+    backend_command(&ctx, command).await
 }
 
 /// The commands that only talk to the backend: the same over the embedded store and a server.

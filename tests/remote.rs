@@ -640,3 +640,16 @@ fn bad_input_over_the_server_marks_the_same_fields_as_locally() {
         "{none}"
     );
 }
+
+#[test]
+fn an_exported_server_url_leaves_the_data_directory_commands_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let rotated = binary()
+        .env("OAUTH_CONSOLE_SERVER", "http://127.0.0.1:9")
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["keys", "rotate"])
+        .output()
+        .unwrap();
+    assert!(rotated.status.success(), "{}", text(&rotated.stderr));
+}

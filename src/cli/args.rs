@@ -43,7 +43,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OAUTH_CONSOLE_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
     /// Work over a running `oauth-console serve` at this URL instead of the embedded store (sign
-    /// in first with `oauth-console login --server URL`)
+    /// in first with `oauth-console login --server URL`); `serve` and `keys` always work on a
+    /// data directory
     #[arg(long, global = true, env = "OAUTH_CONSOLE_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// Where `login` keeps session tokens [default: the platform's config directory]

@@ -46,7 +46,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return replay::run(file).await;
     }
     let out = Output::new(cli.global.json);
-    if let Some(server) = cli.global.server.clone() {
+    // `serve` and `keys` work on a data directory, so an exported OAUTH_CONSOLE_SERVER does not
+    // stop the shell that runs the server.
+    let on_data_dir = matches!(cli.command, Some(Command::Serve(_) | Command::Keys(_)));
+    if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
         return remote(cli, &server, out).await;
     }
     let data_dir = match cli.global.data_dir {
@@ -96,12 +99,6 @@ async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
             password_stdin,
         }) => return login::login(&sessions, server, username, password_stdin).await,
         Some(Command::Logout) => return login::logout(&sessions, server).await,
-        Some(Command::Serve(_)) => {
-            bail!("serve runs a server over its own data directory; leave out --server")
-        }
-        Some(Command::Keys(_)) => bail!(
-            "signing keys belong to the server's data directory: stop the server and run `oauth-console keys rotate --data-dir DIR` there"
-        ),
         other => other,
     };
     let Some(command) = command else {

@@ -653,3 +653,61 @@ fn an_exported_server_url_leaves_the_data_directory_commands_alone() {
         .unwrap();
     assert!(rotated.status.success(), "{}", text(&rotated.stderr));
 }
+
+#[test]
+fn the_console_says_when_its_server_stops_and_reloads_when_it_is_back() {
+    use oauth_console::tui::{Headless, MemoryClipboard};
+    use ratatui::crossterm::event::KeyCode;
+    let mut server = Server::start();
+    let session = server
+        .runtime
+        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .unwrap();
+    let backend: Arc<dyn Backend> = Arc::new(
+        server
+            .runtime
+            .block_on(RemoteBackend::connect(&server.base, session.token))
+            .unwrap(),
+    );
+    let owner = server.runtime.block_on(backend.owners()).unwrap()[0]
+        .owner
+        .sid
+        .clone();
+    server
+        .runtime
+        .block_on(backend.create_app(NewApp {
+            owner,
+            grant_type: GrantType::ClientCredentials,
+            settings: AppSettings {
+                name: "kept on screen".into(),
+                scopes: vec![MESSAGES_READ.into()],
+                ..AppSettings::default()
+            },
+            region: None,
+        }))
+        .unwrap();
+    let mut console = server
+        .runtime
+        .block_on(Headless::start(
+            backend,
+            Arc::new(MemoryClipboard::default()),
+            110,
+            30,
+        ))
+        .unwrap();
+    assert!(console.frame().contains("kept on screen"));
+    server.stop();
+    server.runtime.block_on(console.press(KeyCode::Char('R')));
+    let down = console.frame();
+    assert!(
+        down.contains(&format!("cannot reach the server at {}", server.base)),
+        "{down}"
+    );
+    assert!(!down.contains("kept on screen"), "{down}");
+
+    server.restart();
+    server.runtime.block_on(console.press(KeyCode::Char('R')));
+    let back = console.frame();
+    assert!(back.contains("kept on screen"), "{back}");
+    assert!(!back.contains("cannot reach"), "{back}");
+}

@@ -336,10 +336,28 @@ fn parity_script(mut run: impl FnMut(&[&str]) -> Output) -> Vec<Output> {
         vec!["apps", "delete", &app, "--yes"],
         vec!["apps", "delete", &app, "--yes"],
         vec!["apps", "list", "--json"],
+        vec![
+            "apps",
+            "create",
+            "--name",
+            "Parity three",
+            "--scope",
+            MESSAGES_READ,
+        ],
     ];
     for args in scripted {
         outputs.push(run(&args));
     }
+    // Paging: the token of one page brings the next, and a token of another list is refused.
+    let first = run(&["apps", "list", "--limit", "1", "--json"]);
+    let first_json: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let token = first_json["meta"]["next_page_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    outputs.push(first);
+    outputs.push(run(&["apps", "list", "--limit", "1", "--after", &token]));
+    outputs.push(run(&["audit", "--limit", "2", "--after", &token]));
     outputs
 }
 
@@ -710,4 +728,23 @@ fn the_console_says_when_its_server_stops_and_reloads_when_it_is_back() {
     let back = console.frame();
     assert!(back.contains("kept on screen"), "{back}");
     assert!(!back.contains("cannot reach"), "{back}");
+}
+
+#[test]
+fn repeated_wrong_passwords_are_told_when_to_try_again() {
+    let server = Server::start();
+    let config = tempfile::tempdir().unwrap();
+    // The server's default allows 10 failures a minute for one username.
+    for _ in 0..10 {
+        let wrong = login(&server.base, config.path(), "not the password");
+        assert!(text(&wrong.stderr).contains("wrong username or password"));
+    }
+    let limited = login(&server.base, config.path(), PASSWORD);
+    assert!(!limited.status.success());
+    let said = text(&limited.stderr);
+    assert!(
+        said.contains("too many failed authentication attempts; try again in ")
+            && said.trim_end().ends_with(" seconds"),
+        "{said}"
+    );
 }

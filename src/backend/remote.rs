@@ -77,8 +77,10 @@ impl RemoteBackend {
                 password: password.to_owned(),
             });
         let response = request.send().await.map_err(|e| unreachable(&server, &e))?;
-        if response.status() == StatusCode::UNAUTHORIZED {
-            return Err(ServiceError::BadCredentials);
+        match response.status() {
+            StatusCode::UNAUTHORIZED => return Err(ServiceError::BadCredentials),
+            status if !status.is_success() => return Err(refusal(&server, response).await),
+            _ => {}
         }
         let session: SessionJson = read(&server, response).await?;
         Ok(RemoteSession {
@@ -124,7 +126,7 @@ impl RemoteBackend {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(self.refusal(response).await)
+            Err(refusal(&self.server, response).await)
         }
     }
 
@@ -143,60 +145,58 @@ impl RemoteBackend {
         if response.status().is_success() {
             read(&self.server, response).await
         } else {
-            Err(self.refusal(response).await)
-        }
-    }
-
-    /// A refusal of the management API as the [`ServiceError`] the service gave it from.
-    async fn refusal(&self, response: reqwest::Response) -> ServiceError {
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let body = response.json::<ApiErrorJson>().await.ok();
-        let message = body
-            .as_ref()
-            .map(|b| b.message.clone())
-            .unwrap_or_else(|| status.to_string());
-        match status {
-            StatusCode::BAD_REQUEST => {
-                let errors: Option<Vec<FieldError>> = body
-                    .iter()
-                    .flat_map(|b| &b.errors)
-                    .map(|e| Some(FieldError::new(Field::from_label(&e.field)?, &e.message)))
-                    .collect();
-                match errors {
-                    Some(errors) if !errors.is_empty() => {
-                        ServiceError::Invalid(ValidationErrors(errors))
-                    }
-                    _ => ServiceError::Remote(format!("the server refused the request: {message}")),
-                }
-            }
-            StatusCode::UNAUTHORIZED => ServiceError::NotSignedIn(format!(
-                "your session on {server} has expired or was signed out; sign in again with `oauth-console login --server {server}`",
-                server = self.server
-            )),
-            StatusCode::FORBIDDEN => ServiceError::Forbidden(message),
-            StatusCode::NOT_FOUND => not_found(&message),
-            StatusCode::CONFLICT => ServiceError::Conflict(message),
-            StatusCode::TOO_MANY_REQUESTS => ServiceError::Remote(match retry_after {
-                Some(seconds) if !message.contains("try again") => {
-                    format!("{message}; try again in {seconds} seconds")
-                }
-                _ => message,
-            }),
-            _ => ServiceError::Remote(format!(
-                "the server at {} failed ({status}: {message}); try again, and if it persists see the server's log",
-                self.server
-            )),
+            Err(refusal(&self.server, response).await)
         }
     }
 
     async fn app_json(&self, method: Method, path: &str) -> Result<OAuthApp> {
         let app: AppJson = self.call(self.request(method, path)).await?;
         app_from(app)
+    }
+}
+
+/// A refusal of the management API as the [`ServiceError`] the service gave it from.
+async fn refusal(server: &str, response: reqwest::Response) -> ServiceError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.json::<ApiErrorJson>().await.ok();
+    let message = body
+        .as_ref()
+        .map(|b| b.message.clone())
+        .unwrap_or_else(|| status.to_string());
+    match status {
+        StatusCode::BAD_REQUEST => {
+            let errors: Option<Vec<FieldError>> = body
+                .iter()
+                .flat_map(|b| &b.errors)
+                .map(|e| Some(FieldError::new(Field::from_label(&e.field)?, &e.message)))
+                .collect();
+            match errors {
+                Some(errors) if !errors.is_empty() => {
+                    ServiceError::Invalid(ValidationErrors(errors))
+                }
+                _ => ServiceError::Remote(format!("the server refused the request: {message}")),
+            }
+        }
+        StatusCode::UNAUTHORIZED => ServiceError::NotSignedIn(format!(
+            "your session on {server} has expired or was signed out; sign in again with `oauth-console login --server {server}`"
+        )),
+        StatusCode::FORBIDDEN => ServiceError::Forbidden(message),
+        StatusCode::NOT_FOUND => not_found(&message),
+        StatusCode::CONFLICT => ServiceError::Conflict(message),
+        StatusCode::TOO_MANY_REQUESTS => ServiceError::Remote(match retry_after {
+            Some(seconds) if !message.contains("try again") => {
+                format!("{message}; try again in {seconds} seconds")
+            }
+            _ => message,
+        }),
+        _ => ServiceError::Remote(format!(
+            "the server at {server} failed ({status}: {message}); try again, and if it persists see the server's log"
+        )),
     }
 }
 

@@ -748,3 +748,86 @@ fn repeated_wrong_passwords_are_told_when_to_try_again() {
         "{said}"
     );
 }
+
+#[test]
+fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
+    use oauth_console::tui::replay::parse_key;
+    use oauth_console::tui::screens::dialogs::Dialog;
+    use oauth_console::tui::{Headless, MemoryClipboard};
+    let server = Server::start();
+    let runtime = &server.runtime;
+    let session = runtime
+        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .unwrap();
+    let token = session.token.clone();
+    let backend: Arc<dyn Backend> = Arc::new(
+        runtime
+            .block_on(RemoteBackend::connect(&server.base, session.token))
+            .unwrap(),
+    );
+    let mut console = runtime
+        .block_on(Headless::start(
+            backend,
+            Arc::new(MemoryClipboard::default()),
+            110,
+            30,
+        ))
+        .unwrap();
+    let keys = |console: &mut Headless, names: &str| {
+        for name in names.split_whitespace() {
+            runtime.block_on(console.key(parse_key(name).unwrap()));
+        }
+    };
+    keys(&mut console, "n");
+    runtime.block_on(console.type_text("Typed before it ended"));
+    keys(&mut console, "Ctrl-s Tab Tab Enter Down Space");
+    runtime
+        .block_on(server.service.end_session(&token))
+        .unwrap();
+
+    keys(&mut console, "Ctrl-s");
+    let asked = console.frame();
+    assert!(asked.contains("Sign in again"), "{asked}");
+    assert!(
+        asked.contains("Your session on the server has ended. Type the password of admin"),
+        "{asked}"
+    );
+    runtime.block_on(console.type_text("not the password"));
+    assert!(!console.frame().contains("not the password"));
+    keys(&mut console, "Enter");
+    assert!(
+        console.frame().contains("wrong username or password"),
+        "{}",
+        console.frame()
+    );
+
+    for _ in 0.."not the password".len() {
+        keys(&mut console, "Backspace");
+    }
+    runtime.block_on(console.type_text(PASSWORD));
+    keys(&mut console, "Enter");
+    assert!(console.state().dialog.is_none());
+    let status = console.state().status.as_ref().unwrap().text.clone();
+    assert!(status.starts_with("Signed in again as admin"), "{status}");
+    // The wizard is where it was, with what was typed: saving now creates the app.
+    keys(&mut console, "Ctrl-s");
+    assert!(
+        !matches!(console.state().dialog, Some(Dialog::SignIn(_))),
+        "asked again"
+    );
+    let admin = runtime.block_on(server.service.local_user(None)).unwrap();
+    let owner = admin.roles[0].owner.clone();
+    let apps = runtime
+        .block_on(server.service.apps(
+            &admin.sid,
+            &owner,
+            oauth_console::service::ListApps::default(),
+        ))
+        .unwrap();
+    let names: Vec<_> = apps
+        .items
+        .iter()
+        .map(|a| a.settings.name.as_str())
+        .collect();
+    assert_eq!(names, ["Typed before it ended"]);
+}

@@ -93,6 +93,10 @@ impl Backend for LocalBackend {
             .await
     }
 
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
+        self.service.sign_in(username, password).await.map(|_| ())
+    }
+
     fn issuer(&self) -> &str {
         &self.issuer
     }

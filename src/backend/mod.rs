@@ -17,7 +17,7 @@ use crate::service::{
 use crate::store::Page;
 
 pub use local::LocalBackend;
-pub use remote::{RemoteBackend, RemoteSession, normalize_server};
+pub use remote::{RemoteBackend, RemoteSession, SessionSaver, normalize_server};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
@@ -46,6 +46,10 @@ pub trait Backend: Send + Sync {
     ) -> Result<Page<Authorization>>;
     /// Ends an authorization: its refresh and access tokens stop working at once.
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization>;
+    /// Signs in again after the session ended (a server's sessions last an hour), so that the
+    /// console can carry on where it was. The embedded store has no sessions; locally this only
+    /// checks the password.
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()>;
     /// The authorization server's public URL, for authorization URLs.
     fn issuer(&self) -> &str;
 }

@@ -4,6 +4,7 @@
 //! command says the same thing over a server as over the embedded store. Only failures of the
 //! connection itself are new: [`ServiceError::Unreachable`] says which server and what to do.
 
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -36,11 +37,16 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// What every not-found message of the service names, as `{what} {id} was not found…`.
 const NOT_FOUND_KINDS: [&str; 5] = ["OAuth app", "client ID", "authorization", "owner", "user"];
 
+/// Keeps a session started by [`Backend::sign_in_again`] for the next start (the CLI's file).
+pub type SessionSaver = Arc<dyn Fn(&RemoteSession) + Send + Sync>;
+
 pub struct RemoteBackend {
     http: reqwest::Client,
     /// The server's base URL, without a trailing slash.
     server: String,
-    token: String,
+    /// Replaced when the console signs in again.
+    token: RwLock<String>,
+    saver: Option<SessionSaver>,
     /// The server's own issuer, from its metadata: the base of authorization URLs.
     issuer: String,
 }
@@ -107,9 +113,16 @@ impl RemoteBackend {
         Ok(RemoteBackend {
             http,
             server,
-            token,
+            token: RwLock::new(token),
+            saver: None,
             issuer: metadata.issuer,
         })
+    }
+
+    /// Calls `saver` with each session [`Backend::sign_in_again`] starts.
+    pub fn saving_sessions_with(mut self, saver: SessionSaver) -> RemoteBackend {
+        self.saver = Some(saver);
+        self
     }
 
     pub fn server(&self) -> &str {
@@ -131,9 +144,11 @@ impl RemoteBackend {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        // A poisoned lock still holds a whole token: it is only ever replaced, never edited.
+        let token = self.token.read().unwrap_or_else(PoisonError::into_inner);
         self.http
             .request(method, format!("{}{path}", self.server))
-            .bearer_auth(&self.token)
+            .bearer_auth(token.as_str())
     }
 
     /// Sends a request and reads its JSON answer, or the refusal as the service's error.
@@ -568,6 +583,15 @@ impl Backend for RemoteBackend {
         let path = format!("/v1/authorizations/{authorization}");
         let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)).await?;
         authorization_from(revoked)
+    }
+
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
+        let session = RemoteBackend::sign_in(&self.server, username, password).await?;
+        if let Some(save) = &self.saver {
+            save(&session);
+        }
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = session.token;
+        Ok(())
     }
 
     fn issuer(&self) -> &str {

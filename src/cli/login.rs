@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{RemoteBackend, normalize_server};
+use crate::backend::{RemoteBackend, RemoteSession, normalize_server};
 use crate::model::Timestamp;
 use crate::service::{Clock, ServiceError, SystemClock};
 
@@ -118,20 +119,43 @@ impl Sessions {
     }
 
     /// For the console: the saved session, or on a terminal a sign-in first when there is none,
-    /// it expired, or the server no longer knows it.
+    /// it expired, or the server no longer knows it. A session the console starts later, when
+    /// this one ends, is saved here too.
     pub async fn backend_signing_in(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         let terminal = std::io::stdin().is_terminal();
-        if let Ok(saved) = self.usable(server)? {
-            let backend = RemoteBackend::connect(server, saved.token).await?;
-            match crate::backend::Backend::me(&backend).await {
-                Err(ServiceError::NotSignedIn(why)) if terminal => eprintln!("{why}"),
-                _ => return Ok(backend),
+        let backend = match self.usable(server)? {
+            Ok(saved) => {
+                let backend = RemoteBackend::connect(server, saved.token).await?;
+                match crate::backend::Backend::me(&backend).await {
+                    Err(ServiceError::NotSignedIn(why)) if terminal => {
+                        eprintln!("{why}");
+                        login(self, server, None, false).await?;
+                        self.backend(server).await?
+                    }
+                    _ => backend,
+                }
             }
-        } else if !terminal {
-            return self.backend(server).await;
-        }
-        login(self, server, None, false).await?;
-        self.backend(server).await
+            Err(_) if terminal => {
+                login(self, server, None, false).await?;
+                self.backend(server).await?
+            }
+            Err(why) => bail!(why),
+        };
+        let sessions = Sessions::new(self.dir.clone());
+        let server = normalize_server(server);
+        let save = move |session: &RemoteSession| {
+            // The console owns the terminal, so there is nowhere to say that the file could not
+            // be written; the next start then finds the old session ended and asks again.
+            let _ = sessions.put(
+                &server,
+                SavedSession {
+                    token: session.token.clone(),
+                    username: session.user.username.clone(),
+                    expires_at: session.expires_at.to_rfc3339(),
+                },
+            );
+        };
+        Ok(backend.saving_sessions_with(Arc::new(save)))
     }
 }
 

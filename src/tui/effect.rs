@@ -39,6 +39,8 @@ pub enum Msg {
         what: &'static str,
         result: std::result::Result<CopiedVia, String>,
     },
+    /// The answer to [`Effect::SignIn`].
+    SignedIn(Result<()>),
     /// The filter has not changed for [`SETTLE`] since the edit numbered `request`.
     FilterSettled {
         request: u64,
@@ -80,6 +82,11 @@ pub enum Effect {
     Copy {
         what: &'static str,
         text: String,
+    },
+    /// Sign in again after the session ended. No `Debug`: it carries a password.
+    SignIn {
+        username: String,
+        password: String,
     },
     /// Answers [`Msg::FilterSettled`] after [`SETTLE`]; the headless runtime answers at once.
     Settle {
@@ -140,6 +147,9 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             what,
             result: clipboard.copy(&text),
         },
+        Effect::SignIn { username, password } => {
+            Msg::SignedIn(backend.sign_in_again(&username, &password).await)
+        }
         Effect::Settle { request } => Msg::FilterSettled { request },
     }
 }

@@ -831,3 +831,22 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
         .collect();
     assert_eq!(names, ["Typed before it ended"]);
 }
+
+#[test]
+fn login_without_a_server_says_to_name_one_and_makes_no_store() {
+    let data = tempfile::tempdir().unwrap();
+    let store = data.path().join("store");
+    let refused = binary()
+        .arg("--data-dir")
+        .arg(&store)
+        .arg("login")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("pass --server URL (or set OAUTH_CONSOLE_SERVER)"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!store.exists());
+}

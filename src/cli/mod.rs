@@ -52,6 +52,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
         return remote(cli, &server, out).await;
     }
+    if matches!(cli.command, Some(Command::Login { .. } | Command::Logout)) {
+        bail!("login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)");
+    }
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -77,11 +80,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
             ctx.out.key_rotated(&key.kid, signing_alg)
-        }
-        Command::Login { .. } | Command::Logout => {
-            bail!(
-                "login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)"
-            )
         }
         command => backend_command(&ctx, command).await,
     }

@@ -5,6 +5,8 @@
 
 use std::io::{self, stdout};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -66,10 +68,19 @@ async fn run_loop(
             }
         }
     });
-    dispatch(init(), &backend, &clipboard, &tx).await;
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let mut spin = tokio::time::interval(SPIN);
+    dispatch(init(), &backend, &clipboard, &tx, &in_flight).await;
     loop {
+        let waiting = in_flight.load(Ordering::SeqCst) > 0;
+        state.spinner = waiting.then(|| state.spinner.map_or(0, |frame| frame + 1));
         terminal.draw(|frame| frame.render_widget(&state, frame.area()))?;
-        let Some(msg) = rx.recv().await else {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            // While a request is in flight the spinner turns; otherwise frames wait for input.
+            _ = spin.tick(), if waiting => continue,
+        };
+        let Some(msg) = msg else {
             break;
         };
         let mut effects = update(&mut state, msg);
@@ -82,16 +93,20 @@ async fn run_loop(
         if state.quit {
             break;
         }
-        dispatch(effects, &backend, &clipboard, &tx).await;
+        dispatch(effects, &backend, &clipboard, &tx, &in_flight).await;
     }
     Ok(())
 }
+
+/// How often the spinner turns while a request is in flight.
+const SPIN: Duration = Duration::from_millis(120);
 
 async fn dispatch(
     effects: Vec<Effect>,
     backend: &Arc<dyn Backend>,
     clipboard: &Arc<dyn Clipboard>,
     tx: &mpsc::UnboundedSender<Msg>,
+    in_flight: &Arc<AtomicUsize>,
 ) {
     for effect in effects {
         if effect.is_copy() {
@@ -103,11 +118,19 @@ async fn dispatch(
         let clipboard = Arc::clone(clipboard);
         let tx = tx.clone();
         let pause = matches!(effect, Effect::Settle { .. });
+        // A pause for typing is not a request: no spinner for it.
+        let counted = (!pause).then(|| Arc::clone(in_flight));
+        if let Some(count) = &counted {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
         tokio::spawn(async move {
             if pause {
                 tokio::time::sleep(SETTLE).await;
             }
             let msg = perform(&*backend, &*clipboard, effect).await;
+            if let Some(count) = counted {
+                count.fetch_sub(1, Ordering::SeqCst);
+            }
             // The console may have quit meanwhile; then nobody needs the answer.
             let _ = tx.send(msg);
         });

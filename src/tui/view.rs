@@ -128,7 +128,16 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     }
 }
 
+/// Braille dots, one a tick, while a request is in flight.
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
 fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    if let Some(frame) = state.spinner {
+        let text = format!("{} working…", SPINNER[frame % SPINNER.len()]);
+        let width = text.chars().count() as u16 + 1;
+        let at = area.right().saturating_sub(width).max(area.x);
+        put(buf, area, at, &text, palette.dim);
+    }
     if let Some(status) = &state.status {
         let (mark, style) = match status.kind {
             StatusKind::Done => ("✓ ", palette.done),

@@ -174,7 +174,8 @@ impl IntoResponse for ApiError {
                 | ServiceError::Crypto(_)
                 // A server never calls another one; if it ever did, its failure is a fault here.
                 | ServiceError::Unreachable(_)
-                | ServiceError::Remote(_) => {
+                | ServiceError::Remote(_)
+                | ServiceError::Cancelled => {
                     tracing::error!(error = %error, "management API request failed");
                     (
                         StatusCode::INTERNAL_SERVER_ERROR,

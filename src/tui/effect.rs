@@ -102,6 +102,37 @@ impl Effect {
     }
 }
 
+/// The answer to a backend request the person stopped waiting for (Esc while the spinner
+/// turns), shaped as its real answer so that the screen that asked settles as after a failure;
+/// `None` for what is no request.
+pub fn cancelled(effect: &Effect) -> Option<Msg> {
+    use crate::service::ServiceError::Cancelled;
+    Some(match effect {
+        Effect::LoadSession => Msg::SessionLoaded(Err(Cancelled)),
+        Effect::LoadApps {
+            request, append, ..
+        } => Msg::AppsLoaded {
+            request: *request,
+            append: *append,
+            result: Err(Cancelled),
+        },
+        Effect::LoadApp(_) => Msg::AppLoaded(Err(Cancelled)),
+        Effect::CreateApp(_) => Msg::AppCreated(Err(Cancelled)),
+        Effect::UpdateApp { .. } => Msg::AppUpdated(Err(Cancelled)),
+        Effect::RotateSecret { .. } => Msg::SecretRotated(Err(Cancelled)),
+        Effect::DeleteApp { .. } => Msg::AppDeleted(Err(Cancelled)),
+        Effect::LoadAudit {
+            request, append, ..
+        } => Msg::AuditLoaded {
+            request: *request,
+            append: *append,
+            result: Err(Cancelled),
+        },
+        Effect::SignIn { .. } => Msg::SignedIn(Err(Cancelled)),
+        Effect::Copy { .. } | Effect::Settle { .. } => return None,
+    })
+}
+
 /// Performs one effect and says how it went.
 pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: Effect) -> Msg {
     match effect {
@@ -151,5 +182,35 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             Msg::SignedIn(backend.sign_in_again(&username, &password).await)
         }
         Effect::Settle { request } => Msg::FilterSettled { request },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SidKind;
+    use crate::service::ServiceError;
+
+    #[test]
+    fn a_cancelled_list_answers_its_own_request_and_a_copy_is_no_request() {
+        let effect = Effect::LoadApps {
+            request: 7,
+            owner: Sid::new(SidKind::Account, [1; 16]),
+            list: ListApps::default(),
+            append: true,
+        };
+        let Some(Msg::AppsLoaded {
+            request: 7,
+            append: true,
+            result: Err(ServiceError::Cancelled),
+        }) = cancelled(&effect)
+        else {
+            panic!("not the cancelled answer to request 7")
+        };
+        let copy = Effect::Copy {
+            what: "client secret",
+            text: "s".into(),
+        };
+        assert!(cancelled(&copy).is_none());
     }
 }

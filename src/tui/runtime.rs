@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event,
+    Event, KeyCode, KeyEventKind,
 };
 use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::clipboard::Clipboard;
-use super::effect::{Effect, Msg, SETTLE, perform};
+use super::effect::{Effect, Msg, SETTLE, cancelled, perform};
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -69,8 +69,13 @@ async fn run_loop(
         }
     });
     let in_flight = Arc::new(AtomicUsize::new(0));
+    let cancel = Arc::new(Notify::new());
     let mut spin = tokio::time::interval(SPIN);
-    dispatch(init(), &backend, &clipboard, &tx, &in_flight).await;
+    let requests = Requests {
+        in_flight: &in_flight,
+        cancel: &cancel,
+    };
+    dispatch(init(), &backend, &clipboard, &tx, &requests).await;
     loop {
         let waiting = in_flight.load(Ordering::SeqCst) > 0;
         state.spinner = waiting.then(|| state.spinner.map_or(0, |frame| frame + 1));
@@ -83,6 +88,15 @@ async fn run_loop(
         let Some(msg) = msg else {
             break;
         };
+        // While the spinner turns, Esc stops waiting: each request answers as cancelled.
+        if waiting
+            && let Msg::Key(key) = &msg
+            && key.code == KeyCode::Esc
+            && key.kind == KeyEventKind::Press
+        {
+            cancel.notify_waiters();
+            continue;
+        }
         let mut effects = update(&mut state, msg);
         // Take whatever else has arrived before drawing again: fast typing costs one frame.
         while !state.quit
@@ -93,7 +107,7 @@ async fn run_loop(
         if state.quit {
             break;
         }
-        dispatch(effects, &backend, &clipboard, &tx, &in_flight).await;
+        dispatch(effects, &backend, &clipboard, &tx, &requests).await;
     }
     Ok(())
 }
@@ -101,12 +115,18 @@ async fn run_loop(
 /// How often the spinner turns while a request is in flight.
 const SPIN: Duration = Duration::from_millis(120);
 
+/// The backend requests in flight: how many (for the spinner), and how to stop waiting for them.
+struct Requests<'a> {
+    in_flight: &'a Arc<AtomicUsize>,
+    cancel: &'a Arc<Notify>,
+}
+
 async fn dispatch(
     effects: Vec<Effect>,
     backend: &Arc<dyn Backend>,
     clipboard: &Arc<dyn Clipboard>,
     tx: &mpsc::UnboundedSender<Msg>,
-    in_flight: &Arc<AtomicUsize>,
+    requests: &Requests<'_>,
 ) {
     for effect in effects {
         if effect.is_copy() {
@@ -118,16 +138,30 @@ async fn dispatch(
         let clipboard = Arc::clone(clipboard);
         let tx = tx.clone();
         let pause = matches!(effect, Effect::Settle { .. });
-        // A pause for typing is not a request: no spinner for it.
-        let counted = (!pause).then(|| Arc::clone(in_flight));
+        // A pause for typing is not a request: no spinner for it, and nothing to cancel.
+        let counted = (!pause).then(|| Arc::clone(requests.in_flight));
         if let Some(count) = &counted {
             count.fetch_add(1, Ordering::SeqCst);
         }
+        let if_cancelled = cancelled(&effect);
+        let cancel = Arc::clone(requests.cancel);
         tokio::spawn(async move {
             if pause {
                 tokio::time::sleep(SETTLE).await;
             }
-            let msg = perform(&*backend, &*clipboard, effect).await;
+            let stop = async {
+                match if_cancelled {
+                    Some(answer) => {
+                        cancel.notified().await;
+                        answer
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let msg = tokio::select! {
+                msg = perform(&*backend, &*clipboard, effect) => msg,
+                answer = stop => answer,
+            };
             if let Some(count) = counted {
                 count.fetch_sub(1, Ordering::SeqCst);
             }

@@ -100,7 +100,10 @@ pub fn describe_failure(doing: &str, error: &ServiceError) -> String {
         ServiceError::NotFound { .. } => "press Esc and reload the list (R)",
         ServiceError::Forbidden(_) => "switch owner with o",
         // Their messages say what to do already.
-        ServiceError::Conflict(_) | ServiceError::Unreachable(_) | ServiceError::Remote(_) => "",
+        ServiceError::Conflict(_)
+        | ServiceError::Unreachable(_)
+        | ServiceError::Remote(_)
+        | ServiceError::Cancelled => "",
         ServiceError::BadCredentials | ServiceError::BadClient => "check the credentials",
         ServiceError::NotSignedIn(_) => "sign in again",
         ServiceError::Crypto(_) | ServiceError::Store(_) => {

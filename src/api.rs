@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
-    AppSettings, AuditEvent, Authorization, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL, GrantType,
-    OAuthApp, Owner, Role, Seconds, Sid, Timestamp, User, scopes,
+    AppSettings, AuditEvent, Authorization, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL, FieldError,
+    GrantType, OAuthApp, Owner, Role, Seconds, Sid, Timestamp, User, scopes,
 };
 use crate::service::{AppUpdate, NewApp, NewUser, OwnerAccess};
 
@@ -29,6 +29,7 @@ pub struct AppJson {
     pub date_created: String,
     pub date_updated: String,
     pub created_by: String,
+    pub created_by_sid: String,
     pub version: u64,
 }
 
@@ -81,6 +82,7 @@ impl AppJson {
             date_created: app.created_at.to_rfc3339(),
             date_updated: app.updated_at.to_rfc3339(),
             created_by: app.created_by.username.clone(),
+            created_by_sid: app.created_by.sid.to_string(),
             version: app.version,
         }
     }
@@ -213,6 +215,7 @@ pub struct AuthorizationJson {
     pub date_created: String,
     pub date_last_used: String,
     pub date_revoked: Option<String>,
+    pub version: u64,
 }
 
 impl From<&Authorization> for AuthorizationJson {
@@ -228,6 +231,7 @@ impl From<&Authorization> for AuthorizationJson {
             date_created: a.created_at.to_rfc3339(),
             date_last_used: a.last_used_at.to_rfc3339(),
             date_revoked: a.revoked_at.map(Timestamp::to_rfc3339),
+            version: a.version,
         }
     }
 }
@@ -294,6 +298,28 @@ impl NewAppJson {
     }
 }
 
+/// What the remote backend sends for a [`NewApp`]: [`NewAppJson::into_new_app`] undone.
+impl From<NewApp> for NewAppJson {
+    fn from(new: NewApp) -> NewAppJson {
+        let s = new.settings;
+        NewAppJson {
+            grant_type: Some(new.grant_type.slug().to_owned()),
+            friendly_name: s.name,
+            description: s.description,
+            scopes: s.scopes,
+            access_token_ttl: Some(s.token_ttl.0),
+            authorization_code: Some(AuthorizationCodeJson {
+                company_name: s.company_name,
+                image_urls: s.images,
+                homepage_url: s.homepage_url,
+                terms_of_service_url: s.terms_url,
+                redirect_uris: s.redirect_uris,
+            }),
+            region: new.region,
+        }
+    }
+}
+
 /// `POST /v1/apps/{sid}`: the fields to change; absent ones stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -325,6 +351,24 @@ impl From<AppUpdateJson> for AppUpdate {
             terms_url: json.terms_of_service_url,
             redirect_uris: json.redirect_uris,
             expected_version: json.version,
+        }
+    }
+}
+
+/// What the remote backend sends for an [`AppUpdate`].
+impl From<AppUpdate> for AppUpdateJson {
+    fn from(update: AppUpdate) -> AppUpdateJson {
+        AppUpdateJson {
+            friendly_name: update.name,
+            description: update.description,
+            scopes: update.scopes,
+            access_token_ttl: update.token_ttl.map(|ttl| ttl.0),
+            company_name: update.company_name,
+            image_urls: update.images,
+            homepage_url: update.homepage_url,
+            terms_of_service_url: update.terms_url,
+            redirect_uris: update.redirect_uris,
+            version: update.expected_version,
         }
     }
 }
@@ -450,6 +494,13 @@ pub struct AuditEventListJson {
     pub meta: PageMetaJson,
 }
 
+/// `GET /v1/owners/{owner_sid}/authorizations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuthorizationListJson {
+    pub authorizations: Vec<AuthorizationJson>,
+    pub meta: PageMetaJson,
+}
+
 /// `GET /v1/owners`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerListJson {
@@ -469,4 +520,36 @@ pub struct UserListJson {
 pub struct ScopeListJson {
     pub scopes: Vec<ScopeJson>,
     pub meta: PageMetaJson,
+}
+
+/// An error body of the management API, as Twilio's REST API writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ApiErrorJson {
+    /// Twilio-style error code: 20001 bad input, 20003 authentication, 20403 forbidden,
+    /// 20404 not found, 20409 conflict, 20429 too many requests, 20500 server fault.
+    pub code: u32,
+    pub message: String,
+    pub more_info: String,
+    pub status: u16,
+    /// With 400: each field that breaks a rule, in form order, so that a form can mark it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldErrorJson>,
+}
+
+/// One field that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldErrorJson {
+    /// The field as a person sees it: `name`, `scopes`, `token expiration`, `redirect URL`, …
+    pub field: String,
+    /// A sentence naming the field and its limit.
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldErrorJson {
+    fn from(error: &FieldError) -> FieldErrorJson {
+        FieldErrorJson {
+            field: error.field.label().to_owned(),
+            message: error.message.clone(),
+        }
+    }
 }

@@ -1,19 +1,25 @@
 //! The console as a person drives it: key presses (and a few clicks) into the headless console
 //! over a real sled store, with a fixed clock and seeded randomness, and named snapshots of the
 //! frames a person would look at. Each test is one scenario; error paths included.
+//!
+//! tests.rs compiles this file twice: as `console`, over [`LocalBackend`], where insta keeps the
+//! snapshots; and as `console_remote`, over a [`RemoteBackend`] speaking to a server on
+//! 127.0.0.1:0 over the same store, clock and seed, where every frame must equal the snapshot the
+//! local run keeps. Remote mode changes no screen.
 
 use std::sync::Arc;
 
-use oauth_console::backend::{Backend, LocalBackend};
+use oauth_console::backend::{Backend, LocalBackend, RemoteBackend};
 use oauth_console::model::{
-    AppSettings, GrantType, OAuthApp, Role, Seconds, Sid, SigningAlg, Timestamp, s256_challenge,
+    AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, SigningAlg,
+    Timestamp, s256_challenge,
 };
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
     AppUpdate, AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService,
     ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
 };
-use oauth_console::store::SledStore;
+use oauth_console::store::{SledStore, Store, Write};
 use oauth_console::tui::replay::parse_key;
 use oauth_console::tui::screens::dialogs::Dialog;
 use oauth_console::tui::screens::token::TokenOutcome;
@@ -24,9 +30,16 @@ const WIDTH: u16 = 110;
 const HEIGHT: u16 = 30;
 const START: Timestamp = Timestamp(1_795_462_741_000);
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+const ISSUER: &str = "http://localhost:8080";
+
+/// Whether this copy of the file is the remote one (see the module's doc).
+fn over_a_server() -> bool {
+    module_path!().ends_with("console_remote")
+}
 
 struct World {
     service: ConsoleService,
+    store: Arc<SledStore>,
     clock: Arc<ManualClock>,
     admin: Sid,
     account: Sid,
@@ -37,8 +50,9 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START));
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
     let service = ConsoleService::new(
-        Arc::new(SledStore::open(dir.path()).unwrap()),
+        store.clone(),
         clock.clone(),
         Arc::new(SeededEntropy::new(7)),
     );
@@ -50,6 +64,7 @@ async fn world() -> World {
     let admin = service.local_user(None).await.unwrap().sid;
     World {
         service,
+        store,
         clock,
         admin,
         account: made.owners[0].sid.clone(),
@@ -86,21 +101,63 @@ impl World {
     }
 
     async fn console_as(&self, user: &Sid) -> Console {
-        self.console_with(user, "http://localhost:8080").await
+        self.console_with(user, ISSUER).await
     }
 
-    /// The console with `issuer` as the authorization server's URL (where the token tool asks).
+    /// The console with `issuer` as the authorization server's URL (where the token tool asks,
+    /// locally; over a server, the token tool asks that server).
     async fn console_with(&self, user: &Sid, issuer: &str) -> Console {
-        let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
-            self.service.clone(),
-            user.clone(),
-            issuer.into(),
-        ));
+        let (backend, server): (Arc<dyn Backend>, _) = if over_a_server() {
+            let (backend, server) = self.remote_backend(user).await;
+            (Arc::new(backend), Some(server))
+        } else {
+            let local = LocalBackend::new(self.service.clone(), user.clone(), issuer.into());
+            (Arc::new(local), None)
+        };
         let clipboard = Arc::new(MemoryClipboard::default());
         let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
             .await
             .unwrap();
-        Console { ui, clipboard }
+        Console {
+            ui,
+            clipboard,
+            _server: server,
+        }
+    }
+
+    /// A server over this world's service on 127.0.0.1:0, and a backend signed in to it as
+    /// `user`. The session is written to the store directly: signing in would draw on the seeded
+    /// randomness and change every SID after it.
+    async fn remote_backend(&self, user: &Sid) -> (RemoteBackend, ServerTask) {
+        let token = format!("console-test-session-{user}");
+        self.store
+            .commit(vec![Write::PutSession(Session {
+                digest: SecretDigest::of(&token),
+                user: user.clone(),
+                created_at: START,
+                expires_at: START.plus(Seconds::days(365)),
+            })])
+            .await
+            .unwrap();
+        let auth = AuthorizationServer::start(
+            self.service.clone(),
+            AuthorizationConfig {
+                issuer: ISSUER.into(),
+                default_audience: ISSUER.into(),
+                signing_alg: Some(SigningAlg::ES256),
+            },
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = ServerConfig::default();
+        let state = AppState::new(auth, &config);
+        let task = tokio::spawn(async move {
+            server::serve(listener, state, &config, std::future::pending()).await
+        });
+        let backend = RemoteBackend::connect(&base, token).await.unwrap();
+        (backend, ServerTask(task))
     }
 
     async fn app_names(&self) -> Vec<String> {
@@ -119,9 +176,19 @@ impl World {
     }
 }
 
+/// The server of a remote console, stopped with it.
+struct ServerTask(tokio::task::JoinHandle<std::io::Result<()>>);
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 struct Console {
     ui: Headless,
     clipboard: Arc<MemoryClipboard>,
+    _server: Option<ServerTask>,
 }
 
 impl Console {
@@ -166,10 +233,35 @@ impl Console {
     }
 }
 
+/// Over the embedded store, insta keeps the snapshot; over a server, the frame must be the one
+/// the embedded store's run keeps.
 macro_rules! snap {
     ($name:expr, $console:expr) => {
-        insta::assert_snapshot!($name, $console.frame());
+        if over_a_server() {
+            assert_same_as_local_snapshot($name, &$console.frame());
+        } else {
+            insta::assert_snapshot!($name, $console.frame());
+        }
     };
+}
+
+#[track_caller]
+fn assert_same_as_local_snapshot(name: &str, frame: &str) {
+    let path = format!(
+        "{}/tests/snapshots/tests__console__{name}.snap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // An insta file is a `---` header, then the snapshot.
+    let (_, kept) = stored
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .unwrap_or_else(|| panic!("{path} is not an insta snapshot"));
+    assert_eq!(
+        frame.trim_end(),
+        kept.trim_end(),
+        "the console over a server drew {name} differently"
+    );
 }
 
 #[tokio::test]
@@ -1010,6 +1102,11 @@ async fn app_with_secret(w: &World, name: &str) -> (OAuthApp, String) {
 
 #[tokio::test]
 async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
+    if over_a_server() {
+        // These scenarios point a local console's token tool at a server of their own (or at
+        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
+        return;
+    }
     let w = world().await;
     let (app, secret) = app_with_secret(&w, "Billing sync").await;
     let served = w.serve().await;
@@ -1045,6 +1142,11 @@ async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
 
 #[tokio::test]
 async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
+    if over_a_server() {
+        // These scenarios point a local console's token tool at a server of their own (or at
+        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
+        return;
+    }
     let w = world().await;
     let (app, _) = app_with_secret(&w, "Billing sync").await;
     let served = w.serve().await;
@@ -1063,6 +1165,11 @@ async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
 
 #[tokio::test]
 async fn the_token_tool_without_a_server_says_to_start_one() {
+    if over_a_server() {
+        // These scenarios point a local console's token tool at a server of their own (or at
+        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
+        return;
+    }
     let w = world().await;
     let (_, secret) = app_with_secret(&w, "Billing sync").await;
     // A port that was just free: nothing listens there.

@@ -5,4 +5,10 @@ mod authorizations;
 mod authorize;
 mod cli;
 mod console;
+/// The same scenarios over a server; see console.rs. Loading the file twice is the point: one
+/// source of scenarios, two backends.
+#[allow(clippy::duplicate_mod)]
+#[path = "console.rs"]
+mod console_remote;
+mod remote;
 mod service;

@@ -115,6 +115,10 @@ impl Backend for LocalBackend {
         token::request_token(&self.http, &self.token_endpoint(), &request).await
     }
 
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
+        self.service.sign_in(username, password).await.map(|_| ())
+    }
+
     fn issuer(&self) -> &str {
         &self.issuer
     }

@@ -1,9 +1,10 @@
 //! What the console and the CLI talk to: the service's operations as seen by one signed-in user.
-//! [`LocalBackend`] calls the service in this process over the embedded store; a remote backend
+//! [`LocalBackend`] calls the service in this process over the embedded store; [`RemoteBackend`]
 //! speaks the management API of a running server. Screens and commands are written against
 //! [`Backend`] alone, so they behave the same either way.
 
 mod local;
+mod remote;
 pub mod token;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use crate::service::{
 use crate::store::Page;
 
 pub use local::LocalBackend;
+pub use remote::{RemoteBackend, RemoteSession, SessionSaver, normalize_server};
 pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
@@ -52,6 +54,11 @@ pub trait Backend: Send + Sync {
         &self,
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError>;
+
+    /// Signs in again after the session ended (a server's sessions last an hour), so that the
+    /// console can carry on where it was. The embedded store has no sessions; locally this only
+    /// checks the password.
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()>;
     /// The authorization server's public URL, for authorization URLs.
     fn issuer(&self) -> &str;
     /// Where [`Backend::request_token`] sends its requests.

@@ -9,7 +9,8 @@ use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
 ///
-/// With no command, opens the console (a terminal UI) over the embedded store.
+/// With no command, opens the console (a terminal UI) over the embedded store, or over a running
+/// server with --server.
 #[derive(Debug, Parser)]
 #[command(name = "oauth-console", version)]
 pub struct Cli {
@@ -46,6 +47,19 @@ pub struct GlobalArgs {
     /// --listen address]
     #[arg(long, global = true, env = "OAUTH_CONSOLE_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
+    /// Work over a running `oauth-console serve` at this URL instead of the embedded store (sign
+    /// in first with `oauth-console login --server URL`); `serve` and `keys` always work on a
+    /// data directory
+    #[arg(long, global = true, env = "OAUTH_CONSOLE_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Where `login` keeps session tokens [default: the platform's config directory]
+    #[arg(
+        long,
+        global = true,
+        env = "OAUTH_CONSOLE_CONFIG_DIR",
+        value_name = "DIR"
+    )]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// Where the server listens unless told otherwise, and so the issuer local commands assume.
@@ -71,6 +85,17 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<UsersCommand>,
     },
+    /// Sign in to the server of --server; later commands with --server act as this user
+    Login {
+        /// [default: asked for on the terminal]
+        #[arg(long, value_name = "NAME")]
+        username: Option<String>,
+        /// Read the password from standard input instead of asking for it (for scripts)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sign out of the server of --server and forget its session token here
+    Logout,
     /// Run the authorization server (token endpoint, JWKS, introspection, revocation) and the
     /// management API over HTTP until Ctrl-C or SIGTERM
     Serve(ServeArgs),
@@ -360,6 +385,30 @@ mod tests {
         assert_eq!(args.signing_alg, Some(SigningAlg::RS256));
         let error = parse(&["serve", "--signing-alg", "HS256"]).unwrap_err();
         assert!(error.to_string().contains("ES256 or RS256"), "{error}");
+    }
+
+    #[test]
+    fn server_is_a_global_option() {
+        let cli = parse(&["apps", "list", "--server", "http://127.0.0.1:8080"]).unwrap();
+        assert_eq!(cli.global.server.as_deref(), Some("http://127.0.0.1:8080"));
+        let Some(Command::Login {
+            username,
+            password_stdin,
+        }) = parse(&[
+            "login",
+            "--server",
+            "http://x",
+            "--username",
+            "ada",
+            "--password-stdin",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not login")
+        };
+        assert_eq!(username.as_deref(), Some("ada"));
+        assert!(password_stdin);
     }
 
     #[test]

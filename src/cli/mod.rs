@@ -2,6 +2,7 @@
 //! holds no rules (the service does), and prints either tables or `--json` ([`output`]).
 
 mod args;
+mod login;
 mod output;
 mod replay;
 
@@ -50,6 +51,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let out = Output::new(cli.global.json);
+    // `serve` and `keys` work on a data directory, so an exported OAUTH_CONSOLE_SERVER does not
+    // stop the shell that runs the server.
+    let on_data_dir = matches!(cli.command, Some(Command::Serve(_) | Command::Keys(_)));
+    if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
+        return remote(cli, &server, out).await;
+    }
+    if matches!(cli.command, Some(Command::Login { .. } | Command::Logout)) {
+        bail!("login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)");
+    }
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -81,19 +91,55 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let key = service.rotate_signing_key(signing_alg).await?;
             ctx.out.key_rotated(&key.kid, signing_alg)
         }
-        Command::Apps(command) => apps(&ctx, command).await,
-        Command::Audit(args) => audit(&ctx, args).await,
+        command => backend_command(&ctx, command).await,
+    }
+}
+
+/// Remote mode: every command, and the console, over the server at `server`.
+async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
+    let sessions = login::Sessions::new(match cli.global.config_dir {
+        Some(dir) => dir,
+        None => login::default_config_dir()?,
+    });
+    let command = match cli.command {
+        Some(Command::Login {
+            username,
+            password_stdin,
+        }) => return login::login(&sessions, server, username, password_stdin).await,
+        Some(Command::Logout) => return login::logout(&sessions, server).await,
+        other => other,
+    };
+    let Some(command) = command else {
+        return console(Box::new(sessions.backend_signing_in(server).await?), None).await;
+    };
+    let ctx = Session {
+        backend: Box::new(sessions.backend(server).await?),
+        out,
+    };
+    backend_command(&ctx, command).await
+}
+
+/// The commands that only talk to the backend: the same over the embedded store and a server.
+async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Replay { .. }
+        | Command::Serve(_)
+        | Command::Keys(_)
+        | Command::Login { .. }
+        | Command::Logout => bail!("this command does not run over a backend"),
+        Command::Apps(command) => apps(ctx, command).await,
+        Command::Audit(args) => audit(ctx, args).await,
         Command::Scopes(args) => {
             let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
             ctx.out.scopes(OwnerKind::of(&owner))
         }
-        Command::Authorized(command) => authorized(&ctx, command).await,
+        Command::Authorized(command) => authorized(ctx, command).await,
         Command::Owners => {
             let owners = ctx.backend.owners().await?;
             ctx.out
                 .owners(&owners.iter().map(OwnerJson::from).collect::<Vec<_>>())
         }
-        Command::Users { command } => users(&ctx, command).await,
+        Command::Users { command } => users(ctx, command).await,
     }
 }
 

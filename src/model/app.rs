@@ -117,6 +117,30 @@ pub enum Field {
 }
 
 impl Field {
+    pub const ALL: [Field; 16] = [
+        Field::Owner,
+        Field::Region,
+        Field::GrantType,
+        Field::Name,
+        Field::Description,
+        Field::Scopes,
+        Field::TokenTtl,
+        Field::CompanyName,
+        Field::Images,
+        Field::HomepageUrl,
+        Field::TermsUrl,
+        Field::RedirectUris,
+        Field::GracePeriod,
+        Field::Username,
+        Field::Password,
+        Field::PageToken,
+    ];
+
+    /// The field a label names: how the management API's error bodies name fields.
+    pub fn from_label(label: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.label() == label)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Field::Owner => "owner",

@@ -30,6 +30,11 @@ impl ClientSecret {
         ClientSecret(URL_SAFE_NO_PAD.encode(bytes))
     }
 
+    /// A secret as the server sent it, to the remote backend: the one time it travels.
+    pub fn received(text: String) -> ClientSecret {
+        ClientSecret(text)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -46,6 +51,13 @@ pub struct SecretDigest(#[serde(with = "hex::serde")] [u8; 32]);
 impl SecretDigest {
     pub fn of(secret: &str) -> SecretDigest {
         SecretDigest(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Stands in for a digest the management API never sends: a remote console knows when a
+    /// secret was made and when it ends, not its digest. No secret is known to hash to all zeros,
+    /// so it matches nothing.
+    pub fn withheld() -> SecretDigest {
+        SecretDigest([0; 32])
     }
 
     /// Lower-case hex, for use as a store key.

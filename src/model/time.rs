@@ -32,6 +32,16 @@ impl Timestamp {
         }
     }
 
+    /// Reads what [`Timestamp::to_rfc3339`] writes (any RFC 3339 offset and fraction), as the
+    /// remote backend receives times from the management API.
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Timestamp)
+    }
+
     /// A short UTC date and time for tables, e.g. `2026-11-23 19:39`.
     pub fn to_short(self) -> String {
         let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
@@ -144,6 +154,12 @@ mod tests {
         let at = Timestamp(1_795_462_741_000);
         assert_eq!(at.to_rfc3339(), "2026-11-23T19:39:01Z");
         assert_eq!(at.to_short(), "2026-11-23 19:39");
+        assert_eq!(Timestamp::parse_rfc3339(&at.to_rfc3339()), Some(at));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-23T20:39:01.250+01:00"),
+            Some(Timestamp(1_795_462_741_250))
+        );
+        assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
         assert_eq!(at.plus(Seconds::MINUTE), Timestamp(1_795_462_801_000));
     }
 }

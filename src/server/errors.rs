@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::api::ApiErrorJson;
+use crate::api::FieldErrorJson;
 use crate::service::{ServiceError, TokenError};
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
@@ -110,17 +112,6 @@ impl IntoResponse for OAuthError {
     }
 }
 
-/// An error body of the management API, as Twilio's REST API writes them.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiErrorJson {
-    /// Twilio-style error code: 20001 bad input, 20003 authentication, 20403 forbidden,
-    /// 20404 not found, 20409 conflict, 20429 too many requests, 20500 server fault.
-    pub code: u32,
-    pub message: String,
-    pub more_info: String,
-    pub status: u16,
-}
-
 /// An error of the management API (`/v1/…`).
 #[derive(Debug)]
 pub enum ApiError {
@@ -140,6 +131,7 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut field_errors = Vec::new();
         let (status, code, message) = match self {
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, 20001, message),
             ApiError::InvalidToken(message) => {
@@ -157,7 +149,10 @@ impl IntoResponse for ApiError {
                 return with_retry_after(response, limit);
             }
             ApiError::Service(error) => match error {
-                ServiceError::Invalid(_) => (StatusCode::BAD_REQUEST, 20001, error.to_string()),
+                ServiceError::Invalid(ref invalid) => {
+                    field_errors = invalid.0.iter().map(FieldErrorJson::from).collect();
+                    (StatusCode::BAD_REQUEST, 20001, error.to_string())
+                }
                 ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, 20404, error.to_string()),
                 ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, 20403, error.to_string()),
                 ServiceError::Conflict(_)
@@ -175,7 +170,12 @@ impl IntoResponse for ApiError {
                     );
                     return response;
                 }
-                ServiceError::Store(_) | ServiceError::Crypto(_) => {
+                ServiceError::Store(_)
+                | ServiceError::Crypto(_)
+                // A server never calls another one; if it ever did, its failure is a fault here.
+                | ServiceError::Unreachable(_)
+                | ServiceError::Remote(_)
+                | ServiceError::Cancelled => {
                     tracing::error!(error = %error, "management API request failed");
                     (
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -185,17 +185,24 @@ impl IntoResponse for ApiError {
                 }
             },
         };
-        api_error(status, code, message)
+        let mut body = error_body(status, code, message);
+        body.errors = field_errors;
+        (status, Json(body)).into_response()
     }
 }
 
-fn api_error(status: StatusCode, code: u32, message: String) -> Response {
-    let body = ApiErrorJson {
+fn error_body(status: StatusCode, code: u32, message: String) -> ApiErrorJson {
+    ApiErrorJson {
         code,
         message,
         more_info: format!("https://www.twilio.com/docs/errors/{code}"),
         status: status.as_u16(),
-    };
+        errors: Vec::new(),
+    }
+}
+
+fn api_error(status: StatusCode, code: u32, message: String) -> Response {
+    let body = error_body(status, code, message);
     (status, Json(body)).into_response()
 }
 

@@ -24,12 +24,14 @@ use super::AppState;
 use super::errors::{ApiError, ApiErrorJson};
 use super::limiter::{Attempt, FailureLimiter};
 use crate::api::{
-    AppJson, AppListJson, AppUpdateJson, AuditEventJson, AuditEventListJson, CredentialsJson,
-    NewAppJson, NewUserJson, OwnerJson, OwnerListJson, PageMetaJson, PageQuery, RotateSecretJson,
-    ScopeJson, ScopeListJson, SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
+    AppJson, AppListJson, AppUpdateJson, AuditEventJson, AuditEventListJson, AuthorizationJson,
+    AuthorizationListJson, CredentialsJson, NewAppJson, NewUserJson, OwnerJson, OwnerListJson,
+    PageMetaJson, PageQuery, RotateSecretJson, ScopeJson, ScopeListJson, SessionJson, SignInJson,
+    UserAddedJson, UserJson, UserListJson,
 };
 use crate::model::{AuditEventType, OAuthApp, OwnerKind, Seconds, Sid, scopes};
 use crate::service::{AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ListApps};
+use crate::store::AppOrder;
 
 /// Apps and events per page when the request does not say.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -44,6 +46,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show_app, update_app, delete_app))
         .routes(routes!(rotate_secret))
         .routes(routes!(audit_events))
+        .routes(routes!(authorized_apps))
+        .routes(routes!(revoke_authorization))
         .routes(routes!(list_users, add_user))
         .routes(routes!(list_scopes))
 }
@@ -255,6 +259,28 @@ struct AppFilter {
     /// Only apps whose name contains this, ignoring case.
     #[serde(rename = "FriendlyName")]
     friendly_name: Option<String>,
+    /// `newest` (the default) or `oldest` first, by date created.
+    #[serde(rename = "Order")]
+    order: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AuthorizationFilter {
+    /// Only this app's authorizations (OQ…).
+    #[serde(rename = "App")]
+    app: Option<String>,
+}
+
+/// The order an `Order` parameter names.
+fn app_order(text: Option<&str>) -> Result<AppOrder, ApiError> {
+    match text {
+        None | Some("newest") => Ok(AppOrder::NewestFirst),
+        Some("oldest") => Ok(AppOrder::OldestFirst),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "Order '{other}' is not an order: use newest or oldest"
+        ))),
+    }
 }
 
 /// An owner's apps, newest first
@@ -276,9 +302,9 @@ async fn list_apps(
     let owner = sid(&owner)?;
     let list = ListApps {
         name_contains: filter.friendly_name.clone(),
+        order: app_order(filter.order.as_deref())?,
         page_size: paging.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
         after: paging.page_token.clone(),
-        ..ListApps::default()
     };
     let service = auth.service();
     let page = service.apps(&signed_in.user, &owner, list).await?;
@@ -286,7 +312,8 @@ async fn list_apps(
     let apps = page.items.iter().map(|app| AppJson::new(app, at)).collect();
     let path = format!("/v1/owners/{owner}/apps");
     let name = filter.friendly_name.unwrap_or_default();
-    let filters: Vec<(&str, &str)> = [("FriendlyName", name.as_str())]
+    let order = filter.order.unwrap_or_default();
+    let filters: Vec<(&str, &str)> = [("FriendlyName", name.as_str()), ("Order", &order)]
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
         .collect();
@@ -482,6 +509,59 @@ async fn audit_events(
         "events",
     );
     Ok(Json(AuditEventListJson { events, meta }))
+}
+
+/// An organization's authorized applications, newest first
+#[utoipa::path(get, path = "/v1/owners/{owner_sid}/authorizations", tag = "authorizations",
+    security(("session" = [])),
+    params(("owner_sid" = String, Path, description = "OR…"), AuthorizationFilter, PageQuery),
+    responses((status = 200, body = AuthorizationListJson), (status = 403, body = ApiErrorJson),
+        (status = 404, body = ApiErrorJson)))]
+async fn authorized_apps(
+    State(auth): State<AuthorizationServer>,
+    signed_in: SignedIn,
+    Path(owner): Path<String>,
+    Query(filter): Query<AuthorizationFilter>,
+    Query(paging): Query<PageQuery>,
+) -> Result<Json<AuthorizationListJson>, ApiError> {
+    let owner = sid(&owner)?;
+    let app = filter.app.as_deref().map(sid).transpose()?;
+    let page_size = paging.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    let page = auth
+        .service()
+        .authorized_apps(
+            &signed_in.user,
+            &owner,
+            app.as_ref(),
+            page_size,
+            paging.page_token.clone(),
+        )
+        .await?;
+    let authorizations = page.items.iter().map(AuthorizationJson::from).collect();
+    let path = format!("/v1/owners/{owner}/authorizations");
+    let kept: Vec<(&str, &str)> = filter.app.iter().map(|app| ("App", app.as_str())).collect();
+    let meta = page_meta(&auth, &path, &kept, &paging, page.next, "authorizations");
+    Ok(Json(AuthorizationListJson {
+        authorizations,
+        meta,
+    }))
+}
+
+/// Revoke an authorization: its refresh and access tokens stop working at once
+#[utoipa::path(delete, path = "/v1/authorizations/{sid}", tag = "authorizations",
+    security(("session" = [])),
+    params(("sid" = String, Path, description = "AZ…")),
+    responses((status = 200, description = "The authorization as revoked", body = AuthorizationJson),
+        (status = 404, body = ApiErrorJson)))]
+async fn revoke_authorization(
+    State(service): State<ConsoleService>,
+    signed_in: SignedIn,
+    Path(authorization): Path<String>,
+) -> Result<Json<AuthorizationJson>, ApiError> {
+    let revoked = service
+        .revoke_authorization(&signed_in.user, &sid(&authorization)?)
+        .await?;
+    Ok(Json(AuthorizationJson::from(&revoked)))
 }
 
 /// Users who share an owner with the signed-in user

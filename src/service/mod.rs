@@ -57,6 +57,20 @@ pub enum ServiceError {
     /// A management-API request without a live session.
     #[error("{0}")]
     NotSignedIn(String),
+    /// A remote console cannot reach its server: refused, timed out, or not an HTTP server. The
+    /// message says which server and what to do.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The server answered with what the caller can only wait out or report: too many requests,
+    /// a fault of the server, or an answer this version cannot read. The message says what to do.
+    #[error("{0}")]
+    Remote(String),
+    /// The person stopped waiting for an answer (Esc in the console). A change may have been
+    /// made all the same: the request may have reached the server.
+    #[error(
+        "stopped waiting for the answer (Esc); if it was a change, reload to see whether it was made"
+    )]
+    Cancelled,
     /// Generating, parsing or using a signing key failed: a fault of this server, not the caller.
     #[error("signing keys: {0}")]
     Crypto(String),

@@ -29,6 +29,11 @@ pub struct Bootstrap {
 pub struct GeneratedPassword(String);
 
 impl GeneratedPassword {
+    /// A password the server generated, as the remote backend receives it.
+    pub fn received(text: String) -> GeneratedPassword {
+        GeneratedPassword(text)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

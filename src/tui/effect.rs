@@ -55,6 +55,8 @@ pub enum Msg {
         what: &'static str,
         result: std::result::Result<CopiedVia, String>,
     },
+    /// The answer to [`Effect::SignIn`].
+    SignedIn(Result<()>),
     /// The filter has not changed for [`SETTLE`] since the edit numbered `request`.
     FilterSettled {
         request: u64,
@@ -115,6 +117,11 @@ pub enum Effect {
         what: &'static str,
         text: String,
     },
+    /// Sign in again after the session ended. No `Debug`: it carries a password.
+    SignIn {
+        username: String,
+        password: String,
+    },
     /// Answers [`Msg::FilterSettled`] after [`SETTLE`]; the headless runtime answers at once.
     Settle {
         request: u64,
@@ -136,6 +143,52 @@ impl Effect {
             _ => None,
         }
     }
+}
+
+/// The answer to a backend request the person stopped waiting for (Esc while the spinner
+/// turns), shaped as its real answer so that the screen that asked settles as after a failure;
+/// `None` for what is no request.
+pub fn cancelled(effect: &Effect) -> Option<Msg> {
+    use crate::service::ServiceError::Cancelled;
+    Some(match effect {
+        Effect::LoadSession => Msg::SessionLoaded(Err(Cancelled)),
+        Effect::LoadApps {
+            request, append, ..
+        } => Msg::AppsLoaded {
+            request: *request,
+            append: *append,
+            result: Err(Cancelled),
+        },
+        Effect::LoadApp(_) => Msg::AppLoaded(Err(Cancelled)),
+        Effect::CreateApp(_) => Msg::AppCreated(Err(Cancelled)),
+        Effect::UpdateApp { .. } => Msg::AppUpdated(Err(Cancelled)),
+        Effect::RotateSecret { .. } => Msg::SecretRotated(Err(Cancelled)),
+        Effect::DeleteApp { .. } => Msg::AppDeleted(Err(Cancelled)),
+        Effect::LoadAudit {
+            request, append, ..
+        } => Msg::AuditLoaded {
+            request: *request,
+            append: *append,
+            result: Err(Cancelled),
+        },
+        Effect::LoadAuthorized {
+            request, append, ..
+        } => Msg::AuthorizedLoaded {
+            request: *request,
+            append: *append,
+            result: Err(Cancelled),
+        },
+        Effect::RevokeAuthorization(_) => Msg::AuthorizationRevoked(Err(Cancelled)),
+        Effect::SignIn { .. } => Msg::SignedIn(Err(Cancelled)),
+        // A token request is the developer's own test of the token endpoint, bounded by its
+        // HTTP timeout; copies, pauses and ticks are no requests at all.
+        Effect::RequestToken(_)
+        | Effect::Copy { .. }
+        | Effect::Settle { .. }
+        | Effect::Tick { .. } => {
+            return None;
+        }
+    })
 }
 
 /// Performs one effect and says how it went.
@@ -211,6 +264,39 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             what,
             result: clipboard.copy(&text),
         },
+        Effect::SignIn { username, password } => {
+            Msg::SignedIn(backend.sign_in_again(&username, &password).await)
+        }
         Effect::Settle { request } => Msg::FilterSettled { request },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SidKind;
+    use crate::service::ServiceError;
+
+    #[test]
+    fn a_cancelled_list_answers_its_own_request_and_a_copy_is_no_request() {
+        let effect = Effect::LoadApps {
+            request: 7,
+            owner: Sid::new(SidKind::Account, [1; 16]),
+            list: ListApps::default(),
+            append: true,
+        };
+        let Some(Msg::AppsLoaded {
+            request: 7,
+            append: true,
+            result: Err(ServiceError::Cancelled),
+        }) = cancelled(&effect)
+        else {
+            panic!("not the cancelled answer to request 7")
+        };
+        let copy = Effect::Copy {
+            what: "client secret",
+            text: "s".into(),
+        };
+        assert!(cancelled(&copy).is_none());
     }
 }

@@ -391,7 +391,7 @@ pub struct DialogLayout {
 pub fn dialog(area: Rect, dialog: &Dialog) -> DialogLayout {
     let height = match dialog {
         Dialog::Confirm(_) => 8,
-        Dialog::Rotate(_) | Dialog::Delete(_) => 10,
+        Dialog::Rotate(_) | Dialog::Delete(_) | Dialog::SignIn(_) => 10,
     };
     let outer = centered(area, 84, height);
     let inner = outer.inner(Margin::new(2, 1));

@@ -5,17 +5,19 @@
 
 use std::io::{self, stdout};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event,
+    Event, KeyCode, KeyEventKind,
 };
 use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::clipboard::Clipboard;
-use super::effect::{Effect, Msg, perform};
+use super::effect::{Effect, Msg, cancelled, perform};
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -74,12 +76,35 @@ async fn run_loop(
             }
         }
     });
-    dispatch(init(), &backend, &clipboard, &tx).await;
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let cancel = Arc::new(Notify::new());
+    let mut spin = tokio::time::interval(SPIN);
+    let requests = Requests {
+        in_flight: &in_flight,
+        cancel: &cancel,
+    };
+    dispatch(init(), &backend, &clipboard, &tx, &requests).await;
     loop {
+        let waiting = in_flight.load(Ordering::SeqCst) > 0;
+        state.spinner = waiting.then(|| state.spinner.map_or(0, |frame| frame + 1));
         terminal.draw(|frame| frame.render_widget(&state, frame.area()))?;
-        let Some(msg) = rx.recv().await else {
+        let msg = tokio::select! {
+            msg = rx.recv() => msg,
+            // While a request is in flight the spinner turns; otherwise frames wait for input.
+            _ = spin.tick(), if waiting => continue,
+        };
+        let Some(msg) = msg else {
             break;
         };
+        // While the spinner turns, Esc stops waiting: each request answers as cancelled.
+        if waiting
+            && let Msg::Key(key) = &msg
+            && key.code == KeyCode::Esc
+            && key.kind == KeyEventKind::Press
+        {
+            cancel.notify_waiters();
+            continue;
+        }
         let mut effects = update(&mut state, msg);
         // Take whatever else has arrived before drawing again: fast typing costs one frame.
         while !state.quit
@@ -90,9 +115,18 @@ async fn run_loop(
         if state.quit {
             break;
         }
-        dispatch(effects, &backend, &clipboard, &tx).await;
+        dispatch(effects, &backend, &clipboard, &tx, &requests).await;
     }
     Ok(())
+}
+
+/// How often the spinner turns while a request is in flight.
+const SPIN: Duration = Duration::from_millis(120);
+
+/// The backend requests in flight: how many (for the spinner), and how to stop waiting for them.
+struct Requests<'a> {
+    in_flight: &'a Arc<AtomicUsize>,
+    cancel: &'a Arc<Notify>,
 }
 
 async fn dispatch(
@@ -100,6 +134,7 @@ async fn dispatch(
     backend: &Arc<dyn Backend>,
     clipboard: &Arc<dyn Clipboard>,
     tx: &mpsc::UnboundedSender<Msg>,
+    requests: &Requests<'_>,
 ) {
     for effect in effects {
         if effect.is_copy() {
@@ -111,11 +146,34 @@ async fn dispatch(
         let clipboard = Arc::clone(clipboard);
         let tx = tx.clone();
         let delay = effect.delay();
+        // A pause (for typing to settle, or a countdown's tick) is not a request: no spinner for
+        // it, and nothing to cancel.
+        let counted = delay.is_none().then(|| Arc::clone(requests.in_flight));
+        if let Some(count) = &counted {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+        let if_cancelled = cancelled(&effect);
+        let cancel = Arc::clone(requests.cancel);
         tokio::spawn(async move {
             if let Some(delay) = delay {
                 tokio::time::sleep(delay).await;
             }
-            let msg = perform(&*backend, &*clipboard, effect).await;
+            let stop = async {
+                match if_cancelled {
+                    Some(answer) => {
+                        cancel.notified().await;
+                        answer
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let msg = tokio::select! {
+                msg = perform(&*backend, &*clipboard, effect) => msg,
+                answer = stop => answer,
+            };
+            if let Some(count) = counted {
+                count.fetch_sub(1, Ordering::SeqCst);
+            }
             // The console may have quit meanwhile; then nobody needs the answer.
             let _ = tx.send(msg);
         });

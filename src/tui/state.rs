@@ -27,6 +27,10 @@ pub struct State {
     pub area: Rect,
     /// Set when the console should close.
     pub quit: bool,
+    /// The spinner's frame while a backend request is in flight (a server may take a while);
+    /// the interactive runtime sets it. The headless one awaits every request before the next
+    /// input, so its frames never show one.
+    pub spinner: Option<usize>,
     /// Numbers each list request, so that an answer to an older one (a filter typed further
     /// since) is dropped.
     pub(crate) last_request: u64,
@@ -140,6 +144,7 @@ impl State {
             theme,
             area,
             quit: false,
+            spinner: None,
             last_request: 0,
         }
     }

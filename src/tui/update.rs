@@ -15,7 +15,7 @@ use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
 use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
-use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome};
+use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome, SignInDialog};
 use super::screens::forms::DetailsFocus;
 use super::screens::scopes::ScopesFocus;
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
@@ -31,6 +31,56 @@ pub fn init() -> Vec<Effect> {
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let session_ended = ends_session(&msg);
+    let effects = apply(state, msg);
+    if session_ended {
+        ask_to_sign_in_again(state);
+    }
+    effects
+}
+
+/// Whether a backend answered that the session is over (a server's, after an hour).
+fn ends_session(msg: &Msg) -> bool {
+    fn ended<T>(result: &crate::backend::Result<T>) -> bool {
+        matches!(result, Err(ServiceError::NotSignedIn(_)))
+    }
+    match msg {
+        Msg::SessionLoaded(result) => ended(result),
+        Msg::AppsLoaded { result, .. } => ended(result),
+        Msg::AuditLoaded { result, .. } => ended(result),
+        Msg::AppLoaded(result) | Msg::AppUpdated(result) | Msg::AppDeleted(result) => ended(result),
+        Msg::AppCreated(result) => ended(result),
+        Msg::SecretRotated(result) => ended(result),
+        Msg::SignedIn(result) => ended(result),
+        Msg::AuthorizedLoaded { result, .. } => ended(result),
+        Msg::AuthorizationRevoked(result) => ended(result),
+        Msg::TokenAnswered { .. } | Msg::Tick { .. } => false,
+        Msg::Key(_)
+        | Msg::Mouse(_)
+        | Msg::Paste(_)
+        | Msg::Resize(..)
+        | Msg::Copied { .. }
+        | Msg::FilterSettled { .. } => false,
+    }
+}
+
+/// Opens the sign-in dialog over whatever is on screen, keeping it (and any open dialog) as it
+/// is; the status line already says what failed.
+fn ask_to_sign_in_again(state: &mut State) {
+    let Some(user) = &state.session.user else {
+        return;
+    };
+    if matches!(state.dialog, Some(Dialog::SignIn(_))) {
+        return;
+    }
+    let interrupted = state.dialog.take();
+    state.dialog = Some(Dialog::SignIn(SignInDialog::new(
+        user.username.clone(),
+        interrupted,
+    )));
+}
+
+fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     let area = state.area;
     let target = match &msg {
         Msg::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
@@ -220,6 +270,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 list.on_filter_settled(request, &mut ctx);
             }
         }
+        Msg::SignedIn(result) => {
+            if let Some(Dialog::SignIn(sign_in)) = &mut state.dialog {
+                sign_in.busy = false;
+                match result {
+                    Ok(()) => {
+                        ctx.done(format!(
+                            "Signed in again as {}. Nothing you typed was lost: do again what failed",
+                            sign_in.username
+                        ));
+                        state.dialog = state.dialog.take().and_then(Dialog::closed);
+                    }
+                    Err(error) => sign_in.password.error = Some(error.to_string()),
+                }
+            }
+        }
         Msg::Copied { what, result } => match result {
             Ok(via) => ctx.done(format!("Copied the {what} {}", via.describe())),
             Err(why) => ctx.error(format!("Could not copy the {what}: {why}")),
@@ -404,7 +469,7 @@ fn on_key(
     if let Some(open) = dialog {
         match open.handle_key(&key, ctx) {
             DialogOutcome::Stay => {}
-            DialogOutcome::Close => *dialog = None,
+            DialogOutcome::Close => *dialog = dialog.take().and_then(Dialog::closed),
             DialogOutcome::Confirmed(action) => {
                 *dialog = None;
                 confirmed(action, screen, quit, ctx);
@@ -554,7 +619,7 @@ fn on_mouse(
         if let Target::Button(index) = target {
             match open.click_button(index, ctx) {
                 DialogOutcome::Stay => {}
-                DialogOutcome::Close => *dialog = None,
+                DialogOutcome::Close => *dialog = dialog.take().and_then(Dialog::closed),
                 DialogOutcome::Confirmed(action) => {
                     *dialog = None;
                     confirmed(action, screen, quit, ctx);
@@ -680,6 +745,7 @@ fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut
         match dialog {
             Dialog::Rotate(rotate) => rotate.grace.paste(text),
             Dialog::Delete(delete) => delete.typed.paste(text),
+            Dialog::SignIn(sign_in) => sign_in.password.paste(text),
             Dialog::Confirm(_) => {}
         }
         return;

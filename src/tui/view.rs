@@ -7,13 +7,15 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
 use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{
-    Confirm, DeleteDialog, DeleteFocus, Dialog, RotateDialog, RotateFocus,
+    Confirm, DeleteDialog, DeleteFocus, Dialog, RotateDialog, RotateFocus, SignInDialog,
+    SignInFocus,
 };
 use super::screens::forms::{DetailsFocus, DetailsForm, FormMode};
 use super::screens::scopes::{ScopeRow, ScopesFocus, ScopesForm};
@@ -163,7 +165,16 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     }
 }
 
+/// Braille dots, one a tick, while a request is in flight.
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
 fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    if let Some(frame) = state.spinner {
+        let text = format!("{} working…", SPINNER[frame % SPINNER.len()]);
+        let width = text.chars().count() as u16 + 1;
+        let at = area.right().saturating_sub(width).max(area.x);
+        put(buf, area, at, &text, palette.dim);
+    }
     if let Some(status) = &state.status {
         let (mark, style) = match status.kind {
             StatusKind::Done => ("✓ ", palette.done),
@@ -1037,6 +1048,7 @@ fn dialog(dialog: &Dialog, area: Rect, buf: &mut Buffer, palette: &Palette) {
         Dialog::Confirm(confirm) => confirm.title,
         Dialog::Rotate(_) => "Rotate secret",
         Dialog::Delete(_) => "Delete OAuth app",
+        Dialog::SignIn(_) => "Sign in again",
     };
     Block::default()
         .borders(Borders::ALL)
@@ -1053,6 +1065,7 @@ fn dialog(dialog: &Dialog, area: Rect, buf: &mut Buffer, palette: &Palette) {
         Dialog::Confirm(confirm) => confirm_body(confirm, text_area, buf),
         Dialog::Rotate(rotate) => rotate_body(rotate, text_area, buf, palette),
         Dialog::Delete(delete) => delete_body(delete, text_area, buf, palette),
+        Dialog::SignIn(sign_in) => sign_in_body(sign_in, text_area, buf, palette),
     };
     let labels = dialog.buttons();
     widgets::buttons(
@@ -1149,6 +1162,39 @@ fn delete_body(
         DeleteFocus::Name => None,
         DeleteFocus::Delete => Some(0),
         DeleteFocus::Cancel => Some(1),
+    }
+}
+
+fn sign_in_body(
+    sign_in: &SignInDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    Paragraph::new(format!(
+        "Your session on the server has ended. Type the password of {} to carry on: what you typed stays as it is.",
+        sign_in.username
+    ))
+    .wrap(Wrap { trim: true })
+    .render(Rect::new(area.x, area.y, area.width, 3.min(area.height)), buf);
+    if area.height > 5 {
+        // The password never reaches the screen: one dot a character.
+        let dots = "•".repeat(sign_in.password.value().chars().count());
+        let mut field = TextField::new(sign_in.password.label, None).with_value(&dots);
+        field.error = sign_in.password.error.clone();
+        let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
+        widgets::text_field(
+            buf,
+            field_area,
+            &field,
+            sign_in.focus == SignInFocus::Password,
+            palette,
+        );
+    }
+    match sign_in.focus {
+        SignInFocus::Password => None,
+        SignInFocus::SignIn => Some(0),
+        SignInFocus::Cancel => Some(1),
     }
 }
 

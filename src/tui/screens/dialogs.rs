@@ -1,6 +1,7 @@
 //! Dialogs as data (gitui's confirm popup): a yes/no confirmation that carries the action it
 //! confirms, the Rotate secret dialog with its grace period, and the Delete dialog that asks for
-//! the app's name. A dialog takes every key while it is open.
+//! the app's name, and signing in again when a server's session ended. A dialog takes every key
+//! while it is open.
 
 use ratatui::crossterm::event::KeyEvent;
 
@@ -14,6 +15,7 @@ pub enum Dialog {
     Confirm(Confirm),
     Rotate(RotateDialog),
     Delete(DeleteDialog),
+    SignIn(SignInDialog),
 }
 
 /// What a confirmation confirms; the top-level update carries it out on "yes".
@@ -220,12 +222,61 @@ impl DeleteDialog {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInFocus {
+    Password,
+    SignIn,
+    Cancel,
+}
+
+/// A server's session ended (it lasts an hour, or was signed out): the password, to carry on.
+/// Whatever the screen held stays as it was, and a dialog that was open comes back after.
+pub struct SignInDialog {
+    pub username: String,
+    pub password: TextField,
+    pub focus: SignInFocus,
+    pub busy: bool,
+    pub interrupted: Option<Box<Dialog>>,
+}
+
+impl SignInDialog {
+    pub fn new(username: String, interrupted: Option<Dialog>) -> SignInDialog {
+        SignInDialog {
+            username,
+            password: TextField::new("Password", None),
+            focus: SignInFocus::Password,
+            busy: false,
+            interrupted: interrupted.map(Box::new),
+        }
+    }
+
+    fn confirm(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        if self.password.value().is_empty() {
+            self.password.error = Some("type your password".to_owned());
+            self.focus = SignInFocus::Password;
+            return;
+        }
+        self.busy = true;
+        ctx.effect(Effect::SignIn {
+            username: self.username.clone(),
+            password: self.password.value().to_owned(),
+        });
+    }
+}
+
 impl Dialog {
     pub fn holds_input(&self) -> bool {
         match self {
             Dialog::Confirm(_) => false,
             Dialog::Rotate(rotate) => rotate.grace.is_changed(),
             Dialog::Delete(delete) => delete.typed.is_changed(),
+            Dialog::SignIn(sign_in) => sign_in
+                .interrupted
+                .as_deref()
+                .is_some_and(Dialog::holds_input),
         }
     }
 
@@ -235,6 +286,15 @@ impl Dialog {
             Dialog::Confirm(_) => false,
             Dialog::Rotate(rotate) => rotate.focus == RotateFocus::Grace,
             Dialog::Delete(delete) => delete.focus == DeleteFocus::Name,
+            Dialog::SignIn(sign_in) => sign_in.focus == SignInFocus::Password,
+        }
+    }
+
+    /// What is open once this dialog closes: the dialog a sign-in interrupted, else nothing.
+    pub fn closed(self) -> Option<Dialog> {
+        match self {
+            Dialog::SignIn(sign_in) => sign_in.interrupted.map(|dialog| *dialog),
+            _ => None,
         }
     }
 
@@ -317,6 +377,32 @@ impl Dialog {
                 }
                 DialogOutcome::Stay
             }
+            Dialog::SignIn(sign_in) => {
+                use SignInFocus::*;
+                let order = [Password, SignIn, Cancel];
+                if let Some(next) = cycle(&order, sign_in.focus, key) {
+                    sign_in.focus = next;
+                    return DialogOutcome::Stay;
+                }
+                match sign_in.focus {
+                    Password if keys::is_enter(key) => sign_in.confirm(ctx),
+                    Password => {
+                        sign_in.password.handle_key(key);
+                    }
+                    SignIn if keys::is_activate(key) => sign_in.confirm(ctx),
+                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
+                    SignIn | Cancel => {
+                        if keys::is_left(key) || keys::is_right(key) {
+                            sign_in.focus = if sign_in.focus == SignIn {
+                                Cancel
+                            } else {
+                                SignIn
+                            };
+                        }
+                    }
+                }
+                DialogOutcome::Stay
+            }
         }
     }
 
@@ -346,6 +432,14 @@ impl Dialog {
                     DialogOutcome::Close
                 }
             }
+            Dialog::SignIn(sign_in) => {
+                if index == 0 {
+                    sign_in.confirm(ctx);
+                    DialogOutcome::Stay
+                } else {
+                    DialogOutcome::Close
+                }
+            }
         }
     }
 
@@ -367,6 +461,11 @@ impl Dialog {
                 hint("Enter", "delete"),
                 hint("Esc", "cancel"),
             ],
+            Dialog::SignIn(_) => vec![
+                hint("type", "your password"),
+                hint("Enter", "sign in"),
+                hint("Esc", "not now"),
+            ],
         }
     }
 
@@ -376,6 +475,7 @@ impl Dialog {
             Dialog::Confirm(confirm) => [confirm.yes, confirm.no],
             Dialog::Rotate(_) => ["Yes, rotate secret", "Cancel"],
             Dialog::Delete(_) => ["Delete", "Cancel"],
+            Dialog::SignIn(_) => ["Sign in", "Not now"],
         }
     }
 }

@@ -109,7 +109,11 @@ pub fn describe_failure(doing: &str, error: &ServiceError) -> String {
         ServiceError::Invalid(_) => "correct the marked fields",
         ServiceError::NotFound { .. } => "press Esc and reload the list (R)",
         ServiceError::Forbidden(_) => "switch owner with o",
-        ServiceError::Conflict(_) => "",
+        // Their messages say what to do already.
+        ServiceError::Conflict(_)
+        | ServiceError::Unreachable(_)
+        | ServiceError::Remote(_)
+        | ServiceError::Cancelled => "",
         ServiceError::BadCredentials | ServiceError::BadClient => "check the credentials",
         ServiceError::NotSignedIn(_) => "sign in again",
         ServiceError::Crypto(_) | ServiceError::Store(_) => {

@@ -1,0 +1,641 @@
+//! The backend over a running `oauth-console serve`: each [`Backend`] call is one management-API
+//! request with the session's bearer token. Answers are read back from api.rs into the service's
+//! types, and refusals into the same [`ServiceError`]s the service gives, so that every screen and
+//! command says the same thing over a server as over the embedded store. Only failures of the
+//! connection itself are new: [`ServiceError::Unreachable`] says which server and what to do.
+
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::{Method, RequestBuilder, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::{Backend, IssuedToken, Result, TokenError, TokenRequest};
+use crate::api::{
+    ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AuditEventJson, AuditEventListJson,
+    AuthorizationJson, AuthorizationListJson, CredentialsJson, NewAppJson, NewUserJson,
+    OwnerListJson, RotateSecretJson, SessionJson, SignInJson, UserAddedJson, UserJson,
+    UserListJson,
+};
+use crate::model::{
+    AppSettings, AuditEvent, Authorization, ClientSecret, Field, FieldChange, FieldError,
+    GrantType, Membership, OAuthApp, Owner, Role, Seconds, SecretDigest, SecretRecord, Sid,
+    Timestamp, User, UserRef, ValidationErrors,
+};
+use crate::service::{
+    AppUpdate, AuditFilter, CreatedApp, GeneratedPassword, ListApps, NewApp, NewUser, OwnerAccess,
+    RotatedSecret, ServiceError,
+};
+use crate::store::{AppOrder, Page};
+
+/// How long to wait for a connection: a server on the same network answers in milliseconds.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a whole request may take; the server gives up on its side after 10 s.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What every not-found message of the service names, as `{what} {id} was not found…`.
+const NOT_FOUND_KINDS: [&str; 5] = ["OAuth app", "client ID", "authorization", "owner", "user"];
+
+/// Keeps a session started by [`Backend::sign_in_again`] for the next start (the CLI's file).
+pub type SessionSaver = Arc<dyn Fn(&RemoteSession) + Send + Sync>;
+
+pub struct RemoteBackend {
+    http: reqwest::Client,
+    /// The server's base URL, without a trailing slash.
+    server: String,
+    /// Replaced when the console signs in again.
+    token: RwLock<String>,
+    saver: Option<SessionSaver>,
+    /// The server's own issuer, from its metadata: the base of authorization URLs.
+    issuer: String,
+}
+
+/// A session just started on a server. No `Debug`: it holds the bearer token.
+pub struct RemoteSession {
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+fn client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .map_err(|e| ServiceError::Unreachable(format!("cannot make an HTTP client: {e}")))
+}
+
+/// The base URL as given, without the trailing slash that would double in paths.
+pub fn normalize_server(server: &str) -> String {
+    server.trim().trim_end_matches('/').to_owned()
+}
+
+impl RemoteBackend {
+    /// Signs in to `server` for a session token.
+    pub async fn sign_in(server: &str, username: &str, password: &str) -> Result<RemoteSession> {
+        let server = normalize_server(server);
+        let http = client()?;
+        let request = http
+            .post(format!("{server}/v1/sessions"))
+            .json(&SignInJson {
+                username: username.to_owned(),
+                password: password.to_owned(),
+            });
+        let response = request.send().await.map_err(|e| unreachable(&server, &e))?;
+        match response.status() {
+            StatusCode::UNAUTHORIZED => return Err(ServiceError::BadCredentials),
+            status if !status.is_success() => return Err(refusal(&server, response).await),
+            _ => {}
+        }
+        let session: SessionJson = read(&server, response).await?;
+        Ok(RemoteSession {
+            expires_at: timestamp(&session.expires_at)?,
+            user: user_from(session.user)?,
+            token: session.token,
+        })
+    }
+
+    /// A backend acting with the session `token` on `server`; reads the server's issuer.
+    pub async fn connect(server: &str, token: String) -> Result<RemoteBackend> {
+        #[derive(serde::Deserialize)]
+        struct Metadata {
+            issuer: String,
+        }
+        let server = normalize_server(server);
+        let http = client()?;
+        let response = http
+            .get(format!("{server}/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .map_err(|e| unreachable(&server, &e))?;
+        let metadata: Metadata = read(&server, response).await?;
+        Ok(RemoteBackend {
+            http,
+            server,
+            token: RwLock::new(token),
+            saver: None,
+            issuer: metadata.issuer,
+        })
+    }
+
+    /// Calls `saver` with each session [`Backend::sign_in_again`] starts.
+    pub fn saving_sessions_with(mut self, saver: SessionSaver) -> RemoteBackend {
+        self.saver = Some(saver);
+        self
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Signs out: the session token stops working on the server.
+    pub async fn sign_out(&self) -> Result<()> {
+        let response = self
+            .request(Method::DELETE, "/v1/sessions/current")
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.server, &e))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(refusal(&self.server, response).await)
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        // A poisoned lock still holds a whole token: it is only ever replaced, never edited.
+        let token = self.token.read().unwrap_or_else(PoisonError::into_inner);
+        self.http
+            .request(method, format!("{}{path}", self.server))
+            .bearer_auth(token.as_str())
+    }
+
+    /// Sends a request and reads its JSON answer, or the refusal as the service's error.
+    async fn call<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.server, &e))?;
+        if response.status().is_success() {
+            read(&self.server, response).await
+        } else {
+            Err(refusal(&self.server, response).await)
+        }
+    }
+
+    async fn app_json(&self, method: Method, path: &str) -> Result<OAuthApp> {
+        let app: AppJson = self.call(self.request(method, path)).await?;
+        app_from(app)
+    }
+}
+
+/// A refusal of the management API as the [`ServiceError`] the service gave it from.
+async fn refusal(server: &str, response: reqwest::Response) -> ServiceError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.json::<ApiErrorJson>().await.ok();
+    let message = body
+        .as_ref()
+        .map(|b| b.message.clone())
+        .unwrap_or_else(|| status.to_string());
+    match status {
+        StatusCode::BAD_REQUEST => {
+            let errors: Option<Vec<FieldError>> = body
+                .iter()
+                .flat_map(|b| &b.errors)
+                .map(|e| Some(FieldError::new(Field::from_label(&e.field)?, &e.message)))
+                .collect();
+            match errors {
+                Some(errors) if !errors.is_empty() => {
+                    ServiceError::Invalid(ValidationErrors(errors))
+                }
+                _ => ServiceError::Remote(format!("the server refused the request: {message}")),
+            }
+        }
+        StatusCode::UNAUTHORIZED => ServiceError::NotSignedIn(format!(
+            "your session on {server} has expired or was signed out; sign in again with `oauth-console login --server {server}`"
+        )),
+        StatusCode::FORBIDDEN => ServiceError::Forbidden(message),
+        StatusCode::NOT_FOUND => not_found(&message),
+        StatusCode::CONFLICT => ServiceError::Conflict(message),
+        StatusCode::TOO_MANY_REQUESTS => ServiceError::Remote(match retry_after {
+            Some(seconds) if !message.contains("try again") => {
+                format!("{message}; try again in {seconds} seconds")
+            }
+            _ => message,
+        }),
+        _ => ServiceError::Remote(format!(
+            "the server at {server} failed ({status}: {message}); try again, and if it persists see the server's log"
+        )),
+    }
+}
+
+/// The service's not-found error again, from its message; a message from another version of the
+/// server, naming something this one does not know, stays as it came.
+fn not_found(message: &str) -> ServiceError {
+    let found = message
+        .strip_suffix(" was not found, or you have no access to it")
+        .and_then(|subject| {
+            NOT_FOUND_KINDS.iter().find_map(|what| {
+                let id = subject.strip_prefix(what)?.strip_prefix(' ')?;
+                Some(ServiceError::NotFound {
+                    what,
+                    id: id.to_owned(),
+                })
+            })
+        });
+    found.unwrap_or_else(|| ServiceError::Remote(message.to_owned()))
+}
+
+fn unreachable(server: &str, error: &reqwest::Error) -> ServiceError {
+    let why = if error.is_timeout() {
+        "it did not answer in time"
+    } else if error.is_connect() {
+        "the connection was refused or failed"
+    } else {
+        "the request failed"
+    };
+    ServiceError::Unreachable(format!(
+        "cannot reach the server at {server} ({why}); check that `oauth-console serve` runs there and that --server is right, then try again"
+    ))
+}
+
+async fn read<T: DeserializeOwned>(server: &str, response: reqwest::Response) -> Result<T> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ServiceError::Remote(format!(
+            "the server at {server} answered {status}; is it an oauth-console server?"
+        )));
+    }
+    response.json().await.map_err(|e| {
+        if e.is_timeout() {
+            unreachable(server, &e)
+        } else {
+            unreadable(&format!("{e}"))
+        }
+    })
+}
+
+fn unreadable(detail: &str) -> ServiceError {
+    ServiceError::Remote(format!(
+        "the server's answer could not be read ({detail}); is it an oauth-console server of this version?"
+    ))
+}
+
+fn sid(text: &str) -> Result<Sid> {
+    text.parse()
+        .map_err(|e: crate::model::InvalidSid| unreadable(&e.to_string()))
+}
+
+fn timestamp(text: &str) -> Result<Timestamp> {
+    Timestamp::parse_rfc3339(text).ok_or_else(|| unreadable(&format!("'{text}' is not a time")))
+}
+
+fn app_from(json: AppJson) -> Result<OAuthApp> {
+    let grant_type: GrantType = json
+        .grant_type
+        .parse()
+        .map_err(|e: crate::model::UnknownGrantType| unreadable(&e.to_string()))?;
+    let code = json.authorization_code.unwrap_or_default();
+    let secrets = json
+        .secrets
+        .iter()
+        .map(|secret| {
+            Ok(SecretRecord {
+                digest: SecretDigest::withheld(),
+                created_at: timestamp(&secret.date_created)?,
+                expires_at: secret.expires_at.as_deref().map(timestamp).transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OAuthApp {
+        sid: sid(&json.sid)?,
+        owner: sid(&json.owner_sid)?,
+        grant_type,
+        settings: AppSettings {
+            name: json.friendly_name,
+            description: json.description,
+            scopes: json.scopes,
+            token_ttl: Seconds(json.access_token_ttl),
+            company_name: code.company_name,
+            images: code.image_urls,
+            homepage_url: code.homepage_url,
+            terms_url: code.terms_of_service_url,
+            redirect_uris: code.redirect_uris,
+        },
+        secrets,
+        created_at: timestamp(&json.date_created)?,
+        updated_at: timestamp(&json.date_updated)?,
+        created_by: UserRef {
+            sid: sid(&json.created_by_sid)?,
+            username: json.created_by,
+        },
+        version: json.version,
+    })
+}
+
+fn role(text: &str) -> Result<Role> {
+    text.parse()
+        .map_err(|e: crate::model::UnknownRole| unreadable(&e.to_string()))
+}
+
+fn user_from(json: UserJson) -> Result<User> {
+    Ok(User {
+        sid: sid(&json.sid)?,
+        username: json.username,
+        // The server never sends it, and nothing on this side checks a password.
+        password_hash: String::new(),
+        roles: json
+            .roles
+            .iter()
+            .map(|r| {
+                Ok(Membership {
+                    owner: sid(&r.owner_sid)?,
+                    role: role(&r.role)?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        created_at: timestamp(&json.date_created)?,
+    })
+}
+
+fn event_from(json: AuditEventJson) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        sid: sid(&json.sid)?,
+        event_type: json
+            .event_type
+            .parse()
+            .map_err(|e: crate::model::UnknownEventType| unreadable(&e.to_string()))?,
+        owner: sid(&json.owner_sid)?,
+        app: sid(&json.app_sid)?,
+        app_name: json.app_name,
+        actor: UserRef {
+            sid: sid(&json.actor_sid)?,
+            username: json.actor,
+        },
+        at: timestamp(&json.date_created)?,
+        changes: json
+            .changes
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before,
+                after: c.after,
+            })
+            .collect(),
+    })
+}
+
+fn authorization_from(json: AuthorizationJson) -> Result<Authorization> {
+    Ok(Authorization {
+        sid: sid(&json.sid)?,
+        app: sid(&json.app_sid)?,
+        app_name: json.app_name,
+        owner: sid(&json.owner_sid)?,
+        user: UserRef {
+            sid: sid(&json.authorized_by_sid)?,
+            username: json.authorized_by,
+        },
+        scopes: json.scopes,
+        created_at: timestamp(&json.date_created)?,
+        last_used_at: timestamp(&json.date_last_used)?,
+        revoked_at: json.date_revoked.as_deref().map(timestamp).transpose()?,
+        version: json.version,
+    })
+}
+
+/// The answer to a create or a rotation: the app and its new secret.
+fn credentials_from(json: CredentialsJson) -> Result<(OAuthApp, ClientSecret, Option<Timestamp>)> {
+    let previous = json
+        .previous_secret_expires_at
+        .as_deref()
+        .map(timestamp)
+        .transpose()?;
+    Ok((
+        app_from(json.app)?,
+        ClientSecret::received(json.client_secret),
+        previous,
+    ))
+}
+
+/// Twilio's paging parameters for a page of `page_size` (0 leaves the server's default) after
+/// `after`.
+fn paging(page_size: usize, after: Option<String>) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if page_size > 0 {
+        query.push(("PageSize", page_size.to_string()));
+    }
+    if let Some(token) = after {
+        query.push(("PageToken", token));
+    }
+    query
+}
+
+#[async_trait]
+impl Backend for RemoteBackend {
+    async fn me(&self) -> Result<User> {
+        let user: UserJson = self.call(self.request(Method::GET, "/v1/me")).await?;
+        user_from(user)
+    }
+
+    async fn owners(&self) -> Result<Vec<OwnerAccess>> {
+        let list: OwnerListJson = self.call(self.request(Method::GET, "/v1/owners")).await?;
+        list.owners
+            .into_iter()
+            .map(|o| {
+                Ok(OwnerAccess {
+                    owner: Owner {
+                        sid: sid(&o.sid)?,
+                        name: o.friendly_name,
+                        parent: o.parent_sid.as_deref().map(sid).transpose()?,
+                    },
+                    role: role(&o.role)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>> {
+        let mut query = paging(list.page_size, list.after);
+        if let Some(name) = list.name_contains.filter(|n| !n.is_empty()) {
+            query.push(("FriendlyName", name));
+        }
+        if list.order == AppOrder::OldestFirst {
+            query.push(("Order", "oldest".to_owned()));
+        }
+        let path = format!("/v1/owners/{owner}/apps");
+        let page: AppListJson = self
+            .call(self.request(Method::GET, &path).query(&query))
+            .await?;
+        Ok(Page {
+            items: page.apps.into_iter().map(app_from).collect::<Result<_>>()?,
+            next: page.meta.next_page_token,
+        })
+    }
+
+    async fn app(&self, app: &Sid) -> Result<OAuthApp> {
+        self.app_json(Method::GET, &format!("/v1/apps/{app}")).await
+    }
+
+    async fn create_app(&self, new: NewApp) -> Result<CreatedApp> {
+        let path = format!("/v1/owners/{}/apps", new.owner);
+        let body = NewAppJson::from(new);
+        let created: CredentialsJson = self
+            .call(self.request(Method::POST, &path).json(&body))
+            .await?;
+        let (app, secret, _) = credentials_from(created)?;
+        Ok(CreatedApp { app, secret })
+    }
+
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp> {
+        let body = AppUpdateJson::from(update);
+        let updated: AppJson = self
+            .call(
+                self.request(Method::POST, &format!("/v1/apps/{app}"))
+                    .json(&body),
+            )
+            .await?;
+        app_from(updated)
+    }
+
+    async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret> {
+        let body = RotateSecretJson {
+            grace_period: grace.0,
+        };
+        let rotated: CredentialsJson = self
+            .call(
+                self.request(Method::POST, &format!("/v1/apps/{app}/secret"))
+                    .json(&body),
+            )
+            .await?;
+        let (app, secret, previous_expires_at) = credentials_from(rotated)?;
+        Ok(RotatedSecret {
+            app,
+            secret,
+            grace_period: grace,
+            previous_expires_at,
+        })
+    }
+
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp> {
+        let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"));
+        if let Some(version) = expected_version {
+            request = request.header(header::IF_MATCH, format!("\"{version}\""));
+        }
+        let deleted: AppJson = self.call(request).await?;
+        app_from(deleted)
+    }
+
+    async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
+        let mut query = paging(filter.page_size, filter.after);
+        if let Some(owner) = filter.owner {
+            query.push(("OwnerSid", owner.to_string()));
+        }
+        if let Some(app) = filter.app {
+            query.push(("AppSid", app.to_string()));
+        }
+        if let Some(event_type) = filter.event_type {
+            query.push(("EventType", event_type.name().to_owned()));
+        }
+        let page: AuditEventListJson = self
+            .call(self.request(Method::GET, "/v1/audit-events").query(&query))
+            .await?;
+        Ok(Page {
+            items: page
+                .events
+                .into_iter()
+                .map(event_from)
+                .collect::<Result<_>>()?,
+            next: page.meta.next_page_token,
+        })
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let list: UserListJson = self.call(self.request(Method::GET, "/v1/users")).await?;
+        list.users.into_iter().map(user_from).collect()
+    }
+
+    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)> {
+        let body = NewUserJson {
+            username: new.username,
+            owner_sid: new.owner.to_string(),
+            role: new.role.name().to_owned(),
+            password: new.password,
+        };
+        let added: UserAddedJson = self
+            .call(self.request(Method::POST, "/v1/users").json(&body))
+            .await?;
+        Ok((
+            user_from(added.user)?,
+            added.password.map(GeneratedPassword::received),
+        ))
+    }
+
+    async fn authorized_apps(
+        &self,
+        owner: &Sid,
+        app: Option<&Sid>,
+        page_size: usize,
+        after: Option<String>,
+    ) -> Result<Page<Authorization>> {
+        let path = format!("/v1/owners/{owner}/authorizations");
+        let filter: Vec<(&str, &str)> = app.iter().map(|app| ("App", app.as_str())).collect();
+        let page: AuthorizationListJson = self
+            .call(
+                self.request(Method::GET, &path)
+                    .query(&filter)
+                    .query(&paging(page_size, after)),
+            )
+            .await?;
+        Ok(Page {
+            items: page
+                .authorizations
+                .into_iter()
+                .map(authorization_from)
+                .collect::<Result<_>>()?,
+            next: page.meta.next_page_token,
+        })
+    }
+
+    async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
+        let path = format!("/v1/authorizations/{authorization}");
+        let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)).await?;
+        authorization_from(revoked)
+    }
+
+    async fn request_token(
+        &self,
+        request: TokenRequest,
+    ) -> std::result::Result<IssuedToken, TokenError> {
+        super::token::request_token(&self.http, &self.token_endpoint(), &request).await
+    }
+
+    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
+        let session = RemoteBackend::sign_in(&self.server, username, password).await?;
+        if let Some(save) = &self.saver {
+            save(&session);
+        }
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = session.token;
+        Ok(())
+    }
+
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The server this backend speaks to, which is the one that issues its tokens.
+    fn token_endpoint(&self) -> String {
+        super::token::token_endpoint(&self.server)
+    }
+
+    /// This machine's clock: a token's time left is judged where the person reads it.
+    fn now(&self) -> Timestamp {
+        crate::service::Clock::now(&crate::service::SystemClock)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_not_found_message_becomes_the_same_error_again() {
+        let original = ServiceError::NotFound {
+            what: "OAuth app",
+            id: "OQ0123".into(),
+        };
+        let again = not_found(&original.to_string());
+        assert!(
+            matches!(&again, ServiceError::NotFound { what: "OAuth app", id } if id == "OQ0123"),
+            "{again:?}"
+        );
+        assert_eq!(again.to_string(), original.to_string());
+        let unknown = not_found("widget 7 was not found, or you have no access to it");
+        assert!(matches!(unknown, ServiceError::Remote(_)), "{unknown:?}");
+    }
+}

@@ -34,7 +34,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
     /// The authorization server's public URL: the `iss` of its tokens and the base of
-    /// authorization URLs [default: http://localhost:8080, or for `serve` http:// and the
+    /// authorization URLs [default: http://127.0.0.1:8080, or for `serve` http:// and the
     /// --listen address]
     #[arg(long, global = true, env = "OAUTH_CONSOLE_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
@@ -42,7 +42,7 @@ pub struct GlobalArgs {
 
 /// Where the server listens unless told otherwise, and so the issuer local commands assume.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_ISSUER: &str = "http://localhost:8080";
+pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:8080";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -153,14 +153,21 @@ impl ConsoleService {
         let user = self.store.user_by_name(username).await?;
         let hash = user
             .as_ref()
-            .map_or(DUMMY_HASH.as_str(), |u| u.password_hash.as_str());
-        let matches = PasswordHash::new(hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
+            .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        // argon2id takes tens of milliseconds on purpose: off the async workers, so that a burst
+        // of sign-ins does not stall the token endpoint on the same runtime.
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
         match user {
             Some(user) if matches => Ok(user),
             _ => Err(ServiceError::BadCredentials),

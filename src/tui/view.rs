@@ -940,63 +940,38 @@ fn audit_table(
         vec!["Date", "Event", "By"]
     };
     cells(buf, header, &columns, &titles, palette.title);
-    if let Some(error) = &log.error {
-        put(
-            buf,
-            placed.rows,
-            placed.rows.x + 2,
-            &format!("Could not read events: {error}"),
-            palette.error,
-        );
-        return;
+    let shown = ListBody {
+        error: log
+            .error
+            .as_ref()
+            .map(|error| format!("Could not read events: {error}")),
+        empty: (log.events.is_empty() && !log.loading).then_some("No events match."),
+        offset: log.offset,
+        selected: log.selected,
+    };
+    shown.draw(
+        buf,
+        placed.rows,
+        palette,
+        &log.events,
+        |buf, line, event, style| {
+            let date = event.at.to_short();
+            let texts: Vec<&str> = if with_app {
+                vec![
+                    &date,
+                    event.event_type.name(),
+                    &event.app_name,
+                    &event.actor.username,
+                ]
+            } else {
+                vec![&date, event.event_type.name(), &event.actor.username]
+            };
+            cells(buf, line, &columns, &texts, style);
+        },
+    );
+    if log.error.is_none() {
+        event_details(log.selected_event(), placed.details, buf, palette);
     }
-    if log.events.is_empty() && !log.loading {
-        put(
-            buf,
-            placed.rows,
-            placed.rows.x + 2,
-            "No events match.",
-            palette.dim,
-        );
-    }
-    for (row, (index, event)) in log
-        .events
-        .iter()
-        .enumerate()
-        .skip(log.offset)
-        .take(usize::from(placed.rows.height))
-        .enumerate()
-    {
-        let line = Rect::new(
-            placed.rows.x,
-            placed.rows.y + row as u16,
-            placed.rows.width,
-            1,
-        );
-        let selected = index == log.selected;
-        let style = if selected {
-            palette.selected
-        } else {
-            Style::default()
-        };
-        if selected {
-            buf.set_style(line, style);
-            put(buf, line, line.x, "›", style);
-        }
-        let date = event.at.to_short();
-        let texts: Vec<&str> = if with_app {
-            vec![
-                &date,
-                event.event_type.name(),
-                &event.app_name,
-                &event.actor.username,
-            ]
-        } else {
-            vec![&date, event.event_type.name(), &event.actor.username]
-        };
-        cells(buf, line, &columns, &texts, style);
-    }
-    event_details(log.selected_event(), placed.details, buf, palette);
 }
 
 fn event_details(event: Option<&AuditEvent>, area: Rect, buf: &mut Buffer, palette: &Palette) {
@@ -1342,57 +1317,82 @@ fn authorized_table(
         titles.insert(0, "App");
     }
     cells(buf, header, &columns, &titles, palette.title);
-    if let Some(error) = &list.error {
-        put(
-            buf,
-            placed.rows,
-            placed.rows.x + 2,
-            &format!("Could not read the authorizations: {error}. Press R to try again."),
-            palette.error,
-        );
-        return;
-    }
-    if list.items.is_empty() && !list.loading {
-        put(
-            buf,
-            placed.rows,
-            placed.rows.x + 2,
+    let shown = ListBody {
+        error: list.error.as_ref().map(|error| {
+            format!("Could not read the authorizations: {error}. Press R to try again.")
+        }),
+        empty: (list.items.is_empty() && !list.loading).then_some(
             "No one has authorized an app here yet: they do so on the consent page of its Authorization URL.",
-            palette.dim,
-        );
-    }
-    for (row, (index, authorization)) in list
-        .items
-        .iter()
-        .enumerate()
-        .skip(list.offset)
-        .take(usize::from(placed.rows.height))
-        .enumerate()
-    {
-        let line = Rect::new(
-            placed.rows.x,
-            placed.rows.y + row as u16,
-            placed.rows.width,
-            1,
-        );
-        let selected = index == list.selected;
-        let style = if selected {
-            palette.selected
-        } else {
-            Style::default()
-        };
-        if selected {
-            buf.set_style(line, style);
-            put(buf, line, line.x, "›", style);
+        ),
+        offset: list.offset,
+        selected: list.selected,
+    };
+    shown.draw(
+        buf,
+        placed.rows,
+        palette,
+        &list.items,
+        |buf, line, authorization, style| {
+            let scopes = authorization.scopes.join(" ");
+            let date = authorization.created_at.to_short();
+            let used = authorization.last_used_at.to_short();
+            let mut texts: Vec<&str> = vec![&authorization.user.username, &scopes, &date, &used];
+            if with_app {
+                texts.insert(0, &authorization.app_name);
+            }
+            cells(buf, line, &columns, &texts, style);
+        },
+    );
+}
+
+/// What a scrolling list shows besides its rows, and where it stands: the audit events and the
+/// authorized applications draw their bodies the same way.
+struct ListBody<'a> {
+    /// Replaces the rows when the list could not be read.
+    error: Option<String>,
+    /// Shown when nothing matched.
+    empty: Option<&'a str>,
+    offset: usize,
+    selected: usize,
+}
+
+impl ListBody<'_> {
+    /// Draws the visible `items` a line each from `offset`, marking the selected one, with
+    /// `row` writing a line's cells.
+    fn draw<T>(
+        &self,
+        buf: &mut Buffer,
+        rows: Rect,
+        palette: &Palette,
+        items: &[T],
+        mut row: impl FnMut(&mut Buffer, Rect, &T, Style),
+    ) {
+        if let Some(error) = &self.error {
+            put(buf, rows, rows.x + 2, error, palette.error);
+            return;
         }
-        let scopes = authorization.scopes.join(" ");
-        let date = authorization.created_at.to_short();
-        let used = authorization.last_used_at.to_short();
-        let mut texts: Vec<&str> = vec![&authorization.user.username, &scopes, &date, &used];
-        if with_app {
-            texts.insert(0, &authorization.app_name);
+        if let Some(empty) = self.empty {
+            put(buf, rows, rows.x + 2, empty, palette.dim);
         }
-        cells(buf, line, &columns, &texts, style);
+        let visible = items
+            .iter()
+            .enumerate()
+            .skip(self.offset)
+            .take(usize::from(rows.height));
+        for (line_number, (index, item)) in visible.enumerate() {
+            let line = Rect::new(rows.x, rows.y + line_number as u16, rows.width, 1);
+            let selected = index == self.selected;
+            let style = if selected {
+                palette.selected
+            } else {
+                Style::default()
+            };
+            if selected {
+                buf.set_style(line, style);
+                put(buf, line, line.x, "›", style);
+            }
+            row(buf, line, item, style);
+        }
     }
 }
 

@@ -597,11 +597,25 @@ impl Store for SledStore {
 mod tests {
     use super::*;
 
+    /// Opens again a store just dropped: sled's flusher thread may hold the directory's lock a
+    /// moment longer than the handle lives.
+    fn reopen(path: &Path) -> Result<SledStore, StoreError> {
+        for _ in 0..100 {
+            match SledStore::open(path) {
+                Err(StoreError::Locked { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
+        SledStore::open(path)
+    }
+
     #[test]
     fn a_new_store_records_its_schema_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
         drop(SledStore::open(dir.path()).unwrap());
-        let reopened = SledStore::open(dir.path()).unwrap();
+        let reopened = reopen(dir.path()).unwrap();
         let recorded = reopened.db.get(SCHEMA_KEY).unwrap().unwrap();
         assert_eq!(recorded.as_ref(), SCHEMA_VERSION.to_be_bytes());
     }
@@ -613,7 +627,7 @@ mod tests {
         store.db.insert(SCHEMA_KEY, &99u32.to_be_bytes()).unwrap();
         store.db.flush().unwrap();
         drop(store);
-        let refused = SledStore::open(dir.path()).err().unwrap().to_string();
+        let refused = reopen(dir.path()).err().unwrap().to_string();
         assert!(
             refused.contains(
                 "written by a newer oauth-console (schema 99; this build reads up to 1); upgrade"

@@ -6,8 +6,8 @@ use oauth_console::model::{
     AppSettings, AuditEventType, Field, GrantType, OwnerKind, Role, Seconds, Sid, Timestamp,
 };
 use oauth_console::service::{
-    AppUpdate, AuditFilter, ConsoleService, ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
-    ServiceError,
+    AppUpdate, AuditFilter, CLIENT_CACHE_MAX_AGE, ConsoleService, ListApps, ManualClock, NewApp,
+    NewUser, SeededEntropy, ServiceError,
 };
 use oauth_console::store::{AppOrder, SledStore};
 
@@ -16,6 +16,7 @@ const MESSAGES_LIST: &str = "/twilio/messaging/messages/list";
 
 struct World {
     service: ConsoleService,
+    store: Arc<SledStore>,
     clock: Arc<ManualClock>,
     admin: Sid,
     account: Sid,
@@ -26,10 +27,10 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = SledStore::open(dir.path()).unwrap();
+    let store = Arc::new(SledStore::open(dir.path()).unwrap());
     let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
     let service = ConsoleService::new(
-        Arc::new(store),
+        store.clone(),
         clock.clone(),
         Arc::new(SeededEntropy::new(7)),
     );
@@ -43,6 +44,7 @@ async fn world() -> World {
     let [account, subaccount, organization] = <[Sid; 3]>::try_from(sids).expect("three owners");
     World {
         service,
+        store,
         clock,
         admin,
         account,
@@ -177,6 +179,43 @@ async fn create_lists_the_app_and_audits_it_with_the_secret_stored_only_as_a_dig
         .await
         .unwrap();
     assert_eq!(app.sid, created.app.sid);
+}
+
+#[tokio::test]
+async fn another_server_over_the_same_store_sees_a_deleted_app_within_the_cache_age() {
+    let w = world().await;
+    let created = w.create("shared").await;
+    let (id, secret) = (created.app.sid.as_str(), created.secret.expose());
+    // A second server process over the same database, as behind a load balancer.
+    let other = ConsoleService::new(
+        w.store.clone(),
+        w.clock.clone(),
+        Arc::new(SeededEntropy::new(8)),
+    );
+    assert!(other.authenticate_client(id, secret).await.is_ok());
+    assert!(w.service.authenticate_client(id, secret).await.is_ok());
+
+    w.service
+        .delete_app(&w.admin, &created.app.sid, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            w.service.authenticate_client(id, secret).await,
+            Err(ServiceError::BadClient)
+        ),
+        "the server that deleted the app refuses its client at once"
+    );
+    w.clock.advance(Seconds(CLIENT_CACHE_MAX_AGE.0 - 1));
+    assert!(
+        other.authenticate_client(id, secret).await.is_ok(),
+        "the other server may still use what it read, for less than the stated age"
+    );
+    w.clock.advance(Seconds(1));
+    assert!(matches!(
+        other.authenticate_client(id, secret).await,
+        Err(ServiceError::BadClient)
+    ));
 }
 
 #[tokio::test]

@@ -126,15 +126,14 @@ impl ConsoleService {
         };
         let changes = AppSettings::default().changes_to(&app.settings);
         let event = self.audit_event(AuditEventType::AppCreated, &app, &user, changes);
-        self.store
-            .commit(vec![
-                Write::PutApp {
-                    app: app.clone(),
-                    expect: Expect::Absent,
-                },
-                Write::AddAuditEvent(event),
-            ])
-            .await?;
+        self.commit(vec![
+            Write::PutApp {
+                app: app.clone(),
+                expect: Expect::Absent,
+            },
+            Write::AddAuditEvent(event),
+        ])
+        .await?;
         Ok(CreatedApp { app, secret })
     }
 
@@ -204,15 +203,14 @@ impl ConsoleService {
             ..current.clone()
         };
         let event = self.audit_event(AuditEventType::AppUpdated, &app, user, changes);
-        self.store
-            .commit(vec![
-                Write::PutApp {
-                    app: app.clone(),
-                    expect: Expect::Version(current.version),
-                },
-                Write::AddAuditEvent(event),
-            ])
-            .await?;
+        self.commit(vec![
+            Write::PutApp {
+                app: app.clone(),
+                expect: Expect::Version(current.version),
+            },
+            Write::AddAuditEvent(event),
+        ])
+        .await?;
         Ok(app)
     }
 
@@ -265,15 +263,14 @@ impl ConsoleService {
             ));
         }
         let event = self.audit_event(AuditEventType::SecretRotated, &app, user, changes);
-        self.store
-            .commit(vec![
-                Write::PutApp {
-                    app: app.clone(),
-                    expect: Expect::Version(current.version),
-                },
-                Write::AddAuditEvent(event),
-            ])
-            .await?;
+        self.commit(vec![
+            Write::PutApp {
+                app: app.clone(),
+                expect: Expect::Version(current.version),
+            },
+            Write::AddAuditEvent(event),
+        ])
+        .await?;
         Ok(RotatedSecret {
             app,
             secret,
@@ -326,7 +323,7 @@ impl ConsoleService {
             },
             Write::AddAuditEvent(event),
         ]);
-        self.store.commit(writes).await?;
+        self.commit(writes).await?;
         Ok(current)
     }
 

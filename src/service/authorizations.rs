@@ -251,7 +251,7 @@ impl ConsoleService {
             expires_at: now.plus(CODE_TTL),
             redeemed: false,
         }));
-        self.store.commit(writes).await?;
+        self.commit(writes).await?;
         Ok(code)
     }
 
@@ -302,7 +302,7 @@ impl ConsoleService {
         if let Some(token) = &refresh_token {
             writes.push(self.new_refresh_token(token, &authorization, &found.scopes));
         }
-        match self.store.commit(writes).await {
+        match self.commit(writes).await {
             // Another exchange of the same code won the race: this one is the replay.
             Err(StoreError::Conflict { .. }) => {
                 return Err(self.replayed(&found.authorization, Replay::Code).await);
@@ -362,7 +362,7 @@ impl ConsoleService {
             self.new_refresh_token(&next, &authorization, &found.scopes),
         ];
         writes.push(self.touch(&authorization));
-        match self.store.commit(writes).await {
+        match self.commit(writes).await {
             Err(StoreError::Conflict { .. }) => {
                 return Err(self
                     .replayed(&found.authorization, Replay::RefreshToken)
@@ -428,7 +428,7 @@ impl ConsoleService {
             other => other?,
         };
         let (revoked, writes) = self.revocation(&current, user.reference(), "revoked by an admin");
-        self.store.commit(writes).await?;
+        self.commit(writes).await?;
         Ok(revoked)
     }
 
@@ -515,7 +515,7 @@ impl ConsoleService {
             username: "oauth-server".into(),
         };
         let (_, writes) = self.revocation(&current, server, why);
-        match self.store.commit(writes).await {
+        match self.commit(writes).await {
             // Someone else revoked it in the meantime: the outcome is the same.
             Err(StoreError::Conflict { .. }) => Ok(()),
             other => Ok(other?),

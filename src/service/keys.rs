@@ -300,7 +300,7 @@ impl ConsoleService {
             })
             .collect();
         writes.push(Write::PutSigningKey(new.clone()));
-        self.store.commit(writes).await?;
+        self.commit(writes).await?;
         Ok(new)
     }
 }

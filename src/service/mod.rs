@@ -19,13 +19,14 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::model::{Field, FieldError, Owner, Role, Sid, User, ValidationErrors};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Write};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
 pub use audit::AuditFilter;
 pub use authorizations::{
     AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
 };
+pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
@@ -98,6 +99,7 @@ pub struct ConsoleService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
+    clients: Arc<clients::ClientCache>,
 }
 
 /// How often a change is read and tried again when a concurrent writer got there first.
@@ -109,7 +111,17 @@ impl ConsoleService {
             store,
             clock,
             entropy,
+            clients: Arc::default(),
         }
+    }
+
+    /// Commits `writes` all together or not at all. Every change goes through here, so that the
+    /// apps cached for client authentication are forgotten as they change.
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let changed_apps = clients::apps_written(&writes);
+        let result = self.store.commit(writes).await;
+        self.clients.forget(&changed_apps);
+        result
     }
 
     /// The clock, for parts at the edge that time things by it (the failure limiter).

@@ -28,8 +28,7 @@ impl ConsoleService {
             created_at: now,
             expires_at: now.plus(SESSION_TTL),
         };
-        self.store
-            .commit(vec![Write::PutSession(session.clone())])
+        self.commit(vec![Write::PutSession(session.clone())])
             .await?;
         Ok(StartedSession {
             token,
@@ -51,8 +50,7 @@ impl ConsoleService {
     /// Signs out: the token stops working at once.
     pub async fn end_session(&self, token: &str) -> Result<()> {
         self.session_user(token).await?;
-        self.store
-            .commit(vec![Write::DeleteSession(SecretDigest::of(token))])
+        self.commit(vec![Write::DeleteSession(SecretDigest::of(token))])
             .await?;
         Ok(())
     }

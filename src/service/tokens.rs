@@ -401,7 +401,7 @@ impl AuthorizationServer {
         let Ok(app) = claims.client_id.parse() else {
             return Ok(None);
         };
-        if self.service.store.app(&app).await?.is_none()
+        if self.service.client_app(&app).await?.is_none()
             || self.service.store.is_token_revoked(&claims.jti).await?
         {
             return Ok(None);
@@ -474,7 +474,6 @@ impl AuthorizationServer {
             return Ok(());
         }
         self.service
-            .store
             .commit(vec![Write::RevokeToken {
                 jti: claims.jti,
                 expires_at,

@@ -108,7 +108,7 @@ impl ConsoleService {
         };
         let mut writes: Vec<Write> = owners.iter().cloned().map(Write::PutOwner).collect();
         writes.push(Write::CreateUser(user.clone()));
-        self.store.commit(writes).await?;
+        self.commit(writes).await?;
         Ok(Some(Bootstrap {
             username: user.username,
             generated_password,

@@ -265,7 +265,7 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             result: clipboard.copy(&text),
         },
         Effect::SignIn { username, password } => {
-            Msg::SignedIn(backend.sign_in_again(&username, &password).await)
+            Msg::SignedIn(backend.sign_in_as(&username, &password).await)
         }
         Effect::Settle { request } => Msg::FilterSettled { request },
     }

@@ -836,6 +836,21 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
 }
 
 #[test]
+fn the_console_without_a_terminal_or_a_session_says_to_sign_in_with_login() {
+    let config = tempfile::tempdir().unwrap();
+    // Nothing listens there: the console is refused before anything is asked of a server.
+    let server = "http://127.0.0.1:9";
+    let refused = remote(server, config.path(), &[]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        text(&refused.stderr).trim(),
+        format!(
+            "error: not signed in to {server}: run `oauth-console login --server {server}` first"
+        )
+    );
+}
+
+#[test]
 fn login_without_a_server_says_to_name_one_and_makes_no_store() {
     let data = tempfile::tempdir().unwrap();
     let store = data.path().join("store");

@@ -306,10 +306,9 @@ fn refusal(
     retry_after: Option<String>,
     body: Option<ApiErrorJson>,
 ) -> ServiceError {
-    let message = body
-        .as_ref()
-        .map(|b| b.message.clone())
-        .unwrap_or_else(|| status.to_string());
+    // A proxy in front of the server may answer without our error body.
+    let said = body.as_ref().map(|b| b.message.clone());
+    let message = said.clone().unwrap_or_else(|| status.to_string());
     match status {
         StatusCode::BAD_REQUEST => {
             let errors: Option<Vec<FieldError>> = body
@@ -336,9 +335,15 @@ fn refusal(
             }
             _ => message,
         }),
-        _ => ServiceError::Remote(format!(
-            "the server at {server} failed ({status}: {message}); try again, and if it persists see the server's log"
-        )),
+        _ => {
+            let what = match said {
+                Some(said) => format!("{status}: {said}"),
+                None => status.to_string(),
+            };
+            ServiceError::Remote(format!(
+                "the server at {server} failed ({what}); try again, and if it persists see the server's log"
+            ))
+        }
     }
 }
 
@@ -733,6 +738,93 @@ impl Backend for RemoteBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SERVER: &str = "http://127.0.0.1:8080";
+
+    /// What a refusal becomes: `status` with `message` in the API's error body (none when
+    /// empty), and a `Retry-After`.
+    fn refused(status: u16, message: &str, retry_after: Option<&str>) -> ServiceError {
+        let status = StatusCode::from_u16(status).unwrap();
+        let body = (!message.is_empty()).then(|| ApiErrorJson {
+            code: 20000 + u32::from(status.as_u16()),
+            message: message.to_owned(),
+            more_info: String::new(),
+            status: status.as_u16(),
+            errors: Vec::new(),
+        });
+        refusal(SERVER, status, retry_after.map(str::to_owned), body)
+    }
+
+    #[test]
+    fn each_refusal_says_what_happened_and_what_to_do() {
+        let cases: [(u16, &str, Option<&str>, &str); 8] = [
+            (
+                401,
+                "no session",
+                None,
+                "your session on http://127.0.0.1:8080 has expired or was signed out; sign in again with `oauth-console login --server http://127.0.0.1:8080`",
+            ),
+            (
+                403,
+                "bea is Billing of Main account; managing OAuth apps needs Owner, Administrator or Developer",
+                None,
+                "bea is Billing of Main account; managing OAuth apps needs Owner, Administrator or Developer",
+            ),
+            (
+                409,
+                "OAuth app 'Reports' was changed elsewhere; reload it",
+                None,
+                "OAuth app 'Reports' was changed elsewhere; reload it",
+            ),
+            (
+                429,
+                "too many failed authentication attempts",
+                Some("42"),
+                "too many failed authentication attempts; try again in 42 seconds",
+            ),
+            (
+                429,
+                "too many requests; try again in a minute",
+                Some("60"),
+                "too many requests; try again in a minute",
+            ),
+            (
+                400,
+                "PageSize must be 1 to 1000",
+                None,
+                "the server refused the request: PageSize must be 1 to 1000",
+            ),
+            (
+                500,
+                "Something went wrong",
+                None,
+                "the server at http://127.0.0.1:8080 failed (500 Internal Server Error: Something went wrong); try again, and if it persists see the server's log",
+            ),
+            (
+                502,
+                "",
+                None,
+                "the server at http://127.0.0.1:8080 failed (502 Bad Gateway); try again, and if it persists see the server's log",
+            ),
+        ];
+        for (status, message, retry_after, said) in cases {
+            let error = refused(status, message, retry_after);
+            assert_eq!(error.to_string(), said, "{status}");
+            let kind_matches = match status {
+                401 => matches!(error, ServiceError::NotSignedIn(_)),
+                403 => matches!(error, ServiceError::Forbidden(_)),
+                409 => matches!(error, ServiceError::Conflict(_)),
+                _ => matches!(error, ServiceError::Remote(_)),
+            };
+            assert!(kind_matches, "{status}: {error:?}");
+        }
+        let gone = refused(
+            404,
+            "OAuth app OQ0123 was not found, or you have no access to it",
+            None,
+        );
+        assert!(matches!(gone, ServiceError::NotFound { .. }), "{gone:?}");
+    }
 
     #[test]
     fn a_not_found_message_becomes_the_same_error_again() {

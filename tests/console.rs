@@ -691,6 +691,21 @@ async fn rotating_with_grace_0_stops_the_old_secret_at_once() {
 }
 
 #[tokio::test]
+async fn rotating_an_app_deleted_elsewhere_says_it_is_gone_and_what_to_do() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab r").await;
+    w.service
+        .delete_app(&w.admin, &app.sid, None)
+        .await
+        .unwrap();
+    c.keys("Enter").await;
+    snap!("rotate_deleted_elsewhere", c);
+    assert!(c.ui.state().dialog.is_none());
+}
+
+#[tokio::test]
 async fn a_grace_period_over_30_days_is_refused_in_the_dialog() {
     let w = world().await;
     w.app("Billing sync").await;

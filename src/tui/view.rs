@@ -171,21 +171,42 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 /// Braille dots, one a tick, while a request is in flight.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
+/// Lines a status may take: its own, and when it does not fit there, more over the bottom of the
+/// body, so that the advice at the end of a long message is read rather than cut off.
+const STATUS_LINES: usize = 3;
+
 fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let mut spinner_width = 0;
     if let Some(frame) = state.spinner {
         let text = format!("{} working…", SPINNER[frame % SPINNER.len()]);
-        let width = text.chars().count() as u16 + 1;
-        let at = area.right().saturating_sub(width).max(area.x);
+        spinner_width = text.chars().count() as u16 + 1;
+        let at = area.right().saturating_sub(spinner_width).max(area.x);
         put(buf, area, at, &text, palette.dim);
     }
-    if let Some(status) = &state.status {
-        let (mark, style) = match status.kind {
-            StatusKind::Done => ("✓ ", palette.done),
-            StatusKind::Error => ("✗ ", palette.error),
-            StatusKind::Info => ("· ", Style::default()),
-        };
-        let at = put(buf, area, area.x + 1, mark, style);
-        put(buf, area, at, &status.text, style);
+    let Some(status) = &state.status else {
+        return;
+    };
+    let (mark, style) = match status.kind {
+        StatusKind::Done => ("✓ ", palette.done),
+        StatusKind::Error => ("✗ ", palette.error),
+        StatusKind::Info => ("· ", Style::default()),
+    };
+    let text_x = area.x + 3;
+    let width = area.right().saturating_sub(text_x + spinner_width);
+    // The header's line stays: it says who is signed in where.
+    let room = usize::from(area.y).min(STATUS_LINES - 1) + 1;
+    let lines = widgets::wrap_words(&status.text, usize::from(width), room);
+    let first = area.y - (lines.len() as u16 - 1);
+    for (i, text) in lines.iter().enumerate() {
+        let y = first + i as u16;
+        let line = Rect::new(area.x, y, area.width, 1);
+        if y < area.y {
+            Clear.render(line, buf);
+        }
+        if i == 0 {
+            put(buf, line, area.x + 1, mark, style);
+        }
+        put(buf, line, text_x, text, style);
     }
 }
 

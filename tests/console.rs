@@ -1360,6 +1360,26 @@ async fn over_a_server_without_a_session_the_console_opens_on_a_sign_in_screen()
 }
 
 #[tokio::test]
+async fn a_saved_session_the_server_no_longer_knows_opens_on_the_sign_in_screen() {
+    if !over_a_server() {
+        return;
+    }
+    let w = world().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (base, _server) = w.management_server(listener).await;
+    let ended = RemoteBackend::connect(&base, "a session signed out since".into())
+        .await
+        .unwrap();
+    let mut c = w.signed_out_console(ended, &SavedSessions::default()).await;
+    assert!(matches!(c.ui.state().screen, Screen::SignIn(_)));
+    assert_eq!(c.frame_over(&base), {
+        let fresh = RemoteBackend::signed_out(&base).unwrap();
+        let mut fresh = w.signed_out_console(fresh, &SavedSessions::default()).await;
+        fresh.frame_over(&base)
+    });
+}
+
+#[tokio::test]
 async fn a_sign_in_screen_over_a_stopped_server_says_to_start_it_and_carries_on_once_it_runs() {
     if !over_a_server() {
         return;

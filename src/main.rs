@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use oauth_console::cli::{self, Cli};
 
 /// The token endpoint allocates a few dozen small buffers per request from two worker threads;
@@ -13,7 +12,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A usage error (or --help) ends here, with clap's words and exit code.
+    let cli = match Cli::from_command_line(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(usage) => usage.exit(),
+    };
     let json = cli.global.json;
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

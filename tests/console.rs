@@ -8,8 +8,9 @@
 //! local run keeps. Remote mode changes no screen.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend};
+use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, Timeouts};
 use oauth_console::model::{
     AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, SigningAlg,
     Timestamp, s256_challenge,
@@ -31,6 +32,8 @@ const HEIGHT: u16 = 30;
 const START: Timestamp = Timestamp(1_795_462_741_000);
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const ISSUER: &str = "http://localhost:8080";
+/// Every user's password in these scenarios.
+const PASSWORD: &str = "a long test password";
 
 /// Whether this copy of the file is the remote one (see the module's doc).
 fn over_a_server() -> bool {
@@ -57,7 +60,7 @@ async fn world() -> World {
         Arc::new(SeededEntropy::new(7)),
     );
     let made = service
-        .bootstrap("admin", Some("a long test password".into()))
+        .bootstrap("admin", Some(PASSWORD.into()))
         .await
         .unwrap()
         .unwrap();
@@ -139,6 +142,15 @@ impl World {
             })])
             .await
             .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (base, server) = self.management_server(listener).await;
+        let backend = RemoteBackend::connect(&base, token).await.unwrap();
+        (backend, server)
+    }
+
+    /// `oauth-console serve` over this world's service on `listener`, with the issuer fixed so
+    /// that frames do not depend on the port; its base URL.
+    async fn management_server(&self, listener: tokio::net::TcpListener) -> (String, ServerTask) {
         let auth = AuthorizationServer::start(
             self.service.clone(),
             AuthorizationConfig {
@@ -149,15 +161,32 @@ impl World {
         )
         .await
         .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = ServerConfig::default();
         let state = AppState::new(auth, &config);
         let task = tokio::spawn(async move {
             server::serve(listener, state, &config, std::future::pending()).await
         });
-        let backend = RemoteBackend::connect(&base, token).await.unwrap();
-        (backend, ServerTask(task))
+        (base, ServerTask(task))
+    }
+
+    /// The console over the server at `base` before anyone has signed in there, as
+    /// `oauth-console --server URL` opens without a saved session; the usernames of the sessions
+    /// it starts go to `saved`, as the CLI's sessions file keeps them.
+    async fn signed_out_console(&self, backend: RemoteBackend, saved: &SavedSessions) -> Console {
+        let saved = saved.clone();
+        let backend = backend.saving_sessions_with(Arc::new(move |session| {
+            saved.lock().unwrap().push(session.user.username.clone());
+        }));
+        let clipboard = Arc::new(MemoryClipboard::default());
+        let ui = Headless::start(Arc::new(backend), clipboard.clone(), WIDTH, HEIGHT)
+            .await
+            .unwrap();
+        Console {
+            ui,
+            clipboard,
+            _server: None,
+        }
     }
 
     async fn app_names(&self) -> Vec<String> {
@@ -175,6 +204,9 @@ impl World {
             .collect()
     }
 }
+
+/// Who signed in from a console, in order.
+type SavedSessions = Arc<std::sync::Mutex<Vec<String>>>;
 
 /// The server of a remote console, stopped with it.
 struct ServerTask(tokio::task::JoinHandle<std::io::Result<()>>);
@@ -659,6 +691,21 @@ async fn rotating_with_grace_0_stops_the_old_secret_at_once() {
 }
 
 #[tokio::test]
+async fn rotating_an_app_deleted_elsewhere_says_it_is_gone_and_what_to_do() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab r").await;
+    w.service
+        .delete_app(&w.admin, &app.sid, None)
+        .await
+        .unwrap();
+    c.keys("Enter").await;
+    snap!("rotate_deleted_elsewhere", c);
+    assert!(c.ui.state().dialog.is_none());
+}
+
+#[tokio::test]
 async fn a_grace_period_over_30_days_is_refused_in_the_dialog() {
     let w = world().await;
     w.app("Billing sync").await;
@@ -711,7 +758,7 @@ async fn a_billing_user_sees_why_they_may_not_manage_apps() {
             &w.admin,
             NewUser {
                 username: "bea".into(),
-                password: Some("a long test password".into()),
+                password: Some(PASSWORD.into()),
                 owner: w.account.clone(),
                 role: Role::Billing,
             },
@@ -1013,7 +1060,7 @@ impl World {
                 &self.admin,
                 NewUser {
                     username: name.into(),
-                    password: Some("a long test password".into()),
+                    password: Some(PASSWORD.into()),
                     owner: self.organization.clone(),
                     role: Role::Developer,
                 },
@@ -1065,6 +1112,14 @@ impl Console {
             frame = frame.replace(jti, &named(jti, "JTI"));
         }
         frame
+    }
+
+    /// The frame with the port of the server at `base` masked by as many `#`, so that the frame
+    /// keeps its shape whatever port the test got.
+    fn frame_over(&mut self, base: &str) -> String {
+        let (host, port) = base.rsplit_once(':').unwrap();
+        self.frame()
+            .replace(base, &format!("{host}:{}", "#".repeat(port.len())))
     }
 
     /// Goes to the owner at `index` of the switcher (0 account, 1 subaccount, 2 organization).
@@ -1260,4 +1315,157 @@ async fn an_authorization_code_app_has_an_authorized_applications_tab() {
         }
         _ => panic!("not on the app"),
     }
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then let go).
+async fn unused_address() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[tokio::test]
+async fn over_a_server_without_a_session_the_console_opens_on_a_sign_in_screen() {
+    if !over_a_server() {
+        // The embedded store has no sessions: the console opens on the apps at once.
+        return;
+    }
+    let w = world().await;
+    w.app("Reports").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (base, _server) = w.management_server(listener).await;
+    let saved = SavedSessions::default();
+    let mut c = w
+        .signed_out_console(RemoteBackend::signed_out(&base).unwrap(), &saved)
+        .await;
+    insta::assert_snapshot!("sign_in_empty", c.frame_over(&base));
+
+    // Enter goes from the username to the password; an empty field is named, not sent.
+    c.keys("Enter Enter").await;
+    assert!(c.frame().contains("type your username"), "{}", c.frame());
+    c.type_text("admin").await;
+    c.keys("Enter").await;
+    c.type_text("not the password").await;
+    assert!(
+        !c.frame().contains("not the password"),
+        "the password shows"
+    );
+    c.keys("Enter").await;
+    insta::assert_snapshot!("sign_in_wrong_password", c.frame_over(&base));
+    assert!(saved.lock().unwrap().is_empty());
+
+    c.type_text(PASSWORD).await;
+    c.keys("Enter").await;
+    insta::assert_snapshot!("sign_in_done_apps", c.frame_over(&base));
+    assert_eq!(*saved.lock().unwrap(), ["admin"]);
+}
+
+#[tokio::test]
+async fn a_saved_session_the_server_no_longer_knows_opens_on_the_sign_in_screen() {
+    if !over_a_server() {
+        return;
+    }
+    let w = world().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (base, _server) = w.management_server(listener).await;
+    let ended = RemoteBackend::connect(&base, "a session signed out since".into())
+        .await
+        .unwrap();
+    let mut c = w.signed_out_console(ended, &SavedSessions::default()).await;
+    assert!(matches!(c.ui.state().screen, Screen::SignIn(_)));
+    assert_eq!(c.frame_over(&base), {
+        let fresh = RemoteBackend::signed_out(&base).unwrap();
+        let mut fresh = w.signed_out_console(fresh, &SavedSessions::default()).await;
+        fresh.frame_over(&base)
+    });
+}
+
+#[tokio::test]
+async fn a_sign_in_screen_over_a_stopped_server_says_to_start_it_and_carries_on_once_it_runs() {
+    if !over_a_server() {
+        return;
+    }
+    let w = world().await;
+    w.app("Reports").await;
+    let address = unused_address().await;
+    let base = format!("http://{address}");
+    let saved = SavedSessions::default();
+    // The console opens though nothing answers: it asks the server only on signing in.
+    let mut c = w
+        .signed_out_console(RemoteBackend::signed_out(&base).unwrap(), &saved)
+        .await;
+    c.type_text("admin").await;
+    c.keys("Enter").await;
+    c.type_text(PASSWORD).await;
+    c.keys("Enter").await;
+    insta::assert_snapshot!("sign_in_server_down", c.frame_over(&base));
+
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let (_, _server) = w.management_server(listener).await;
+    // What was typed is still there: Enter again signs in.
+    c.keys("Enter").await;
+    assert!(c.frame().contains("Reports"), "{}", c.frame());
+    assert_eq!(*saved.lock().unwrap(), ["admin"]);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_said_after_the_timeout_with_what_to_do() {
+    if !over_a_server() {
+        return;
+    }
+    let w = world().await;
+    // The kernel accepts connections for a listener that never reads from them.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", silent.local_addr().unwrap());
+    let backend = RemoteBackend::signed_out(&base)
+        .unwrap()
+        .with_timeouts(Timeouts {
+            connect: Duration::from_millis(200),
+            request: Duration::from_millis(300),
+        })
+        .unwrap();
+    let mut c = w
+        .signed_out_console(backend, &SavedSessions::default())
+        .await;
+    c.type_text("admin").await;
+    c.keys("Enter").await;
+    c.type_text(PASSWORD).await;
+    c.keys("Enter").await;
+    insta::assert_snapshot!("sign_in_no_answer", c.frame_over(&base));
+    drop(silent);
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_on_the_sign_in_screen_say_when_to_try_again() {
+    if !over_a_server() {
+        return;
+    }
+    let w = world().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (base, _server) = w.management_server(listener).await;
+    let mut c = w
+        .signed_out_console(
+            RemoteBackend::signed_out(&base).unwrap(),
+            &SavedSessions::default(),
+        )
+        .await;
+    c.type_text("admin").await;
+    c.keys("Enter").await;
+    // The server allows 10 failures a minute for one username.
+    for _ in 0..10 {
+        c.type_text("not the password").await;
+        c.keys("Enter").await;
+        assert!(
+            c.frame().contains("wrong username or password"),
+            "{}",
+            c.frame()
+        );
+    }
+    c.type_text(PASSWORD).await;
+    c.keys("Enter").await;
+    let frame = c.frame();
+    assert!(
+        frame.contains("too many failed authentication attempts; try again in "),
+        "{frame}"
+    );
+    assert!(matches!(c.ui.state().screen, Screen::SignIn(_)));
 }

@@ -836,6 +836,56 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
 }
 
 #[test]
+fn the_console_without_a_terminal_or_a_session_says_to_sign_in_with_login() {
+    let config = tempfile::tempdir().unwrap();
+    // Nothing listens there: the console is refused before anything is asked of a server.
+    let server = "http://127.0.0.1:9";
+    let refused = remote(server, config.path(), &[]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        text(&refused.stderr).trim(),
+        format!(
+            "error: not signed in to {server}: run `oauth-console login --server {server}` first"
+        )
+    );
+}
+
+#[test]
+fn a_flag_for_the_embedded_store_is_refused_over_a_server_as_a_usage_error() {
+    let data = tempfile::tempdir().unwrap();
+    let refused = binary()
+        .env("OAUTH_CONSOLE_SERVER", "http://127.0.0.1:9")
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        text(&refused.stderr).lines().next(),
+        Some(
+            "error: --data-dir does not apply with OAUTH_CONSOLE_SERVER set: the server keeps the data in its own data directory; unset OAUTH_CONSOLE_SERVER to work on the embedded store"
+        )
+    );
+    // Only typed flags count: a data directory exported for local work stays out of the way.
+    let config = tempfile::tempdir().unwrap();
+    let exported = binary()
+        .env("OAUTH_CONSOLE_DATA_DIR", data.path())
+        .args(["--server", "http://127.0.0.1:9", "--config-dir"])
+        .arg(config.path())
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(exported.status.code(), Some(1));
+    assert!(
+        text(&exported.stderr).contains("not signed in to http://127.0.0.1:9"),
+        "{}",
+        text(&exported.stderr)
+    );
+    assert_eq!(std::fs::read_dir(data.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn login_without_a_server_says_to_name_one_and_makes_no_store() {
     let data = tempfile::tempdir().unwrap();
     let store = data.path().join("store");

@@ -115,8 +115,13 @@ impl Backend for LocalBackend {
         token::request_token(&self.http, &self.token_endpoint(), &request).await
     }
 
-    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
+    async fn sign_in_as(&self, username: &str, password: &str) -> Result<()> {
         self.service.sign_in(username, password).await.map(|_| ())
+    }
+
+    /// The embedded store is in this process; there is no server to sign in to.
+    fn server_url(&self) -> Option<&str> {
+        None
     }
 
     fn issuer(&self) -> &str {

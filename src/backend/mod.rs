@@ -18,7 +18,7 @@ use crate::service::{
 use crate::store::Page;
 
 pub use local::LocalBackend;
-pub use remote::{RemoteBackend, RemoteSession, SessionSaver, normalize_server};
+pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
 pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
@@ -55,10 +55,13 @@ pub trait Backend: Send + Sync {
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError>;
 
-    /// Signs in again after the session ended (a server's sessions last an hour), so that the
-    /// console can carry on where it was. The embedded store has no sessions; locally this only
-    /// checks the password.
-    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()>;
+    /// Starts a session as `username`: when the console opens without one, and again after one
+    /// ended (a server's sessions last an hour), so that the console carries on where it was.
+    /// The embedded store has no sessions; locally this only checks the password.
+    async fn sign_in_as(&self, username: &str, password: &str) -> Result<()>;
+    /// The server this backend works over, where a person signs in; `None` over the embedded
+    /// store.
+    fn server_url(&self) -> Option<&str>;
     /// The authorization server's public URL, for authorization URLs.
     fn issuer(&self) -> &str;
     /// Where [`Backend::request_token`] sends its requests.

@@ -3,8 +3,13 @@
 //! types, and refusals into the same [`ServiceError`]s the service gives, so that every screen and
 //! command says the same thing over a server as over the embedded store. Only failures of the
 //! connection itself are new: [`ServiceError::Unreachable`] says which server and what to do.
+//!
+//! A backend may start signed out ([`RemoteBackend::signed_out`]): then every call answers
+//! [`ServiceError::NotSignedIn`] without asking the server, and the console shows its sign-in
+//! screen until [`Backend::sign_in_as`] starts a session. Not signed in yet and signed out by the
+//! server are the same state to the console, so one path handles both.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,26 +34,38 @@ use crate::service::{
 };
 use crate::store::{AppOrder, Page};
 
-/// How long to wait for a connection: a server on the same network answers in milliseconds.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a whole request may take; the server gives up on its side after 10 s.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a backend waits for its server before saying it did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For a connection: a server on the same network accepts in milliseconds.
+    pub connect: Duration,
+    /// For a whole request; the server gives up on its side after 10 s.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(15),
+        }
+    }
+}
 
 /// What every not-found message of the service names, as `{what} {id} was not found…`.
 const NOT_FOUND_KINDS: [&str; 5] = ["OAuth app", "client ID", "authorization", "owner", "user"];
 
-/// Keeps a session started by [`Backend::sign_in_again`] for the next start (the CLI's file).
+/// Keeps a session started by [`Backend::sign_in_as`] for the next start (the CLI's file).
 pub type SessionSaver = Arc<dyn Fn(&RemoteSession) + Send + Sync>;
 
 pub struct RemoteBackend {
-    http: reqwest::Client,
-    /// The server's base URL, without a trailing slash.
-    server: String,
-    /// Replaced when the console signs in again.
-    token: RwLock<String>,
+    connection: Connection,
+    /// `None` until signed in; replaced when the console signs in again.
+    token: RwLock<Option<String>>,
     saver: Option<SessionSaver>,
-    /// The server's own issuer, from its metadata: the base of authorization URLs.
-    issuer: String,
+    /// The server's own issuer, from its metadata: the base of authorization URLs. Read when
+    /// connecting with a session, or at the first sign-in of a backend that started signed out.
+    issuer: OnceLock<String>,
 }
 
 /// A session just started on a server. No `Debug`: it holds the bearer token.
@@ -58,37 +75,53 @@ pub struct RemoteSession {
     pub user: User,
 }
 
-fn client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .map_err(|e| ServiceError::Unreachable(format!("cannot make an HTTP client: {e}")))
-}
-
 /// The base URL as given, without the trailing slash that would double in paths.
 pub fn normalize_server(server: &str) -> String {
     server.trim().trim_end_matches('/').to_owned()
 }
 
-impl RemoteBackend {
-    /// Signs in to `server` for a session token.
-    pub async fn sign_in(server: &str, username: &str, password: &str) -> Result<RemoteSession> {
-        let server = normalize_server(server);
-        let http = client()?;
-        let request = http
-            .post(format!("{server}/v1/sessions"))
+/// How a backend reaches its server, and what it says when the server does not answer.
+struct Connection {
+    http: reqwest::Client,
+    /// The server's base URL, without a trailing slash.
+    server: String,
+    timeouts: Timeouts,
+}
+
+impl Connection {
+    fn new(server: &str, timeouts: Timeouts) -> Result<Connection> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
+            .build()
+            .map_err(|e| ServiceError::Unreachable(format!("cannot make an HTTP client: {e}")))?;
+        Ok(Connection {
+            http,
+            server: normalize_server(server),
+            timeouts,
+        })
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response> {
+        request.send().await.map_err(|e| self.unreachable(&e))
+    }
+
+    /// Signs in for a session token.
+    async fn start_session(&self, username: &str, password: &str) -> Result<RemoteSession> {
+        let request = self
+            .http
+            .post(format!("{}/v1/sessions", self.server))
             .json(&SignInJson {
                 username: username.to_owned(),
                 password: password.to_owned(),
             });
-        let response = request.send().await.map_err(|e| unreachable(&server, &e))?;
+        let response = self.send(request).await?;
         match response.status() {
             StatusCode::UNAUTHORIZED => return Err(ServiceError::BadCredentials),
-            status if !status.is_success() => return Err(refusal(&server, response).await),
+            status if !status.is_success() => return Err(self.refusal(response).await),
             _ => {}
         }
-        let session: SessionJson = read(&server, response).await?;
+        let session: SessionJson = self.read(response).await?;
         Ok(RemoteSession {
             expires_at: timestamp(&session.expires_at)?,
             user: user_from(session.user)?,
@@ -96,93 +129,186 @@ impl RemoteBackend {
         })
     }
 
-    /// A backend acting with the session `token` on `server`; reads the server's issuer.
-    pub async fn connect(server: &str, token: String) -> Result<RemoteBackend> {
+    /// The server's issuer, from its RFC 8414 metadata.
+    async fn issuer(&self) -> Result<String> {
         #[derive(serde::Deserialize)]
         struct Metadata {
             issuer: String,
         }
-        let server = normalize_server(server);
-        let http = client()?;
-        let response = http
-            .get(format!("{server}/.well-known/oauth-authorization-server"))
-            .send()
-            .await
-            .map_err(|e| unreachable(&server, &e))?;
-        let metadata: Metadata = read(&server, response).await?;
-        Ok(RemoteBackend {
-            http,
-            server,
-            token: RwLock::new(token),
-            saver: None,
-            issuer: metadata.issuer,
+        let request = self.http.get(format!(
+            "{}/.well-known/oauth-authorization-server",
+            self.server
+        ));
+        let metadata: Metadata = self.read(self.send(request).await?).await?;
+        Ok(metadata.issuer)
+    }
+
+    /// A refusal of the management API as the [`ServiceError`] the service gave it from.
+    async fn refusal(&self, response: reqwest::Response) -> ServiceError {
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = response.json::<ApiErrorJson>().await.ok();
+        refusal(&self.server, status, retry_after, body)
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> ServiceError {
+        let server = &self.server;
+        ServiceError::Unreachable(if error.is_timeout() && error.is_connect() {
+            format!(
+                "the server at {server} did not accept a connection within {}; check that --server is right and that nothing (a firewall, a proxy) is in the way, then try again",
+                seconds(self.timeouts.connect)
+            )
+        } else if error.is_timeout() {
+            format!(
+                "the server at {server} did not answer within {}; it may be overloaded or stuck: try again, and if it persists see the server's log",
+                seconds(self.timeouts.request)
+            )
+        } else {
+            let why = if error.is_connect() {
+                "the connection was refused or failed"
+            } else {
+                "the request failed"
+            };
+            format!(
+                "cannot reach the server at {server} ({why}); check that `oauth-console serve` runs there and that --server is right, then try again"
+            )
         })
     }
 
-    /// Calls `saver` with each session [`Backend::sign_in_again`] starts.
+    async fn read<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ServiceError::Remote(format!(
+                "the server at {} answered {status}; is it an oauth-console server?",
+                self.server
+            )));
+        }
+        response.json().await.map_err(|e| {
+            if e.is_timeout() {
+                self.unreachable(&e)
+            } else {
+                unreadable(&format!("{e}"))
+            }
+        })
+    }
+}
+
+/// A wait as people say it: "15 seconds", or "250 ms" below a second.
+fn seconds(wait: Duration) -> String {
+    match wait.as_secs() {
+        0 => format!("{} ms", wait.as_millis()),
+        1 => "1 second".to_owned(),
+        n => format!("{n} seconds"),
+    }
+}
+
+impl RemoteBackend {
+    /// Signs in to `server` for a session token.
+    pub async fn sign_in(server: &str, username: &str, password: &str) -> Result<RemoteSession> {
+        Connection::new(server, Timeouts::default())?
+            .start_session(username, password)
+            .await
+    }
+
+    /// A backend acting with the session `token` on `server`; reads the server's issuer, so an
+    /// unreachable server is said at once.
+    pub async fn connect(server: &str, token: String) -> Result<RemoteBackend> {
+        let connection = Connection::new(server, Timeouts::default())?;
+        let issuer = connection.issuer().await?;
+        Ok(RemoteBackend {
+            connection,
+            token: RwLock::new(Some(token)),
+            saver: None,
+            issuer: OnceLock::from(issuer),
+        })
+    }
+
+    /// A backend over `server` without a session: every call says so until
+    /// [`Backend::sign_in_as`] starts one. Asks the server nothing, so the console can open (on
+    /// its sign-in screen) while the server is down.
+    pub fn signed_out(server: &str) -> Result<RemoteBackend> {
+        Ok(RemoteBackend {
+            connection: Connection::new(server, Timeouts::default())?,
+            token: RwLock::new(None),
+            saver: None,
+            issuer: OnceLock::new(),
+        })
+    }
+
+    /// Waits `timeouts` for the server instead of the defaults.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Result<RemoteBackend> {
+        self.connection = Connection::new(&self.connection.server, timeouts)?;
+        Ok(self)
+    }
+
+    /// Calls `saver` with each session [`Backend::sign_in_as`] starts.
     pub fn saving_sessions_with(mut self, saver: SessionSaver) -> RemoteBackend {
         self.saver = Some(saver);
         self
     }
 
-    pub fn server(&self) -> &str {
-        &self.server
-    }
-
     /// Signs out: the session token stops working on the server.
     pub async fn sign_out(&self) -> Result<()> {
         let response = self
-            .request(Method::DELETE, "/v1/sessions/current")
-            .send()
-            .await
-            .map_err(|e| unreachable(&self.server, &e))?;
+            .connection
+            .send(self.request(Method::DELETE, "/v1/sessions/current")?)
+            .await?;
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(refusal(&self.server, response).await)
+            Err(self.connection.refusal(response).await)
         }
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    /// A request with the session's token; refused here, without asking the server, when there
+    /// is no session yet.
+    fn request(&self, method: Method, path: &str) -> Result<RequestBuilder> {
         // A poisoned lock still holds a whole token: it is only ever replaced, never edited.
         let token = self.token.read().unwrap_or_else(PoisonError::into_inner);
-        self.http
-            .request(method, format!("{}{path}", self.server))
-            .bearer_auth(token.as_str())
+        let server = &self.connection.server;
+        let Some(token) = token.as_deref() else {
+            return Err(ServiceError::NotSignedIn(format!(
+                "not signed in to {server}: sign in with `oauth-console login --server {server}`"
+            )));
+        };
+        Ok(self
+            .connection
+            .http
+            .request(method, format!("{server}{path}"))
+            .bearer_auth(token))
     }
 
     /// Sends a request and reads its JSON answer, or the refusal as the service's error.
     async fn call<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| unreachable(&self.server, &e))?;
+        let response = self.connection.send(request).await?;
         if response.status().is_success() {
-            read(&self.server, response).await
+            self.connection.read(response).await
         } else {
-            Err(refusal(&self.server, response).await)
+            Err(self.connection.refusal(response).await)
         }
     }
 
     async fn app_json(&self, method: Method, path: &str) -> Result<OAuthApp> {
-        let app: AppJson = self.call(self.request(method, path)).await?;
+        let app: AppJson = self.call(self.request(method, path)?).await?;
         app_from(app)
     }
 }
 
-/// A refusal of the management API as the [`ServiceError`] the service gave it from.
-async fn refusal(server: &str, response: reqwest::Response) -> ServiceError {
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(header::RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let body = response.json::<ApiErrorJson>().await.ok();
-    let message = body
-        .as_ref()
-        .map(|b| b.message.clone())
-        .unwrap_or_else(|| status.to_string());
+/// A refusal of the management API (`status`, its `Retry-After` and error body) as the
+/// [`ServiceError`] the service gave it from.
+fn refusal(
+    server: &str,
+    status: StatusCode,
+    retry_after: Option<String>,
+    body: Option<ApiErrorJson>,
+) -> ServiceError {
+    // A proxy in front of the server may answer without our error body.
+    let said = body.as_ref().map(|b| b.message.clone());
+    let message = said.clone().unwrap_or_else(|| status.to_string());
     match status {
         StatusCode::BAD_REQUEST => {
             let errors: Option<Vec<FieldError>> = body
@@ -209,9 +335,15 @@ async fn refusal(server: &str, response: reqwest::Response) -> ServiceError {
             }
             _ => message,
         }),
-        _ => ServiceError::Remote(format!(
-            "the server at {server} failed ({status}: {message}); try again, and if it persists see the server's log"
-        )),
+        _ => {
+            let what = match said {
+                Some(said) => format!("{status}: {said}"),
+                None => status.to_string(),
+            };
+            ServiceError::Remote(format!(
+                "the server at {server} failed ({what}); try again, and if it persists see the server's log"
+            ))
+        }
     }
 }
 
@@ -230,35 +362,6 @@ fn not_found(message: &str) -> ServiceError {
             })
         });
     found.unwrap_or_else(|| ServiceError::Remote(message.to_owned()))
-}
-
-fn unreachable(server: &str, error: &reqwest::Error) -> ServiceError {
-    let why = if error.is_timeout() {
-        "it did not answer in time"
-    } else if error.is_connect() {
-        "the connection was refused or failed"
-    } else {
-        "the request failed"
-    };
-    ServiceError::Unreachable(format!(
-        "cannot reach the server at {server} ({why}); check that `oauth-console serve` runs there and that --server is right, then try again"
-    ))
-}
-
-async fn read<T: DeserializeOwned>(server: &str, response: reqwest::Response) -> Result<T> {
-    let status = response.status();
-    if !status.is_success() {
-        return Err(ServiceError::Remote(format!(
-            "the server at {server} answered {status}; is it an oauth-console server?"
-        )));
-    }
-    response.json().await.map_err(|e| {
-        if e.is_timeout() {
-            unreachable(server, &e)
-        } else {
-            unreadable(&format!("{e}"))
-        }
-    })
 }
 
 fn unreadable(detail: &str) -> ServiceError {
@@ -419,12 +522,12 @@ fn paging(page_size: usize, after: Option<String>) -> Vec<(&'static str, String)
 #[async_trait]
 impl Backend for RemoteBackend {
     async fn me(&self) -> Result<User> {
-        let user: UserJson = self.call(self.request(Method::GET, "/v1/me")).await?;
+        let user: UserJson = self.call(self.request(Method::GET, "/v1/me")?).await?;
         user_from(user)
     }
 
     async fn owners(&self) -> Result<Vec<OwnerAccess>> {
-        let list: OwnerListJson = self.call(self.request(Method::GET, "/v1/owners")).await?;
+        let list: OwnerListJson = self.call(self.request(Method::GET, "/v1/owners")?).await?;
         list.owners
             .into_iter()
             .map(|o| {
@@ -450,7 +553,7 @@ impl Backend for RemoteBackend {
         }
         let path = format!("/v1/owners/{owner}/apps");
         let page: AppListJson = self
-            .call(self.request(Method::GET, &path).query(&query))
+            .call(self.request(Method::GET, &path)?.query(&query))
             .await?;
         Ok(Page {
             items: page.apps.into_iter().map(app_from).collect::<Result<_>>()?,
@@ -466,7 +569,7 @@ impl Backend for RemoteBackend {
         let path = format!("/v1/owners/{}/apps", new.owner);
         let body = NewAppJson::from(new);
         let created: CredentialsJson = self
-            .call(self.request(Method::POST, &path).json(&body))
+            .call(self.request(Method::POST, &path)?.json(&body))
             .await?;
         let (app, secret, _) = credentials_from(created)?;
         Ok(CreatedApp { app, secret })
@@ -476,7 +579,7 @@ impl Backend for RemoteBackend {
         let body = AppUpdateJson::from(update);
         let updated: AppJson = self
             .call(
-                self.request(Method::POST, &format!("/v1/apps/{app}"))
+                self.request(Method::POST, &format!("/v1/apps/{app}"))?
                     .json(&body),
             )
             .await?;
@@ -489,7 +592,7 @@ impl Backend for RemoteBackend {
         };
         let rotated: CredentialsJson = self
             .call(
-                self.request(Method::POST, &format!("/v1/apps/{app}/secret"))
+                self.request(Method::POST, &format!("/v1/apps/{app}/secret"))?
                     .json(&body),
             )
             .await?;
@@ -503,7 +606,7 @@ impl Backend for RemoteBackend {
     }
 
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp> {
-        let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"));
+        let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"))?;
         if let Some(version) = expected_version {
             request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
@@ -523,7 +626,7 @@ impl Backend for RemoteBackend {
             query.push(("EventType", event_type.name().to_owned()));
         }
         let page: AuditEventListJson = self
-            .call(self.request(Method::GET, "/v1/audit-events").query(&query))
+            .call(self.request(Method::GET, "/v1/audit-events")?.query(&query))
             .await?;
         Ok(Page {
             items: page
@@ -536,7 +639,7 @@ impl Backend for RemoteBackend {
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let list: UserListJson = self.call(self.request(Method::GET, "/v1/users")).await?;
+        let list: UserListJson = self.call(self.request(Method::GET, "/v1/users")?).await?;
         list.users.into_iter().map(user_from).collect()
     }
 
@@ -548,7 +651,7 @@ impl Backend for RemoteBackend {
             password: new.password,
         };
         let added: UserAddedJson = self
-            .call(self.request(Method::POST, "/v1/users").json(&body))
+            .call(self.request(Method::POST, "/v1/users")?.json(&body))
             .await?;
         Ok((
             user_from(added.user)?,
@@ -567,7 +670,7 @@ impl Backend for RemoteBackend {
         let filter: Vec<(&str, &str)> = app.iter().map(|app| ("App", app.as_str())).collect();
         let page: AuthorizationListJson = self
             .call(
-                self.request(Method::GET, &path)
+                self.request(Method::GET, &path)?
                     .query(&filter)
                     .query(&paging(page_size, after)),
             )
@@ -584,7 +687,7 @@ impl Backend for RemoteBackend {
 
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
         let path = format!("/v1/authorizations/{authorization}");
-        let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)).await?;
+        let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)?).await?;
         authorization_from(revoked)
     }
 
@@ -592,25 +695,38 @@ impl Backend for RemoteBackend {
         &self,
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError> {
-        super::token::request_token(&self.http, &self.token_endpoint(), &request).await
+        super::token::request_token(&self.connection.http, &self.token_endpoint(), &request).await
     }
 
-    async fn sign_in_again(&self, username: &str, password: &str) -> Result<()> {
-        let session = RemoteBackend::sign_in(&self.server, username, password).await?;
+    async fn sign_in_as(&self, username: &str, password: &str) -> Result<()> {
+        let session = self.connection.start_session(username, password).await?;
+        if self.issuer.get().is_none() {
+            // A backend that started signed out has not read the server's metadata yet.
+            let issuer = self.connection.issuer().await?;
+            self.issuer.get_or_init(|| issuer);
+        }
         if let Some(save) = &self.saver {
             save(&session);
         }
-        *self.token.write().unwrap_or_else(PoisonError::into_inner) = session.token;
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = Some(session.token);
         Ok(())
     }
 
+    /// Until a backend that started signed out has signed in, the server's URL, which is the
+    /// issuer unless the server was given another; the console reads it again once signed in.
     fn issuer(&self) -> &str {
-        &self.issuer
+        self.issuer
+            .get()
+            .map_or(self.connection.server.as_str(), String::as_str)
+    }
+
+    fn server_url(&self) -> Option<&str> {
+        Some(&self.connection.server)
     }
 
     /// The server this backend speaks to, which is the one that issues its tokens.
     fn token_endpoint(&self) -> String {
-        super::token::token_endpoint(&self.server)
+        super::token::token_endpoint(&self.connection.server)
     }
 
     /// This machine's clock: a token's time left is judged where the person reads it.
@@ -622,6 +738,93 @@ impl Backend for RemoteBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SERVER: &str = "http://127.0.0.1:8080";
+
+    /// What a refusal becomes: `status` with `message` in the API's error body (none when
+    /// empty), and a `Retry-After`.
+    fn refused(status: u16, message: &str, retry_after: Option<&str>) -> ServiceError {
+        let status = StatusCode::from_u16(status).unwrap();
+        let body = (!message.is_empty()).then(|| ApiErrorJson {
+            code: 20000 + u32::from(status.as_u16()),
+            message: message.to_owned(),
+            more_info: String::new(),
+            status: status.as_u16(),
+            errors: Vec::new(),
+        });
+        refusal(SERVER, status, retry_after.map(str::to_owned), body)
+    }
+
+    #[test]
+    fn each_refusal_says_what_happened_and_what_to_do() {
+        let cases: [(u16, &str, Option<&str>, &str); 8] = [
+            (
+                401,
+                "no session",
+                None,
+                "your session on http://127.0.0.1:8080 has expired or was signed out; sign in again with `oauth-console login --server http://127.0.0.1:8080`",
+            ),
+            (
+                403,
+                "bea is Billing of Main account; managing OAuth apps needs Owner, Administrator or Developer",
+                None,
+                "bea is Billing of Main account; managing OAuth apps needs Owner, Administrator or Developer",
+            ),
+            (
+                409,
+                "OAuth app 'Reports' was changed elsewhere; reload it",
+                None,
+                "OAuth app 'Reports' was changed elsewhere; reload it",
+            ),
+            (
+                429,
+                "too many failed authentication attempts",
+                Some("42"),
+                "too many failed authentication attempts; try again in 42 seconds",
+            ),
+            (
+                429,
+                "too many requests; try again in a minute",
+                Some("60"),
+                "too many requests; try again in a minute",
+            ),
+            (
+                400,
+                "PageSize must be 1 to 1000",
+                None,
+                "the server refused the request: PageSize must be 1 to 1000",
+            ),
+            (
+                500,
+                "Something went wrong",
+                None,
+                "the server at http://127.0.0.1:8080 failed (500 Internal Server Error: Something went wrong); try again, and if it persists see the server's log",
+            ),
+            (
+                502,
+                "",
+                None,
+                "the server at http://127.0.0.1:8080 failed (502 Bad Gateway); try again, and if it persists see the server's log",
+            ),
+        ];
+        for (status, message, retry_after, said) in cases {
+            let error = refused(status, message, retry_after);
+            assert_eq!(error.to_string(), said, "{status}");
+            let kind_matches = match status {
+                401 => matches!(error, ServiceError::NotSignedIn(_)),
+                403 => matches!(error, ServiceError::Forbidden(_)),
+                409 => matches!(error, ServiceError::Conflict(_)),
+                _ => matches!(error, ServiceError::Remote(_)),
+            };
+            assert!(kind_matches, "{status}: {error:?}");
+        }
+        let gone = refused(
+            404,
+            "OAuth app OQ0123 was not found, or you have no access to it",
+            None,
+        );
+        assert!(matches!(gone, ServiceError::NotFound { .. }), "{gone:?}");
+    }
 
     #[test]
     fn a_not_found_message_becomes_the_same_error_again() {

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 
@@ -24,6 +26,64 @@ pub struct Cli {
     /// None opens the console.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses `args` (the program's name first) as clap does, and refuses, as a usage error, a
+    /// flag typed with `--server` that would otherwise mean nothing there.
+    pub fn from_command_line<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        match cli.ignored_over_a_server(&matches) {
+            Some(why) => Err(command.error(ErrorKind::ArgumentConflict, why)),
+            None => Ok(cli),
+        }
+    }
+
+    /// Why a flag typed on the command line does not apply over a server, if one was. Only typed
+    /// flags count: a variable exported for local work (`OAUTH_CONSOLE_DATA_DIR`) stays out of
+    /// the way of `--server`, as an exported `OAUTH_CONSOLE_SERVER` stays out of `serve`'s.
+    fn ignored_over_a_server(&self, matches: &ArgMatches) -> Option<String> {
+        let on_data_dir = matches!(
+            self.command,
+            Some(Command::Serve(_) | Command::Keys(_) | Command::Replay { .. })
+        );
+        if self.global.server.is_none() || on_data_dir {
+            return None;
+        }
+        let (server, without) = match matches.value_source("server") {
+            Some(ValueSource::EnvVariable) => (
+                "with OAUTH_CONSOLE_SERVER set",
+                "unset OAUTH_CONSOLE_SERVER",
+            ),
+            _ => ("with --server", "drop --server"),
+        };
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        if typed("user") {
+            Some(format!(
+                "--user does not apply {server}: the server decides who you are, the user you signed in as; to act as another, sign in as them with `oauth-console login --username NAME`"
+            ))
+        } else if typed("data_dir") {
+            Some(format!(
+                "--data-dir does not apply {server}: the server keeps the data in its own data directory; {without} to work on the embedded store"
+            ))
+        } else if typed("issuer") {
+            Some(format!(
+                "--issuer does not apply {server}: the server's own issuer names its tokens and authorization URLs; give it to the server with `oauth-console serve --issuer URL`"
+            ))
+        } else if typed("serve") {
+            Some(format!(
+                "--serve does not apply {server}: it runs a server over the embedded store beside the console, and the console would work over the other server; {without} to use --serve"
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -48,8 +108,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OAUTH_CONSOLE_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
     /// Work over a running `oauth-console serve` at this URL instead of the embedded store (sign
-    /// in first with `oauth-console login --server URL`); `serve` and `keys` always work on a
-    /// data directory
+    /// in first with `oauth-console login --server URL`, or in the console); --data-dir, --user,
+    /// --issuer and --serve do not apply with it. `serve` and `keys` always work on a data
+    /// directory
     #[arg(long, global = true, env = "OAUTH_CONSOLE_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// Where `login` keeps session tokens [default: the platform's config directory]
@@ -409,6 +470,63 @@ mod tests {
         };
         assert_eq!(username.as_deref(), Some("ada"));
         assert!(password_stdin);
+    }
+
+    #[test]
+    fn flags_that_mean_nothing_over_a_server_are_refused_naming_the_flag() {
+        let check = |args: &[&str], flag: &str| {
+            let typed = std::iter::once("oauth-console").chain(args.iter().copied());
+            let error = Cli::from_command_line(typed).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+            assert_eq!(error.exit_code(), 2);
+            let said = error.to_string();
+            assert!(
+                said.starts_with(&format!("error: {flag} does not apply with --server: ")),
+                "{said}"
+            );
+        };
+        let server = ["--server", "http://127.0.0.1:8080"];
+        check(
+            &[&server[..], &["--user", "bob", "apps", "list"]].concat(),
+            "--user",
+        );
+        check(
+            &[&server[..], &["apps", "list", "--user", "bob"]].concat(),
+            "--user",
+        );
+        check(
+            &[&server[..], &["--data-dir", "/tmp/x", "audit"]].concat(),
+            "--data-dir",
+        );
+        check(
+            &[&server[..], &["--issuer", "https://id.example"]].concat(),
+            "--issuer",
+        );
+        check(
+            &[&server[..], &["--serve", "127.0.0.1:8080"]].concat(),
+            "--serve",
+        );
+        check(
+            &[&server[..], &["login", "--user", "admin"]].concat(),
+            "--user",
+        );
+        // The data directory's own commands ignore --server, as they ignore an exported one.
+        for args in [
+            vec!["serve", "--data-dir", "/tmp/x", "--server", "http://x"],
+            vec![
+                "keys",
+                "rotate",
+                "--data-dir",
+                "/tmp/x",
+                "--server",
+                "http://x",
+            ],
+            vec!["--server", "http://x", "apps", "list", "--json"],
+            vec!["--data-dir", "/tmp/x", "--user", "bob", "apps", "list"],
+        ] {
+            let typed = std::iter::once("oauth-console").chain(args.iter().copied());
+            assert!(Cli::from_command_line(typed).is_ok(), "{args:?}");
+        }
     }
 
     #[test]

@@ -118,34 +118,21 @@ impl Sessions {
         Ok(Ok(saved))
     }
 
-    /// For the console: the saved session, or on a terminal a sign-in first when there is none,
-    /// it expired, or the server no longer knows it. A session the console starts later, when
-    /// this one ends, is saved here too.
-    pub async fn backend_signing_in(&self, server: &str) -> anyhow::Result<RemoteBackend> {
-        let terminal = std::io::stdin().is_terminal();
+    /// For the console: a backend with the saved session, or on a terminal one signed out when
+    /// there is none or it expired, so that the console opens on its sign-in screen (as it also
+    /// does when the server no longer knows the saved session). Every session the console starts
+    /// is saved here, for the next start and for commands.
+    pub async fn console_backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         let backend = match self.usable(server)? {
-            Ok(saved) => {
-                let backend = RemoteBackend::connect(server, saved.token).await?;
-                match crate::backend::Backend::me(&backend).await {
-                    Err(ServiceError::NotSignedIn(why)) if terminal => {
-                        eprintln!("{why}");
-                        login(self, server, None, false).await?;
-                        self.backend(server).await?
-                    }
-                    _ => backend,
-                }
-            }
-            Err(_) if terminal => {
-                login(self, server, None, false).await?;
-                self.backend(server).await?
-            }
+            Ok(saved) => RemoteBackend::connect(server, saved.token).await?,
+            Err(_) if std::io::stdin().is_terminal() => RemoteBackend::signed_out(server)?,
             Err(why) => bail!(why),
         };
         let sessions = Sessions::new(self.dir.clone());
         let server = normalize_server(server);
         let save = move |session: &RemoteSession| {
             // The console owns the terminal, so there is nowhere to say that the file could not
-            // be written; the next start then finds the old session ended and asks again.
+            // be written; the next start then finds no session and asks again.
             let _ = sessions.put(
                 &server,
                 SavedSession {

@@ -110,7 +110,7 @@ async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
         other => other,
     };
     let Some(command) = command else {
-        return console(Box::new(sessions.backend_signing_in(server).await?), None).await;
+        return console(Box::new(sessions.console_backend(server).await?), None).await;
     };
     let ctx = Session {
         backend: Box::new(sessions.backend(server).await?),

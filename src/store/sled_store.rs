@@ -220,6 +220,13 @@ fn newest_first(at: Timestamp) -> [u8; 8] {
     (u64::MAX - at.0.max(0) as u64).to_be_bytes()
 }
 
+/// What an app's index entry holds: its name in lower case, so that a name filter reads the
+/// index, not every app (100,000 records decoded took a third of a second a keystroke). Entries
+/// written before hold nothing, and their apps are read to be filtered, as all were then.
+fn indexed_name(app: &OAuthApp) -> Vec<u8> {
+    app.settings.name.to_lowercase().into_bytes()
+}
+
 fn app_index_key(app: &OAuthApp) -> Vec<u8> {
     [
         app.owner.as_str().as_bytes(),
@@ -335,7 +342,14 @@ impl Store for SledStore {
             query.after.as_deref(),
             query.page_size,
             query.order == AppOrder::OldestFirst,
-            |key, _| {
+            |key, name| {
+                if let Some(needle) = &needle
+                    && let Ok(name) = std::str::from_utf8(name)
+                    && !name.is_empty()
+                    && !name.contains(needle.as_str())
+                {
+                    return Ok(None);
+                }
                 let sid = &key[key.len() - crate::model::SID_LEN..];
                 let app: Option<OAuthApp> = Self::get(&self.trees.apps, sid)?;
                 Ok(app.filter(|app| {
@@ -496,7 +510,7 @@ impl Store for SledStore {
                     Write::PutApp { app, expect } => {
                         check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
                         apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
-                        apps_by_owner.insert(app_index_key(app), &[])?;
+                        apps_by_owner.insert(app_index_key(app), indexed_name(app))?;
                     }
                     Write::DeleteApp { app, expect } => {
                         check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
@@ -634,5 +648,70 @@ mod tests {
             ),
             "{refused}"
         );
+    }
+
+    fn app(name: &str, version: u64) -> OAuthApp {
+        use crate::model::{AppSettings, GrantType, SidKind, Timestamp, UserRef};
+        OAuthApp {
+            sid: Sid::new(SidKind::OAuthApp, [7; 16]),
+            owner: Sid::new(SidKind::Account, [1; 16]),
+            grant_type: GrantType::ClientCredentials,
+            settings: AppSettings {
+                name: name.into(),
+                ..AppSettings::default()
+            },
+            secrets: Vec::new(),
+            created_at: Timestamp(1_000),
+            updated_at: Timestamp(1_000),
+            created_by: UserRef {
+                sid: Sid::new(SidKind::User, [2; 16]),
+                username: "admin".into(),
+            },
+            version,
+        }
+    }
+
+    /// The names of the apps whose name contains `needle`.
+    fn named(store: &SledStore, needle: &str) -> Vec<String> {
+        let query = AppQuery {
+            owner: Sid::new(crate::model::SidKind::Account, [1; 16]),
+            order: AppOrder::NewestFirst,
+            name_contains: Some(needle.into()),
+            page_size: 10,
+            after: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let page = runtime.block_on(store.apps(&query)).unwrap();
+        page.items.into_iter().map(|a| a.settings.name).collect()
+    }
+
+    #[test]
+    fn a_name_filter_follows_renames_and_still_reads_entries_written_before_names_were_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let put = |app: OAuthApp, expect| {
+            runtime
+                .block_on(store.commit(vec![Write::PutApp { app, expect }]))
+                .unwrap()
+        };
+        put(app("Billing Sync", 1), Expect::Absent);
+        assert_eq!(named(&store, "billing"), ["Billing Sync"]);
+        put(app("Reports", 2), Expect::Version(1));
+        assert!(named(&store, "billing").is_empty());
+        assert_eq!(named(&store, "REP"), ["Reports"]);
+        // An index entry as builds before this one wrote it: no name, so the app is read.
+        let renamed = app("Reports", 2);
+        store
+            .trees
+            .apps_by_owner
+            .insert(app_index_key(&renamed), &[])
+            .unwrap();
+        assert_eq!(named(&store, "rep"), ["Reports"]);
+        assert!(named(&store, "billing").is_empty());
     }
 }

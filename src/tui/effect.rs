@@ -19,7 +19,7 @@ pub enum Msg {
     Mouse(MouseEvent),
     Paste(String),
     Resize(u16, u16),
-    SessionLoaded(Result<(User, Vec<OwnerAccess>)>),
+    SessionLoaded(Result<LoadedSession>),
     AppsLoaded {
         request: u64,
         append: bool,
@@ -61,6 +61,15 @@ pub enum Msg {
     FilterSettled {
         request: u64,
     },
+}
+
+/// Who is signed in, where, and with which role for each owner: what the console starts from.
+pub struct LoadedSession {
+    pub user: User,
+    pub owners: Vec<OwnerAccess>,
+    /// The authorization server's URL, for authorization URLs; a server's is only known for
+    /// certain once signed in to it.
+    pub issuer: String,
 }
 
 /// How long typing must pause before a filter is sent to the backend: with 100,000 apps a name
@@ -117,7 +126,7 @@ pub enum Effect {
         what: &'static str,
         text: String,
     },
-    /// Sign in again after the session ended. No `Debug`: it carries a password.
+    /// Sign in: at start, or again after the session ended. No `Debug`: it carries a password.
     SignIn {
         username: String,
         password: String,
@@ -198,7 +207,11 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             let session = async {
                 let user = backend.me().await?;
                 let owners = backend.owners().await?;
-                Ok((user, owners))
+                Ok(LoadedSession {
+                    user,
+                    owners,
+                    issuer: backend.issuer().to_owned(),
+                })
             };
             Msg::SessionLoaded(session.await)
         }
@@ -265,7 +278,7 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             result: clipboard.copy(&text),
         },
         Effect::SignIn { username, password } => {
-            Msg::SignedIn(backend.sign_in_again(&username, &password).await)
+            Msg::SignedIn(backend.sign_in_as(&username, &password).await)
         }
         Effect::Settle { request } => Msg::FilterSettled { request },
     }

@@ -47,6 +47,7 @@ impl Headless {
             Rect::new(0, 0, width, height),
         );
         state.session.token_endpoint = backend.token_endpoint();
+        state.session.server = backend.server_url().map(str::to_owned);
         let mut console = Headless {
             state,
             backend,

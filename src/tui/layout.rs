@@ -9,6 +9,7 @@ use super::screens::dialogs::Dialog;
 use super::screens::forms::{DetailsFocus, DetailsForm};
 use super::screens::scopes::{ScopesFocus, ScopesForm};
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::sign_in::SignInFocus;
 use super::screens::token::TokenFocus;
 use super::screens::wizard::Step;
 use super::state::{Screen, State};
@@ -286,6 +287,37 @@ pub fn token_tool(area: Rect) -> TokenLayout {
     }
 }
 
+/// The start-up sign-in screen: a heading naming the server, a note on what signing in does, the
+/// username and password fields, the buttons, and why the last attempt failed.
+pub struct SignInLayout {
+    pub heading: Rect,
+    pub note: Rect,
+    pub fields: [(SignInFocus, Rect); 2],
+    pub buttons: Rect,
+    pub error: Rect,
+}
+
+pub const SIGN_IN_BUTTONS: [&str; 2] = ["Sign in", "Quit"];
+
+pub fn sign_in(area: Rect) -> SignInLayout {
+    let inner = body_inner(area);
+    let field = |at: u16| {
+        let rest = rows(inner, at, 0);
+        Rect::new(rest.x, rest.y, rest.width, 2.min(rest.height))
+    };
+    let note = rows(inner, 2, 0);
+    SignInLayout {
+        heading: indented(line(inner, 1)),
+        note: indented(Rect::new(note.x, note.y, note.width, 2.min(note.height))),
+        fields: [
+            (SignInFocus::Username, field(5)),
+            (SignInFocus::Password, field(7)),
+        ],
+        buttons: indented(line(inner, 10)),
+        error: indented(rows(inner, 12, 0)),
+    }
+}
+
 /// Buttons drawn as "[ label ]", two cells apart, from the left of `area`.
 pub fn buttons(area: Rect, labels: &[&str]) -> Vec<Rect> {
     let mut x = area.x;
@@ -391,6 +423,8 @@ pub struct DialogLayout {
 pub fn dialog(area: Rect, dialog: &Dialog) -> DialogLayout {
     let height = match dialog {
         Dialog::Confirm(_) => 8,
+        // Two lines more to say why signing in failed (a server that does not answer, say).
+        Dialog::SignIn(sign_in) if sign_in.form.error.is_some() => 12,
         Dialog::Rotate(_) | Dialog::Delete(_) | Dialog::SignIn(_) => 10,
     };
     let outer = centered(area, 84, height);
@@ -425,6 +459,8 @@ pub enum Target {
     Copy(SecretFocus),
     /// A field or the button of the token tool.
     TokenField(TokenFocus),
+    /// A field of the sign-in screen.
+    SignInField(SignInFocus),
     /// Anywhere while the help overlay is open.
     Help,
 }
@@ -458,6 +494,16 @@ pub fn target_at(state: &State, col: u16, row: u16) -> Option<Target> {
     }
     match &state.screen {
         Screen::Starting => None,
+        Screen::SignIn(_) => {
+            let placed = sign_in(area);
+            if let Some((focus, _)) = placed.fields.iter().find(|(_, r)| hit(*r, col, row)) {
+                return Some(Target::SignInField(*focus));
+            }
+            buttons(placed.buttons, &SIGN_IN_BUTTONS)
+                .iter()
+                .position(|b| hit(*b, col, row))
+                .map(Target::Button)
+        }
         Screen::Apps(_) => {
             let placed = apps(area);
             hit(placed.rows, col, row).then(|| Target::Row(usize::from(row - placed.rows.y)))

@@ -59,6 +59,7 @@ async fn run_loop(
     );
     state.session.serving = serving;
     state.session.token_endpoint = backend.token_endpoint();
+    state.session.server = backend.server_url().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let input = tx.clone();
     // crossterm's read blocks, so it gets a thread of its own; it ends when the console does.

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 
 use super::screens::{
     apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail, dialogs::Dialog,
-    secret::SecretPage, token::TokenTool, wizard::Wizard,
+    secret::SecretPage, sign_in::SignInForm, token::TokenTool, wizard::Wizard,
 };
 use crate::model::User;
 use crate::service::OwnerAccess;
@@ -47,6 +47,9 @@ pub struct Session {
     pub serving: Option<String>,
     /// Where the token tool sends its requests.
     pub token_endpoint: String,
+    /// The server the console works over, named on the sign-in screen; `None` over the embedded
+    /// store.
+    pub server: Option<String>,
 }
 
 impl Session {
@@ -63,6 +66,8 @@ impl Session {
 pub enum Screen {
     /// Before the user and their owners have been read.
     Starting,
+    /// Over a server without a live session: who to sign in as. The apps come after.
+    SignIn(SignInForm),
     Apps(AppsList),
     Wizard(Box<Wizard>),
     Detail(Box<Detail>),
@@ -135,6 +140,7 @@ impl State {
                 token_endpoint: crate::backend::token::token_endpoint(&issuer),
                 issuer,
                 serving: None,
+                server: None,
             },
             screen: Screen::Starting,
             dialog: None,

@@ -19,6 +19,7 @@ use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome, Sig
 use super::screens::forms::DetailsFocus;
 use super::screens::scopes::ScopesFocus;
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::sign_in::{SignInForm, SignInOutcome};
 use super::screens::token::TokenTool;
 use super::screens::wizard::{Step, Wizard};
 use super::screens::{Ctx, Nav, describe_failure};
@@ -65,7 +66,8 @@ fn ends_session(msg: &Msg) -> bool {
 }
 
 /// Opens the sign-in dialog over whatever is on screen, keeping it (and any open dialog) as it
-/// is; the status line already says what failed.
+/// is; the status line already says what failed. Before anyone has signed in there is nothing to
+/// keep: the start-up sign-in screen asks instead (see `session_loaded`).
 fn ask_to_sign_in_again(state: &mut State) {
     let Some(user) = &state.session.user else {
         return;
@@ -75,7 +77,7 @@ fn ask_to_sign_in_again(state: &mut State) {
     }
     let interrupted = state.dialog.take();
     state.dialog = Some(Dialog::SignIn(SignInDialog::new(
-        user.username.clone(),
+        &user.username,
         interrupted,
     )));
 }
@@ -271,18 +273,21 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::SignedIn(result) => {
-            if let Some(Dialog::SignIn(sign_in)) = &mut state.dialog {
-                sign_in.busy = false;
-                match result {
-                    Ok(()) => {
-                        ctx.done(format!(
-                            "Signed in again as {}. Nothing you typed was lost: do again what failed",
-                            sign_in.username
-                        ));
-                        state.dialog = state.dialog.take().and_then(Dialog::closed);
-                    }
-                    Err(error) => sign_in.password.error = Some(error.to_string()),
+            if let Screen::SignIn(form) = &mut state.screen {
+                if form.on_answer(result) {
+                    let server = ctx.session.server.as_deref().unwrap_or("the server");
+                    ctx.done(format!("Signed in to {server} as {}", form.username()));
+                    ctx.effect(Effect::LoadSession);
+                    state.screen = Screen::Starting;
                 }
+            } else if let Some(Dialog::SignIn(sign_in)) = &mut state.dialog
+                && sign_in.form.on_answer(result)
+            {
+                ctx.done(format!(
+                    "Signed in again as {}. Nothing you typed was lost: do again what failed",
+                    sign_in.form.username()
+                ));
+                state.dialog = state.dialog.take().and_then(Dialog::closed);
             }
         }
         Msg::Copied { what, result } => match result {
@@ -337,16 +342,18 @@ fn show_dialog_failure(
 
 fn session_loaded(
     state: &mut State,
-    result: crate::backend::Result<(crate::model::User, Vec<crate::service::OwnerAccess>)>,
+    result: crate::backend::Result<super::effect::LoadedSession>,
 ) -> Vec<Effect> {
     match result {
-        Ok((user, owners)) => {
-            state.session.current = owners
+        Ok(loaded) => {
+            state.session.current = loaded
+                .owners
                 .iter()
                 .position(|access| access.role.may_manage_oauth_apps())
                 .unwrap_or(0);
-            state.session.user = Some(user);
-            state.session.owners = owners;
+            state.session.user = Some(loaded.user);
+            state.session.owners = loaded.owners;
+            state.session.issuer = loaded.issuer;
             if state.session.owners.is_empty() {
                 state.status = Some(Status::error(
                     "You belong to no account or organization; ask an administrator to add you to one",
@@ -354,6 +361,11 @@ fn session_loaded(
                 return Vec::new();
             }
             navigate(state, Nav::Apps)
+        }
+        // No session yet (or the saved one is over): the console opens on its sign-in screen.
+        Err(ServiceError::NotSignedIn(_)) if state.session.user.is_none() => {
+            state.screen = Screen::SignIn(SignInForm::new());
+            Vec::new()
         }
         Err(error) => {
             state.status = Some(Status::error(describe_failure(
@@ -419,6 +431,7 @@ fn is_typing(screen: &Screen, dialog: Option<&Dialog>) -> bool {
         Screen::Wizard(wizard) => wizard.is_typing(),
         Screen::Detail(detail) => detail.is_typing(),
         Screen::TokenTool(tool) => tool.is_typing(),
+        Screen::SignIn(form) => form.is_typing(),
         Screen::Starting | Screen::Audit(_) | Screen::RotatedSecret(_) | Screen::Authorized(_) => {
             false
         }
@@ -429,6 +442,7 @@ fn holds_unsaved_input(screen: &Screen, dialog: Option<&Dialog>) -> bool {
     let dialog = dialog.is_some_and(Dialog::holds_input);
     let screen = match screen {
         Screen::Starting
+        | Screen::SignIn(_)
         | Screen::Apps(_)
         | Screen::Audit(_)
         | Screen::Authorized(_)
@@ -493,6 +507,13 @@ fn on_key(
     let typing = is_typing(screen, dialog.as_ref());
     let taken = match screen {
         Screen::Starting => false,
+        Screen::SignIn(form) => {
+            // Nothing is behind the start-up screen: cancelling it closes the console.
+            if form.handle_key(&key, ctx) == SignInOutcome::Cancel {
+                *quit = true;
+            }
+            true
+        }
         Screen::Apps(list) => list.handle_key(&key, ctx),
         Screen::Wizard(wizard) => wizard.handle_key(&key, ctx),
         Screen::Detail(detail) => detail.handle_key(&key, ctx),
@@ -628,6 +649,22 @@ fn on_mouse(
         }
         return;
     }
+    if let Screen::SignIn(form) = screen {
+        let outcome = match target {
+            Target::SignInField(focus) => {
+                form.focus = focus;
+                SignInOutcome::Stay
+            }
+            Target::Button(index) => form.click_button(index, ctx),
+            Target::Help => {
+                *help = false;
+                SignInOutcome::Stay
+            }
+            _ => SignInOutcome::Stay,
+        };
+        *quit |= outcome == SignInOutcome::Cancel;
+        return;
+    }
     match target {
         Target::Help => *help = false,
         Target::Owner => *owner_picker = Some(ctx.session.current),
@@ -745,12 +782,13 @@ fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut
         match dialog {
             Dialog::Rotate(rotate) => rotate.grace.paste(text),
             Dialog::Delete(delete) => delete.typed.paste(text),
-            Dialog::SignIn(sign_in) => sign_in.password.paste(text),
+            Dialog::SignIn(sign_in) => sign_in.form.paste(text),
             Dialog::Confirm(_) => {}
         }
         return;
     }
     match screen {
+        Screen::SignIn(form) => form.paste(text),
         Screen::Apps(list) if list.filtering => list.paste_filter(text, ctx),
         Screen::TokenTool(tool) => {
             if let Some(field) = tool.focused_field_mut() {
@@ -802,6 +840,8 @@ pub fn hints(state: &State) -> Vec<Hint> {
     }
     let mut hints = match &state.screen {
         Screen::Starting => Vec::new(),
+        // Before signing in there are no owners to switch and no help beyond these.
+        Screen::SignIn(form) => return form.hints("quit"),
         Screen::Apps(list) => list.hints(),
         Screen::Wizard(wizard) => wizard.hints(),
         Screen::Detail(detail) => detail.hints(),

@@ -7,7 +7,6 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
@@ -15,11 +14,11 @@ use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{
     Confirm, DeleteDialog, DeleteFocus, Dialog, RotateDialog, RotateFocus, SignInDialog,
-    SignInFocus,
 };
 use super::screens::forms::{DetailsFocus, DetailsForm, FormMode};
 use super::screens::scopes::{ScopeRow, ScopesFocus, ScopesForm};
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
+use super::screens::sign_in::{SignInFocus, SignInForm};
 use super::screens::token::{TokenFocus, TokenOutcome, TokenTool, describe_left};
 use super::screens::wizard::{STEP_TITLES, Step, Wizard};
 use super::state::{Screen, State, StatusKind};
@@ -35,6 +34,7 @@ impl Widget for &State {
         header(self, chrome.header, buf, &palette);
         let title = match &self.screen {
             Screen::Starting => " oauth-console ".to_owned(),
+            Screen::SignIn(_) => " Sign in ".to_owned(),
             Screen::Apps(_) => format!(" OAuth apps · {} ", self.owner_name()),
             Screen::Wizard(_) => format!(" Create an OAuth app · {} ", self.owner_name()),
             Screen::Detail(detail) => format!(" {} ", detail.app.settings.name),
@@ -55,6 +55,9 @@ impl Widget for &State {
             Screen::Starting => {
                 let inner = layout::body_inner(area);
                 put(buf, inner, inner.x + 1, "Reading who you are…", palette.dim);
+            }
+            Screen::SignIn(form) => {
+                sign_in_screen(form, self.session.server.as_deref(), area, buf, &palette)
             }
             Screen::Apps(list) => apps(list, self, area, buf, &palette),
             Screen::Wizard(wizard) => self::wizard(wizard, area, buf, &palette),
@@ -168,21 +171,42 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 /// Braille dots, one a tick, while a request is in flight.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
+/// Lines a status may take: its own, and when it does not fit there, more over the bottom of the
+/// body, so that the advice at the end of a long message is read rather than cut off.
+const STATUS_LINES: usize = 3;
+
 fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let mut spinner_width = 0;
     if let Some(frame) = state.spinner {
         let text = format!("{} working…", SPINNER[frame % SPINNER.len()]);
-        let width = text.chars().count() as u16 + 1;
-        let at = area.right().saturating_sub(width).max(area.x);
+        spinner_width = text.chars().count() as u16 + 1;
+        let at = area.right().saturating_sub(spinner_width).max(area.x);
         put(buf, area, at, &text, palette.dim);
     }
-    if let Some(status) = &state.status {
-        let (mark, style) = match status.kind {
-            StatusKind::Done => ("✓ ", palette.done),
-            StatusKind::Error => ("✗ ", palette.error),
-            StatusKind::Info => ("· ", Style::default()),
-        };
-        let at = put(buf, area, area.x + 1, mark, style);
-        put(buf, area, at, &status.text, style);
+    let Some(status) = &state.status else {
+        return;
+    };
+    let (mark, style) = match status.kind {
+        StatusKind::Done => ("✓ ", palette.done),
+        StatusKind::Error => ("✗ ", palette.error),
+        StatusKind::Info => ("· ", Style::default()),
+    };
+    let text_x = area.x + 3;
+    let width = area.right().saturating_sub(text_x + spinner_width);
+    // The header's line stays: it says who is signed in where.
+    let room = usize::from(area.y).min(STATUS_LINES - 1) + 1;
+    let lines = widgets::wrap_words(&status.text, usize::from(width), room);
+    let first = area.y - (lines.len() as u16 - 1);
+    for (i, text) in lines.iter().enumerate() {
+        let y = first + i as u16;
+        let line = Rect::new(area.x, y, area.width, 1);
+        if y < area.y {
+            Clear.render(line, buf);
+        }
+        if i == 0 {
+            put(buf, line, area.x + 1, mark, style);
+        }
+        put(buf, line, text_x, text, style);
     }
 }
 
@@ -1146,31 +1170,85 @@ fn sign_in_body(
     buf: &mut Buffer,
     palette: &Palette,
 ) -> Option<usize> {
+    let form = &sign_in.form;
     Paragraph::new(format!(
         "Your session on the server has ended. Type the password of {} to carry on: what you typed stays as it is.",
-        sign_in.username
+        form.username()
     ))
     .wrap(Wrap { trim: true })
     .render(Rect::new(area.x, area.y, area.width, 3.min(area.height)), buf);
     if area.height > 5 {
-        // The password never reaches the screen: one dot a character.
-        let dots = "•".repeat(sign_in.password.value().chars().count());
-        let mut field = TextField::new(sign_in.password.label, None).with_value(&dots);
-        field.error = sign_in.password.error.clone();
         let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
         widgets::text_field(
             buf,
             field_area,
-            &field,
-            sign_in.focus == SignInFocus::Password,
+            &form.password,
+            form.focus == SignInFocus::Password,
             palette,
         );
     }
-    match sign_in.focus {
-        SignInFocus::Password => None,
-        SignInFocus::SignIn => Some(0),
-        SignInFocus::Cancel => Some(1),
+    if let Some(error) = &form.error
+        && area.height > 7
+    {
+        failure(
+            error,
+            Rect::new(area.x, area.y + 6, area.width, 2),
+            buf,
+            palette,
+        );
     }
+    form.focused_button()
+}
+
+/// The console's first screen over a server without a live session.
+fn sign_in_screen(
+    form: &SignInForm,
+    server: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let placed = layout::sign_in(area);
+    let heading = match server {
+        Some(url) => format!("Sign in to {url}"),
+        None => "Sign in".to_owned(),
+    };
+    put(
+        buf,
+        placed.heading,
+        placed.heading.x,
+        &heading,
+        palette.title,
+    );
+    Paragraph::new(
+        "The console works over this server as the user you sign in as: you see and do what that user may. The session is kept for the next start, as `oauth-console login` keeps it.",
+    )
+    .style(palette.dim)
+    .wrap(Wrap { trim: true })
+    .render(placed.note, buf);
+    for (focus, rect) in &placed.fields {
+        if let Some(field) = form.field(*focus) {
+            widgets::text_field(buf, *rect, field, form.focus == *focus, palette);
+        }
+    }
+    widgets::buttons(
+        buf,
+        placed.buttons,
+        &layout::SIGN_IN_BUTTONS,
+        form.focused_button(),
+        palette,
+    );
+    if let Some(error) = &form.error {
+        failure(error, placed.error, buf, palette);
+    }
+}
+
+/// Why an attempt failed and what to do, wrapped: a server's words can be long.
+fn failure(text: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    Paragraph::new(format!("✗ {text}"))
+        .style(palette.error)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
 }
 
 fn owner_picker(state: &State, at: usize, area: Rect, buf: &mut Buffer, palette: &Palette) {
@@ -1262,6 +1340,7 @@ fn help(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 fn hints_without_overlay(state: &State) -> Vec<super::keys::Hint> {
     let mut hints = match &state.screen {
         Screen::Starting => Vec::new(),
+        Screen::SignIn(form) => form.hints("quit"),
         Screen::Apps(list) => list.hints(),
         Screen::Wizard(wizard) => wizard.hints(),
         Screen::Detail(detail) => detail.hints(),

@@ -196,9 +196,65 @@ pub fn steps(buf: &mut Buffer, area: Rect, titles: &[&str], current: usize, pale
     }
 }
 
+/// `text` broken at spaces into lines of at most `width` characters, at most `max_lines` of
+/// them; a word longer than a line is cut, and text left over ends the last line with "…".
+pub fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a whole line: as much as fits, the rest on the next.
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max_lines.max(1) {
+        lines.truncate(max_lines.max(1));
+        if let Some(last) = lines.last_mut() {
+            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+            *last = format!("{kept}…");
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_wrap_at_spaces_long_words_are_cut_and_overflow_ends_in_an_ellipsis() {
+        assert_eq!(wrap_words("short", 10, 3), ["short"]);
+        assert_eq!(wrap_words("", 10, 3), [""]);
+        assert_eq!(
+            wrap_words("could not reach the server", 10, 3),
+            ["could not", "reach the", "server"]
+        );
+        assert_eq!(wrap_words("abcdefghijkl", 5, 3), ["abcde", "fghij", "kl"]);
+        assert_eq!(
+            wrap_words("one two three four five", 7, 2),
+            ["one two", "three…"]
+        );
+    }
 
     #[test]
     fn no_color_uses_no_colour_only_emphasis() {

@@ -6,6 +6,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
+use super::sign_in::{SignInForm, SignInOutcome};
 use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
@@ -222,48 +223,19 @@ impl DeleteDialog {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignInFocus {
-    Password,
-    SignIn,
-    Cancel,
-}
-
 /// A server's session ended (it lasts an hour, or was signed out): the password, to carry on.
 /// Whatever the screen held stays as it was, and a dialog that was open comes back after.
 pub struct SignInDialog {
-    pub username: String,
-    pub password: TextField,
-    pub focus: SignInFocus,
-    pub busy: bool,
+    pub form: SignInForm,
     pub interrupted: Option<Box<Dialog>>,
 }
 
 impl SignInDialog {
-    pub fn new(username: String, interrupted: Option<Dialog>) -> SignInDialog {
+    pub fn new(username: &str, interrupted: Option<Dialog>) -> SignInDialog {
         SignInDialog {
-            username,
-            password: TextField::new("Password", None),
-            focus: SignInFocus::Password,
-            busy: false,
+            form: SignInForm::again(username),
             interrupted: interrupted.map(Box::new),
         }
-    }
-
-    fn confirm(&mut self, ctx: &mut Ctx) {
-        if self.busy {
-            return;
-        }
-        if self.password.value().is_empty() {
-            self.password.error = Some("type your password".to_owned());
-            self.focus = SignInFocus::Password;
-            return;
-        }
-        self.busy = true;
-        ctx.effect(Effect::SignIn {
-            username: self.username.clone(),
-            password: self.password.value().to_owned(),
-        });
     }
 }
 
@@ -286,7 +258,7 @@ impl Dialog {
             Dialog::Confirm(_) => false,
             Dialog::Rotate(rotate) => rotate.focus == RotateFocus::Grace,
             Dialog::Delete(delete) => delete.focus == DeleteFocus::Name,
-            Dialog::SignIn(sign_in) => sign_in.focus == SignInFocus::Password,
+            Dialog::SignIn(sign_in) => sign_in.form.is_typing(),
         }
     }
 
@@ -377,32 +349,10 @@ impl Dialog {
                 }
                 DialogOutcome::Stay
             }
-            Dialog::SignIn(sign_in) => {
-                use SignInFocus::*;
-                let order = [Password, SignIn, Cancel];
-                if let Some(next) = cycle(&order, sign_in.focus, key) {
-                    sign_in.focus = next;
-                    return DialogOutcome::Stay;
-                }
-                match sign_in.focus {
-                    Password if keys::is_enter(key) => sign_in.confirm(ctx),
-                    Password => {
-                        sign_in.password.handle_key(key);
-                    }
-                    SignIn if keys::is_activate(key) => sign_in.confirm(ctx),
-                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
-                    SignIn | Cancel => {
-                        if keys::is_left(key) || keys::is_right(key) {
-                            sign_in.focus = if sign_in.focus == SignIn {
-                                Cancel
-                            } else {
-                                SignIn
-                            };
-                        }
-                    }
-                }
-                DialogOutcome::Stay
-            }
+            Dialog::SignIn(sign_in) => match sign_in.form.handle_key(key, ctx) {
+                SignInOutcome::Stay => DialogOutcome::Stay,
+                SignInOutcome::Cancel => DialogOutcome::Close,
+            },
         }
     }
 
@@ -432,14 +382,10 @@ impl Dialog {
                     DialogOutcome::Close
                 }
             }
-            Dialog::SignIn(sign_in) => {
-                if index == 0 {
-                    sign_in.confirm(ctx);
-                    DialogOutcome::Stay
-                } else {
-                    DialogOutcome::Close
-                }
-            }
+            Dialog::SignIn(sign_in) => match sign_in.form.click_button(index, ctx) {
+                SignInOutcome::Stay => DialogOutcome::Stay,
+                SignInOutcome::Cancel => DialogOutcome::Close,
+            },
         }
     }
 
@@ -461,11 +407,7 @@ impl Dialog {
                 hint("Enter", "delete"),
                 hint("Esc", "cancel"),
             ],
-            Dialog::SignIn(_) => vec![
-                hint("type", "your password"),
-                hint("Enter", "sign in"),
-                hint("Esc", "not now"),
-            ],
+            Dialog::SignIn(sign_in) => sign_in.form.hints("not now"),
         }
     }
 
@@ -481,7 +423,7 @@ impl Dialog {
 }
 
 /// Tab and Shift-Tab through `order`.
-fn cycle<T: Copy + PartialEq>(order: &[T], at: T, key: &KeyEvent) -> Option<T> {
+pub(super) fn cycle<T: Copy + PartialEq>(order: &[T], at: T, key: &KeyEvent) -> Option<T> {
     let index = order.iter().position(|f| *f == at)?;
     if keys::is_next_field(key) {
         Some(order[(index + 1) % order.len()])

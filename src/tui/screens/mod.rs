@@ -11,6 +11,7 @@ pub mod dialogs;
 pub mod forms;
 pub mod scopes;
 pub mod secret;
+pub mod sign_in;
 pub mod token;
 pub mod wizard;
 

@@ -491,6 +491,18 @@ async fn finish_without_got_it_is_refused_and_leaving_asks_first() {
 }
 
 #[tokio::test]
+async fn shift_tab_on_the_secret_page_wraps_round_to_finish_as_tab_does() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Backwards").await;
+    c.keys("Ctrl-s Tab Tab Enter Down Space Ctrl-s").await;
+    // From the secret, back past the client ID to the last button, which refuses until Got it!
+    c.keys("BackTab BackTab Enter").await;
+    assert!(c.status().contains("Got it!"), "{}", c.status());
+}
+
+#[tokio::test]
 async fn leaving_the_secret_page_when_confirmed_goes_back_to_the_list() {
     let w = world().await;
     let mut c = w.console().await;

@@ -138,6 +138,10 @@ impl SecretPage {
         }
         if keys::is_prev_field(key) || keys::is_up(key) {
             self.focus = order[at.saturating_sub(1)];
+            // Shift-Tab wraps round as Tab does; the arrows stop at the ends.
+            if keys::is_prev_field(key) && at == 0 {
+                self.focus = order[order.len() - 1];
+            }
             return false;
         }
         if keys::is_esc(key) {

@@ -126,14 +126,7 @@ impl ConsoleService {
         };
         let changes = AppSettings::default().changes_to(&app.settings);
         let event = self.audit_event(AuditEventType::AppCreated, &app, &user, changes);
-        self.commit(vec![
-            Write::PutApp {
-                app: app.clone(),
-                expect: Expect::Absent,
-            },
-            Write::AddAuditEvent(event),
-        ])
-        .await?;
+        self.save_app(&app, Expect::Absent, event).await?;
         Ok(CreatedApp { app, secret })
     }
 
@@ -203,14 +196,8 @@ impl ConsoleService {
             ..current.clone()
         };
         let event = self.audit_event(AuditEventType::AppUpdated, &app, user, changes);
-        self.commit(vec![
-            Write::PutApp {
-                app: app.clone(),
-                expect: Expect::Version(current.version),
-            },
-            Write::AddAuditEvent(event),
-        ])
-        .await?;
+        self.save_app(&app, Expect::Version(current.version), event)
+            .await?;
         Ok(app)
     }
 
@@ -263,20 +250,27 @@ impl ConsoleService {
             ));
         }
         let event = self.audit_event(AuditEventType::SecretRotated, &app, user, changes);
-        self.commit(vec![
-            Write::PutApp {
-                app: app.clone(),
-                expect: Expect::Version(current.version),
-            },
-            Write::AddAuditEvent(event),
-        ])
-        .await?;
+        self.save_app(&app, Expect::Version(current.version), event)
+            .await?;
         Ok(RotatedSecret {
             app,
             secret,
             grace_period: grace,
             previous_expires_at: rotation.previous_expires_at,
         })
+    }
+
+    /// Writes `app` and the audit event recording the change in one commit: both or neither.
+    async fn save_app(&self, app: &OAuthApp, expect: Expect, event: AuditEvent) -> Result<()> {
+        self.commit(vec![
+            Write::PutApp {
+                app: app.clone(),
+                expect,
+            },
+            Write::AddAuditEvent(event),
+        ])
+        .await?;
+        Ok(())
     }
 
     /// Deletes the app; its secrets stop working at once. `expected_version` as in

@@ -129,9 +129,17 @@ impl World {
     }
 
     /// A server over this world's service on 127.0.0.1:0, and a backend signed in to it as
-    /// `user`. The session is written to the store directly: signing in would draw on the seeded
-    /// randomness and change every SID after it.
+    /// `user`.
     async fn remote_backend(&self, user: &Sid) -> (RemoteBackend, ServerTask) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (base, server) = self.management_server(listener).await;
+        (self.signed_in_backend(user, &base).await, server)
+    }
+
+    /// A backend signed in as `user` to the server at `base`, judging time by the world's clock.
+    /// The session is written to the store directly: signing in would draw on the seeded
+    /// randomness and change every SID after it.
+    async fn signed_in_backend(&self, user: &Sid, base: &str) -> RemoteBackend {
         let token = format!("console-test-session-{user}");
         self.store
             .commit(vec![Write::PutSession(Session {
@@ -142,10 +150,30 @@ impl World {
             })])
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (base, server) = self.management_server(listener).await;
-        let backend = RemoteBackend::connect(&base, token).await.unwrap();
-        (backend, server)
+        RemoteBackend::connect(base, token)
+            .await
+            .unwrap()
+            .with_clock(self.clock.clone())
+    }
+
+    /// The console as `user` with `served` as its authorization server: locally, the server its
+    /// token tool asks; over a server, the server it works over.
+    async fn console_served(&self, user: &Sid, served: &Served) -> Console {
+        let backend: Arc<dyn Backend> = if over_a_server() {
+            Arc::new(self.signed_in_backend(user, &served.base).await)
+        } else {
+            let local = LocalBackend::new(self.service.clone(), user.clone(), served.base.clone());
+            Arc::new(local)
+        };
+        let clipboard = Arc::new(MemoryClipboard::default());
+        let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
+            .await
+            .unwrap();
+        Console {
+            ui,
+            clipboard,
+            _server: None,
+        }
     }
 
     /// `oauth-console serve` over this world's service on `listener`, with the issuer fixed so
@@ -269,10 +297,13 @@ impl Console {
 /// the embedded store's run keeps.
 macro_rules! snap {
     ($name:expr, $console:expr) => {
+        snap!($name, frame: $console.frame())
+    };
+    ($name:expr, frame: $frame:expr) => {
         if over_a_server() {
-            assert_same_as_local_snapshot($name, &$console.frame());
+            assert_same_as_local_snapshot($name, &$frame);
         } else {
-            insta::assert_snapshot!($name, $console.frame());
+            insta::assert_snapshot!($name, $frame);
         }
     };
 }
@@ -1169,18 +1200,13 @@ async fn app_with_secret(w: &World, name: &str) -> (OAuthApp, String) {
 
 #[tokio::test]
 async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
-    if over_a_server() {
-        // These scenarios point a local console's token tool at a server of their own (or at
-        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
-        return;
-    }
     let w = world().await;
     let (app, secret) = app_with_secret(&w, "Billing sync").await;
     let served = w.serve().await;
-    let mut c = w.console_with(&w.admin, &served.base).await;
+    let mut c = w.console_served(&w.admin, &served).await;
     c.ui.show_serving(served.base.clone());
     c.keys("Enter T").await;
-    insta::assert_snapshot!("token_tool_from_app", c.stable_frame(&served.base));
+    snap!("token_tool_from_app", frame: c.stable_frame(&served.base));
     assert!(
         c.frame().contains(app.sid.as_str()),
         "the client ID is filled in"
@@ -1191,7 +1217,7 @@ async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
         "the secret is masked as it is typed"
     );
     c.keys("Enter").await;
-    insta::assert_snapshot!("token_tool_issued", c.stable_frame(&served.base));
+    snap!("token_tool_issued", frame: c.stable_frame(&served.base));
     assert!(c.status().contains("expires in 1h 0m 0s"), "{}", c.status());
     w.clock.advance(Seconds(90));
     c.ui.tick().await;
@@ -1209,15 +1235,10 @@ async fn the_token_tool_shows_the_decoded_claims_and_counts_down() {
 
 #[tokio::test]
 async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
-    if over_a_server() {
-        // These scenarios point a local console's token tool at a server of their own (or at
-        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
-        return;
-    }
     let w = world().await;
     let (app, _) = app_with_secret(&w, "Billing sync").await;
     let served = w.serve().await;
-    let mut c = w.console_with(&w.admin, &served.base).await;
+    let mut c = w.console_served(&w.admin, &served).await;
     c.keys("T").await;
     assert!(
         c.frame().contains(app.sid.as_str()),
@@ -1225,7 +1246,7 @@ async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
     );
     c.type_text("not-the-secret").await;
     c.keys("Enter").await;
-    insta::assert_snapshot!("token_tool_refused", c.stable_frame(&served.base));
+    snap!("token_tool_refused", frame: c.stable_frame(&served.base));
     assert!(c.status().starts_with("The server refused: invalid_client"));
     served.stop().await;
 }
@@ -1233,8 +1254,8 @@ async fn the_token_tool_shows_the_servers_refusal_of_a_wrong_secret() {
 #[tokio::test]
 async fn the_token_tool_without_a_server_says_to_start_one() {
     if over_a_server() {
-        // These scenarios point a local console's token tool at a server of their own (or at
-        // none); over a server, the token tool asks that server, which tests/remote.rs covers.
+        // A console over the embedded store started without --serve has no server to ask; over
+        // a server there is always one, and its going away is what the remote tests cover.
         return;
     }
     let w = world().await;

@@ -29,8 +29,8 @@ use crate::model::{
     Timestamp, User, UserRef, ValidationErrors,
 };
 use crate::service::{
-    AppUpdate, AuditFilter, CreatedApp, GeneratedPassword, ListApps, NewApp, NewUser, OwnerAccess,
-    RotatedSecret, ServiceError,
+    AppUpdate, AuditFilter, Clock, CreatedApp, GeneratedPassword, ListApps, NewApp, NewUser,
+    OwnerAccess, RotatedSecret, ServiceError, SystemClock,
 };
 use crate::store::{AppOrder, Page};
 
@@ -66,6 +66,8 @@ pub struct RemoteBackend {
     /// The server's own issuer, from its metadata: the base of authorization URLs. Read when
     /// connecting with a session, or at the first sign-in of a backend that started signed out.
     issuer: OnceLock<String>,
+    /// This machine's clock, which a token's time left is judged by.
+    clock: Arc<dyn Clock>,
 }
 
 /// A session just started on a server. No `Debug`: it holds the bearer token.
@@ -224,6 +226,7 @@ impl RemoteBackend {
             token: RwLock::new(Some(token)),
             saver: None,
             issuer: OnceLock::from(issuer),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -236,6 +239,7 @@ impl RemoteBackend {
             token: RwLock::new(None),
             saver: None,
             issuer: OnceLock::new(),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -243,6 +247,12 @@ impl RemoteBackend {
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Result<RemoteBackend> {
         self.connection = Connection::new(&self.connection.server, timeouts)?;
         Ok(self)
+    }
+
+    /// Judges time by `clock` instead of this machine's: for tests and replays on a fixed clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> RemoteBackend {
+        self.clock = clock;
+        self
     }
 
     /// Calls `saver` with each session [`Backend::sign_in_as`] starts.
@@ -731,7 +741,7 @@ impl Backend for RemoteBackend {
 
     /// This machine's clock: a token's time left is judged where the person reads it.
     fn now(&self) -> Timestamp {
-        crate::service::Clock::now(&crate::service::SystemClock)
+        self.clock.now()
     }
 }
 

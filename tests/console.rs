@@ -1340,6 +1340,7 @@ async fn an_authorization_code_app_has_an_authorized_applications_tab() {
         Screen::Detail(detail) => {
             let left: Vec<&str> = detail
                 .authorized
+                .rows
                 .items
                 .iter()
                 .map(|a| a.user.username.as_str())

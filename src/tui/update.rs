@@ -248,7 +248,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                     Screen::Authorized(list) => list.load(&mut ctx, false),
                     Screen::Detail(detail) => {
                         detail.authorized.load(&mut ctx, false);
-                        detail.audit.loaded = false;
+                        detail.audit.events.loaded = false;
                     }
                     _ => {}
                 }

@@ -79,7 +79,7 @@ impl Widget for &State {
                     intro.x + 2,
                     &format!(
                         "Apps people approved for this organization, newest first · {}",
-                        authorized_count(list)
+                        list.rows.count("authorization", "authorizations")
                     ),
                     palette.dim,
                 );
@@ -913,15 +913,7 @@ fn audit_toolbar(log: &AuditLog, area: Rect, buf: &mut Buffer, palette: &Palette
         .app
         .as_ref()
         .map_or("all apps".to_owned(), |(_, name)| name.clone());
-    let count = if log.loading {
-        "loading…".to_owned()
-    } else if log.next.is_some() {
-        format!("{} shown, more below", log.events.len())
-    } else if log.events.len() == 1 {
-        "1 event".to_owned()
-    } else {
-        format!("{} events", log.events.len())
-    };
+    let count = log.events.count("event", "events");
     put(
         buf,
         area,
@@ -966,18 +958,19 @@ fn audit_table(
     cells(buf, header, &columns, &titles, palette.title);
     let shown = ListBody {
         error: log
+            .events
             .error
             .as_ref()
             .map(|error| format!("Could not read events: {error}")),
-        empty: (log.events.is_empty() && !log.loading).then_some("No events match."),
-        offset: log.offset,
-        selected: log.selected,
+        empty: (log.events.items.is_empty() && !log.events.loading).then_some("No events match."),
+        offset: log.events.offset,
+        selected: log.events.selected,
     };
     shown.draw(
         buf,
         placed.rows,
         palette,
-        &log.events,
+        &log.events.items,
         |buf, line, event, style| {
             let date = event.at.to_short();
             let texts: Vec<&str> = if with_app {
@@ -993,7 +986,7 @@ fn audit_table(
             cells(buf, line, &columns, &texts, style);
         },
     );
-    if log.error.is_none() {
+    if log.events.error.is_none() {
         event_details(log.selected_event(), placed.details, buf, palette);
     }
 }
@@ -1353,18 +1346,6 @@ fn hints_without_overlay(state: &State) -> Vec<super::keys::Hint> {
     hints
 }
 
-fn authorized_count(list: &AuthorizedList) -> String {
-    if list.loading {
-        "loading…".to_owned()
-    } else if list.next.is_some() {
-        format!("{} shown, more below", list.items.len())
-    } else if list.items.len() == 1 {
-        "1 authorization".to_owned()
-    } else {
-        format!("{} authorizations", list.items.len())
-    }
-}
-
 /// Authorized applications: app (on the organization's screen), authorized by, scopes, date
 /// authorized and last used.
 fn authorized_table(
@@ -1396,6 +1377,7 @@ fn authorized_table(
         titles.insert(0, "App");
     }
     cells(buf, header, &columns, &titles, palette.title);
+    let list = &list.rows;
     let shown = ListBody {
         error: list.error.as_ref().map(|error| {
             format!("Could not read the authorizations: {error}. Press R to try again.")

@@ -5,6 +5,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
+use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
 use crate::model::{AuditEvent, AuditEventType, Sid};
 use crate::service::AuditFilter;
@@ -22,15 +23,8 @@ pub struct AuditLog {
     /// On an app's detail view the app filter cannot be lifted.
     pub app_fixed: bool,
     pub event_type: Option<AuditEventType>,
-    pub events: Vec<AuditEvent>,
-    pub next: Option<String>,
-    pub loading: bool,
-    /// Whether a first page has been asked for.
-    pub loaded: bool,
-    request: u64,
-    pub selected: usize,
-    pub offset: usize,
-    pub error: Option<String>,
+    /// A new filter is another query, so a reload starts at the top.
+    pub events: PagedRows<AuditEvent>,
 }
 
 impl AuditLog {
@@ -40,14 +34,7 @@ impl AuditLog {
             app: None,
             app_fixed: false,
             event_type: None,
-            events: Vec::new(),
-            next: None,
-            loading: false,
-            loaded: false,
-            request: 0,
-            selected: 0,
-            offset: 0,
-            error: None,
+            events: PagedRows::new(OnReload::Top),
         }
     }
 
@@ -60,66 +47,33 @@ impl AuditLog {
     }
 
     pub fn load(&mut self, ctx: &mut Ctx, append: bool) {
-        if append && (self.next.is_none() || self.loading) {
+        let Some((request, after)) = self.events.start_load(ctx, append) else {
             return;
-        }
-        self.loaded = true;
-        self.loading = true;
-        self.request = ctx.request();
+        };
         ctx.effect(Effect::LoadAudit {
-            request: self.request,
+            request,
             filter: AuditFilter {
                 owner: Some(self.owner.clone()),
                 app: self.app.as_ref().map(|(sid, _)| sid.clone()),
                 event_type: self.event_type,
                 page_size: PAGE_SIZE,
-                after: if append { self.next.clone() } else { None },
+                after,
             },
             append,
         });
     }
 
     pub fn on_loaded(&mut self, request: u64, append: bool, result: Result<Page<AuditEvent>>) {
-        if request != self.request {
-            return;
-        }
-        self.loading = false;
-        match result {
-            Ok(page) => {
-                if !append {
-                    self.events.clear();
-                    self.selected = 0;
-                    self.offset = 0;
-                }
-                self.events.extend(page.items);
-                self.next = page.next;
-                self.error = None;
-            }
-            Err(error) => self.error = Some(error.to_string()),
-        }
+        self.events.on_page(request, append, result);
     }
 
     pub fn selected_event(&self) -> Option<&AuditEvent> {
-        self.events.get(self.selected)
-    }
-
-    fn select(&mut self, row: usize, height: usize, ctx: &mut Ctx) {
-        let height = height.max(1);
-        self.selected = row.min(self.events.len().saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        if self.selected + height >= self.events.len() {
-            self.load(ctx, true);
-        }
+        self.events.selected_item()
     }
 
     pub fn click_row(&mut self, index: usize, height: usize, ctx: &mut Ctx) {
-        let row = self.offset + index;
-        if row < self.events.len() {
-            self.select(row, height, ctx);
+        if self.events.click_row(index, height) == Some(true) {
+            self.load(ctx, true);
         }
     }
 
@@ -136,8 +90,10 @@ impl AuditLog {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent, height: usize, ctx: &mut Ctx) -> bool {
-        if let Some(row) = keys::moved(key, self.selected, self.events.len(), height) {
-            self.select(row, height, ctx);
+        if let Some(near_the_end) = self.events.move_by(key, height) {
+            if near_the_end {
+                self.load(ctx, true);
+            }
             return true;
         }
         if keys::is_char(key, 't') {

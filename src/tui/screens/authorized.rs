@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::Ctx;
 use super::dialogs::{Confirm, Dialog};
+use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
 use crate::model::{Authorization, Sid};
 use crate::store::Page;
@@ -20,15 +21,8 @@ pub struct AuthorizedList {
     pub owner: Sid,
     /// Only this app's authorizations (on its detail view).
     pub app: Option<Sid>,
-    pub items: Vec<Authorization>,
-    pub next: Option<String>,
-    pub loading: bool,
-    /// Whether a first page has been asked for.
-    pub loaded: bool,
-    request: u64,
-    pub selected: usize,
-    pub offset: usize,
-    pub error: Option<String>,
+    /// Read again after a revoke, so a reload keeps the selected row.
+    pub rows: PagedRows<Authorization>,
 }
 
 impl AuthorizedList {
@@ -36,81 +30,37 @@ impl AuthorizedList {
         AuthorizedList {
             owner,
             app,
-            items: Vec::new(),
-            next: None,
-            loading: false,
-            loaded: false,
-            request: 0,
-            selected: 0,
-            offset: 0,
-            error: None,
+            rows: PagedRows::new(OnReload::KeepRow),
         }
     }
 
     pub fn load(&mut self, ctx: &mut Ctx, append: bool) {
-        if append && (self.next.is_none() || self.loading) {
+        let Some((request, after)) = self.rows.start_load(ctx, append) else {
             return;
-        }
-        self.loaded = true;
-        self.loading = true;
-        self.request = ctx.request();
+        };
         ctx.effect(Effect::LoadAuthorized {
-            request: self.request,
+            request,
             owner: self.owner.clone(),
             app: self.app.clone(),
             page_size: PAGE_SIZE,
-            after: if append { self.next.clone() } else { None },
+            after,
             append,
         });
     }
 
     pub fn on_loaded(&mut self, request: u64, append: bool, result: Result<Page<Authorization>>) {
-        if request != self.request {
-            return;
-        }
-        self.loading = false;
-        match result {
-            Ok(page) => {
-                if !append {
-                    self.items.clear();
-                    self.offset = 0;
-                }
-                self.items.extend(page.items);
-                self.next = page.next;
-                self.selected = self.selected.min(self.items.len().saturating_sub(1));
-                self.error = None;
-            }
-            Err(error) => self.error = Some(error.to_string()),
-        }
-    }
-
-    pub fn selected_item(&self) -> Option<&Authorization> {
-        self.items.get(self.selected)
-    }
-
-    fn select(&mut self, row: usize, height: usize, ctx: &mut Ctx) {
-        let height = height.max(1);
-        self.selected = row.min(self.items.len().saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        if self.selected + height >= self.items.len() {
-            self.load(ctx, true);
-        }
+        self.rows.on_page(request, append, result);
     }
 
     pub fn click_row(&mut self, index: usize, height: usize, ctx: &mut Ctx) {
-        let row = self.offset + index;
-        if row < self.items.len() {
-            self.select(row, height, ctx);
+        if self.rows.click_row(index, height) == Some(true) {
+            self.load(ctx, true);
         }
     }
 
     /// Asks before revoking the selected authorization.
     fn ask_revoke(&self, ctx: &mut Ctx) {
-        match self.selected_item() {
+        match self.rows.selected_item() {
             Some(authorization) => {
                 ctx.dialog = Some(Dialog::Confirm(Confirm::revoke(authorization)));
             }
@@ -119,8 +69,10 @@ impl AuthorizedList {
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent, height: usize, ctx: &mut Ctx) -> bool {
-        if let Some(row) = keys::moved(key, self.selected, self.items.len(), height) {
-            self.select(row, height, ctx);
+        if let Some(near_the_end) = self.rows.move_by(key, height) {
+            if near_the_end {
+                self.load(ctx, true);
+            }
             return true;
         }
         if keys::is_char(key, 'x') || key.code == KeyCode::Delete {

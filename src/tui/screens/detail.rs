@@ -120,10 +120,10 @@ impl Detail {
             self.edit = None;
         }
         self.tab = tab;
-        if tab == Tab::AuditEvents && !self.audit.loaded {
+        if tab == Tab::AuditEvents && !self.audit.events.loaded {
             self.audit.load(ctx, false);
         }
-        if tab == Tab::AuthorizedApps && !self.authorized.loaded {
+        if tab == Tab::AuthorizedApps && !self.authorized.rows.loaded {
             self.authorized.load(ctx, false);
         }
     }
@@ -247,8 +247,8 @@ impl Detail {
     /// The app as read afresh; its audit events are read again too.
     pub fn replace_app(&mut self, app: OAuthApp) {
         self.app = app;
-        self.audit.loaded = false;
-        self.authorized.loaded = false;
+        self.audit.events.loaded = false;
+        self.authorized.rows.loaded = false;
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {

@@ -9,6 +9,7 @@ pub mod authorized;
 pub mod detail;
 pub mod dialogs;
 pub mod forms;
+pub mod paged;
 pub mod scopes;
 pub mod secret;
 pub mod sign_in;

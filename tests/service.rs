@@ -1,6 +1,7 @@
 //! The console service over a real sled store, with a manual clock and seeded randomness.
 
 use std::sync::Arc;
+use std::task::Poll;
 
 use oauth_console::model::{
     AppSettings, AuditEventType, Field, GrantType, OwnerKind, Role, Seconds, Sid, Timestamp,
@@ -216,6 +217,47 @@ async fn another_server_over_the_same_store_sees_a_deleted_app_within_the_cache_
         other.authenticate_client(id, secret).await,
         Err(ServiceError::BadClient)
     ));
+}
+
+#[tokio::test]
+async fn a_grace_zero_rotation_whose_caller_stops_waiting_still_ends_the_old_secret_here() {
+    let w = world().await;
+    let created = w.create("hung up").await;
+    let id = created.app.sid.as_str();
+    let mut secret = created.secret.expose().to_owned();
+    // A rotation commits and then waits for the flush to disk; its caller (an HTTP client that
+    // hung up) drops it there. The flush is sometimes done before the first poll asks, so try
+    // until one is caught waiting.
+    for _ in 0..50 {
+        assert!(w.service.authenticate_client(id, &secret).await.is_ok());
+        let version = w
+            .service
+            .app(&w.admin, &created.app.sid)
+            .await
+            .unwrap()
+            .version;
+        let first = {
+            let mut rotation = std::pin::pin!(w.service.rotate_secret(
+                &w.admin,
+                &created.app.sid,
+                Seconds(0)
+            ));
+            std::future::poll_fn(|cx| Poll::Ready(rotation.as_mut().poll(cx))).await
+        };
+        match first {
+            Poll::Ready(rotated) => secret = rotated.unwrap().secret.expose().to_owned(),
+            Poll::Pending => {
+                let app = w.service.app(&w.admin, &created.app.sid).await.unwrap();
+                assert_eq!(app.version, version + 1, "the rotation was committed");
+                assert!(matches!(
+                    w.service.authenticate_client(id, &secret).await,
+                    Err(ServiceError::BadClient)
+                ));
+                return;
+            }
+        }
+    }
+    panic!("no rotation was caught waiting for its flush");
 }
 
 #[tokio::test]

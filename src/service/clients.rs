@@ -66,8 +66,16 @@ impl ClientCache {
         apps.insert(sid, Cached { app, read_at });
     }
 
-    /// Forgets these apps, once a change to them is committed (or has failed).
-    pub(super) fn forget(&self, changed: &[Sid]) {
+    /// Forgets the `changed` apps when the guard is dropped: once their commit is done, failed,
+    /// or abandoned half-way.
+    pub(super) fn forget_when_done(&self, changed: Vec<Sid>) -> ForgetWhenDone<'_> {
+        ForgetWhenDone {
+            cache: self,
+            changed,
+        }
+    }
+
+    fn forget(&self, changed: &[Sid]) {
         if changed.is_empty() {
             return;
         }
@@ -79,6 +87,20 @@ impl ClientCache {
         for sid in changed {
             apps.remove(sid);
         }
+    }
+}
+
+/// See [`ClientCache::forget_when_done`]. A guard rather than a call after the commit, because a
+/// future dropped while it waits for the store (its caller hung up) runs no more of its code,
+/// though the store may have applied the change.
+pub(super) struct ForgetWhenDone<'a> {
+    cache: &'a ClientCache,
+    changed: Vec<Sid>,
+}
+
+impl Drop for ForgetWhenDone<'_> {
+    fn drop(&mut self) {
+        self.cache.forget(&self.changed);
     }
 }
 

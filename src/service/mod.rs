@@ -116,12 +116,13 @@ impl ConsoleService {
     }
 
     /// Commits `writes` all together or not at all. Every change goes through here, so that the
-    /// apps cached for client authentication are forgotten as they change.
+    /// apps cached for client authentication are forgotten as they change — also when the caller
+    /// stops waiting (a client that hangs up) after the store applied the change.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let changed_apps = clients::apps_written(&writes);
-        let result = self.store.commit(writes).await;
-        self.clients.forget(&changed_apps);
-        result
+        let _forget = self
+            .clients
+            .forget_when_done(clients::apps_written(&writes));
+        self.store.commit(writes).await
     }
 
     /// The clock, for parts at the edge that time things by it (the failure limiter).

@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
+use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
@@ -1081,29 +1082,42 @@ fn confirm_body(confirm: &Confirm, area: Rect, buf: &mut Buffer) -> Option<usize
     Some(if confirm.yes_focused { 0 } else { 1 })
 }
 
+/// A dialog's question, wrapped over three lines, with its one field below when there is room
+/// for it; `true` when the field was drawn.
+fn prompt_with_field(
+    message: &str,
+    field: &TextField,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> bool {
+    Paragraph::new(message).wrap(Wrap { trim: true }).render(
+        Rect::new(area.x, area.y, area.width, 3.min(area.height)),
+        buf,
+    );
+    if area.height <= 5 {
+        return false;
+    }
+    let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
+    widgets::text_field(buf, field_area, field, focused, palette);
+    true
+}
+
 fn rotate_body(
     rotate: &RotateDialog,
     area: Rect,
     buf: &mut Buffer,
     palette: &Palette,
 ) -> Option<usize> {
-    Paragraph::new(format!(
+    let mut field = rotate.grace.clone();
+    let error = field.error.take();
+    let message = format!(
         "Rotate the client secret of \"{}\"? A new secret is made and shown once. The old one keeps working for the grace period.",
         rotate.name
-    ))
-    .wrap(Wrap { trim: true })
-    .render(Rect::new(area.x, area.y, area.width, 3.min(area.height)), buf);
-    if area.height > 5 {
-        let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
-        let mut field = rotate.grace.clone();
-        let error = field.error.take();
-        widgets::text_field(
-            buf,
-            field_area,
-            &field,
-            rotate.focus == RotateFocus::Grace,
-            palette,
-        );
+    );
+    let focused = rotate.focus == RotateFocus::Grace;
+    if prompt_with_field(&message, &field, focused, area, buf, palette) {
         let below = Rect::new(area.x, area.y + 5, area.width, 1);
         match error {
             Some(message) => {
@@ -1134,22 +1148,12 @@ fn delete_body(
     buf: &mut Buffer,
     palette: &Palette,
 ) -> Option<usize> {
-    Paragraph::new(format!(
+    let message = format!(
         "Delete \"{}\"? Its secrets and every token issued to it stop working at once. This cannot be undone. Type the app's name to confirm.",
         delete.name
-    ))
-    .wrap(Wrap { trim: true })
-    .render(Rect::new(area.x, area.y, area.width, 3.min(area.height)), buf);
-    if area.height > 5 {
-        let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
-        widgets::text_field(
-            buf,
-            field_area,
-            &delete.typed,
-            delete.focus == DeleteFocus::Name,
-            palette,
-        );
-    }
+    );
+    let focused = delete.focus == DeleteFocus::Name;
+    prompt_with_field(&message, &delete.typed, focused, area, buf, palette);
     match delete.focus {
         DeleteFocus::Name => None,
         DeleteFocus::Delete => Some(0),
@@ -1164,22 +1168,12 @@ fn sign_in_body(
     palette: &Palette,
 ) -> Option<usize> {
     let form = &sign_in.form;
-    Paragraph::new(format!(
+    let message = format!(
         "Your session on the server has ended. Type the password of {} to carry on: what you typed stays as it is.",
         form.username()
-    ))
-    .wrap(Wrap { trim: true })
-    .render(Rect::new(area.x, area.y, area.width, 3.min(area.height)), buf);
-    if area.height > 5 {
-        let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
-        widgets::text_field(
-            buf,
-            field_area,
-            &form.password,
-            form.focus == SignInFocus::Password,
-            palette,
-        );
-    }
+    );
+    let focused = form.focus == SignInFocus::Password;
+    prompt_with_field(&message, &form.password, focused, area, buf, palette);
     if let Some(error) = &form.error
         && area.height > 7
     {

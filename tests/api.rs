@@ -382,6 +382,131 @@ async fn basic_authentication_takes_form_encoded_id_and_secret() {
     assert_eq!(claims["client_id"], client.id);
 }
 
+#[tokio::test]
+async fn an_empty_authorization_header_lets_the_form_credentials_count_as_twilio_node_sends_them() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client.id.as_str()),
+        ("client_secret", client.secret.as_str()),
+    ];
+    for blank in ["", " ", "\t  "] {
+        let response = server
+            .http
+            .post(server.url("/v2/token"))
+            .header("authorization", blank)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{blank:?}");
+        let token = response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let introspected = server
+            .http
+            .post(server.url("/v2/introspect"))
+            .header("authorization", blank)
+            .form(&[
+                ("token", token.as_str()),
+                ("client_id", &client.id),
+                ("client_secret", &client.secret),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(introspected.json::<Value>().await.unwrap()["active"], true);
+    }
+
+    // Byte for byte what twilio-node 6.2 writes: the header with nothing after the colon.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let address = server.base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "POST /v2/token HTTP/1.1\r\nHost: {address}\r\nAuthorization: \r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.contains(r#""access_token":"ey"#), "{answer}");
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_invalid_request_whichever_is_right() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let basic = format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", client.id, client.secret))
+    );
+    for (first, second) in [(basic.as_str(), ""), ("", basic.as_str()), (&basic, &basic)] {
+        let response = server
+            .http
+            .post(server.url("/v2/token"))
+            .header("authorization", first)
+            .header("authorization", second)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.id.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request");
+        assert_eq!(
+            body["error_description"],
+            "the request has more than one Authorization header; send one"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_bearer_route_takes_the_scheme_in_any_case() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let token = server.token(&client).await;
+    let session = server
+        .sign_in("admin", PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let check = server
+            .http
+            .post(server.url("/v2/permissions/check"))
+            .header("authorization", format!("{scheme} {token}"))
+            .json(&json!({
+                "method": "GET",
+                "url": format!("https://api.twilio.com/2010-04-01/Accounts/{}/Messages/SM0123.json", server.account),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(check.status(), StatusCode::OK, "{scheme}");
+        let owners = server
+            .http
+            .get(server.url("/v1/owners"))
+            .header("authorization", format!("{scheme}  {session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(owners.status(), StatusCode::OK, "{scheme}");
+    }
+}
+
 /// One request the token endpoint must refuse, and how.
 struct Refusal {
     case: &'static str,

@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::credentials::bearer_token;
 use super::errors::{ApiError, ApiErrorJson};
 use super::limiter::{Attempt, FailureLimiter};
 use crate::api::{
@@ -72,16 +73,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// The token of an `Authorization: Bearer` header.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|token| !token.is_empty())
-}
-
 /// The user of the session whose token the request carries.
 pub struct SignedIn {
     pub user: Sid,
@@ -92,7 +83,10 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, ApiError> {
-        let token = bearer_token(&parts.headers).unwrap_or_default().to_owned();
+        let token = bearer_token(&parts.headers)
+            .map_err(|error| ApiError::BadRequest(error.to_string()))?
+            .unwrap_or_default()
+            .to_owned();
         let user = state.auth.service().session_user(&token).await?;
         Ok(SignedIn { user, token })
     }

@@ -13,6 +13,7 @@
 //! routes served.
 
 mod authorize;
+mod credentials;
 mod errors;
 mod introspection;
 mod limiter;

@@ -1,6 +1,8 @@
 //! What the token, introspection and revocation endpoints share: the form body as RFC 6749 reads
 //! it (form-encoded, no parameter twice, an empty value is an absent one) and client
 //! authentication by HTTP Basic or by form fields (§2.3.1), with the failure limiter around it.
+//! The `Authorization` header is read by [`super::credentials`], as on every route: a blank one
+//! is no header, so the form's credentials count.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::AppState;
+use super::credentials::{self, AuthorizationHeaderError};
 use super::errors::OAuthError;
 use super::limiter::{Attempt, FailureLimiter};
 use crate::service::TokenError;
@@ -20,8 +23,8 @@ use crate::service::TokenError;
 pub struct OAuthForm {
     /// A handful at most, so a list searched in order beats hashing them.
     params: Vec<(String, String)>,
-    /// The `Authorization` header, if any, for client authentication.
-    authorization: Option<String>,
+    /// The `Authorization` header's scheme and credentials, if it is there and not blank.
+    authorization: Option<(bool, String)>,
     peer: SocketAddr,
 }
 
@@ -44,14 +47,13 @@ impl OAuthForm {
     /// both (§2.3).
     pub fn client(&self) -> Result<ClientCredentials, OAuthError> {
         let from_form = (self.get("client_id"), self.get("client_secret"));
-        let Some(authorization) = &self.authorization else {
+        let Some((is_basic, encoded)) = &self.authorization else {
             return match from_form {
                 (Some(id), Some(secret)) => Ok(ClientCredentials::new(id, secret, self.peer)),
                 _ => Err(TokenError::InvalidClient.into()),
             };
         };
-        let (scheme, encoded) = authorization.split_once(' ').unwrap_or((authorization, ""));
-        if !scheme.eq_ignore_ascii_case("basic") {
+        if !is_basic {
             return Err(TokenError::InvalidClient.into());
         }
         if from_form.1.is_some() {
@@ -59,7 +61,7 @@ impl OAuthForm {
                 "the client authenticated twice (HTTP Basic and client_secret); use one",
             ));
         }
-        let (id, secret) = decode_basic(encoded.trim()).ok_or(TokenError::InvalidClient)?;
+        let (id, secret) = decode_basic(encoded).ok_or(TokenError::InvalidClient)?;
         if from_form.0.is_some_and(|form_id| form_id != id) {
             return Err(OAuthError::invalid_request(
                 "client_id in the form differs from the one in the Authorization header",
@@ -117,11 +119,15 @@ where
                 "the body must be application/x-www-form-urlencoded",
             ));
         }
-        let authorization = headers
-            .get(header::AUTHORIZATION)
-            .map(|value| value.to_str().map(str::to_owned))
-            .transpose()
-            .map_err(|_| TokenError::InvalidClient)?;
+        let authorization = match credentials::authorization(headers) {
+            Ok(found) => found.map(|found| (found.is("basic"), found.credentials.to_owned())),
+            Err(AuthorizationHeaderError::Repeated) => {
+                return Err(OAuthError::invalid_request(
+                    AuthorizationHeaderError::Repeated.to_string(),
+                ));
+            }
+            Err(AuthorizationHeaderError::NotText) => return Err(TokenError::InvalidClient.into()),
+        };
         let body = Bytes::from_request(request, state).await.map_err(|_| {
             OAuthError::invalid_request(
                 "the body could not be read, or is larger than this server accepts",

@@ -11,8 +11,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::credentials::bearer_token;
 use super::errors::{ApiError, ApiErrorJson};
-use super::management::{JsonBody, bearer_token};
+use super::management::JsonBody;
 use crate::service::{AuthorizationServer, PermissionDecision};
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -62,7 +63,9 @@ async fn check(
     headers: HeaderMap,
     JsonBody(call): JsonBody<PermissionCheckJson>,
 ) -> Result<Response, ApiError> {
-    let token = bearer_token(&headers).unwrap_or_default();
+    let token = bearer_token(&headers)
+        .map_err(|error| ApiError::BadRequest(error.to_string()))?
+        .unwrap_or_default();
     let decision = auth
         .check_permission(token, &call.method, &call.url)
         .await?;

@@ -227,6 +227,22 @@ impl TestServer {
             .claims
     }
 
+    /// The claims of an ID token, its signature checked against the JWKS and its issuer against
+    /// the server's (the audience is the caller's to check).
+    pub(super) async fn id_claims(&self, token: &str) -> Value {
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("JWT"));
+        let jwks = self.jwks().await;
+        let jwk = jwks.find(header.kid.as_deref().unwrap()).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.validate_aud = false;
+        validation.set_issuer(&[&self.base]);
+        jsonwebtoken::decode::<Value>(token, &key, &validation)
+            .unwrap_or_else(|e| panic!("the ID token does not verify: {e}"))
+            .claims
+    }
+
     async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
         self.http
             .post(self.url("/v1/sessions"))

@@ -97,7 +97,7 @@ impl Flow {
     async fn code(&self) -> String {
         let valid = self.valid().await;
         self.service
-            .approve(&self.admin, &valid)
+            .approve(&self.admin, self.service.now(), &valid)
             .await
             .unwrap()
             .expose()
@@ -242,7 +242,11 @@ async fn codes_are_refused_when_expired_misdirected_or_without_the_right_verifie
         .check_authorization_request(without_pkce)
         .await
         .unwrap();
-    let plain = f.service.approve(&f.admin, &valid).await.unwrap();
+    let plain = f
+        .service
+        .approve(&f.admin, f.service.now(), &valid)
+        .await
+        .unwrap();
     let unexpected = invalid_grant(f.exchange(plain.expose(), Some(VERIFIER)).await);
     assert!(unexpected.contains("no code_challenge"), "{unexpected}");
 }
@@ -381,7 +385,12 @@ async fn only_people_who_manage_the_organizations_apps_may_approve() {
     };
     let (billing, _) = f.service.add_user(&f.admin, new).await.unwrap();
     let valid = f.valid().await;
-    let refused = f.service.approve(&billing.sid, &valid).await.err().unwrap();
+    let refused = f
+        .service
+        .approve(&billing.sid, f.service.now(), &valid)
+        .await
+        .err()
+        .unwrap();
     assert!(
         refused
             .to_string()
@@ -422,7 +431,10 @@ async fn authorized_apps_filtered_by_app_list_that_apps_only() {
         })
         .await
         .unwrap();
-    f.service.approve(&f.admin, &valid).await.unwrap();
+    f.service
+        .approve(&f.admin, f.service.now(), &valid)
+        .await
+        .unwrap();
     let names = |app: Option<&Sid>| {
         let service = f.service.clone();
         let (admin, organization) = (f.admin.clone(), f.organization.clone());

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use super::api::{Client, PASSWORD, TestServer, oauth2_send, start};
 
-const REDIRECT: &str = "https://partner.example.com/callback";
+pub(super) const REDIRECT: &str = "https://partner.example.com/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// A browser: keeps cookies, follows no redirect by itself so that each 303 can be checked.
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -21,7 +21,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn code_app(server: &TestServer) -> Client {
+pub(super) async fn code_app(server: &TestServer) -> Client {
     server
         .app(
             &server.organization,
@@ -39,7 +39,7 @@ fn authorize_url(server: &TestServer, client: &Client, extra: &[(&str, &str)]) -
         .append_pair("client_id", &client.id)
         .append_pair("response_type", "code")
         .append_pair("redirect_uri", REDIRECT)
-        .append_pair("scope", "managed-users/read offline_access")
+        .append_pair("scope", "openid profile managed-users/read offline_access")
         .append_pair("state", "af0ifjsldkj")
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
@@ -49,7 +49,7 @@ fn authorize_url(server: &TestServer, client: &Client, extra: &[(&str, &str)]) -
 }
 
 /// The value of a hidden form field in a page, unescaped.
-fn field(page: &str, name: &str) -> String {
+pub(super) fn field(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page
         .find(&marker)
@@ -60,19 +60,19 @@ fn field(page: &str, name: &str) -> String {
 }
 
 /// Page text as a person reads it (the templates escape `/`, `&` and quotes).
-fn unescape(html: &str) -> String {
+pub(super) fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
         .replace("&amp;", "&")
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(super) fn location(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{response:?}");
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-fn query_of(url: &str) -> std::collections::HashMap<String, String> {
+pub(super) fn query_of(url: &str) -> std::collections::HashMap<String, String> {
     url::Url::parse(url)
         .unwrap()
         .query_pairs()
@@ -80,18 +80,18 @@ fn query_of(url: &str) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
-struct Browser<'a> {
-    server: &'a TestServer,
-    http: reqwest::Client,
+pub(super) struct Browser<'a> {
+    pub(super) server: &'a TestServer,
+    pub(super) http: reqwest::Client,
 }
 
 impl Browser<'_> {
-    async fn get(&self, url: &str) -> (StatusCode, String) {
+    pub(super) async fn get(&self, url: &str) -> (StatusCode, String) {
         let response = self.http.get(url).send().await.unwrap();
         (response.status(), response.text().await.unwrap())
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub(super) async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.http
             .post(self.server.url(path))
             .form(form)
@@ -101,7 +101,7 @@ impl Browser<'_> {
     }
 
     /// Signs in on the page at `url`, and returns the page it lands on.
-    async fn sign_in(&self, url: &str, password: &str) -> String {
+    pub(super) async fn sign_in(&self, url: &str, password: &str) -> String {
         let (_, page) = self.get(url).await;
         let response = self
             .post(
@@ -119,7 +119,7 @@ impl Browser<'_> {
     }
 
     /// Answers the consent page with `decision`, and returns where the browser is sent.
-    async fn decide(&self, consent: &str, decision: &str) -> String {
+    pub(super) async fn decide(&self, consent: &str, decision: &str) -> String {
         let response = self
             .post(
                 "/v2/authorize/decision",
@@ -134,7 +134,7 @@ impl Browser<'_> {
     }
 
     /// The whole browser side: sign in, approve, and return the code from the redirect.
-    async fn code(&self, url: &str) -> String {
+    pub(super) async fn code(&self, url: &str) -> String {
         let consent = self.sign_in(url, PASSWORD).await;
         let landed = self.decide(&consent, "approve").await;
         query_of(&landed)["code"].clone()
@@ -143,7 +143,11 @@ impl Browser<'_> {
 
 /// `token_request` sends grant_type client_credentials first; a second grant_type would be a
 /// repeated parameter, so exchanges and refreshes send their own form.
-async fn grant(server: &TestServer, client: &Client, form: &[(&str, &str)]) -> reqwest::Response {
+pub(super) async fn grant(
+    server: &TestServer,
+    client: &Client,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     let mut fields = vec![
         ("client_id", client.id.as_str()),
         ("client_secret", client.secret.as_str()),
@@ -176,7 +180,7 @@ async fn exchange_code(
     .await
 }
 
-async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
+pub(super) async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     (
@@ -224,6 +228,7 @@ async fn a_person_signs_in_approves_and_the_client_exchanges_refreshes_and_is_re
     );
     assert!(shown.contains("My organization") && shown.contains("<h2>Organization</h2>"));
     assert!(shown.contains("<code>managed-users/read</code>") && !shown.contains("roles/list"));
+    assert!(shown.contains("<h2>Your identity</h2>"), "{shown}");
 
     let landed = browser.decide(&consent, "approve").await;
     assert!(landed.starts_with(REDIRECT), "{landed}");
@@ -235,7 +240,10 @@ async fn a_person_signs_in_approves_and_the_client_exchanges_refreshes_and_is_re
     assert_eq!(response.status(), StatusCode::OK);
     let tokens: Value = response.json().await.unwrap();
     assert_eq!(tokens["token_type"], "bearer");
-    assert_eq!(tokens["scope"], "managed-users/read offline_access");
+    assert_eq!(
+        tokens["scope"],
+        "openid profile managed-users/read offline_access"
+    );
     let access = tokens["access_token"].as_str().unwrap();
     let claims = server.verify(access, "https://api.twilio.com").await;
     assert_eq!(claims["sub"], server.organization.as_str());
@@ -256,6 +264,8 @@ async fn a_person_signs_in_approves_and_the_client_exchanges_refreshes_and_is_re
     assert!(id["sub"].as_str().unwrap().starts_with("US"));
     assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
     assert_eq!(id["preferred_username"], "admin");
+    assert_eq!(id["azp"], client.id.as_str());
+    assert!(id["auth_time"].as_i64().unwrap() <= id["iat"].as_i64().unwrap());
 
     let userinfo: Value = server
         .http
@@ -452,7 +462,7 @@ async fn untrusted_requests_get_an_error_page_and_the_rest_go_back_with_error_an
             "invalid_request",
         ),
         (
-            ("scope=managed-users%2Fread", "scope=managed-users%2Fdelete"),
+            ("managed-users%2Fread", "managed-users%2Fdelete"),
             "invalid_scope",
         ),
     ] {
@@ -580,4 +590,149 @@ async fn the_oauth2_crate_completes_authorization_code_with_pkce() {
         refreshed.refresh_token().unwrap().secret(),
         token.refresh_token().unwrap().secret()
     );
+}
+
+/// The victim's browser, signed in, with the consent page of `url` open; and the session token
+/// its cookie holds, for requests an attacker makes that browser send.
+async fn signed_in_victim<'a>(server: &'a TestServer, url: &str) -> (Browser<'a>, String, String) {
+    let victim = Browser {
+        server,
+        http: browser(),
+    };
+    let consent = victim.sign_in(url, PASSWORD).await;
+    let session = server
+        .service
+        .start_session("admin", PASSWORD)
+        .await
+        .unwrap()
+        .token
+        .expose()
+        .to_owned();
+    (victim, consent, session)
+}
+
+/// A decision form posted with exactly these cookies, as a browser whose cookies an attacker
+/// planted would send it.
+async fn decide_with_cookies(
+    server: &TestServer,
+    cookies: &str,
+    csrf_token: &str,
+    request: &str,
+) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(server.url("/v2/authorize/decision"))
+        .header(reqwest::header::COOKIE, cookies)
+        .form(&[
+            ("csrf_token", csrf_token),
+            ("request", request),
+            ("decision", "approve"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_csrf_cookie_the_attacker_planted_with_a_matching_token_is_refused() {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let url = authorize_url(&server, &client, &[]);
+    let (_, consent, session) = signed_in_victim(&server, &url).await;
+    let request = field(&consent, "request");
+    // A sibling subdomain (or a man in the middle on plain HTTP) can set a cookie of its
+    // choosing, under either name; the token it sends is that same value.
+    for cookie in ["oc_csrf", "__Host-oc_csrf"] {
+        let planted = format!("{cookie}=chosen-by-the-attacker; oc_session={session}");
+        let forged =
+            decide_with_cookies(&server, &planted, "chosen-by-the-attacker", &request).await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{cookie}");
+    }
+    assert!(
+        server
+            .service
+            .authorized_apps(&server.admin, &server.organization, None, 0, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty(),
+        "nothing was approved"
+    );
+}
+
+#[tokio::test]
+async fn a_csrf_token_from_the_attackers_own_session_is_refused() {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let url = authorize_url(&server, &client, &[]);
+    let attacker = Browser {
+        server: &server,
+        http: browser(),
+    };
+    let attackers_page = attacker.get(&url).await.1;
+    let (victim, _, _) = signed_in_victim(&server, &url).await;
+    let forged = victim
+        .post(
+            "/v2/authorize/decision",
+            &[
+                ("csrf_token", &field(&attackers_page, "csrf_token")),
+                ("request", &field(&attackers_page, "request")),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_csrf_token_of_one_authorization_request_is_refused_for_another() {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let (victim, consent, _) =
+        signed_in_victim(&server, &authorize_url(&server, &client, &[])).await;
+    // The attacker swaps in a request for more scopes, keeping the victim's own token.
+    let wider = field(&consent, "request").replace("managed-users%2Fread", "roles%2Flist");
+    assert_ne!(wider, field(&consent, "request"));
+    let forged = victim
+        .post(
+            "/v2/authorize/decision",
+            &[
+                ("csrf_token", &field(&consent, "csrf_token")),
+                ("request", &wider),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // The victim's own form still works.
+    let landed = victim.decide(&consent, "approve").await;
+    assert!(query_of(&landed).contains_key("code"), "{landed}");
+}
+
+#[tokio::test]
+async fn the_csrf_cookie_is_host_only_secure_and_for_the_whole_site() {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let response = browser()
+        .get(authorize_url(&server, &client, &[]))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|cookie| cookie.starts_with("__Host-oc_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(
+        csrf.contains("; Path=/;") && csrf.contains("; Secure"),
+        "{csrf}"
+    );
+    assert!(!csrf.contains("Domain="), "{csrf}");
 }

@@ -1088,7 +1088,11 @@ impl World {
                 })
                 .await
                 .unwrap();
-            let code = self.service.approve(user, &valid).await.unwrap();
+            let code = self
+                .service
+                .approve(user, self.service.now(), &valid)
+                .await
+                .unwrap();
             self.service
                 .exchange_code(&app, code.expose(), Some(REDIRECT), Some(VERIFIER))
                 .await

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::scopes::is_protocol_scope;
 use super::{Seconds, SecretDigest, Sid, Timestamp, UserRef};
 
 /// Codes expire five minutes after they are issued (seed 002).
@@ -19,6 +20,10 @@ pub const REFRESH_TOKEN_TTL: Seconds = Seconds::days(30);
 /// RFC 7636 §4.1: a code verifier is 43 to 128 unreserved characters.
 pub const VERIFIER_MIN_CHARS: usize = 43;
 pub const VERIFIER_MAX_CHARS: usize = 128;
+/// The longest `state` and `nonce` an authorization request may carry: both travel back to the
+/// client (in the redirect URL, in the ID token) and are kept with the code until it is used.
+pub const STATE_MAX_CHARS: usize = 512;
+pub const NONCE_MAX_CHARS: usize = 512;
 
 /// A person's approval of an app: listed under Authorized applications until revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +63,10 @@ pub struct AuthorizationCode {
     pub code_challenge: Option<String>,
     /// Echoed into the ID token (OpenID Connect replay protection).
     pub nonce: Option<String>,
+    /// When the person who approved signed in: the ID token's `auth_time`. Absent in codes
+    /// issued before ID tokens carried it.
+    #[serde(default)]
+    pub auth_time: Option<Timestamp>,
     pub expires_at: Timestamp,
     /// A second exchange of the same code is a replay: it is refused and revokes what the first
     /// one issued.
@@ -72,6 +81,10 @@ pub struct RefreshToken {
     pub authorization: Sid,
     pub app: Sid,
     pub scopes: Vec<String>,
+    /// The sign-in the authorization began with, carried along each rotation: an ID token issued
+    /// on refresh names the original authentication (OpenID Connect Core §12.2).
+    #[serde(default)]
+    pub auth_time: Option<Timestamp>,
     pub expires_at: Timestamp,
     pub spent: bool,
 }
@@ -135,6 +148,41 @@ pub fn validate_code_challenge(challenge: &str, method: Option<&str>) -> Result<
     } else {
         Err("code_challenge must be the 43-character base64url SHA-256 of the code_verifier")
     }
+}
+
+/// The scopes of an authorization request: each one the app's or a protocol scope (`openid`,
+/// `profile`), which an authorization-code app may always ask for; all of the app's when none are
+/// named.
+pub fn requested_scopes(
+    app_scopes: &[String],
+    requested: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
+        return Ok(app_scopes.to_vec());
+    };
+    let mut scopes: Vec<String> = Vec::new();
+    for scope in requested.split_whitespace() {
+        if !is_protocol_scope(scope) && !app_scopes.iter().any(|s| s == scope) {
+            return Err(format!(
+                "scope '{scope}' is not one of this app's scopes, nor openid or profile"
+            ));
+        }
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    Ok(scopes)
+}
+
+/// A `state` or `nonce` of at most its limit; `what` names the parameter in the refusal.
+pub fn validate_request_text(what: &str, value: &str, max_chars: usize) -> Result<(), String> {
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(format!(
+            "{what} must be at most {max_chars} characters; {chars} were given"
+        ));
+    }
+    Ok(())
 }
 
 /// Scopes requested on a refresh may narrow the authorization's, never widen them.
@@ -202,6 +250,33 @@ mod tests {
             "the RFC's default is plain"
         );
         assert!(validate_code_challenge("abc", Some("S256")).is_err());
+    }
+
+    #[test]
+    fn an_authorization_request_may_add_protocol_scopes_but_no_other_scope() {
+        let app = vec![
+            "managed-users/read".to_string(),
+            "offline_access".to_string(),
+        ];
+        assert_eq!(requested_scopes(&app, None).unwrap(), app);
+        assert_eq!(
+            requested_scopes(&app, Some("openid profile managed-users/read openid")).unwrap(),
+            ["openid", "profile", "managed-users/read"]
+        );
+        let refused = requested_scopes(&app, Some("openid roles/list")).unwrap_err();
+        assert!(
+            refused.contains("'roles/list' is not one of this app's scopes"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn state_and_nonce_are_bounded() {
+        assert!(validate_request_text("state", &"s".repeat(512), STATE_MAX_CHARS).is_ok());
+        assert_eq!(
+            validate_request_text("nonce", &"n".repeat(513), NONCE_MAX_CHARS),
+            Err("nonce must be at most 512 characters; 513 were given".to_owned())
+        );
     }
 
     #[test]

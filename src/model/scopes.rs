@@ -14,6 +14,32 @@ use crate::model::OwnerKind;
 /// The organization scope that asks for a refresh token; it opens no endpoint.
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
+/// OpenID Connect's scope: the client asks to learn who signed in, as an ID token.
+pub const OPENID: &str = "openid";
+/// OpenID Connect's scope for the person's profile claims (here, their username).
+pub const PROFILE: &str = "profile";
+
+/// Scopes of the protocol rather than of the catalog: an authorization-code app may always ask
+/// for them, they are never part of an app's scopes, and they open no Twilio endpoint. Each comes
+/// with what the consent page tells the person it gives away.
+pub const PROTOCOL_SCOPES: &[(&str, &str)] = &[
+    (OPENID, "Who you are: your user ID, and when you signed in"),
+    (PROFILE, "Your username"),
+];
+
+/// Whether `scope` is one of [`PROTOCOL_SCOPES`].
+pub fn is_protocol_scope(scope: &str) -> bool {
+    PROTOCOL_SCOPES.iter().any(|(name, _)| *name == scope)
+}
+
+/// What granting a protocol scope tells the app, for the consent page.
+pub fn protocol_scope_description(scope: &str) -> Option<&'static str> {
+    PROTOCOL_SCOPES
+        .iter()
+        .find(|(name, _)| *name == scope)
+        .map(|(_, description)| *description)
+}
+
 /// A product area: the heading a permission is listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {

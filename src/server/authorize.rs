@@ -4,11 +4,15 @@
 //! error, and the `state` and `iss` (RFC 9207). Also `GET /v2/userinfo`.
 //!
 //! The pages are server-rendered from the templates in `assets/templates/` and need no
-//! JavaScript. Every form carries a CSRF token that must equal a cookie only this site can set
-//! (double submit); every POST answers 303; the pages refuse to be framed. The browser's
-//! sign-in is a management session (the same as `POST /v1/sessions`) kept in an HttpOnly cookie
-//! scoped to `/v2/`. The authorization request itself travels through the forms unchanged and is
-//! checked again on every step, so the server keeps no state between pages.
+//! JavaScript. Every form carries a CSRF token bound to the browser and to the authorization
+//! request it is for: the HMAC, under a key only the server has, of a random value in a
+//! `__Host-` cookie (which no other site, not even a sibling subdomain, can set) and of the
+//! request. A token copied from the attacker's own browser, or from another request, fails. Every
+//! POST answers 303; the pages refuse to be framed. The browser's sign-in is a management session
+//! (the same as `POST /v1/sessions`) kept in an HttpOnly cookie scoped to `/v2/`. The
+//! authorization request itself travels through the forms unchanged and is checked again on every
+//! step, so the server keeps no state between pages. A fault of the server shows a generic page;
+//! its detail goes to the log.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,20 +25,24 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::credentials::bearer_token;
+use super::errors::page_message;
 use super::limiter::{Attempt, FailureLimiter};
-use crate::model::{SESSION_TTL, Sid, scopes};
+use crate::model::{SESSION_TTL, scopes};
 use crate::service::{
-    AuthorizationRequest, AuthorizationServer, AuthorizeError, ServiceError, UserInfo,
+    AuthorizationRequest, AuthorizationServer, AuthorizeError, ServiceError, UserInfoAnswer,
     ValidAuthorizationRequest,
 };
 
 const SESSION_COOKIE: &str = "oc_session";
-const CSRF_COOKIE: &str = "oc_csrf";
+/// `__Host-`: the browser keeps it only if this host set it, Secure, for the whole site
+/// (RFC 6265bis §4.1.3.2), so a sibling subdomain cannot plant one. Browsers (and reqwest) take
+/// Secure cookies from `http://localhost` and `127.0.0.1` too, so a loopback server works.
+const CSRF_COOKIE: &str = "__Host-oc_csrf";
 /// Carries "why the last sign-in failed" across the 303 to the page that says it.
 const FLASH_COOKIE: &str = "oc_flash";
 
@@ -101,12 +109,27 @@ async fn authorize(
         Ok(valid) => valid,
         Err(refusal) => return refusal,
     };
-    let csrf = cookies
+    let browser = cookies
         .get(CSRF_COOKIE)
-        .map_or_else(new_csrf_token, str::to_owned);
+        .map_or_else(new_browser_binding, str::to_owned);
+    let csrf = csrf_token(&auth, &browser, &query);
     let user = match cookies.get(SESSION_COOKIE) {
         Some(token) => auth.service().session_user(token).await.ok(),
         None => None,
+    };
+    let sign_in = |status: StatusCode, error: Option<&str>| {
+        page(
+            status,
+            "sign_in.html",
+            minijinja::context! {
+                app_name => valid.app.settings.name,
+                action => "/v2/authorize/sign-in",
+                csrf_token => csrf,
+                request => query,
+                username => "",
+                error => error,
+            },
+        )
     };
     let mut response = match user {
         None => {
@@ -115,30 +138,27 @@ async fn authorize(
                 Some(_) => Some("Wrong username or password."),
                 None => None,
             };
-            page(
-                StatusCode::OK,
-                "sign_in.html",
-                minijinja::context! {
-                    app_name => valid.app.settings.name,
-                    action => "/v2/authorize/sign-in",
-                    csrf_token => csrf,
-                    request => query,
-                    username => "",
-                    error => error,
-                },
-            )
+            sign_in(StatusCode::OK, error)
         }
-        Some(user) => consent_page(&auth, &valid, &user, &query, &csrf).await,
+        Some(user) => match auth.service().approver(&user, &valid).await {
+            Ok(approver) => consent_page(&valid, &approver, &query, &csrf),
+            // Told here, where they can sign in as someone else, not after pressing Approve.
+            Err(ServiceError::Forbidden(why)) => sign_in(
+                StatusCode::FORBIDDEN,
+                Some(&format!("{why}. Sign in as someone who may.")),
+            ),
+            Err(error) => service_error_page(&error),
+        },
     };
-    let secure = is_https(&auth);
     set_cookie(
         &mut response,
         Cookie {
             name: CSRF_COOKIE,
-            value: &csrf,
+            value: &browser,
+            path: "/",
             max_age: None,
             same_site: "Strict",
-            secure,
+            secure: true,
         },
     );
     if cookies.get(FLASH_COOKIE).is_some() {
@@ -147,33 +167,22 @@ async fn authorize(
             Cookie {
                 name: FLASH_COOKIE,
                 value: "",
+                path: FLOW_PATH,
                 max_age: Some(0),
                 same_site: "Strict",
-                secure,
+                secure: is_https(&auth),
             },
         );
     }
     response
 }
 
-async fn consent_page(
-    auth: &AuthorizationServer,
+fn consent_page(
     valid: &ValidAuthorizationRequest,
-    user: &Sid,
+    approver: &crate::service::Approver,
     query: &str,
     csrf: &str,
 ) -> Response {
-    let service = auth.service();
-    let (username, owner_name) = match (service.user(user).await, service.owners(user).await) {
-        (Ok(person), Ok(owners)) => {
-            let owner = owners
-                .into_iter()
-                .find(|access| access.owner.sid == valid.app.owner)
-                .map_or_else(|| valid.app.owner.to_string(), |access| access.owner.name);
-            (person.username, owner)
-        }
-        (Err(error), _) | (_, Err(error)) => return error_page(&error.to_string()),
-    };
     let settings = &valid.app.settings;
     page(
         StatusCode::OK,
@@ -184,8 +193,8 @@ async fn consent_page(
             images => settings.images,
             homepage_url => settings.homepage_url,
             terms_url => settings.terms_url,
-            owner_name => owner_name,
-            username => username,
+            owner_name => approver.owner_name,
+            username => approver.username,
             scope_groups => scope_groups(&valid.scopes),
             action => "/v2/authorize/decision",
             csrf_token => csrf,
@@ -194,16 +203,33 @@ async fn consent_page(
     )
 }
 
-/// The requested scopes under their product areas, in catalog order.
+/// The heading of the protocol scopes (`openid`, `profile`) on the consent page.
+const IDENTITY_GROUP: &str = "Your identity";
+
+/// The requested scopes under their product areas, in catalog order; the protocol scopes first,
+/// under [`IDENTITY_GROUP`], each with what it gives away.
 fn scope_groups(requested: &[String]) -> Vec<minijinja::Value> {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for scope in requested {
-        let area = scopes::catalog()
-            .get(scope)
-            .map_or("Other", |permission| permission.area.name());
+    let mut groups: Vec<(&str, Vec<minijinja::Value>)> = Vec::new();
+    let ordered = requested
+        .iter()
+        .filter(|scope| scopes::is_protocol_scope(scope))
+        .chain(
+            requested
+                .iter()
+                .filter(|scope| !scopes::is_protocol_scope(scope)),
+        );
+    for scope in ordered {
+        let description = scopes::protocol_scope_description(scope);
+        let area = match description {
+            Some(_) => IDENTITY_GROUP,
+            None => scopes::catalog()
+                .get(scope)
+                .map_or("Other", |permission| permission.area.name()),
+        };
+        let item = minijinja::context! { name => scope, description => description };
         match groups.iter_mut().find(|(name, _)| *name == area) {
-            Some((_, list)) => list.push(scope),
-            None => groups.push((area, vec![scope])),
+            Some((_, list)) => list.push(item),
+            None => groups.push((area, vec![item])),
         }
     }
     groups
@@ -231,7 +257,7 @@ async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    if !csrf_holds(&headers, &form.csrf_token) {
+    if !csrf_holds(&auth, &headers, &form.csrf_token, &form.request) {
         return forged_form();
     }
     let back = format!("/v2/authorize?{}", form.request);
@@ -255,6 +281,7 @@ async fn sign_in(
                 Cookie {
                     name: SESSION_COOKIE,
                     value: started.token.expose(),
+                    path: FLOW_PATH,
                     max_age: Some(i64::from(SESSION_TTL.0)),
                     // Lax, so that arriving from the app's site still finds the session.
                     same_site: "Lax",
@@ -268,7 +295,7 @@ async fn sign_in(
             tracing::warn!(username = %form.username, source = %peer.ip(), "sign-in failed");
             flash(&back, "failed", secure)
         }
-        Err(error) => error_page(&error.to_string()),
+        Err(error) => service_error_page(&error),
     }
 }
 
@@ -288,7 +315,7 @@ async fn decide(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    if !csrf_holds(&headers, &form.csrf_token) {
+    if !csrf_holds(&auth, &headers, &form.csrf_token, &form.request) {
         return forged_form();
     }
     let valid = match checked(&auth, &form.request).await {
@@ -296,17 +323,21 @@ async fn decide(
         Err(refusal) => return refusal,
     };
     let cookies = Cookies::parse(&headers);
-    let user = match cookies.get(SESSION_COOKIE) {
-        Some(token) => auth.service().session_user(token).await.ok(),
+    let session = match cookies.get(SESSION_COOKIE) {
+        Some(token) => auth.service().session(token).await.ok(),
         None => None,
     };
-    let Some(user) = user else {
+    let Some(session) = session else {
         // The session ended between the pages: sign in again, then decide.
         return see_other(&format!("/v2/authorize?{}", form.request));
     };
     let issuer = auth.issuer();
     match form.decision.as_str() {
-        "approve" => match auth.service().approve(&user, &valid).await {
+        "approve" => match auth
+            .service()
+            .approve(&session.user, session.created_at, &valid)
+            .await
+        {
             Ok(code) => see_other(&redirect_url(
                 &valid.redirect_uri,
                 &[
@@ -315,7 +346,7 @@ async fn decide(
                     ("iss", Some(issuer)),
                 ],
             )),
-            Err(error) => error_page(&error.to_string()),
+            Err(error) => service_error_page(&error),
         },
         _ => see_other(&redirect_url(
             &valid.redirect_uri,
@@ -329,38 +360,48 @@ async fn decide(
     }
 }
 
-/// The person behind an access token of the authorization-code flow
+/// The person behind an access token granted `openid` (OpenID Connect Core §5.3)
 #[utoipa::path(get, path = "/v2/userinfo", tag = "oauth",
     security(("access_token" = [])),
     responses(
-        (status = 200, description = "The user's SID and username"),
+        (status = 200, description = "The user's SID (`sub`, as in the ID token), and `preferred_username` when `profile` was granted"),
+        (status = 400, description = "More than one Authorization header"),
         (status = 401, description = "No active access token of the authorization-code flow"),
+        (status = 403, description = "The access token was not granted openid"),
     ))]
 async fn userinfo(State(auth): State<AuthorizationServer>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    let found: Option<UserInfo> = match token {
-        Some(token) => match auth.userinfo(token.trim()).await {
-            Ok(found) => found,
+    let challenge = |status: StatusCode, value: &'static str| {
+        (status, [(header::WWW_AUTHENTICATE, value)]).into_response()
+    };
+    let token = match bearer_token(&headers) {
+        Ok(token) => token,
+        Err(_) => {
+            return challenge(
+                StatusCode::BAD_REQUEST,
+                r#"Bearer error="invalid_request", error_description="send one Authorization header""#,
+            );
+        }
+    };
+    let answer = match token {
+        Some(token) => match auth.userinfo(token).await {
+            Ok(answer) => answer,
             Err(error) => {
                 tracing::error!(%error, "userinfo failed");
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         },
-        None => None,
+        None => UserInfoAnswer::InvalidToken,
     };
-    match found {
-        Some(info) => Json(info).into_response(),
-        None => (
+    match answer {
+        UserInfoAnswer::Found(info) => Json(info).into_response(),
+        UserInfoAnswer::InvalidToken => challenge(
             StatusCode::UNAUTHORIZED,
-            [(
-                header::WWW_AUTHENTICATE,
-                r#"Bearer error="invalid_token", error_description="an active access token of the authorization-code flow is required""#,
-            )],
-        )
-            .into_response(),
+            r#"Bearer error="invalid_token", error_description="an active access token of the authorization-code flow is required""#,
+        ),
+        UserInfoAnswer::InsufficientScope => challenge(
+            StatusCode::FORBIDDEN,
+            r#"Bearer error="insufficient_scope", scope="openid", error_description="the access token was not granted openid""#,
+        ),
     }
 }
 
@@ -395,6 +436,7 @@ async fn checked(
     match auth.service().check_authorization_request(request).await {
         Ok(valid) => Ok(valid),
         Err(AuthorizeError::NoRedirect(message)) => Err(error_page(&message)),
+        Err(AuthorizeError::Fault(error)) => Err(service_error_page(&error)),
         Err(AuthorizeError::Redirect {
             redirect_uri,
             error,
@@ -428,14 +470,29 @@ fn redirect_url(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> String {
     url.into()
 }
 
-/// The double-submit check: the form's token must equal the cookie, which another site can
-/// neither read nor set.
-fn csrf_holds(headers: &HeaderMap, submitted: &str) -> bool {
+/// What a CSRF token authenticates: this browser's binding cookie and the authorization
+/// request. The newline cannot occur in either (a cookie value, a query string), so no two pairs
+/// make the same message.
+fn csrf_message(browser: &str, request: &str) -> Vec<u8> {
+    format!("{browser}\n{request}").into_bytes()
+}
+
+/// The token the forms of `request`'s pages carry in this browser.
+fn csrf_token(auth: &AuthorizationServer, browser: &str, request: &str) -> String {
+    auth.form_tag(&csrf_message(browser, request))
+}
+
+/// The CSRF check: the form's token must be the server's HMAC of the browser's `__Host-` cookie
+/// and of the request the form submits.
+fn csrf_holds(
+    auth: &AuthorizationServer,
+    headers: &HeaderMap,
+    submitted: &str,
+    request: &str,
+) -> bool {
     Cookies::parse(headers)
         .get(CSRF_COOKIE)
-        .is_some_and(|expected| {
-            !submitted.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
-        })
+        .is_some_and(|browser| auth.form_tag_matches(&csrf_message(browser, request), submitted))
 }
 
 fn forged_form() -> Response {
@@ -446,7 +503,8 @@ fn forged_form() -> Response {
     refused
 }
 
-fn new_csrf_token() -> String {
+/// The random value that binds this browser's forms to it; not a secret to the browser.
+fn new_browser_binding() -> String {
     let mut random = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut random);
     URL_SAFE_NO_PAD.encode(random)
@@ -457,6 +515,7 @@ fn flash(back: &str, what: &str, secure: bool) -> Response {
     let cookie = Cookie {
         name: FLASH_COOKIE,
         value: what,
+        path: FLOW_PATH,
         max_age: Some(30),
         same_site: "Strict",
         secure,
@@ -472,6 +531,15 @@ fn is_https(auth: &AuthorizationServer) -> bool {
 fn see_other(location: &str) -> Response {
     let mut response = Redirect::to(location).into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;
+    response
+}
+
+/// A refusal or fault of the service as a page: a refusal in its own words, a fault as a
+/// generic page with the detail in the log ([`page_message`]).
+fn service_error_page(error: &ServiceError) -> Response {
+    let (status, message) = page_message(error);
+    let mut response = error_page(&message);
+    *response.status_mut() = status;
     response
 }
 
@@ -511,13 +579,17 @@ fn page(status: StatusCode, template: &str, context: minijinja::Value) -> Respon
     response
 }
 
-/// Sets a cookie for the flow's pages only. `Secure` whenever the server is reached over https
-/// (its issuer), so that the session never crosses plain HTTP; a loopback development server on
-/// http could not set it otherwise.
+/// The path of the session and flash cookies: the flow's pages only.
+const FLOW_PATH: &str = "/v2/";
+
+/// Sets an HttpOnly cookie. The session is `Secure` whenever the server is reached over https
+/// (its issuer), so that it never crosses plain HTTP; the CSRF cookie always is, as its
+/// `__Host-` prefix requires.
 fn set_cookie(response: &mut Response, cookie: Cookie<'_>) {
     let Cookie {
         name,
         value,
+        path,
         max_age,
         same_site,
         secure,
@@ -525,7 +597,7 @@ fn set_cookie(response: &mut Response, cookie: Cookie<'_>) {
     let max_age = max_age.map_or_else(String::new, |seconds| format!("; Max-Age={seconds}"));
     let secure = if secure { "; Secure" } else { "" };
     let cookie =
-        format!("{name}={value}; Path=/v2/; HttpOnly; SameSite={same_site}{max_age}{secure}");
+        format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}{max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -534,6 +606,7 @@ fn set_cookie(response: &mut Response, cookie: Cookie<'_>) {
 struct Cookie<'a> {
     name: &'a str,
     value: &'a str,
+    path: &'a str,
     max_age: Option<i64>,
     same_site: &'a str,
     secure: bool,

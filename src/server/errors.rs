@@ -191,6 +191,33 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A service error as the sign-in and consent pages show it: a refusal in the service's words, a
+/// fault of the server as a generic sentence (its text goes to the log only: a store path or a
+/// key's state is nobody's business on a public page).
+pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
+    match error {
+        ServiceError::Invalid(_) | ServiceError::Conflict(_) => {
+            (StatusCode::BAD_REQUEST, error.to_string())
+        }
+        ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, error.to_string()),
+        ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, error.to_string()),
+        ServiceError::BadCredentials | ServiceError::BadClient | ServiceError::NotSignedIn(_) => {
+            (StatusCode::UNAUTHORIZED, error.to_string())
+        }
+        ServiceError::Store(_)
+        | ServiceError::Crypto(_)
+        | ServiceError::Unreachable(_)
+        | ServiceError::Remote(_)
+        | ServiceError::Cancelled => {
+            tracing::error!(error = %error, "an authorization page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("{SOMETHING_WENT_WRONG} on our side; try again in a moment"),
+            )
+        }
+    }
+}
+
 fn error_body(status: StatusCode, code: u32, message: String) -> ApiErrorJson {
     ApiErrorJson {
         code,
@@ -236,5 +263,26 @@ mod tests {
             assert!(body.contains(SOMETHING_WENT_WRONG), "{body}");
             assert!(!body.contains("/secret/path"), "{body}");
         }
+    }
+
+    #[test]
+    fn a_store_or_key_fault_on_an_authorization_page_shows_no_internal_detail() {
+        let faults = [
+            ServiceError::Crypto("the key file at /secret/path is damaged".into()),
+            ServiceError::Store(crate::store::StoreError::Corrupt(
+                "record at /secret/path".into(),
+            )),
+        ];
+        for fault in faults {
+            let (status, message) = page_message(&fault);
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(message.starts_with(SOMETHING_WENT_WRONG), "{message}");
+            assert!(!message.contains("/secret/path"), "{message}");
+        }
+        let refusal = ServiceError::Forbidden("dana is Billing of My organization".into());
+        assert_eq!(
+            page_message(&refusal).1,
+            "dana is Billing of My organization"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! Public metadata: the JWKS that verifies tokens, and the authorization-server metadata of
-//! RFC 8414 at both well-known paths and at Twilio's `/v2/oauth-authorization-server`.
+//! RFC 8414 at both well-known paths and at Twilio's `/v2/oauth-authorization-server`. One
+//! document serves both RFC 8414 and OpenID Connect Discovery 1.0 §3, whose REQUIRED fields
+//! (`subject_types_supported`, `id_token_signing_alg_values_supported`, …) it carries.
 
 use axum::Json;
 use axum::extract::State;
@@ -11,9 +13,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use crate::model::scopes;
 use crate::service::AuthorizationServer;
 
-/// RFC 8414 metadata.
+/// RFC 8414 and OpenID Connect Discovery metadata.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetadataJson {
     /// Exactly the issuer the server was started with, as in every token's `iss`.
@@ -26,6 +29,15 @@ pub struct MetadataJson {
     pub revocation_endpoint: String,
     pub grant_types_supported: Vec<&'static str>,
     pub response_types_supported: Vec<&'static str>,
+    /// `query`: the code comes back in the redirect URL's query.
+    pub response_modes_supported: Vec<&'static str>,
+    /// `public`: an ID token's `sub` is the user's SID, the same for every client.
+    pub subject_types_supported: Vec<&'static str>,
+    /// The algorithms of the published keys, which sign ID tokens as they sign access tokens:
+    /// ES256 unless the server was started with `--signing-alg RS256`.
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
+    /// The claims ID tokens and userinfo answers may carry.
+    pub claims_supported: Vec<&'static str>,
     pub code_challenge_methods_supported: Vec<&'static str>,
     /// RFC 9207: authorization responses carry `iss`.
     pub authorization_response_iss_parameter_supported: bool,
@@ -68,24 +80,25 @@ async fn jwks(State(auth): State<AuthorizationServer>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "metadata",
     responses((status = 200, body = MetadataJson)))]
 async fn authorization_server(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
-    Json(metadata(auth.issuer()))
+    Json(metadata(&auth))
 }
 
 /// The same metadata where OpenID Connect clients look for it
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "metadata",
     responses((status = 200, body = MetadataJson)))]
 async fn openid_configuration(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
-    Json(metadata(auth.issuer()))
+    Json(metadata(&auth))
 }
 
 /// The same metadata where Twilio's helper libraries look for it
 #[utoipa::path(get, path = "/v2/oauth-authorization-server", tag = "metadata",
     responses((status = 200, body = MetadataJson)))]
 async fn twilio_metadata(State(auth): State<AuthorizationServer>) -> Json<MetadataJson> {
-    Json(metadata(auth.issuer()))
+    Json(metadata(&auth))
 }
 
-fn metadata(issuer: &str) -> MetadataJson {
+fn metadata(auth: &AuthorizationServer) -> MetadataJson {
+    let issuer = auth.issuer();
     let base = issuer.trim_end_matches('/');
     let client_auth = || vec!["client_secret_basic", "client_secret_post"];
     MetadataJson {
@@ -98,13 +111,28 @@ fn metadata(issuer: &str) -> MetadataJson {
         revocation_endpoint: format!("{base}/v2/revoke"),
         grant_types_supported: vec!["client_credentials", "authorization_code", "refresh_token"],
         response_types_supported: vec!["code"],
+        response_modes_supported: vec!["query"],
+        subject_types_supported: vec!["public"],
+        id_token_signing_alg_values_supported: auth.signing_algs(),
+        claims_supported: vec![
+            "iss",
+            "sub",
+            "aud",
+            "azp",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "preferred_username",
+        ],
         // `plain` would let anyone who sees the authorization request redeem the code.
         code_challenge_methods_supported: vec!["S256"],
         authorization_response_iss_parameter_supported: true,
-        scopes_supported: crate::model::scopes::catalog()
-            .permissions()
+        scopes_supported: scopes::PROTOCOL_SCOPES
             .iter()
-            .map(|p| p.name)
+            .map(|(name, _)| *name)
+            .chain(scopes::catalog().permissions().iter().map(|p| p.name))
             .collect(),
         token_endpoint_auth_methods_supported: client_auth(),
         introspection_endpoint_auth_methods_supported: client_auth(),

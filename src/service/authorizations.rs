@@ -5,8 +5,8 @@
 
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
-    FieldChange, GrantType, OAuthApp, REFRESH_TOKEN_TTL, RefreshToken, SecretDigest, Sid, SidKind,
-    User, UserRef,
+    FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, REFRESH_TOKEN_TTL, RefreshToken,
+    STATE_MAX_CHARS, SecretDigest, Sid, SidKind, Timestamp, User, UserRef,
 };
 use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
 
@@ -46,6 +46,9 @@ pub struct ValidAuthorizationRequest {
 pub enum AuthorizeError {
     #[error("{0}")]
     NoRedirect(String),
+    /// The request could not be checked: a fault of the server, not of the request.
+    #[error(transparent)]
+    Fault(#[from] ServiceError),
     #[error("{description}")]
     Redirect {
         redirect_uri: String,
@@ -76,13 +79,25 @@ impl From<StoreError> for GrantError {
     }
 }
 
+/// Who is about to approve a request, for the consent page: they may.
+#[derive(Debug, Clone)]
+pub struct Approver {
+    pub username: String,
+    /// The name of the organization the app acts for.
+    pub owner_name: String,
+}
+
 /// What a successful exchange or refresh grants: the token module mints from it.
 pub struct Grant {
     pub authorization: Authorization,
     pub user: User,
     /// The scopes of the access token: the authorization's, or fewer when narrowed.
     pub scopes: Vec<String>,
+    /// The ID token's `nonce`: the authorization request's on a code exchange, none on a refresh
+    /// (OpenID Connect Core §12.2).
     pub nonce: Option<String>,
+    /// When the person who approved signed in, for the ID token's `auth_time`.
+    pub auth_time: Option<Timestamp>,
     /// Shown once to the client; present when `offline_access` was granted.
     pub refresh_token: Option<ClientSecret>,
 }
@@ -106,7 +121,7 @@ impl ConsoleService {
             .store
             .app(&sid)
             .await
-            .map_err(|e| AuthorizeError::NoRedirect(ServiceError::from(e).to_string()))?
+            .map_err(ServiceError::from)?
             .ok_or_else(unknown)?;
         if app.grant_type != GrantType::AuthorizationCode {
             return Err(AuthorizeError::NoRedirect(format!(
@@ -136,6 +151,22 @@ impl ConsoleService {
             description,
             state: request.state.clone(),
         };
+        if let Some(state) = &request.state
+            && let Err(why) = model::validate_request_text("state", state, STATE_MAX_CHARS)
+        {
+            // Not echoed: the state is what is refused.
+            return Err(AuthorizeError::Redirect {
+                redirect_uri,
+                error: "invalid_request",
+                description: why,
+                state: None,
+            });
+        }
+        if let Some(nonce) = &request.nonce
+            && let Err(why) = model::validate_request_text("nonce", nonce, NONCE_MAX_CHARS)
+        {
+            return Err(refuse("invalid_request", why));
+        }
         if request.response_type != "code" {
             return Err(refuse(
                 "unsupported_response_type",
@@ -145,14 +176,9 @@ impl ConsoleService {
                 ),
             ));
         }
-        let scopes = match model::narrowed_scopes(&app.settings.scopes, request.scope.as_deref()) {
+        let scopes = match model::requested_scopes(&app.settings.scopes, request.scope.as_deref()) {
             Ok(scopes) => scopes,
-            Err(why) => {
-                return Err(refuse(
-                    "invalid_scope",
-                    why.replace("this authorization", "this app"),
-                ));
-            }
+            Err(why) => return Err(refuse("invalid_scope", why)),
         };
         match (&request.code_challenge, &request.code_challenge_method) {
             (Some(challenge), method) => {
@@ -178,11 +204,35 @@ impl ConsoleService {
         })
     }
 
+    /// Whether the signed-in person may approve this request (a Developer, Administrator or Owner
+    /// of the app's organization), and what the consent page says about them. A person of
+    /// another organization is told they may not, as one whose role is too small is.
+    pub async fn approver(
+        &self,
+        actor: &Sid,
+        request: &ValidAuthorizationRequest,
+    ) -> Result<Approver> {
+        let user = self.actor(actor).await?;
+        match self.owner_managed_by(&user, &request.app.owner).await {
+            Ok(owner) => Ok(Approver {
+                username: user.username,
+                owner_name: owner.name,
+            }),
+            Err(ServiceError::NotFound { .. }) => Err(ServiceError::Forbidden(format!(
+                "{} is not a member of the organization that {} belongs to; only its Owners, Administrators and Developers may approve it",
+                user.username, request.app.settings.name
+            ))),
+            Err(other) => Err(other),
+        }
+    }
+
     /// A person approved the request: records (or renews) their authorization of the app and
-    /// issues a code, valid five minutes and once, for the client to exchange.
+    /// issues a code, valid five minutes and once, for the client to exchange. `auth_time` is
+    /// when they signed in.
     pub async fn approve(
         &self,
         actor: &Sid,
+        auth_time: Timestamp,
         request: &ValidAuthorizationRequest,
     ) -> Result<ClientSecret> {
         let user = self.actor(actor).await?;
@@ -248,6 +298,7 @@ impl ConsoleService {
             scopes: request.scopes.clone(),
             code_challenge: request.code_challenge.clone(),
             nonce: request.nonce.clone(),
+            auth_time: Some(auth_time),
             expires_at: now.plus(CODE_TTL),
             redeemed: false,
         }));
@@ -300,7 +351,12 @@ impl ConsoleService {
         let mut writes = vec![Write::RedeemAuthorizationCode(digest)];
         writes.push(self.touch(&authorization));
         if let Some(token) = &refresh_token {
-            writes.push(self.new_refresh_token(token, &authorization, &found.scopes));
+            writes.push(self.new_refresh_token(
+                token,
+                &authorization,
+                &found.scopes,
+                found.auth_time,
+            ));
         }
         match self.commit(writes).await {
             // Another exchange of the same code won the race: this one is the replay.
@@ -314,6 +370,7 @@ impl ConsoleService {
             user,
             scopes: found.scopes,
             nonce: found.nonce,
+            auth_time: found.auth_time,
             refresh_token,
         })
     }
@@ -359,7 +416,7 @@ impl ConsoleService {
         let next = self.new_secret();
         let mut writes = vec![
             Write::SpendRefreshToken(digest),
-            self.new_refresh_token(&next, &authorization, &found.scopes),
+            self.new_refresh_token(&next, &authorization, &found.scopes, found.auth_time),
         ];
         writes.push(self.touch(&authorization));
         match self.commit(writes).await {
@@ -375,6 +432,7 @@ impl ConsoleService {
             user,
             scopes,
             nonce: None,
+            auth_time: found.auth_time,
             refresh_token: Some(next),
         })
     }
@@ -570,12 +628,14 @@ impl ConsoleService {
         token: &ClientSecret,
         authorization: &Authorization,
         scopes: &[String],
+        auth_time: Option<Timestamp>,
     ) -> Write {
         Write::AddRefreshToken(RefreshToken {
             digest: token.digest(),
             authorization: authorization.sid.clone(),
             app: authorization.app.clone(),
             scopes: scopes.to_vec(),
+            auth_time,
             expires_at: self.clock.now().plus(REFRESH_TOKEN_TTL),
             spent: false,
         })

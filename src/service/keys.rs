@@ -13,6 +13,7 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
 };
+use aws_lc_rs::{hkdf, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -109,7 +110,14 @@ pub struct KeyRing {
     pub(super) signer: Signer,
     pub(super) verifiers: HashMap<String, (jsonwebtoken::Algorithm, jsonwebtoken::DecodingKey)>,
     pub jwks: JwkSet,
+    /// Authenticates what the sign-in and consent pages hand the browser (their CSRF tokens).
+    /// Derived from the signing key, so that every server over one store agrees on it and no
+    /// second secret needs keeping; a rotation ends the forms open at that moment.
+    pub(super) form_key: hmac::Key,
 }
+
+/// HKDF's info for the form key: a key derived for another purpose later gets another label.
+const FORM_KEY_INFO: &[u8] = b"oauth-console sign-in and consent forms v1";
 
 impl KeyRing {
     /// Parses the published keys of `records`; the newest unretired one signs.
@@ -122,6 +130,7 @@ impl KeyRing {
         let mut jwks = JwkSet { keys: Vec::new() };
         let mut verifiers = HashMap::new();
         let mut signer = None;
+        let mut form_key = None;
         let published = records.iter().filter(|record| record.is_published(now));
         // The signing key first: clients that take the first key get the right one.
         for record in std::iter::once(current).chain(published.filter(|r| r.kid != current.kid)) {
@@ -132,6 +141,7 @@ impl KeyRing {
             };
             verifiers.insert(record.kid.clone(), (algorithm, decoding_key(&jwk)?));
             if record.kid == current.kid {
+                form_key = Some(derive_form_key(&record.private_key.0)?);
                 signer = Some(Signer {
                     kid: record.kid.clone(),
                     header_prefix: header_prefix(record.alg, &record.kid, "at+jwt"),
@@ -142,17 +152,42 @@ impl KeyRing {
             }
             jwks.keys.push(jwk);
         }
-        let signer = signer.ok_or_else(|| ServiceError::Crypto("no signing key parsed".into()))?;
+        let (Some(signer), Some(form_key)) = (signer, form_key) else {
+            return Err(ServiceError::Crypto("no signing key parsed".into()));
+        };
         Ok(KeyRing {
             signer,
             verifiers,
             jwks,
+            form_key,
         })
     }
 
     /// The `kid` of the key that signs new tokens.
     pub fn signing_kid(&self) -> &str {
         &self.signer.kid
+    }
+}
+
+fn derive_form_key(private_key_der: &[u8]) -> Result<hmac::Key> {
+    let pseudo_random = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(private_key_der);
+    let okm = pseudo_random
+        .expand(&[FORM_KEY_INFO], hmac::HMAC_SHA256)
+        .map_err(|_| ServiceError::Crypto("deriving the form key failed".into()))?;
+    Ok(hmac::Key::from(okm))
+}
+
+impl KeyRing {
+    /// The HMAC-SHA-256 of `message` under the form key, base64url.
+    pub fn form_tag(&self, message: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(hmac::sign(&self.form_key, message))
+    }
+
+    /// Whether `tag` is [`KeyRing::form_tag`] of `message`, compared in constant time.
+    pub fn form_tag_matches(&self, message: &[u8], tag: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(tag)
+            .is_ok_and(|tag| hmac::verify(&self.form_key, message, &tag).is_ok())
     }
 }
 

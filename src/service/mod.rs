@@ -24,7 +24,7 @@ use crate::store::{Store, StoreError, Write};
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
 pub use audit::AuditFilter;
 pub use authorizations::{
-    AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
+    Approver, AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
 };
 pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
@@ -32,7 +32,7 @@ pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
 pub use tokens::{
     AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
-    PermissionDecision, TokenError, TokenRequest, UserInfo,
+    PermissionDecision, TokenError, TokenRequest, UserInfo, UserInfoAnswer,
 };
 pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
 

@@ -39,8 +39,13 @@ impl ConsoleService {
 
     /// The user a session token acts as, while the session lasts.
     pub async fn session_user(&self, token: &str) -> Result<Sid> {
+        Ok(self.session(token).await?.user)
+    }
+
+    /// The session of a token while it lasts: who, and since when (the sign-in pages' `auth_time`).
+    pub async fn session(&self, token: &str) -> Result<Session> {
         match self.store.session(&SecretDigest::of(token)).await? {
-            Some(session) if session.is_active(self.clock.now()) => Ok(session.user),
+            Some(session) if session.is_active(self.clock.now()) => Ok(session),
             _ => Err(ServiceError::NotSignedIn(
                 "the session token is unknown, expired or signed out; sign in again with POST /v1/sessions".into(),
             )),

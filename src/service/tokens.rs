@@ -95,26 +95,50 @@ pub struct AccessClaims {
     pub authorization: Option<String>,
 }
 
-/// The claims of an ID token (OpenID Connect Core §2): who the person who authorized is.
+/// The claims of an ID token (OpenID Connect Core §2 and §3.1.3.6): who the person who
+/// authorized is, issued when the `openid` scope was granted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdClaims {
     pub iss: String,
-    /// The user's SID (`US…`).
+    /// The user's SID (`US…`), the same in every ID token and userinfo answer for them.
     pub sub: String,
     /// The client ID.
     pub aud: String,
+    /// The client ID again: the party the token was issued to.
+    pub azp: String,
     pub iat: i64,
     pub exp: i64,
-    pub preferred_username: String,
+    /// When the person signed in to approve (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// The authorization request's, on the code exchange only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// The left half of the access token's SHA-256, base64url (Core §3.1.3.6), binding the two.
+    pub at_hash: String,
+    /// The username, when `profile` was granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
 }
 
-/// What `GET /v2/userinfo` tells about the person behind an authorization-code token.
+/// What `GET /v2/userinfo` tells about the person behind an access token with `openid`
+/// (OpenID Connect Core §5.3.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserInfo {
     pub sub: String,
-    pub preferred_username: String,
+    /// When `profile` was granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+}
+
+/// The answer of `GET /v2/userinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserInfoAnswer {
+    Found(UserInfo),
+    /// Expired, revoked, not ours, or a client-credentials token (which stands for no person).
+    InvalidToken,
+    /// An active token of the authorization-code flow, granted without `openid`.
+    InsufficientScope,
 }
 
 impl AccessClaims {
@@ -222,6 +246,28 @@ impl AuthorizationServer {
         self.key_ring().jwks.clone()
     }
 
+    /// The algorithms of the published keys, the signing one's first: what ID tokens (and
+    /// access tokens) may be signed with.
+    pub fn signing_algs(&self) -> Vec<&'static str> {
+        let mut algs: Vec<&'static str> = Vec::new();
+        for key in &self.key_ring().jwks.keys {
+            if !algs.contains(&key.alg) {
+                algs.push(key.alg);
+            }
+        }
+        algs
+    }
+
+    /// An HMAC tag of `message` for the sign-in and consent forms (their CSRF tokens).
+    pub fn form_tag(&self, message: &[u8]) -> String {
+        self.key_ring().form_tag(message)
+    }
+
+    /// Whether `tag` is this server's [`AuthorizationServer::form_tag`] of `message`.
+    pub fn form_tag_matches(&self, message: &[u8], tag: &str) -> bool {
+        self.key_ring().form_tag_matches(message, tag)
+    }
+
     /// Rotates the signing key and starts signing with the new one at once.
     pub async fn rotate_signing_key(&self, alg: SigningAlg) -> Result<String, ServiceError> {
         let new = self.service.rotate_signing_key(alg).await?;
@@ -291,25 +337,21 @@ impl AuthorizationServer {
                 ))
             })
         };
-        let (grant, with_id_token) = if request.grant_type == "refresh_token" {
+        let grant = if request.grant_type == "refresh_token" {
             let token = required(&request.refresh_token, "refresh_token")?;
-            let grant = self
-                .service
+            self.service
                 .refresh(app, &token, request.scope.as_deref())
-                .await?;
-            (grant, false)
+                .await?
         } else {
             let code = required(&request.code, "code")?;
-            let grant = self
-                .service
+            self.service
                 .exchange_code(
                     app,
                     &code,
                     request.redirect_uri.as_deref(),
                     request.code_verifier.as_deref(),
                 )
-                .await?;
-            (grant, true)
+                .await?
         };
         let audience = match request.audience {
             Some(audience) => validate_audience(audience)?,
@@ -321,21 +363,36 @@ impl AuthorizationServer {
             audience,
             Some(grant.authorization.sid.to_string()),
         )?;
-        issued.refresh_token = grant.refresh_token.map(|t| t.expose().to_owned());
-        if with_id_token {
-            let now = self.service.clock.now();
-            let claims = IdClaims {
-                iss: self.config.issuer.clone(),
-                sub: grant.user.sid.to_string(),
-                aud: app.sid.to_string(),
-                iat: now.unix_seconds(),
-                exp: now.plus(app.settings.token_ttl).unix_seconds(),
-                preferred_username: grant.user.username.clone(),
-                nonce: grant.nonce,
-            };
-            issued.id_token = Some(self.key_ring().signer.sign_id_token(&claims)?);
+        issued.refresh_token = grant.refresh_token.as_ref().map(|t| t.expose().to_owned());
+        // On a refresh too, while `openid` is granted (OpenID Connect Core §12.2).
+        if grant.scopes.iter().any(|s| s == scopes::OPENID) {
+            issued.id_token = Some(self.sign_id_token(app, &grant, &issued.access_token)?);
         }
         Ok(issued)
+    }
+
+    /// The ID token of a grant with `openid`, signed by the key that signs access tokens.
+    fn sign_id_token(
+        &self,
+        app: &OAuthApp,
+        grant: &super::Grant,
+        access_token: &str,
+    ) -> Result<String, TokenError> {
+        let now = self.service.clock.now();
+        let with_profile = grant.scopes.iter().any(|s| s == scopes::PROFILE);
+        let claims = IdClaims {
+            iss: self.config.issuer.clone(),
+            sub: grant.user.sid.to_string(),
+            aud: app.sid.to_string(),
+            azp: app.sid.to_string(),
+            iat: now.unix_seconds(),
+            exp: now.plus(app.settings.token_ttl).unix_seconds(),
+            auth_time: grant.auth_time.map(Timestamp::unix_seconds),
+            nonce: grant.nonce.clone(),
+            at_hash: access_token_hash(access_token),
+            preferred_username: with_profile.then(|| grant.user.username.clone()),
+        };
+        Ok(self.key_ring().signer.sign_id_token(&claims)?)
     }
 
     fn sign_access(
@@ -418,21 +475,25 @@ impl AuthorizationServer {
         Ok(Some(claims))
     }
 
-    /// `GET /v2/userinfo`: the person behind an active access token of the authorization-code
-    /// flow; `None` for any other token (a client-credentials token stands for no person).
-    pub async fn userinfo(&self, token: &str) -> Result<Option<UserInfo>, ServiceError> {
+    /// `GET /v2/userinfo` (OpenID Connect Core §5.3): the person behind an active access token
+    /// granted `openid`, with their username when `profile` was granted too.
+    pub async fn userinfo(&self, token: &str) -> Result<UserInfoAnswer, ServiceError> {
         let Some(claims) = self.active_claims(token).await? else {
-            return Ok(None);
+            return Ok(UserInfoAnswer::InvalidToken);
         };
         let Some(Ok(sid)) = claims.authorization.as_deref().map(str::parse) else {
-            return Ok(None);
+            return Ok(UserInfoAnswer::InvalidToken);
         };
         let Some(authorization) = self.service.store.authorization(&sid).await? else {
-            return Ok(None);
+            return Ok(UserInfoAnswer::InvalidToken);
         };
-        Ok(Some(UserInfo {
+        if !claims.scopes().any(|s| s == scopes::OPENID) {
+            return Ok(UserInfoAnswer::InsufficientScope);
+        }
+        let with_profile = claims.scopes().any(|s| s == scopes::PROFILE);
+        Ok(UserInfoAnswer::Found(UserInfo {
             sub: authorization.user.sid.to_string(),
-            preferred_username: authorization.user.username,
+            preferred_username: with_profile.then_some(authorization.user.username),
         }))
     }
 
@@ -547,6 +608,15 @@ fn granted_scope(app: &OAuthApp, requested: Option<&str>) -> Result<String, Toke
         ));
     }
     Ok(granted.join(" "))
+}
+
+/// `at_hash`: the left half of the SHA-256 of the access token's ASCII, base64url. SHA-256 is the
+/// hash of both algorithms this server signs with (ES256, RS256).
+fn access_token_hash(access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
 fn validate_audience(audience: String) -> Result<String, TokenError> {

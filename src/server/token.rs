@@ -29,7 +29,8 @@ pub struct TokenJson {
     /// The next refresh token, when `offline_access` was granted; each use returns a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    /// For the authorization-code grant: a signed JWT naming the person who authorized.
+    /// When `openid` was granted (code exchange and refresh): the OpenID Connect ID token, a JWT
+    /// naming the person who authorized, signed by a key of the JWKS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
 }

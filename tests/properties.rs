@@ -546,3 +546,53 @@ fn a_client_id_splitting_a_character_at_byte_two_is_an_unknown_client_not_a_drop
     assert_eq!(token, StatusCode::UNAUTHORIZED);
     assert_eq!(app, StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn any_sign_in_form_sends_the_browser_back_to_the_same_authorization_request() {
+    let world = world();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let genuine = authorization_request(&world);
+    let request = prop_oneof![
+        proptest::collection::vec(mutation(), 0..4).prop_map(move |mutations| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(mutate(genuine.clone(), &mutations))
+                .finish()
+        }),
+        any::<String>(),
+    ];
+    run(48, request, |request| {
+        let (status, location) = world.runtime.block_on(async {
+            let response = browser
+                .post(world.server.url("/v2/authorize/sign-in"))
+                .header("cookie", "oc_csrf=the-csrf-token")
+                .form(&[
+                    ("csrf_token", "the-csrf-token"),
+                    ("request", request.as_str()),
+                    ("username", "nobody"),
+                    ("password", "wrong"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|value| value.to_str().unwrap_or_default().to_owned());
+            (response.status(), location)
+        });
+        prop_assert_eq!(status, StatusCode::SEE_OTHER);
+        let location = location.unwrap_or_default();
+        let query = location.strip_prefix("/v2/authorize?");
+        prop_assert!(query.is_some(), "{:?} for {:?}", location, request);
+        let pairs = |text: &str| -> Vec<(String, String)> {
+            url::form_urlencoded::parse(text.as_bytes())
+                .into_owned()
+                .collect()
+        };
+        prop_assert_eq!(pairs(query.unwrap_or_default()), pairs(&request));
+        Ok(())
+    });
+}

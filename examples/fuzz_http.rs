@@ -40,6 +40,8 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const OVERSIZED: usize = 70 * 1024;
 /// Longer than any request takes, the server's 10 s request timeout included.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a server just started gets to answer its first request.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Failing requests kept on disk; the rest are only counted.
 const KEPT_FAILURES: usize = 50;
 
@@ -249,18 +251,27 @@ async fn main() -> anyhow::Result<()> {
     )
 }
 
+/// The server's OpenAPI document, waiting up to [`START_TIMEOUT`] for a server just started.
+async fn openapi_document(http: &reqwest::Client, base: &str) -> anyhow::Result<Value> {
+    let started = Instant::now();
+    loop {
+        let answer = http.get(format!("{base}/v1/openapi.json")).send().await;
+        match answer {
+            Ok(response) => return Ok(response.error_for_status()?.json().await?),
+            Err(error) if started.elapsed() > START_TIMEOUT => {
+                return Err(error).context(format!("no server answers at {base}"));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 /// Reads the routes, signs in as admin and makes a client-credentials and an authorization-code
 /// app, whose credentials the requests then use and mutate.
 async fn set_up(config: &Config) -> anyhow::Result<Target> {
     let base = format!("http://{}", config.addr);
     let http = reqwest::Client::new();
-    let openapi: Value = http
-        .get(format!("{base}/v1/openapi.json"))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let openapi = openapi_document(&http, &base).await?;
     let mut routes = Vec::new();
     for (path, operations) in openapi["paths"]
         .as_object()

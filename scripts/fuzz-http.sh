@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Bounded HTTP fuzzing of `oauth-console serve`. Builds the debug binary (so that an integer
 # overflow panics rather than wraps) and examples/fuzz_http.rs, starts the server on loopback over
-# a fresh data directory, and lets the fuzzer make a client-credentials and an authorization-code
-# app and then send random and mutated requests to every route of the OpenAPI document. Fails on
-# any 5xx answer, any request dropped without an answer, any redirect without a Location, a panic
-# in the server's log, or a server that no longer answers or has exited. Prints the count of each
-# status per route. Failing requests are kept byte for byte in $OUT (with the server's log), to
-# replay with `nc 127.0.0.1 PORT < failure-001.http` against a server of your own.
+# a fresh data directory, and lets the fuzzer wait for it, make three apps and a session, and send
+# random and mutated requests to every route of the OpenAPI document. Fails on any 5xx answer,
+# any request dropped without an answer, any redirect without a Location, a panic in the server's
+# log, or a server that no longer answers or has exited. Prints the count of each status per
+# route. Failing requests are kept byte for byte in $OUT (with the server's log), to replay with
+# `nc 127.0.0.1 PORT < failure-001.http` against a server of your own.
 #
 #   scripts/fuzz-http.sh                          # 200,000 requests, a few minutes on 2 cores
 #   REQUESTS=5000 SEED=7 scripts/fuzz-http.sh     # a quick look, with other requests
@@ -19,7 +19,6 @@ CONCURRENCY=${CONCURRENCY:-16}
 SEED=${SEED:-1}
 PORT=${PORT:-18090}
 OUT=${OUT:-target/fuzz-http}
-BASE="http://127.0.0.1:$PORT"
 
 echo "building the debug binary and the fuzzer" >&2
 cargo build --quiet --bin oauth-console --example fuzz_http
@@ -43,10 +42,6 @@ export OAUTH_CONSOLE_ADMIN_PASSWORD="fuzzing password"
 RUST_LOG=warn "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$PORT" \
   2>"$OUT/server.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  if curl -fs "$BASE/.well-known/jwks.json" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
 
 FAILED=0
 FUZZ_ADDR="127.0.0.1:$PORT" FUZZ_REQUESTS="$REQUESTS" FUZZ_CONCURRENCY="$CONCURRENCY" \

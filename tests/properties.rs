@@ -596,3 +596,80 @@ fn any_sign_in_form_sends_the_browser_back_to_the_same_authorization_request() {
         Ok(())
     });
 }
+
+#[test]
+fn any_decision_form_sends_the_browser_to_the_registered_url_or_shows_an_error_page() {
+    let world = world();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let session: Value = world.runtime.block_on(async {
+        world
+            .server
+            .http
+            .post(world.server.url("/v1/sessions"))
+            .json(&serde_json::json!({ "username": "admin", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let cookie = format!(
+        "oc_csrf=the-csrf-token; oc_session={}",
+        session["token"].as_str().unwrap()
+    );
+    let genuine = authorization_request(&world);
+    let decision = (
+        proptest::collection::vec(mutation(), 0..3),
+        prop_oneof![
+            Just("approve".to_owned()),
+            Just("deny".to_owned()),
+            any::<String>()
+        ],
+    );
+    run(48, decision, |(mutations, decision)| {
+        let request = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(mutate(genuine.clone(), &mutations))
+            .finish();
+        let (status, location) = world.runtime.block_on(async {
+            let response = browser
+                .post(world.server.url("/v2/authorize/decision"))
+                .header("cookie", &cookie)
+                .form(&[
+                    ("csrf_token", "the-csrf-token"),
+                    ("request", request.as_str()),
+                    ("decision", decision.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|value| value.to_str().unwrap_or_default().to_owned());
+            (response.status(), location)
+        });
+        match status {
+            StatusCode::SEE_OTHER => {
+                let location = location.unwrap_or_default();
+                prop_assert!(
+                    location.starts_with(&format!("{REDIRECT}?")),
+                    "a redirect to {} for {}",
+                    location,
+                    request
+                );
+                let approved = location.contains("code=");
+                prop_assert_eq!(
+                    approved,
+                    decision == "approve" && !location.contains("error=")
+                );
+            }
+            StatusCode::BAD_REQUEST => {}
+            other => prop_assert!(false, "{} for {} and {:?}", other, request, decision),
+        }
+        Ok(())
+    });
+}

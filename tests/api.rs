@@ -47,7 +47,7 @@ pub(super) async fn start() -> TestServer {
     start_with(LimiterConfig::default(), SigningAlg::ES256).await
 }
 
-async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServer {
+pub(super) async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServer {
     let config = ServerConfig {
         limiter,
         ..ServerConfig::default()

@@ -11,5 +11,6 @@ mod console;
 #[path = "console.rs"]
 mod console_remote;
 mod oidc;
+mod properties;
 mod remote;
 mod service;

@@ -207,6 +207,7 @@ pub fn narrowed_scopes(granted: &[String], requested: Option<&str>) -> Result<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     // RFC 7636 Appendix B.
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -295,5 +296,77 @@ mod tests {
                 .unwrap_err()
                 .contains("was not granted")
         );
+    }
+
+    fn verifier() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9._~-]{43,128}"
+    }
+
+    fn granted() -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec("[a-z/_-]{1,20}", 1..8)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn every_well_formed_verifier_matches_its_own_challenge_only(
+            verifier in verifier(),
+            other in verifier(),
+        ) {
+            let challenge = s256_challenge(&verifier);
+            prop_assert_eq!(validate_code_challenge(&challenge, Some("S256")), Ok(()));
+            prop_assert_eq!(verify_pkce(Some(&challenge), Some(&verifier)), Ok(()));
+            if other != verifier {
+                prop_assert_eq!(
+                    verify_pkce(Some(&challenge), Some(&other)),
+                    Err(PkceError::Mismatch)
+                );
+            }
+        }
+
+        #[test]
+        fn any_verifier_text_is_checked_without_panicking(text in any::<String>()) {
+            let challenge = s256_challenge(VERIFIER);
+            let checked = verify_pkce(Some(&challenge), Some(&text));
+            prop_assert!(
+                matches!(checked, Err(PkceError::Malformed | PkceError::Mismatch)) || text == VERIFIER,
+                "{:?}", checked
+            );
+        }
+
+        #[test]
+        fn a_refresh_asking_for_granted_scopes_in_any_order_and_spacing_gets_them_once(
+            granted in granted(),
+            picks in proptest::collection::vec(any::<proptest::sample::Index>(), 1..12),
+            spacing in proptest::collection::vec("[ \t\n]{1,3}", 12),
+        ) {
+            let asked: Vec<&str> = picks.iter().map(|pick| pick.get(&granted).as_str()).collect();
+            let text: String = asked
+                .iter()
+                .zip(&spacing)
+                .map(|(scope, space)| format!("{space}{scope}"))
+                .collect();
+            let narrowed = narrowed_scopes(&granted, Some(&text)).map_err(TestCaseError::fail)?;
+            let mut expected: Vec<&str> = Vec::new();
+            for scope in asked {
+                if !expected.contains(&scope) {
+                    expected.push(scope);
+                }
+            }
+            prop_assert_eq!(narrowed, expected);
+        }
+
+        #[test]
+        fn a_refresh_asking_for_one_more_scope_is_refused_naming_it(
+            granted in granted(),
+            extra in "[A-Z]{1,10}",
+        ) {
+            let text = format!("{} {extra}", granted.join(" "));
+            prop_assert_eq!(
+                narrowed_scopes(&granted, Some(&text)),
+                Err(format!("scope '{extra}' was not granted to this authorization"))
+            );
+        }
     }
 }

@@ -416,6 +416,10 @@ fn split_url(url: &str) -> Option<(&str, Vec<&str>)> {
 }
 
 #[cfg(test)]
+#[path = "scopes_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

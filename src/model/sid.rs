@@ -86,9 +86,12 @@ impl FromStr for Sid {
         let known_prefix = SidKind::ALL
             .iter()
             .any(|kind| text.starts_with(kind.prefix()));
+        // Bytes, not `text[2..]`: after a first letter that is no prefix, byte 2 may fall inside
+        // a character.
         let hex_part_ok = text.len() == SID_LEN
-            && text[2..]
+            && text
                 .bytes()
+                .skip(2)
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if known_prefix && hex_part_ok {
             Ok(Sid(text.to_owned()))
@@ -128,6 +131,7 @@ impl fmt::Debug for Sid {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn new_sid_is_prefix_and_32_lowercase_hex() {
@@ -150,6 +154,64 @@ mod tests {
         ] {
             let err = bad.parse::<Sid>().unwrap_err();
             assert!(err.to_string().contains("34 characters"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_wide_character_where_the_hex_digits_start_is_refused_not_a_panic() {
+        let text = format!("A\u{e000}{}", "0".repeat(30));
+        assert_eq!(text.len(), SID_LEN);
+        let err = text.parse::<Sid>().unwrap_err();
+        assert!(err.to_string().contains("34 characters"), "{err}");
+    }
+
+    fn any_kind() -> impl Strategy<Value = SidKind> {
+        proptest::sample::select(SidKind::ALL.to_vec())
+    }
+
+    /// Text of exactly 34 bytes whatever its characters, the length that gets past the first
+    /// check: an ASCII letter, then anything, padded with `0`.
+    fn thirty_four_bytes() -> impl Strategy<Value = String> {
+        ("[A-Z]", proptest::collection::vec(any::<char>(), 0..34)).prop_map(|(first, rest)| {
+            let mut text = first;
+            for c in rest {
+                if text.len() + c.len_utf8() <= SID_LEN {
+                    text.push(c);
+                }
+            }
+            while text.len() < SID_LEN {
+                text.push('0');
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn every_new_sid_parses_back_to_itself(kind in any_kind(), random in any::<[u8; 16]>()) {
+            let sid = Sid::new(kind, random);
+            let parsed: Sid = sid.to_string().parse().unwrap();
+            prop_assert_eq!(&parsed, &sid);
+            prop_assert_eq!(parsed.kind(), kind);
+        }
+
+        #[test]
+        fn any_text_is_a_sid_or_a_refusal_that_quotes_it(
+            text in prop_oneof![thirty_four_bytes(), any::<String>()],
+        ) {
+            match text.parse::<Sid>() {
+                Ok(sid) => {
+                    prop_assert_eq!(sid.as_str(), text.as_str());
+                    prop_assert!(SidKind::ALL.contains(&sid.kind()));
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    prop_assert!(message.contains(&format!("'{text}'")), "{}", message);
+                    prop_assert!(message.contains("34 characters"), "{}", message);
+                }
+            }
         }
     }
 }

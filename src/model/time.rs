@@ -120,6 +120,7 @@ impl FromStr for Seconds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn durations_parse_in_each_unit_and_print_back() {
@@ -161,5 +162,59 @@ mod tests {
         );
         assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
         assert_eq!(at.plus(Seconds::MINUTE), Timestamp(1_795_462_801_000));
+    }
+
+    /// 9999-12-31T23:59:59Z, the last instant RFC 3339 can write.
+    const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn every_duration_prints_as_text_that_parses_back(seconds in any::<u32>()) {
+            let shown = Seconds(seconds).to_string();
+            prop_assert_eq!(shown.parse::<Seconds>(), Ok(Seconds(seconds)));
+        }
+
+        #[test]
+        fn a_number_and_unit_parse_to_their_product_or_a_refusal_past_u32(
+            count in any::<u32>(),
+            (unit, size) in proptest::sample::select(UNITS.to_vec()),
+            upper in any::<bool>(),
+        ) {
+            let unit = if upper { unit.to_ascii_uppercase() } else { unit };
+            let parsed = format!(" {count}{unit} ").parse::<Seconds>();
+            match count.checked_mul(size) {
+                Some(seconds) => prop_assert_eq!(parsed, Ok(Seconds(seconds))),
+                None => prop_assert!(parsed.is_err()),
+            }
+        }
+
+        #[test]
+        fn any_text_is_a_duration_or_a_refusal_that_quotes_it_and_shows_how(text in any::<String>()) {
+            if let Err(error) = text.parse::<Seconds>() {
+                let message = error.to_string();
+                prop_assert!(message.contains(&format!("'{text}'")), "{}", message);
+                prop_assert!(message.contains("like 90s, 15m, 1h or 30d"), "{}", message);
+            }
+        }
+
+        #[test]
+        fn whole_second_timestamps_survive_rfc3339(seconds in 0..=LAST_RFC3339_SECOND) {
+            let at = Timestamp(seconds * 1000);
+            prop_assert_eq!(Timestamp::parse_rfc3339(&at.to_rfc3339()), Some(at));
+        }
+
+        #[test]
+        fn any_offset_and_fraction_read_as_the_same_instant_written_in_utc(
+            text in "[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9](\\.[0-9]{1,9})?(Z|[+-][01][0-9]:[0-5][0-9])",
+        ) {
+            if let Some(at) = Timestamp::parse_rfc3339(&text)
+                .filter(|at| (0..=LAST_RFC3339_SECOND * 1000).contains(&at.0))
+            {
+                let whole_second = Timestamp(at.unix_seconds() * 1000);
+                prop_assert_eq!(Timestamp::parse_rfc3339(&at.to_rfc3339()), Some(whole_second));
+            }
+        }
     }
 }

@@ -260,7 +260,7 @@ async fn sign_in(
     if !csrf_holds(&auth, &headers, &form.csrf_token, &form.request) {
         return forged_form();
     }
-    let back = format!("/v2/authorize?{}", form.request);
+    let back = authorization_page(&form.request);
     let attempt = Attempt::User {
         username: &form.username,
         source: peer.ip(),
@@ -329,7 +329,7 @@ async fn decide(
     };
     let Some(session) = session else {
         // The session ended between the pages: sign in again, then decide.
-        return see_other(&format!("/v2/authorize?{}", form.request));
+        return see_other(&authorization_page(&form.request));
     };
     let issuer = auth.issuer();
     match form.decision.as_str() {
@@ -452,6 +452,16 @@ async fn checked(
             ],
         ))),
     }
+}
+
+/// The authorization page of `request`, the query string a form carried back. Written again from
+/// its pairs, so that a garbled or forged one (a control character, say) still makes a valid
+/// `Location` rather than a 303 without one.
+fn authorization_page(request: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(url::form_urlencoded::parse(request.as_bytes()))
+        .finish();
+    format!("/v2/authorize?{query}")
 }
 
 /// `redirect_uri` with `params` appended to its query, keeping any query it already has.

@@ -204,6 +204,10 @@ impl FromRef<AppState> for Arc<FailureLimiter> {
 }
 
 #[cfg(test)]
+#[path = "oauth_form_properties.rs"]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -187,6 +187,7 @@ pub fn parse_key(name: &str) -> Result<KeyEvent, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn a_scenario_reads_each_kind_of_step() {
@@ -223,5 +224,106 @@ mod tests {
                 .contains("is not a step")
         );
         assert!(parse("wait soon").unwrap_err().message.contains("like 90s"));
+    }
+
+    const NAMED: [(&str, KeyCode); 15] = [
+        ("Enter", KeyCode::Enter),
+        ("Tab", KeyCode::Tab),
+        ("BackTab", KeyCode::BackTab),
+        ("Esc", KeyCode::Esc),
+        ("Up", KeyCode::Up),
+        ("Down", KeyCode::Down),
+        ("Left", KeyCode::Left),
+        ("Right", KeyCode::Right),
+        ("Space", KeyCode::Char(' ')),
+        ("Backspace", KeyCode::Backspace),
+        ("Delete", KeyCode::Delete),
+        ("Home", KeyCode::Home),
+        ("End", KeyCode::End),
+        ("PageUp", KeyCode::PageUp),
+        ("PageDown", KeyCode::PageDown),
+    ];
+
+    /// A key and the name a scenario writes for it.
+    fn key() -> impl Strategy<Value = (String, KeyEvent)> {
+        let code = prop_oneof![
+            proptest::sample::select(NAMED.to_vec())
+                .prop_map(|(name, code)| (name.to_owned(), code)),
+            (1..=12u8).prop_map(|n| (format!("F{n}"), KeyCode::F(n))),
+            // Any character but whitespace and `#`, which starts a comment.
+            any::<char>()
+                .prop_filter("a key's own character", |c| !c.is_whitespace() && *c != '#')
+                .prop_map(|c| (c.to_string(), KeyCode::Char(c))),
+        ];
+        (code, any::<bool>(), any::<bool>()).prop_map(|((name, code), ctrl, alt)| {
+            let mut modifiers = KeyModifiers::NONE;
+            let mut written = name;
+            if alt {
+                modifiers |= KeyModifiers::ALT;
+                written = format!("Alt-{written}");
+            }
+            if ctrl {
+                modifiers |= KeyModifiers::CONTROL;
+                written = format!("Ctrl-{written}");
+            }
+            (written, KeyEvent::new(code, modifiers))
+        })
+    }
+
+    /// A step and the line a scenario writes for it.
+    fn step() -> impl Strategy<Value = (String, Step)> {
+        prop_oneof![
+            key().prop_map(|(name, key)| (format!("key {name}"), Step::Key(key))),
+            "[^\r\n]{0,30}".prop_map(|text| (format!("type {text}"), Step::Text(text))),
+            (any::<u16>(), any::<u16>())
+                .prop_map(|(x, y)| (format!("click {x} {y}"), Step::Click(x, y))),
+            any::<u32>().prop_map(|s| (format!("wait {}", Seconds(s)), Step::Wait(Seconds(s)))),
+            (20..=u16::MAX, 8..=u16::MAX)
+                .prop_map(|(w, h)| (format!("resize {w} {h}"), Step::Resize(w, h))),
+            r"[^#\s][^#\r\n]{0,20}[^#\s]"
+                .prop_map(|name| (format!("snapshot {name}"), Step::Snapshot(name))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn a_written_scenario_reads_back_as_the_same_steps(
+            size in (20..=u16::MAX, 8..=u16::MAX),
+            apps in 0..=100_000usize,
+            steps in proptest::collection::vec(step(), 0..20),
+            comment in "(# [^\r\n]{0,20})?",
+        ) {
+            let mut text = format!("size {} {}\napps {apps} {comment}\n", size.0, size.1);
+            for (line, _) in &steps {
+                text.push_str(line);
+                text.push('\n');
+            }
+            let expected = Scenario {
+                size,
+                apps,
+                steps: steps.into_iter().map(|(_, step)| step).collect(),
+            };
+            prop_assert_eq!(parse(&text), Ok(expected), "{}", text);
+        }
+
+        #[test]
+        fn any_text_is_a_scenario_or_a_mistake_on_one_of_its_lines(
+            lines in proptest::collection::vec(
+                prop_oneof![
+                    any::<String>(),
+                    step().prop_map(|(line, _)| line),
+                    "(key|type|click|wait|resize|size|apps|snapshot)( [ -~]{0,12}){0,3}",
+                ],
+                0..12,
+            ),
+        ) {
+            let text = lines.join("\n");
+            if let Err(error) = parse(&text) {
+                prop_assert!((1..=text.lines().count()).contains(&error.line), "{}", error);
+                prop_assert!(!error.message.is_empty());
+            }
+        }
     }
 }

@@ -265,8 +265,16 @@ async fn sign_in(
         }
         Err(ServiceError::BadCredentials) => {
             limiter.record_failure(attempt);
-            tracing::warn!(username = %form.username, source = %peer.ip(), "sign-in failed");
+            tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
             flash(&back, "failed", secure)
+        }
+        Err(busy @ ServiceError::Overloaded { retry_after }) => {
+            let busy_page = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.html",
+                minijinja::context! { message => busy.to_string() },
+            );
+            super::errors::with_retry_after(busy_page, retry_after)
         }
         Err(error) => error_page(&error.to_string()),
     }

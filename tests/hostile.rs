@@ -1,0 +1,267 @@
+//! The server as an attacker meets it: guessing secrets and passwords from one address or many,
+//! and forging log lines. Each test is named for the attack it stops;
+//! a real server on 127.0.0.1:0, with attackers calling from other loopback addresses
+//! (127.0.0.0/8 is all loopback on Linux).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use oauth_console::model::{Role, SigningAlg};
+use oauth_console::server::ServerConfig;
+use oauth_console::service::HashingConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::api::{Client, PASSWORD, TestServer, start, start_hashing};
+
+/// An HTTP client whose connections come from `address`.
+fn calling_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+const ATTACKER: [u8; 4] = [127, 0, 0, 2];
+
+async fn token_from(server: &TestServer, http: &reqwest::Client, client: &Client) -> StatusCode {
+    http.post(server.url("/v2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.id.as_str()),
+            ("client_secret", client.secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn sign_in_from(
+    server: &TestServer,
+    http: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> StatusCode {
+    http.post(server.url("/v1/sessions"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn ten_wrong_secrets_from_an_attacker_do_not_lock_out_the_real_client() {
+    let server = start().await;
+    let real = server.account_app().await;
+    let attacker = calling_from(ATTACKER);
+    let guess = Client {
+        id: real.id.clone(),
+        secret: "guess".into(),
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            token_from(&server, &attacker, &guess).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The attacker is refused without its guesses being checked…
+    assert_eq!(
+        token_from(&server, &attacker, &guess).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // …and the real client, calling from its own address, is not.
+    assert_eq!(
+        token_from(&server, &server.http, &real).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn ten_wrong_passwords_from_an_attacker_do_not_lock_out_the_real_user() {
+    let server = start().await;
+    let attacker = calling_from(ATTACKER);
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in_from(&server, &attacker, "admin", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&server, &attacker, "admin", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_from(&server, &server.http, "admin", PASSWORD).await,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_failures_behind_one_proxy_do_not_lock_out_its_other_users() {
+    let server = start().await;
+    server
+        .add_user("dana", &server.account, Role::Developer)
+        .await;
+    let proxy = calling_from(ATTACKER);
+    // Someone behind the proxy tries a hundred usernames (as many as the address's ceiling).
+    for n in 0..100 {
+        assert_eq!(
+            sign_in_from(&server, &proxy, &format!("guess{n}"), "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&server, &proxy, "guess0", "wrong password").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Dana, behind the same proxy, has not failed: she signs in.
+    assert_eq!(
+        sign_in_from(&server, &proxy, "dana", PASSWORD).await,
+        StatusCode::CREATED
+    );
+}
+
+/// Everything the server logs while the guard lives, as the `serve` command's format writes it
+/// (without colours). The server runs on the test's one thread, so the thread's subscriber sees it.
+struct CapturedLog {
+    buffer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl CapturedLog {
+    fn start() -> CapturedLog {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || CapturedWriter(writer.clone()))
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        CapturedLog {
+            buffer,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap()).into_owned()
+    }
+}
+
+struct CapturedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn token_with(server: &TestServer, client_id: &str, client_secret: &str) -> StatusCode {
+    server
+        .http
+        .post(server.url("/v2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_client_id_with_a_line_break_or_escape_sequence_cannot_forge_log_lines() {
+    let server = start().await;
+    let log = CapturedLog::start();
+    let forged = "OQ1\n2026-12-01T17:00:00.000000Z  INFO oauth_console: forged line\u{1b}[2J";
+    assert_eq!(
+        token_with(&server, forged, "guess").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let username = "admin\r\n2026-12-01T17:00:00Z  INFO forged sign-in";
+    let signed_in = server.sign_in(username, "wrong password").await;
+    assert_eq!(signed_in.status(), StatusCode::UNAUTHORIZED);
+    let text = log.text();
+    assert!(text.contains("client authentication failed"), "{text}");
+    assert!(text.contains("sign-in failed"), "{text}");
+    assert!(!text.contains("forged"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(!text.contains('\r'), "{text}");
+}
+
+#[tokio::test]
+async fn a_client_that_swaps_its_id_and_secret_does_not_get_its_secret_logged() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let log = CapturedLog::start();
+    assert_eq!(
+        token_with(&server, &client.secret, &client.id).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let huge = "A".repeat(60 * 1024);
+    assert_eq!(
+        token_with(&server, &huge, "guess").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let text = log.text();
+    assert!(text.contains("client authentication failed"), "{text}");
+    assert!(!text.contains(&client.secret), "{text}");
+    assert!(!text.contains("AAAAAAAA"), "the 60 KB client ID was logged");
+    // A client ID of the right shape is still named, for whoever investigates.
+    let guess = token_with(&server, &client.id, "guess").await;
+    assert_eq!(guess, StatusCode::UNAUTHORIZED);
+    assert!(log.text().contains(&client.id));
+}
+
+#[tokio::test]
+async fn sixty_four_concurrent_bad_sign_ins_are_checked_a_few_at_a_time() {
+    let hashing = HashingConfig {
+        concurrent: 1,
+        wait: Duration::ZERO,
+    };
+    let server = start_hashing(ServerConfig::default(), SigningAlg::ES256, hashing).await;
+    let mut sign_ins = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let http = server.http.clone();
+        let url = server.url("/v1/sessions");
+        sign_ins.spawn(async move {
+            let body = json!({ "username": format!("guess{n}"), "password": "wrong password" });
+            let response = http.post(url).json(&body).send().await.unwrap();
+            let retry_after = response.headers().get("retry-after").cloned();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            (status, retry_after, body)
+        });
+    }
+    let mut refused = 0;
+    while let Some(answer) = sign_ins.join_next().await {
+        let (status, retry_after, body) = answer.unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(retry_after.unwrap(), "1");
+                assert_eq!(body["code"], 20503, "{body}");
+                let message = body["message"].as_str().unwrap();
+                assert!(message.contains("try again in 1 seconds"), "{message}");
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    // With one check at a time and no waiting, most of the burst is turned away unhashed.
+    assert!(
+        refused > 0,
+        "every one of 64 concurrent sign-ins was hashed at once"
+    );
+    let signed_in = server.sign_in("admin", PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::CREATED);
+}

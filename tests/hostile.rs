@@ -1,5 +1,5 @@
 //! The server as an attacker meets it: guessing secrets and passwords from one address or many,
-//! and forging log lines. Each test is named for the attack it stops;
+//! forging log lines, and holding connections open. Each test is named for the attack it stops;
 //! a real server on 127.0.0.1:0, with attackers calling from other loopback addresses
 //! (127.0.0.0/8 is all loopback on Linux).
 
@@ -11,8 +11,10 @@ use oauth_console::server::ServerConfig;
 use oauth_console::service::HashingConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-use super::api::{Client, PASSWORD, TestServer, start, start_hashing};
+use super::api::{Client, PASSWORD, TestServer, start, start_configured, start_hashing};
 
 /// An HTTP client whose connections come from `address`.
 fn calling_from(address: [u8; 4]) -> reqwest::Client {
@@ -264,4 +266,139 @@ async fn sixty_four_concurrent_bad_sign_ins_are_checked_a_few_at_a_time() {
     );
     let signed_in = server.sign_in("admin", PASSWORD).await;
     assert_eq!(signed_in.status(), StatusCode::CREATED);
+}
+
+/// A server that closes idle connections after 300 ms.
+async fn start_impatient() -> TestServer {
+    let config = ServerConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    };
+    start_configured(config, SigningAlg::ES256).await
+}
+
+/// Connects, sends `bytes`, and reads until the server closes the connection; `None` if it is
+/// still open after 5 seconds (the 300 ms idle timeout, with room for a busy machine).
+async fn sent_then_closed(server: &TestServer, bytes: &[u8]) -> Option<Vec<u8>> {
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+        .await
+        .ok()
+        .map(|read| {
+            // A reset counts as closed too.
+            read.ok();
+            answer
+        })
+}
+
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// An empty SETTINGS frame: length 0, type 4, no flags, stream 0.
+const H2_SETTINGS: &[u8] = &[0, 0, 0, 4, 0, 0, 0, 0, 0];
+
+#[tokio::test]
+async fn a_socket_that_sends_nothing_is_closed() {
+    let server = start_impatient().await;
+    assert!(sent_then_closed(&server, b"").await.is_some());
+}
+
+#[tokio::test]
+async fn a_partial_http2_preface_is_closed() {
+    let server = start_impatient().await;
+    assert!(sent_then_closed(&server, &H2_PREFACE[..10]).await.is_some());
+}
+
+#[tokio::test]
+async fn an_idle_h2c_connection_is_closed() {
+    let server = start_impatient().await;
+    let hello = [H2_PREFACE, H2_SETTINGS].concat();
+    let answer = sent_then_closed(&server, &hello).await.expect("still open");
+    // The server spoke HTTP/2 (its SETTINGS frame: type 4 on stream 0) before it closed.
+    assert!(answer.len() >= 9 && answer[3] == 4, "{answer:?}");
+}
+
+#[tokio::test]
+async fn an_idle_http1_keep_alive_connection_is_closed() {
+    let server = start_impatient().await;
+    let request = b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let answer = sent_then_closed(&server, request)
+        .await
+        .expect("still open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn idle_connections_at_the_limit_make_room_for_a_real_client() {
+    let config = ServerConfig {
+        max_connections: 4,
+        ..ServerConfig::default()
+    };
+    let server = start_configured(config, SigningAlg::ES256).await;
+    let client = server.account_app().await;
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(TcpStream::connect(address).await.unwrap());
+    }
+    // Let the server accept all four before the real client comes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let http = reqwest::Client::new();
+    assert_eq!(token_from(&server, &http, &client).await, StatusCode::OK);
+    for mut stream in idle {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest));
+        assert!(read.await.is_ok(), "an idle connection was kept");
+    }
+}
+
+#[tokio::test]
+async fn at_the_limit_with_every_connection_busy_a_newcomer_is_refused_quickly_and_served_after() {
+    let config = ServerConfig {
+        max_connections: 2,
+        request_timeout: Duration::from_secs(1),
+        ..ServerConfig::default()
+    };
+    let server = start_configured(config, SigningAlg::ES256).await;
+    let client = server.account_app().await;
+    let address = server.base.strip_prefix("http://").unwrap();
+    // Two requests whose bodies never come: busy until their request timeout.
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(
+                b"POST /v2/token HTTP/1.1\r\nHost: localhost\r\n\
+                  Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        busy.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let http = reqwest::Client::new();
+    let refused = tokio::time::timeout(
+        Duration::from_secs(5),
+        http.post(server.url("/v2/token"))
+            .form(&[("grant_type", "client_credentials")])
+            .send(),
+    )
+    .await
+    .expect("no answer at the limit")
+    .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    // The busy ones end with their request timeout, and the server serves again.
+    for mut stream in busy {
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+            .await
+            .expect("a busy connection outlived its request timeout")
+            .ok();
+        assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"));
+    }
+    let http = reqwest::Client::new();
+    assert_eq!(token_from(&server, &http, &client).await, StatusCode::OK);
 }

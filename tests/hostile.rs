@@ -402,3 +402,67 @@ async fn at_the_limit_with_every_connection_busy_a_newcomer_is_refused_quickly_a
     let http = reqwest::Client::new();
     assert_eq!(token_from(&server, &http, &client).await, StatusCode::OK);
 }
+
+/// `oauth-console serve` with 64 file descriptors (`ulimit -n 64`) and a connection limit far
+/// above them, flooded with connections that send nothing.
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_backs_off_logs_once_and_serves_again() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 64 && exec "$0" --data-dir "$1" serve --listen 127.0.0.1:0 --max-connections 1000"#)
+        .arg(env!("CARGO_BIN_EXE_oauth-console"))
+        .arg(dir.path())
+        .env_remove("OAUTH_CONSOLE_ISSUER")
+        .env("OAUTH_CONSOLE_ADMIN_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{log}");
+        log.push_str(&line);
+        if let Some(at) = line.find("issuer=") {
+            let rest = &line[at + "issuer=".len()..];
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let address = base.strip_prefix("http://").unwrap().to_owned();
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        flood.push(TcpStream::connect(&address).await.unwrap());
+    }
+    // Long enough for a spinning loop to log thousands of lines.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        reqwest::get(format!("{base}/.well-known/jwks.json")),
+    )
+    .await
+    .expect("no answer while flooded")
+    .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    drop(flood);
+
+    let terminated = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    child.wait().unwrap();
+    stderr.read_to_string(&mut log).unwrap();
+    let failures = log.matches("accepting connections failed").count();
+    let recoveries = log.matches("accepting connections again").count();
+    assert!(failures >= 1, "the descriptors never ran out: {log}");
+    // One warning per time it ran out, not one per failed accept.
+    assert!(failures <= recoveries + 1, "{log}");
+    assert!(log.lines().count() < 100, "{log}");
+}

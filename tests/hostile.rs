@@ -466,3 +466,87 @@ async fn out_of_file_descriptors_the_server_backs_off_logs_once_and_serves_again
     assert!(failures <= recoveries + 1, "{log}");
     assert!(log.lines().count() < 100, "{log}");
 }
+
+#[tokio::test]
+async fn concurrent_bad_sign_ins_on_the_sign_in_page_are_checked_a_few_at_a_time() {
+    use oauth_console::model::{GrantType, Seconds, s256_challenge};
+
+    let hashing = HashingConfig {
+        concurrent: 1,
+        wait: Duration::ZERO,
+    };
+    let server = start_hashing(ServerConfig::default(), SigningAlg::ES256, hashing).await;
+    let app = server
+        .app(
+            &server.organization,
+            GrantType::AuthorizationCode,
+            &["managed-users/read"],
+            Seconds::HOUR,
+        )
+        .await;
+    let mut authorize = url::Url::parse(&server.url("/v2/authorize")).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", &app.id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", "https://partner.example.com/callback")
+        .append_pair("scope", "managed-users/read")
+        .append_pair("state", "s")
+        .append_pair("code_challenge", &s256_challenge(&"v".repeat(43)))
+        .append_pair("code_challenge_method", "S256");
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(authorize)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker).unwrap() + marker.len();
+        let end = start + page[start..].find('"').unwrap();
+        page[start..end]
+            .replace("&#x2f;", "/")
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+    };
+    let (csrf, request) = (hidden("csrf_token"), hidden("request"));
+    let mut sign_ins = tokio::task::JoinSet::new();
+    for n in 0..32 {
+        let form = [
+            ("csrf_token", csrf.clone()),
+            ("request", request.clone()),
+            ("username", format!("guess{n}")),
+            ("password", "wrong password".to_owned()),
+        ];
+        let post = browser
+            .post(server.url("/v2/authorize/sign-in"))
+            .form(&form);
+        sign_ins.spawn(async move { post.send().await.unwrap() });
+    }
+    let mut refused = 0;
+    while let Some(answer) = sign_ins.join_next().await {
+        let answer = answer.unwrap();
+        match answer.status() {
+            StatusCode::SEE_OTHER => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(answer.headers()["retry-after"], "1");
+                let text = answer.text().await.unwrap();
+                assert!(text.contains("busy checking other sign-ins"), "{text}");
+            }
+            other => panic!("{other}: {}", answer.text().await.unwrap()),
+        }
+    }
+    assert!(
+        refused > 0,
+        "every one of 32 concurrent sign-ins was hashed at once"
+    );
+}

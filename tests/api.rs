@@ -11,8 +11,8 @@ use oauth_console::model::{
 };
 use oauth_console::server::{self, AppState, LimiterConfig, ServerConfig};
 use oauth_console::service::{
-    AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, ManualClock, NewApp, NewUser,
-    OsEntropy, SystemClock,
+    AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, HashingConfig, ManualClock,
+    NewApp, NewUser, OsEntropy, SystemClock,
 };
 use oauth_console::store::SledStore;
 use reqwest::StatusCode;
@@ -55,12 +55,21 @@ pub(super) async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) 
     start_configured(config, signing_alg).await
 }
 
-async fn start_configured(config: ServerConfig, signing_alg: SigningAlg) -> TestServer {
+pub(super) async fn start_configured(config: ServerConfig, signing_alg: SigningAlg) -> TestServer {
+    start_hashing(config, signing_alg, HashingConfig::default()).await
+}
+
+pub(super) async fn start_hashing(
+    config: ServerConfig,
+    signing_alg: SigningAlg,
+    hashing: HashingConfig,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     // Real time to start with, so that an independent JWT library's expiry check agrees.
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let service = ConsoleService::new(Arc::new(store), clock.clone(), Arc::new(OsEntropy));
+    let service = ConsoleService::new(Arc::new(store), clock.clone(), Arc::new(OsEntropy))
+        .with_hashing(hashing);
     let made = service
         .bootstrap("admin", Some(PASSWORD.into()))
         .await
@@ -145,7 +154,7 @@ impl TestServer {
         }
     }
 
-    async fn account_app(&self) -> Client {
+    pub(super) async fn account_app(&self) -> Client {
         self.app(
             &self.account,
             GrantType::ClientCredentials,
@@ -243,7 +252,7 @@ impl TestServer {
             .claims
     }
 
-    async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+    pub(super) async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
         self.http
             .post(self.url("/v1/sessions"))
             .json(&json!({ "username": username, "password": password }))
@@ -259,7 +268,7 @@ impl TestServer {
         body["token"].as_str().unwrap().to_owned()
     }
 
-    async fn add_user(&self, username: &str, owner: &Sid, role: Role) {
+    pub(super) async fn add_user(&self, username: &str, owner: &Sid, role: Role) {
         self.service
             .add_user(
                 &self.admin,
@@ -1079,9 +1088,8 @@ async fn sessions_expire_after_an_hour() {
 #[tokio::test]
 async fn repeated_failures_are_limited_without_slowing_anyone_else() {
     let limits = LimiterConfig {
-        per_identity: 3,
-        per_source: 100,
-        window: Seconds::MINUTE,
+        per_pair: 3,
+        ..LimiterConfig::default()
     };
     let server = start_with(limits, SigningAlg::ES256).await;
     let attacked = server.account_app().await;

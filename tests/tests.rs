@@ -12,5 +12,6 @@ mod console;
 mod console_remote;
 mod oidc;
 mod properties;
+mod hostile;
 mod remote;
 mod service;

@@ -345,6 +345,8 @@ fn refusal(
             }
             _ => message,
         }),
+        // Too many sign-ins at once: the server's message says when to try again.
+        StatusCode::SERVICE_UNAVAILABLE if said.is_some() => ServiceError::Remote(message),
         _ => {
             let what = match said {
                 Some(said) => format!("{status}: {said}"),
@@ -767,7 +769,7 @@ mod tests {
 
     #[test]
     fn each_refusal_says_what_happened_and_what_to_do() {
-        let cases: [(u16, &str, Option<&str>, &str); 8] = [
+        let cases: [(u16, &str, Option<&str>, &str); 9] = [
             (
                 401,
                 "no session",
@@ -797,6 +799,12 @@ mod tests {
                 "too many requests; try again in a minute",
                 Some("60"),
                 "too many requests; try again in a minute",
+            ),
+            (
+                503,
+                "the server is busy checking other sign-ins; try again in 1 seconds",
+                Some("1"),
+                "the server is busy checking other sign-ins; try again in 1 seconds",
             ),
             (
                 400,

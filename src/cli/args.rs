@@ -184,6 +184,13 @@ pub struct ServeArgs {
     /// The `aud` of tokens requested without `audience` [default: the issuer]
     #[arg(long, value_name = "URL")]
     pub audience: Option<String>,
+    /// Connections open at once at most; past it idle ones are closed to make room, and a new
+    /// one that finds none answers 503 with Retry-After. Keep it below the process's descriptor
+    /// limit (`ulimit -n`)
+    #[arg(long, env = "OAUTH_CONSOLE_MAX_CONNECTIONS", value_name = "N",
+        default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -186,7 +186,10 @@ impl BoundServer {
         };
         let auth = crate::service::AuthorizationServer::start(service, auth_config).await?;
         let kid = auth.signing_kid().to_owned();
-        let config = crate::server::ServerConfig::default();
+        let config = crate::server::ServerConfig {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            ..crate::server::ServerConfig::default()
+        };
         let state = crate::server::AppState::new(auth, &config);
         Ok(BoundServer {
             listener,
@@ -250,6 +253,7 @@ async fn console_serving(
         // Keep whatever key `serve` made; a new store gets the default algorithm.
         signing_alg: None,
         audience: None,
+        max_connections: crate::server::DEFAULT_MAX_CONNECTIONS,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);

@@ -292,7 +292,7 @@ async fn sign_in(
         }
         Err(ServiceError::BadCredentials) => {
             limiter.record_failure(attempt);
-            tracing::warn!(username = %form.username, source = %peer.ip(), "sign-in failed");
+            tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
             flash(&back, "failed", secure)
         }
         Err(error) => service_error_page(&error),
@@ -550,6 +550,9 @@ fn service_error_page(error: &ServiceError) -> Response {
     let (status, message) = page_message(error);
     let mut response = error_page(&message);
     *response.status_mut() = status;
+    if let ServiceError::Overloaded { retry_after } = error {
+        response = super::errors::with_retry_after(response, *retry_after);
+    }
     response
 }
 

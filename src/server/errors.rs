@@ -80,7 +80,7 @@ impl IntoResponse for OAuthError {
                 };
                 return with_retry_after(
                     (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
-                    limit,
+                    limit.retry_after,
                 );
             }
             OAuthError::Token(error) => error,
@@ -146,9 +146,14 @@ impl IntoResponse for ApiError {
             }
             ApiError::TooManyFailures(limit) => {
                 let response = api_error(StatusCode::TOO_MANY_REQUESTS, 20429, limit.message());
-                return with_retry_after(response, limit);
+                return with_retry_after(response, limit.retry_after);
             }
             ApiError::Service(error) => match error {
+                ServiceError::Overloaded { retry_after } => {
+                    let response =
+                        api_error(StatusCode::SERVICE_UNAVAILABLE, 20503, error.to_string());
+                    return with_retry_after(response, retry_after);
+                }
                 ServiceError::Invalid(ref invalid) => {
                     field_errors = invalid.0.iter().map(FieldErrorJson::from).collect();
                     (StatusCode::BAD_REQUEST, 20001, error.to_string())
@@ -201,6 +206,7 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
         }
         ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, error.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, error.to_string()),
+        ServiceError::Overloaded { .. } => (StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
         ServiceError::BadCredentials | ServiceError::BadClient | ServiceError::NotSignedIn(_) => {
             (StatusCode::UNAUTHORIZED, error.to_string())
         }
@@ -233,10 +239,10 @@ fn api_error(status: StatusCode, code: u32, message: String) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn with_retry_after(mut response: Response, limit: TooManyFailures) -> Response {
+pub(super) fn with_retry_after(mut response: Response, seconds: u32) -> Response {
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(limit.retry_after));
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 

@@ -1,7 +1,24 @@
-//! Brute-force protection: failed client authentications and sign-ins are counted per client ID,
-//! per username and per source address, and once one of them reaches its limit within a window,
-//! that key is refused (429 with `Retry-After`) until the window ends. Only failures count, and
-//! only the failing key is refused, so nobody else slows down.
+//! Brute-force protection that limits the attacker, not the victim. Failed client
+//! authentications and sign-ins are counted three ways within a window: per (identity, source
+//! address) pair, per identity (a client ID or a username) across addresses, and per address
+//! across identities. Only a pair that has failed is ever refused (429 with `Retry-After`):
+//!
+//! - a pair that reaches `per_pair` failures is refused until its window ends — one attacker
+//!   guessing one secret from one address;
+//! - once an identity has `per_identity` failures from all addresses together, every address
+//!   that has failed for it is refused for it — guessing from many addresses gets one guess per
+//!   address per window;
+//! - once an address has `per_source` failures for all identities together, every identity that
+//!   has failed from it is refused from it — spraying many identities from one address gets one
+//!   guess per identity per window.
+//!
+//! A correct credential from an address that has not failed for that identity always goes
+//! through, so the real client (or person) is never locked out by someone failing elsewhere, and
+//! the others behind one proxy's address are never locked out by one of them.
+//!
+//! Keys are stored as 64-bit keyed hashes, never raw: a 60 KB client ID costs what a real one
+//! does. At most `max_tracked` windows are kept; when full, ended windows go first, then the
+//! oldest half.
 //!
 //! The counts live in this process's memory. Several servers behind a load balancer would each
 //! count on their own (an attacker gets the limit once per server); sharing the limit needs the
@@ -10,30 +27,39 @@
 //! rather than from the connection.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
-use crate::model::{Seconds, Timestamp};
-use crate::service::Clock;
+use crate::model::{SID_LEN, Seconds, Sid, SidKind, Timestamp};
+use crate::service::{Clock, validate_username};
 
 use super::errors::TooManyFailures;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LimiterConfig {
-    /// Failures one client ID or one username may have within `window`.
+    /// Failures one identity may have from one address within `window`.
+    pub per_pair: u32,
+    /// Failures of one identity from all addresses within `window` past which an address that
+    /// has failed for it is refused for it.
     pub per_identity: u32,
-    /// Failures one source address may have within `window`: higher, because several clients
-    /// may share an address.
+    /// Failures from one address for all identities within `window` past which an identity that
+    /// has failed from it is refused from it: high, because many clients may share an address.
     pub per_source: u32,
     pub window: Seconds,
+    /// Windows kept at most, whatever the keys; about 40 bytes each.
+    pub max_tracked: usize,
 }
 
 impl Default for LimiterConfig {
     fn default() -> LimiterConfig {
         LimiterConfig {
-            per_identity: 10,
+            per_pair: 10,
+            per_identity: 20,
             per_source: 100,
             window: Seconds::MINUTE,
+            max_tracked: 100_000,
         }
     }
 }
@@ -46,19 +72,55 @@ pub enum Attempt<'a> {
 }
 
 impl Attempt<'_> {
-    /// The keys this attempt counts against, each with its limit.
-    fn keys(&self, config: &LimiterConfig) -> [(String, u32); 2] {
-        let (identity, source) = match self {
-            Attempt::Client { client_id, source } => (format!("client:{client_id}"), source),
-            Attempt::User { username, source } => {
-                (format!("user:{}", username.to_lowercase()), source)
-            }
-        };
-        [
-            (identity, config.per_identity),
-            (format!("source:{source}"), config.per_source),
-        ]
+    /// The client ID or username as the log may show it: as given when it has the shape of one
+    /// (which leaves no room for a line break, an escape sequence or great length), and
+    /// otherwise only its length, since it may be anything — a secret sent in the wrong field.
+    pub fn identity_for_log(&self) -> LoggedIdentity<'_> {
+        match *self {
+            Attempt::Client { client_id, .. } => LoggedIdentity {
+                shown: is_client_id(client_id).then_some(client_id),
+                what: "client ID",
+                length: client_id.len(),
+            },
+            Attempt::User { username, .. } => LoggedIdentity {
+                shown: validate_username(username)
+                    .is_ok()
+                    .then_some(username.trim()),
+                what: "username",
+                length: username.len(),
+            },
+        }
     }
+}
+
+fn is_client_id(text: &str) -> bool {
+    text.len() == SID_LEN
+        && text
+            .parse::<Sid>()
+            .is_ok_and(|sid| sid.is(SidKind::OAuthApp))
+}
+
+/// See [`Attempt::identity_for_log`].
+pub struct LoggedIdentity<'a> {
+    shown: Option<&'a str>,
+    what: &'static str,
+    length: usize,
+}
+
+impl fmt::Display for LoggedIdentity<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.shown {
+            Some(identity) => f.write_str(identity),
+            None => write!(f, "(not a {}: {} bytes)", self.what, self.length),
+        }
+    }
+}
+
+/// The three counts an attempt belongs to, as hashed keys.
+struct Keys {
+    pair: u64,
+    identity: u64,
+    source: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,14 +129,14 @@ struct Window {
     failures: u32,
 }
 
-/// Keys tracked at most; past it, windows that have ended are dropped first.
-const MAX_TRACKED: usize = 100_000;
-
 pub struct FailureLimiter {
     config: LimiterConfig,
     clock: Arc<dyn Clock>,
+    /// Keyed with this process's random keys, so that nobody can choose identities whose keys
+    /// collide with someone else's.
+    hasher: RandomState,
     /// Read on every authentication, written only on a failure.
-    windows: RwLock<HashMap<String, Window>>,
+    windows: RwLock<HashMap<u64, Window>>,
 }
 
 impl FailureLimiter {
@@ -82,41 +144,92 @@ impl FailureLimiter {
         FailureLimiter {
             config,
             clock,
+            hasher: RandomState::new(),
             windows: RwLock::new(HashMap::new()),
         }
     }
 
-    /// Refuses the attempt if one of its keys has used up its failures in the current window.
+    fn keys(&self, attempt: Attempt<'_>) -> Keys {
+        let (kind, identity, source) = match attempt {
+            Attempt::Client { client_id, source } => (b'c', client_id, source),
+            Attempt::User { username, source } => (b'u', username, source),
+        };
+        let mut identity_hasher = self.hasher.build_hasher();
+        identity_hasher.write_u8(kind);
+        if kind == b'u' {
+            // Usernames are matched without regard to case.
+            for c in identity.chars().flat_map(char::to_lowercase) {
+                identity_hasher.write_u32(u32::from(c));
+            }
+        } else {
+            identity_hasher.write(identity.as_bytes());
+        }
+        let identity = identity_hasher.finish();
+        let source_key = |tag: u8, identity: Option<u64>| {
+            let mut hasher = self.hasher.build_hasher();
+            hasher.write_u8(tag);
+            if let Some(identity) = identity {
+                hasher.write_u64(identity);
+            }
+            match source {
+                IpAddr::V4(v4) => hasher.write(&v4.octets()),
+                IpAddr::V6(v6) => hasher.write(&v6.octets()),
+            }
+            hasher.finish()
+        };
+        Keys {
+            pair: source_key(b'p', Some(identity)),
+            identity,
+            source: source_key(b's', None),
+        }
+    }
+
+    fn live(&self, window: Option<&Window>, now: Timestamp) -> u32 {
+        window
+            .filter(|w| now < w.started.plus(self.config.window))
+            .map_or(0, |w| w.failures)
+    }
+
+    /// Refuses the attempt if its pair has failed too often, or has failed at all while its
+    /// identity or its address is past its limit.
     pub fn check(&self, attempt: Attempt<'_>) -> Result<(), TooManyFailures> {
         let now = self.clock.now();
         let windows = self.windows.read().unwrap_or_else(|e| e.into_inner());
         if windows.is_empty() {
             return Ok(());
         }
-        for (key, limit) in attempt.keys(&self.config) {
-            if let Some(window) = windows.get(&key) {
-                let ends = window.started.plus(self.config.window);
-                if window.failures >= limit && now < ends {
-                    let millis = u64::try_from(ends.0 - now.0).unwrap_or(0);
-                    let retry_after = u32::try_from(millis.div_ceil(1000)).unwrap_or(u32::MAX);
-                    return Err(TooManyFailures {
-                        retry_after: retry_after.max(1),
-                    });
-                }
-            }
+        let keys = self.keys(attempt);
+        let Some(pair) = windows.get(&keys.pair) else {
+            return Ok(());
+        };
+        let failures = self.live(Some(pair), now);
+        let refused = failures >= self.config.per_pair
+            || failures > 0
+                && (self.live(windows.get(&keys.identity), now) >= self.config.per_identity
+                    || self.live(windows.get(&keys.source), now) >= self.config.per_source);
+        if !refused {
+            return Ok(());
         }
-        Ok(())
+        // The pair counts as having failed until its window ends; then it is an address like
+        // any other.
+        let ends = pair.started.plus(self.config.window);
+        let millis = u64::try_from(ends.0 - now.0).unwrap_or(0);
+        let retry_after = u32::try_from(millis.div_ceil(1000)).unwrap_or(u32::MAX);
+        Err(TooManyFailures {
+            retry_after: retry_after.max(1),
+        })
     }
 
-    /// Counts a failed attempt against each of its keys.
+    /// Counts a failed attempt against its pair, its identity and its address.
     pub fn record_failure(&self, attempt: Attempt<'_>) {
         let now = self.clock.now();
+        let keys = self.keys(attempt);
         let window_length = self.config.window;
         let mut windows = self.windows.write().unwrap_or_else(|e| e.into_inner());
-        if windows.len() >= MAX_TRACKED {
-            windows.retain(|_, w| now < w.started.plus(window_length));
+        if windows.len() + 3 > self.config.max_tracked {
+            evict(&mut windows, now, window_length, self.config.max_tracked);
         }
-        for (key, _) in attempt.keys(&self.config) {
+        for key in [keys.pair, keys.identity, keys.source] {
             let window = windows.entry(key).or_insert(Window {
                 started: now,
                 failures: 0,
@@ -130,6 +243,30 @@ impl FailureLimiter {
             window.failures = window.failures.saturating_add(1);
         }
     }
+
+    /// How many windows are kept: what the limiter's memory grows with.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.windows.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// Drops ended windows; if that leaves more than half of `max`, drops the oldest until half are
+/// left. Halving makes the next eviction `max / 2` failures away, so its cost spreads over them.
+fn evict(windows: &mut HashMap<u64, Window>, now: Timestamp, length: Seconds, max: usize) {
+    windows.retain(|_, w| now < w.started.plus(length));
+    let keep = max / 2;
+    if windows.len() <= keep {
+        return;
+    }
+    let mut by_age: Vec<(Timestamp, u64)> = windows.iter().map(|(k, w)| (w.started, *k)).collect();
+    let dropped = by_age.len() - keep;
+    if dropped < by_age.len() {
+        by_age.select_nth_unstable(dropped);
+    }
+    for (_, key) in &by_age[..dropped] {
+        windows.remove(key);
+    }
 }
 
 #[cfg(test)]
@@ -137,59 +274,142 @@ mod tests {
     use super::*;
     use crate::service::ManualClock;
 
-    #[test]
-    fn the_failing_key_is_refused_until_its_window_ends_and_others_are_not() {
+    const CONFIG: LimiterConfig = LimiterConfig {
+        per_pair: 3,
+        per_identity: 5,
+        per_source: 8,
+        window: Seconds::MINUTE,
+        max_tracked: 1000,
+    };
+
+    fn limiter() -> (FailureLimiter, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
-        let config = LimiterConfig {
-            per_identity: 3,
-            per_source: 5,
-            window: Seconds::MINUTE,
-        };
-        let limiter = FailureLimiter::new(config, clock.clone());
-        let here: IpAddr = [127, 0, 0, 1].into();
-        let there: IpAddr = [10, 0, 0, 1].into();
-        let attacked = Attempt::Client {
-            client_id: "OQa",
-            source: here,
-        };
+        (FailureLimiter::new(CONFIG, clock.clone()), clock)
+    }
+
+    fn address(n: u32) -> IpAddr {
+        IpAddr::from(std::net::Ipv4Addr::from((10 << 24) + n))
+    }
+
+    fn client(client_id: &str, source: IpAddr) -> Attempt<'_> {
+        Attempt::Client { client_id, source }
+    }
+
+    #[test]
+    fn an_attacker_guessing_from_one_address_is_refused_until_the_window_ends() {
+        let (limiter, clock) = limiter();
+        let attacker = client("OQa", address(1));
         for _ in 0..3 {
-            assert!(limiter.check(attacked).is_ok());
-            limiter.record_failure(attacked);
+            assert!(limiter.check(attacker).is_ok());
+            limiter.record_failure(attacker);
         }
         assert_eq!(
-            limiter.check(attacked),
+            limiter.check(attacker),
             Err(TooManyFailures { retry_after: 60 })
         );
-        let other_client = Attempt::Client {
-            client_id: "OQb",
-            source: here,
-        };
-        assert!(limiter.check(other_client).is_ok());
-        // The source address has its own, higher limit.
-        limiter.record_failure(other_client);
-        limiter.record_failure(other_client);
-        assert!(
-            limiter
-                .check(Attempt::User {
-                    username: "dana",
-                    source: here
-                })
-                .is_err()
-        );
-        assert!(
-            limiter
-                .check(Attempt::User {
-                    username: "dana",
-                    source: there
-                })
-                .is_ok()
-        );
+        // The real client, calling from elsewhere, is not refused.
+        assert!(limiter.check(client("OQa", address(2))).is_ok());
         clock.advance(Seconds(59));
         assert_eq!(
-            limiter.check(attacked),
+            limiter.check(attacker),
             Err(TooManyFailures { retry_after: 1 })
         );
         clock.advance(Seconds(1));
-        assert!(limiter.check(attacked).is_ok());
+        assert!(limiter.check(attacker).is_ok());
+    }
+
+    #[test]
+    fn guessing_one_secret_from_many_addresses_gets_one_guess_per_address_past_the_limit() {
+        let (limiter, _clock) = limiter();
+        // Five addresses fail once each: the identity reaches its limit.
+        for n in 1..=5 {
+            let attacker = client("OQa", address(n));
+            assert!(limiter.check(attacker).is_ok());
+            limiter.record_failure(attacker);
+        }
+        // Each of them is now refused for it, after one guess rather than three.
+        for n in 1..=5 {
+            assert!(limiter.check(client("OQa", address(n))).is_err());
+        }
+        // A new address gets its one guess, and is refused after it.
+        let newcomer = client("OQa", address(6));
+        assert!(limiter.check(newcomer).is_ok());
+        limiter.record_failure(newcomer);
+        assert!(limiter.check(newcomer).is_err());
+        // The real client's address has not failed: it goes through.
+        assert!(limiter.check(client("OQa", address(99))).is_ok());
+    }
+
+    #[test]
+    fn spraying_many_usernames_from_one_address_gets_one_guess_each_past_the_ceiling() {
+        let (limiter, _clock) = limiter();
+        let proxy = address(1);
+        let names: Vec<String> = (0..8).map(|n| format!("user{n}")).collect();
+        for name in &names {
+            let attempt = Attempt::User {
+                username: name,
+                source: proxy,
+            };
+            assert!(limiter.check(attempt).is_ok());
+            limiter.record_failure(attempt);
+        }
+        // Past the address's ceiling, a username that failed from it once is refused from it…
+        for name in &names {
+            let attempt = Attempt::User {
+                username: name,
+                source: proxy,
+            };
+            assert!(limiter.check(attempt).is_err(), "{name}");
+        }
+        // …but someone else behind the same proxy, who has not failed, is not.
+        let colleague = Attempt::User {
+            username: "dana",
+            source: proxy,
+        };
+        assert!(limiter.check(colleague).is_ok());
+    }
+
+    #[test]
+    fn usernames_are_counted_without_regard_to_case() {
+        let (limiter, _clock) = limiter();
+        for name in ["Admin", "ADMIN", "admin"] {
+            limiter.record_failure(Attempt::User {
+                username: name,
+                source: address(1),
+            });
+        }
+        assert!(
+            limiter
+                .check(Attempt::User {
+                    username: "aDmIn",
+                    source: address(1)
+                })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn thousands_of_distinct_60_kb_bogus_client_ids_leave_the_limiter_bounded() {
+        let (limiter, clock) = limiter();
+        let mut bogus = "x".repeat(60 * 1024);
+        for n in 0..5000 {
+            bogus.truncate(60 * 1024 - 8);
+            bogus.push_str(&format!("{n:08}"));
+            limiter.record_failure(client(&bogus, address(n % 200)));
+            if n % 100 == 99 {
+                clock.advance(Seconds(1));
+            }
+        }
+        assert!(
+            limiter.tracked() <= CONFIG.max_tracked,
+            "{} windows kept",
+            limiter.tracked()
+        );
+        // What was evicted went oldest first: the latest failures still count.
+        let latest = client(&bogus, address(4999 % 200));
+        assert!(limiter.check(latest).is_ok());
+        limiter.record_failure(latest);
+        limiter.record_failure(latest);
+        assert!(limiter.check(latest).is_err());
     }
 }

@@ -31,7 +31,9 @@ use crate::api::{
     UserAddedJson, UserJson, UserListJson,
 };
 use crate::model::{AuditEventType, OAuthApp, OwnerKind, Seconds, Sid, scopes};
-use crate::service::{AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ListApps};
+use crate::service::{
+    AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ListApps, ServiceError,
+};
 use crate::store::AppOrder;
 
 /// Apps and events per page when the request does not say.
@@ -197,9 +199,11 @@ async fn sign_in(
     let started = service
         .start_session(&body.username, &body.password)
         .await
-        .inspect_err(|_| {
-            limiter.record_failure(attempt);
-            tracing::warn!(username = %body.username, source = %peer.ip(), "sign-in failed");
+        .inspect_err(|error| {
+            if let ServiceError::BadCredentials = error {
+                limiter.record_failure(attempt);
+                tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
+            }
         })?;
     Ok((
         StatusCode::CREATED,

@@ -14,6 +14,7 @@
 
 mod authorize;
 mod credentials;
+mod connections;
 mod errors;
 mod introspection;
 mod limiter;
@@ -27,15 +28,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -49,6 +45,9 @@ pub use limiter::LimiterConfig;
 use crate::service::AuthorizationServer;
 use limiter::FailureLimiter;
 
+/// Below the 1,024 descriptors a process gets by default on Linux, leaving room for the store's.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 900;
+
 /// How the server behaves at its edge; the defaults suit a real deployment.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -59,6 +58,13 @@ pub struct ServerConfig {
     /// limit, so a client trickling headers would hold its connection for ever; hyper enforces
     /// this one and closes the connection.
     pub header_read_timeout: Duration,
+    /// How long a connection may go without a request in flight, whatever its protocol (a
+    /// socket that sends nothing, a partial HTTP/2 preface, an idle keep-alive or h2c
+    /// connection) before it is closed.
+    pub idle_timeout: Duration,
+    /// Connections open at once at most; past it the idle ones are closed to make room, and a
+    /// newcomer that finds none is answered 503 with `Retry-After`.
+    pub max_connections: usize,
     /// The largest request body accepted.
     pub body_limit: usize,
     pub limiter: LimiterConfig,
@@ -69,6 +75,8 @@ impl Default for ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: DEFAULT_MAX_CONNECTIONS as usize,
             body_limit: 64 * 1024,
             limiter: LimiterConfig::default(),
         }
@@ -197,7 +205,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves until `shutdown` completes, then stops taking connections and lets requests in
 /// flight finish (for up to [`SHUTDOWN_GRACE`]). Each request carries its peer's address as
-/// `ConnectInfo`, for the failure limiter.
+/// `ConnectInfo`, for the failure limiter; [`connections`] bounds how many connections there are
+/// and how long they may idle.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -205,52 +214,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(state, config);
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout);
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(connection) => connection,
-                Err(error) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request.map(axum::body::Body::new))
-        });
-        // Each answer is one write; Nagle's algorithm would only hold it back.
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY could not be set");
-        }
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
-    }
+    connections::accept_until(listener, router, config, shutdown, SHUTDOWN_GRACE).await;
     Ok(())
 }
 

@@ -190,8 +190,9 @@ impl ClientCredentials {
             .map_err(OAuthError::TooManyFailures)?;
         let result = call.await;
         if let Err(TokenError::InvalidClient) = &result {
-            limiter.record_failure(self.attempt());
-            tracing::warn!(client_id = %self.client_id, source = %self.peer.ip(), "client authentication failed");
+            let attempt = self.attempt();
+            limiter.record_failure(attempt);
+            tracing::warn!(client_id = %attempt.identity_for_log(), source = %self.peer.ip(), "client authentication failed");
         }
         Ok(result?)
     }

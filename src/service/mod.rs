@@ -34,7 +34,9 @@ pub use tokens::{
     AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
     PermissionDecision, TokenError, TokenRequest, UserInfo, UserInfoAnswer,
 };
-pub use users::{Bootstrap, GeneratedPassword, NewUser, OwnerAccess};
+pub use users::{
+    Bootstrap, GeneratedPassword, HashingConfig, NewUser, OwnerAccess, validate_username,
+};
 
 /// What went wrong, in words a person can act on. Every variant but `Store` is the caller's to
 /// fix; the edges map them to HTTP statuses, banners and exit codes.
@@ -72,6 +74,10 @@ pub enum ServiceError {
         "stopped waiting for the answer (Esc); if it was a change, reload to see whether it was made"
     )]
     Cancelled,
+    /// Too many sign-ins are being checked at once; the caller may try again after
+    /// `retry_after` seconds.
+    #[error("the server is busy checking other sign-ins; try again in {retry_after} seconds")]
+    Overloaded { retry_after: u32 },
     /// Generating, parsing or using a signing key failed: a fault of this server, not the caller.
     #[error("signing keys: {0}")]
     Crypto(String),
@@ -100,6 +106,7 @@ pub struct ConsoleService {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     clients: Arc<clients::ClientCache>,
+    hashing: Arc<users::HashingLimit>,
 }
 
 /// How often a change is read and tried again when a concurrent writer got there first.
@@ -112,7 +119,14 @@ impl ConsoleService {
             clock,
             entropy,
             clients: Arc::default(),
+            hashing: Arc::new(users::HashingLimit::new(HashingConfig::default())),
         }
+    }
+
+    /// The same service with another bound on password hashing.
+    pub fn with_hashing(mut self, config: HashingConfig) -> Self {
+        self.hashing = Arc::new(users::HashingLimit::new(config));
+        self
     }
 
     /// Commits `writes` all together or not at all. Every change goes through here, so that the

@@ -1,7 +1,7 @@
 //! People: the first start of a store, signing in, and adding users with a role for an owner.
 //! Passwords are kept only as argon2id hashes.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -63,6 +63,55 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .map(|hash| hash.to_string())
         .unwrap_or_default()
 });
+
+/// How many sign-ins are checked at once, and how long one waits for its turn. Each argon2id
+/// check holds 19 MiB and a core for tens of milliseconds, so without a bound 64 concurrent bad
+/// sign-ins would take more than a gigabyte and every core from the token endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct HashingConfig {
+    pub concurrent: usize,
+    /// Past it the sign-in is refused as [`ServiceError::Overloaded`].
+    pub wait: std::time::Duration,
+}
+
+impl Default for HashingConfig {
+    /// Half the cores (at least one), so that the other half keeps serving tokens however many
+    /// sign-ins arrive.
+    fn default() -> HashingConfig {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        HashingConfig {
+            concurrent: (cores / 2).max(1),
+            wait: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+/// The turns at checking a password.
+pub(super) struct HashingLimit {
+    turns: Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+impl HashingLimit {
+    pub(super) fn new(config: HashingConfig) -> HashingLimit {
+        HashingLimit {
+            turns: Arc::new(tokio::sync::Semaphore::new(config.concurrent.max(1))),
+            wait: config.wait,
+        }
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        let busy = || ServiceError::Overloaded {
+            retry_after: u32::try_from(self.wait.as_secs())
+                .unwrap_or(u32::MAX)
+                .max(1),
+        };
+        tokio::time::timeout(self.wait, self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())
+    }
+}
 
 impl ConsoleService {
     /// Makes the first account, a subaccount, an organization and an Owner user when the store has
@@ -155,9 +204,12 @@ impl ConsoleService {
             .as_ref()
             .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
+        let turn = self.hashing.turn().await?;
         // argon2id takes tens of milliseconds on purpose: off the async workers, so that a burst
-        // of sign-ins does not stall the token endpoint on the same runtime.
+        // of sign-ins does not stall the token endpoint on the same runtime. The turn is held
+        // until the check ends, even if the caller stops waiting.
         let matches = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             PasswordHash::new(&hash)
                 .map(|parsed| {
                     Argon2::default()

@@ -115,6 +115,7 @@ pub fn describe_failure(doing: &str, error: &ServiceError) -> String {
         ServiceError::Conflict(_)
         | ServiceError::Unreachable(_)
         | ServiceError::Remote(_)
+        | ServiceError::Overloaded { .. }
         | ServiceError::Cancelled => "",
         ServiceError::BadCredentials | ServiceError::BadClient => "check the credentials",
         ServiceError::NotSignedIn(_) => "sign in again",

@@ -3,6 +3,7 @@
 mod api;
 mod authorizations;
 mod authorize;
+mod backup;
 mod cli;
 mod console;
 /// The same scenarios over a server; see console.rs. Loading the file twice is the point: one
@@ -10,5 +11,10 @@ mod console;
 #[allow(clippy::duplicate_mod)]
 #[path = "console.rs"]
 mod console_remote;
+mod import;
 mod remote;
 mod service;
+
+/// The one file the console's export and import scenarios write, under target/: the same path
+/// over both backends, so that their frames are the same, taken by one scenario at a time.
+pub static CONSOLE_APPS_FILE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -150,7 +150,7 @@ fn a_backup_taken_while_serving_restores_into_a_fresh_directory_where_old_secret
     // serve holds the data directory; it writes the backup for the command.
     let file = dir.path().join("store.backup");
     let backed_up = json(&run(&data, &["backup", file.to_str().unwrap(), "--json"]));
-    assert_eq!(backed_up["written_by_server"], true);
+    assert_eq!(backed_up["read_by_running_process"], true);
     serving.stop();
     {
         use std::os::unix::fs::PermissionsExt;

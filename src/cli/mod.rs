@@ -386,7 +386,7 @@ fn backup(data_dir: &Path, file: &Path, out: &Output) -> anyhow::Result<()> {
         std::process::id()
     ));
     let written = write_backup(data_dir, &partial);
-    let checked = written.and_then(|by_server| {
+    let checked = written.and_then(|by_holder| {
         let reread = std::fs::File::open(&partial)?;
         let summary = verify_backup(
             &file.display().to_string(),
@@ -394,14 +394,14 @@ fn backup(data_dir: &Path, file: &Path, out: &Output) -> anyhow::Result<()> {
         )?;
         std::fs::rename(&partial, file)
             .with_context(|| format!("cannot write {}", file.display()))?;
-        Ok((by_server, summary))
+        Ok((by_holder, summary))
     });
     match checked {
-        Ok((by_server, summary)) => out.backed_up(
+        Ok((by_holder, summary)) => out.backed_up(
             &shown,
             &file.display().to_string(),
             summary.records,
-            by_server,
+            by_holder,
         ),
         Err(error) => {
             let _ = std::fs::remove_file(&partial);
@@ -421,7 +421,7 @@ fn write_backup(data_dir: &Path, partial: &Path) -> anyhow::Result<bool> {
         .with_context(|| format!("cannot create {}", partial.display()))?;
     let mut writer = std::io::BufWriter::new(created);
     let started = Instant::now();
-    let by_server = loop {
+    let by_holder = loop {
         match SledStore::open(data_dir) {
             Ok(store) => {
                 store.backup(&mut writer)?;
@@ -447,7 +447,7 @@ fn write_backup(data_dir: &Path, partial: &Path) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("writing {} failed: {}", partial.display(), e.error()))?;
     file.sync_all()
         .with_context(|| format!("writing {} failed", partial.display()))?;
-    Ok(by_server)
+    Ok(by_holder)
 }
 
 /// Makes a store in `data_dir`, which must be new or empty, from the backup `file`.

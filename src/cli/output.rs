@@ -268,14 +268,15 @@ impl Output {
         ))
     }
 
-    pub fn backed_up(&self, data_dir: &str, file: &str, records: u64, by_server: bool) -> Printed {
+    pub fn backed_up(&self, data_dir: &str, file: &str, records: u64, by_holder: bool) -> Printed {
         if self.json {
             return self.print_json(&json!({
-                "data_dir": data_dir, "file": file, "records": records, "written_by_server": by_server,
+                "data_dir": data_dir, "file": file, "records": records,
+                "read_by_running_process": by_holder,
             }));
         }
-        let via = if by_server {
-            " (read by the `serve` running on it)"
+        let via = if by_holder {
+            " (read by the `serve` or console holding it)"
         } else {
             ""
         };
@@ -431,23 +432,6 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     text
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_columns_align_to_the_widest_cell() {
-        let text = table(
-            &["NAME", "ID"],
-            vec![
-                vec!["a".into(), "1".into()],
-                vec!["longer".into(), "22".into()],
-            ],
-        );
-        assert_eq!(text, "NAME    ID\na       1\nlonger  22\n");
-    }
-}
-
 /// A value of a change, with "not set" for empty text.
 fn shown(value: &str) -> String {
     if value.is_empty() {
@@ -462,5 +446,22 @@ fn plural(count: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{count} {what}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_columns_align_to_the_widest_cell() {
+        let text = table(
+            &["NAME", "ID"],
+            vec![
+                vec!["a".into(), "1".into()],
+                vec!["longer".into(), "22".into()],
+            ],
+        );
+        assert_eq!(text, "NAME    ID\na       1\nlonger  22\n");
     }
 }

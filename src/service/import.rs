@@ -100,7 +100,8 @@ impl ImportOutcome {
 enum Step {
     Create(OAuthApp),
     Update {
-        current: OAuthApp,
+        /// The version read, which the write expects to find.
+        read_version: u64,
         next: OAuthApp,
         changes: Vec<FieldChange>,
     },
@@ -227,7 +228,7 @@ impl ConsoleService {
                     (app, ImportAction::Create, secret)
                 }
                 Step::Update {
-                    current,
+                    read_version,
                     next,
                     changes,
                 } => {
@@ -240,7 +241,7 @@ impl ConsoleService {
                         );
                         writes.push(Write::PutApp {
                             app: next.clone(),
-                            expect: Expect::Version(current.version),
+                            expect: Expect::Version(read_version),
                         });
                         writes.push(Write::AddAuditEvent(event));
                     }
@@ -353,15 +354,14 @@ impl ConsoleService {
                         if changes.is_empty() {
                             steps.push(Step::Unchanged(app));
                         } else {
-                            let next = OAuthApp {
-                                settings,
-                                updated_at: now,
-                                version: app.version + 1,
-                                ..app.clone()
-                            };
                             steps.push(Step::Update {
-                                current: app,
-                                next,
+                                read_version: app.version,
+                                next: OAuthApp {
+                                    settings,
+                                    updated_at: now,
+                                    version: app.version + 1,
+                                    ..app
+                                },
                                 changes,
                             });
                         }

@@ -55,7 +55,6 @@ pub enum BackupError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackupSummary {
     pub records: u64,
-    pub trees: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -132,10 +131,7 @@ impl SledStore {
         write_line(out, &Line::End { end: records })?;
         out.flush()
             .map_err(|e| io("writing the backup failed", e))?;
-        Ok(BackupSummary {
-            records,
-            trees: names.len(),
-        })
+        Ok(BackupSummary { records })
     }
 
     /// Makes a store in `data_dir`, which must be missing or empty, from the backup in `input`
@@ -248,7 +244,6 @@ fn read_backup(
         });
     }
     let mut records = 0;
-    let mut trees = std::collections::BTreeSet::new();
     for (number, line) in lines.enumerate() {
         let line = line.map_err(|e| io(&format!("cannot read {source}"), e))?;
         let at = number + 2;
@@ -262,15 +257,9 @@ fn read_backup(
                         .map_err(|e| not_a_backup(format!("line {at}: {e}")))
                 };
                 record(&tree, decode(&key)?, decode(&value)?)?;
-                trees.insert(tree);
                 records += 1;
             }
-            Line::End { end } if end == records => {
-                return Ok(BackupSummary {
-                    records,
-                    trees: trees.len(),
-                });
-            }
+            Line::End { end } if end == records => return Ok(BackupSummary { records }),
             Line::End { end } => {
                 return Err(not_a_backup(format!(
                     "its last line counts {end} records, but {records} came before it"
@@ -302,4 +291,125 @@ fn write_line<T: Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Backup
     let failed = |e: std::io::Error| io("writing the backup failed", e);
     serde_json::to_writer(&mut *out, value).map_err(|e| failed(e.into()))?;
     out.write_all(b"\n").map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RefreshToken, SecretDigest, Session, Sid, SidKind, Timestamp, User};
+    use crate::store::{Store, Write};
+
+    fn user(n: u8, name: &str) -> User {
+        User {
+            sid: Sid::new(SidKind::User, [n; 16]),
+            username: name.into(),
+            password_hash: String::new(),
+            roles: Vec::new(),
+            created_at: Timestamp(1_000),
+        }
+    }
+
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    /// Opens a store just dropped, waiting out sled's flusher, which holds the lock a moment.
+    fn reopen(path: &Path) -> SledStore {
+        for _ in 0..100 {
+            match SledStore::open(path) {
+                Err(StoreError::Locked { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                opened => return opened.unwrap(),
+            }
+        }
+        SledStore::open(path).unwrap()
+    }
+
+    #[test]
+    fn a_restored_store_holds_every_record_and_keeps_users_created_after_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        // Each open starts sled's id generator a million further on, so a store opened often
+        // numbers its users far beyond where a new one starts.
+        for name in ["first", "second"] {
+            let store = reopen(&data);
+            block_on(store.commit(vec![Write::CreateUser(user(name.len() as u8, name))])).unwrap();
+        }
+        let store = reopen(&data);
+        let refresh = RefreshToken {
+            digest: SecretDigest::of("refresh"),
+            authorization: Sid::new(SidKind::Authorization, [3; 16]),
+            app: Sid::new(SidKind::OAuthApp, [4; 16]),
+            scopes: vec!["offline_access".into()],
+            expires_at: Timestamp(9_000),
+            spent: false,
+        };
+        let session = Session {
+            digest: SecretDigest::of("session"),
+            user: user(5, "first").sid,
+            created_at: Timestamp(1_000),
+            expires_at: Timestamp(9_000),
+        };
+        block_on(store.commit(vec![
+            Write::AddRefreshToken(refresh.clone()),
+            Write::PutSession(session.clone()),
+        ]))
+        .unwrap();
+        let mut file = Vec::new();
+        let written = store.backup(&mut file).unwrap();
+
+        let restored_dir = dir.path().join("restored");
+        let summary =
+            SledStore::restore(&restored_dir, "the backup", &mut file.as_slice()).unwrap();
+        assert_eq!(summary, written);
+        let restored = reopen(&restored_dir);
+        assert_eq!(
+            block_on(restored.refresh_token(&refresh.digest)).unwrap(),
+            Some(refresh)
+        );
+        assert_eq!(
+            block_on(restored.session(&session.digest)).unwrap(),
+            Some(session)
+        );
+        block_on(restored.commit(vec![Write::CreateUser(user(9, "after"))])).unwrap();
+        let names: Vec<String> = block_on(restored.users())
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(
+            names,
+            ["first", "second", "after"],
+            "the first user stays first"
+        );
+    }
+
+    #[test]
+    fn a_backup_of_a_newer_format_or_schema_is_refused_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("restored");
+        for (header, said) in [
+            (
+                r#"{"format":"oauth-console backup","version":2,"store_schema":1}"#,
+                "is backup format 2; this oauth-console reads up to format 1",
+            ),
+            (
+                r#"{"format":"oauth-console backup","version":1,"store_schema":9}"#,
+                "holds a store of schema 9; this oauth-console reads up to schema 1",
+            ),
+            (
+                r#"{"format":"something else","version":1,"store_schema":1}"#,
+                "names 'something else'",
+            ),
+        ] {
+            let text = format!("{header}\n{{\"end\":0}}\n");
+            let refused = SledStore::restore(&target, "b", &mut text.as_bytes()).unwrap_err();
+            assert!(refused.to_string().contains(said), "{refused}");
+            assert!(!target.exists());
+        }
+    }
 }

@@ -213,21 +213,48 @@ fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 }
 
 fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let hints = hints(state);
+    let width = |hint: &super::keys::Hint| {
+        (hint.keys.chars().count() + hint.does.chars().count() + 3) as u16
+    };
+    let all: u16 = hints.iter().map(width).sum();
+    // When not every key fits, the line ends with `? help`, which lists them all.
+    let help = hints
+        .iter()
+        .find(|hint| hint.keys == "?")
+        .copied()
+        .filter(|_| area.x + 1 + all > area.right());
+    let room = area.right().saturating_sub(help.as_ref().map_or(0, width));
     let mut at = area.x + 1;
-    for hint in hints(state) {
-        let needed = (hint.keys.chars().count() + hint.does.chars().count() + 3) as u16;
-        if at + needed > area.right() {
+    let shown = hints
+        .iter()
+        .filter(|hint| help.is_none() || hint.keys != "?");
+    for hint in shown {
+        if at + width(hint) > room {
             break;
         }
-        at = put(
-            buf,
-            area,
-            at,
-            hint.keys,
-            palette.accent.add_modifier(Modifier::BOLD),
-        );
-        at = put(buf, area, at, &format!(" {}  ", hint.does), palette.dim);
+        at = footer_hint(hint, at, area, buf, palette);
     }
+    if let Some(help) = &help {
+        footer_hint(help, at, area, buf, palette);
+    }
+}
+
+fn footer_hint(
+    hint: &super::keys::Hint,
+    at: u16,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> u16 {
+    let at = put(
+        buf,
+        area,
+        at,
+        hint.keys,
+        palette.accent.add_modifier(Modifier::BOLD),
+    );
+    put(buf, area, at, &format!(" {}  ", hint.does), palette.dim)
 }
 
 /// Column widths of the apps table after the selection marker: name takes what is left.

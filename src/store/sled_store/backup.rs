@@ -388,6 +388,81 @@ mod tests {
         );
     }
 
+    /// App `n` and the audit event of its creation: what one commit of a create writes.
+    fn created(n: u32) -> Vec<Write> {
+        use crate::model::{AppSettings, AuditEvent, AuditEventType, GrantType, OAuthApp, UserRef};
+        let mut random = [0; 16];
+        random[..4].copy_from_slice(&n.to_be_bytes());
+        let actor = UserRef {
+            sid: Sid::new(SidKind::User, [1; 16]),
+            username: "admin".into(),
+        };
+        let app = OAuthApp {
+            sid: Sid::new(SidKind::OAuthApp, random),
+            owner: Sid::new(SidKind::Account, [2; 16]),
+            grant_type: GrantType::ClientCredentials,
+            settings: AppSettings {
+                name: format!("app {n}"),
+                ..AppSettings::default()
+            },
+            secrets: Vec::new(),
+            created_at: Timestamp(i64::from(n)),
+            updated_at: Timestamp(i64::from(n)),
+            created_by: actor.clone(),
+            version: 1,
+        };
+        let event = AuditEvent {
+            sid: Sid::new(SidKind::AuditEvent, random),
+            event_type: AuditEventType::AppCreated,
+            owner: app.owner.clone(),
+            app: app.sid.clone(),
+            app_name: app.settings.name.clone(),
+            actor,
+            at: app.created_at,
+            changes: Vec::new(),
+        };
+        vec![
+            Write::PutApp {
+                app,
+                expect: crate::store::Expect::Absent,
+            },
+            Write::AddAuditEvent(event),
+        ]
+    }
+
+    #[test]
+    fn a_backup_taken_while_apps_are_created_holds_each_app_with_its_audit_event() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        // Enough records that reading the trees between `apps` and `audit` takes a while.
+        block_on(store.commit((0..2_000).flat_map(created).collect())).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let creating = {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 2_000;
+                while !stop.load(Ordering::Relaxed) {
+                    block_on(store.commit(created(n))).unwrap();
+                    n += 1;
+                }
+                n - 2_000
+            })
+        };
+        for _ in 0..20 {
+            let mut file = Vec::new();
+            store.backup(&mut file).unwrap();
+            let text = String::from_utf8(file).unwrap();
+            let apps = text.matches(r#"{"tree":"apps","#).count();
+            let events = text.matches(r#"{"tree":"audit","#).count();
+            assert_eq!(apps, events, "a backup mixed before and after a commit");
+        }
+        stop.store(true, Ordering::Relaxed);
+        let created_meanwhile = creating.join().unwrap();
+        assert!(created_meanwhile > 0, "no create ran beside the backups");
+    }
+
     #[test]
     fn a_backup_of_a_newer_format_or_schema_is_refused_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();

@@ -6,10 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
-    AppSettings, AuditEvent, Authorization, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL, FieldError,
-    GrantType, OAuthApp, Owner, Role, Seconds, Sid, Timestamp, User, scopes,
+    AppSettings, AuditEvent, Authorization, ClientSecret, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL,
+    Field, FieldChange, FieldError, GrantType, InvalidSid, OAuthApp, Owner, Role, Seconds, Sid,
+    Timestamp, User, ValidationErrors, scopes,
 };
-use crate::service::{AppUpdate, NewApp, NewUser, OwnerAccess};
+use crate::service::{
+    AppDefinition, AppDefinitions, AppUpdate, ImportAction, ImportItem, ImportOutcome, NewApp,
+    NewUser, OwnerAccess, OwnerDefinitions,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AppJson {
@@ -550,6 +554,581 @@ impl From<&FieldError> for FieldErrorJson {
         FieldErrorJson {
             field: error.field.label().to_owned(),
             message: error.message.clone(),
+        }
+    }
+}
+
+/// The version of the apps file this build writes and the newest it reads.
+pub const APPS_FILE_VERSION: u32 = 1;
+
+/// How an apps file is written: JSON or YAML, the same fields either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Json,
+    Yaml,
+}
+
+impl FileFormat {
+    /// YAML for a name ending `.yaml` or `.yml`, JSON otherwise.
+    pub fn of_path(path: &std::path::Path) -> FileFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") => {
+                FileFormat::Yaml
+            }
+            _ => FileFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a file format: use json or yaml")]
+pub struct UnknownFileFormat(String);
+
+impl std::str::FromStr for FileFormat {
+    type Err = UnknownFileFormat;
+    fn from_str(text: &str) -> Result<FileFormat, UnknownFileFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(FileFormat::Json),
+            "yaml" | "yml" => Ok(FileFormat::Yaml),
+            _ => Err(UnknownFileFormat(text.to_owned())),
+        }
+    }
+}
+
+/// Why an apps file could not be read; the message names where and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppsFileError {
+    #[error("not an apps file: {0}")]
+    Unreadable(String),
+    #[error(
+        "this apps file is version {found}; this oauth-console reads up to version {APPS_FILE_VERSION}: upgrade oauth-console, or export again with this one"
+    )]
+    Newer { found: u32 },
+}
+
+/// Entries of a map keyed by SID, in the order written: an export lists apps oldest first, and
+/// a key given twice is refused rather than one of the two silently winning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entries<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Entries<V> {
+        Entries(Vec::new())
+    }
+}
+
+impl<V: Serialize> Serialize for Entries<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map keyed by SID")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Entries<V>, E> {
+                Ok(Entries(Vec::new()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries<V>, A::Error> {
+                let mut entries: Vec<(String, V)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if entries.iter().any(|(seen, _)| *seen == key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "'{key}' is listed twice; list it once"
+                        )));
+                    }
+                    let value = map.next_value()?;
+                    entries.push((key, value));
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// The file `export` writes and `import` reads, also the body of `GET /v1/export` and part of
+/// `POST /v1/import`: owners by SID, each with its apps by client ID. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppsFileJson {
+    /// The file's format version; this build writes 1.
+    pub version: u32,
+    /// Owner SID (AC… or OR…) → its apps. An owner listed with no apps has none after an
+    /// import with prune.
+    #[schema(value_type = std::collections::BTreeMap<String, OwnerAppsJson>)]
+    pub owners: Entries<OwnerAppsJson>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerAppsJson {
+    /// Client ID (OQ…) → the app's definition.
+    #[serde(default)]
+    #[schema(value_type = std::collections::BTreeMap<String, AppDefinitionJson>)]
+    pub apps: Entries<AppDefinitionJson>,
+}
+
+/// What a person writes about an app; the fields of authorization-code apps are left out for
+/// client-credentials ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppDefinitionJson {
+    pub friendly_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// `client-credentials` or `authorization-code`; fixed once the app exists.
+    pub grant_type: String,
+    pub scopes: Vec<String>,
+    /// Seconds an access token lives (60 to 2592000; 3600 when left out).
+    #[serde(default = "default_token_ttl")]
+    pub access_token_ttl: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub company_name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub homepage_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub terms_of_service_url: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirect_uris: Vec<String>,
+}
+
+fn default_token_ttl() -> u32 {
+    DEFAULT_TOKEN_TTL.0
+}
+
+/// Only the version, read first so that a newer file is refused as newer rather than for a
+/// field this build does not know.
+#[derive(Deserialize)]
+struct FileVersion {
+    version: Option<u32>,
+}
+
+impl AppsFileJson {
+    pub fn parse(text: &str, format: FileFormat) -> Result<AppsFileJson, AppsFileError> {
+        fn read<T: serde::de::DeserializeOwned>(
+            text: &str,
+            format: FileFormat,
+        ) -> Result<T, AppsFileError> {
+            match format {
+                FileFormat::Json => {
+                    serde_json::from_str(text).map_err(|e| AppsFileError::Unreadable(e.to_string()))
+                }
+                FileFormat::Yaml => serde_yaml_ng::from_str(text)
+                    .map_err(|e| AppsFileError::Unreadable(e.to_string())),
+            }
+        }
+        let FileVersion { version } = read(text, format)?;
+        match version {
+            None => Err(AppsFileError::Unreadable(
+                "it has no `version`; write `version: 1` at the top, as `oauth-console export` does"
+                    .into(),
+            )),
+            Some(found) if found > APPS_FILE_VERSION => Err(AppsFileError::Newer { found }),
+            Some(_) => read(text, format),
+        }
+    }
+
+    pub fn write(&self, format: FileFormat) -> Result<String, AppsFileError> {
+        let unwritable = |e: String| AppsFileError::Unreadable(format!("cannot be written: {e}"));
+        match format {
+            FileFormat::Json => serde_json::to_string_pretty(self)
+                .map(|json| json + "\n")
+                .map_err(|e| unwritable(e.to_string())),
+            FileFormat::Yaml => {
+                serde_yaml_ng::to_string(self).map_err(|e| unwritable(e.to_string()))
+            }
+        }
+    }
+
+    /// The service's definitions, or every key and grant type that is not one, each naming its
+    /// entry. The field rules are the service's.
+    pub fn into_definitions(self) -> Result<AppDefinitions, ValidationErrors> {
+        let mut errors = Vec::new();
+        let mut owners = Vec::new();
+        for (owner_key, listed) in self.owners.0 {
+            let owner = match owner_key.parse::<Sid>() {
+                Ok(owner) => owner,
+                Err(error) => {
+                    errors.push(FieldError::new(
+                        Field::Owner,
+                        format!("owner '{owner_key}': {error}"),
+                    ));
+                    continue;
+                }
+            };
+            let mut apps = Vec::new();
+            for (key, app) in listed.apps.0 {
+                let entry = format!("entry {key} ({})", app.friendly_name.trim());
+                let client_id = key.parse::<Sid>().map_err(|error| {
+                    FieldError::new(Field::ClientId, format!("{entry}: client ID {error}"))
+                });
+                let grant_type = app.grant_type.parse::<GrantType>().map_err(|error| {
+                    FieldError::new(Field::GrantType, format!("{entry}: {error}"))
+                });
+                match (client_id, grant_type) {
+                    (Ok(client_id), Ok(grant_type)) => apps.push(AppDefinition {
+                        client_id,
+                        grant_type,
+                        settings: AppSettings {
+                            name: app.friendly_name,
+                            description: app.description,
+                            scopes: app.scopes,
+                            token_ttl: Seconds(app.access_token_ttl),
+                            company_name: app.company_name,
+                            images: app.image_urls,
+                            homepage_url: app.homepage_url,
+                            terms_url: app.terms_of_service_url,
+                            redirect_uris: app.redirect_uris,
+                        },
+                    }),
+                    (client_id, grant_type) => {
+                        errors.extend(client_id.err());
+                        errors.extend(grant_type.err());
+                    }
+                }
+            }
+            owners.push(OwnerDefinitions { owner, apps });
+        }
+        if errors.is_empty() {
+            Ok(AppDefinitions { owners })
+        } else {
+            Err(ValidationErrors(errors))
+        }
+    }
+}
+
+impl From<&AppDefinitions> for AppsFileJson {
+    fn from(definitions: &AppDefinitions) -> AppsFileJson {
+        let owners = definitions
+            .owners
+            .iter()
+            .map(|listed| {
+                let apps = listed
+                    .apps
+                    .iter()
+                    .map(|app| {
+                        let s = &app.settings;
+                        let definition = AppDefinitionJson {
+                            friendly_name: s.name.clone(),
+                            description: s.description.clone(),
+                            grant_type: app.grant_type.slug().to_owned(),
+                            scopes: s.scopes.clone(),
+                            access_token_ttl: s.token_ttl.0,
+                            company_name: s.company_name.clone(),
+                            image_urls: s.images.clone(),
+                            homepage_url: s.homepage_url.clone(),
+                            terms_of_service_url: s.terms_url.clone(),
+                            redirect_uris: s.redirect_uris.clone(),
+                        };
+                        (app.client_id.to_string(), definition)
+                    })
+                    .collect();
+                (
+                    listed.owner.to_string(),
+                    OwnerAppsJson {
+                        apps: Entries(apps),
+                    },
+                )
+            })
+            .collect();
+        AppsFileJson {
+            version: APPS_FILE_VERSION,
+            owners: Entries(owners),
+        }
+    }
+}
+
+/// `POST /v1/import`: an apps file and how to import it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportRequestJson {
+    pub file: AppsFileJson,
+    /// Only plan: change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Delete the apps of the file's owners that it does not list.
+    #[serde(default)]
+    pub prune: bool,
+}
+
+/// What an import did, or would do with `dry_run`, to each app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportResultJson {
+    /// Whether anything was written: false for a dry run and when nothing differed.
+    pub applied: bool,
+    pub dry_run: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    /// Apps not in the file that stay because prune was not asked for.
+    pub kept: usize,
+    pub items: Vec<ImportItemJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportItemJson {
+    /// `create`, `update`, `unchanged`, `delete` or `keep`.
+    pub action: String,
+    pub client_id: String,
+    pub owner_sid: String,
+    pub friendly_name: String,
+    /// With `update`: the fields that differ.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeJson>,
+    /// With `create`, once applied: the new app's client secret, shown this once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+impl ImportAction {
+    fn slug(&self) -> &'static str {
+        match self {
+            ImportAction::Create => "create",
+            ImportAction::Update(_) => "update",
+            ImportAction::Unchanged => "unchanged",
+            ImportAction::Delete => "delete",
+            ImportAction::Kept => "keep",
+        }
+    }
+}
+
+impl ImportResultJson {
+    pub fn new(outcome: &ImportOutcome, dry_run: bool) -> ImportResultJson {
+        let items = outcome
+            .items
+            .iter()
+            .map(|item| ImportItemJson {
+                action: item.action.slug().to_owned(),
+                client_id: item.client_id.to_string(),
+                owner_sid: item.owner.to_string(),
+                friendly_name: item.name.clone(),
+                changes: match &item.action {
+                    ImportAction::Update(changes) => changes
+                        .iter()
+                        .map(|c| ChangeJson {
+                            field: c.field.clone(),
+                            before: c.before.clone(),
+                            after: c.after.clone(),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                client_secret: item.secret.as_ref().map(|s| s.expose().to_owned()),
+            })
+            .collect();
+        ImportResultJson {
+            applied: outcome.applied,
+            dry_run,
+            created: outcome.count(|a| matches!(a, ImportAction::Create)),
+            updated: outcome.count(|a| matches!(a, ImportAction::Update(_))),
+            unchanged: outcome.count(|a| matches!(a, ImportAction::Unchanged)),
+            deleted: outcome.count(|a| matches!(a, ImportAction::Delete)),
+            kept: outcome.count(|a| matches!(a, ImportAction::Kept)),
+            items,
+        }
+    }
+
+    /// The service's outcome again, as the remote backend reads it.
+    pub fn into_outcome(self) -> Result<ImportOutcome, String> {
+        let items = self
+            .items
+            .into_iter()
+            .map(|item| {
+                let action = match item.action.as_str() {
+                    "create" => ImportAction::Create,
+                    "update" => ImportAction::Update(
+                        item.changes
+                            .iter()
+                            .map(|c| FieldChange::new(&c.field, &c.before, &c.after))
+                            .collect(),
+                    ),
+                    "unchanged" => ImportAction::Unchanged,
+                    "delete" => ImportAction::Delete,
+                    "keep" => ImportAction::Kept,
+                    other => return Err(format!("'{other}' is not an import action")),
+                };
+                Ok(ImportItem {
+                    client_id: item
+                        .client_id
+                        .parse()
+                        .map_err(|e: InvalidSid| e.to_string())?,
+                    owner: item
+                        .owner_sid
+                        .parse()
+                        .map_err(|e: InvalidSid| e.to_string())?,
+                    name: item.friendly_name,
+                    action,
+                    secret: item.client_secret.map(ClientSecret::received),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(ImportOutcome {
+            items,
+            applied: self.applied,
+        })
+    }
+}
+
+#[cfg(test)]
+mod apps_file_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::SidKind;
+
+    fn sid(kind: SidKind) -> impl Strategy<Value = Sid> {
+        any::<[u8; 16]>().prop_map(move |random| Sid::new(kind, random))
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        // Any characters, YAML's special ones and look-alikes of other types included.
+        prop_oneof![
+            any::<String>(),
+            Just("~".to_owned()),
+            Just("null".to_owned()),
+            Just("yes".to_owned()),
+            Just("0x10".to_owned()),
+            Just("- a: b".to_owned()),
+            Just(" leading and trailing ".to_owned()),
+            Just("line\nbreak".to_owned()),
+        ]
+    }
+
+    fn definition() -> impl Strategy<Value = AppDefinition> {
+        let grant = prop_oneof![
+            Just(GrantType::ClientCredentials),
+            Just(GrantType::AuthorizationCode)
+        ];
+        (
+            sid(SidKind::OAuthApp),
+            grant,
+            (
+                text(),
+                text(),
+                prop::collection::vec(text(), 0..4),
+                any::<u32>(),
+            ),
+            (
+                text(),
+                prop::collection::vec(text(), 0..3),
+                text(),
+                text(),
+                prop::collection::vec(text(), 0..3),
+            ),
+        )
+            .prop_map(
+                |(client_id, grant_type, (name, description, scopes, ttl), code)| {
+                    let (company_name, images, homepage_url, terms_url, redirect_uris) = code;
+                    AppDefinition {
+                        client_id,
+                        grant_type,
+                        settings: AppSettings {
+                            name,
+                            description,
+                            scopes,
+                            token_ttl: Seconds(ttl),
+                            company_name,
+                            images,
+                            homepage_url,
+                            terms_url,
+                            redirect_uris,
+                        },
+                    }
+                },
+            )
+    }
+
+    fn definitions() -> impl Strategy<Value = AppDefinitions> {
+        let owner = prop_oneof![sid(SidKind::Account), sid(SidKind::Organization)];
+        prop::collection::vec((owner, prop::collection::vec(definition(), 0..4)), 0..3).prop_map(
+            |owners| AppDefinitions {
+                owners: owners
+                    .into_iter()
+                    .map(|(owner, apps)| OwnerDefinitions { owner, apps })
+                    .collect(),
+            },
+        )
+    }
+
+    fn format() -> impl Strategy<Value = FileFormat> {
+        prop_oneof![Just(FileFormat::Json), Just(FileFormat::Yaml)]
+    }
+
+    proptest! {
+        #[test]
+        fn an_export_reads_back_as_the_same_definitions_in_either_format(
+            written in definitions(),
+            format in format(),
+        ) {
+            let text = AppsFileJson::from(&written).write(format).unwrap();
+            let read = AppsFileJson::parse(&text, format).unwrap().into_definitions().unwrap();
+            prop_assert_eq!(read, written);
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused_without_a_panic(text in any::<String>(), format in format()) {
+            if let Ok(file) = AppsFileJson::parse(&text, format) {
+                let _ = file.into_definitions();
+            }
+        }
+
+        #[test]
+        fn an_export_with_bytes_changed_is_read_or_refused_without_a_panic(
+            written in definitions(),
+            format in format(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<char>()), 1..4),
+        ) {
+            let mut chars: Vec<char> = AppsFileJson::from(&written).write(format).unwrap().chars().collect();
+            for (at, with) in edits {
+                let at = at.index(chars.len());
+                chars[at] = with;
+            }
+            let text: String = chars.into_iter().collect();
+            if let Ok(file) = AppsFileJson::parse(&text, format) {
+                let _ = file.into_definitions();
+            }
+        }
+
+        #[test]
+        fn a_client_id_listed_twice_under_one_owner_is_refused(
+            owner in sid(SidKind::Account),
+            app in definition(),
+            format in format(),
+        ) {
+            let once = AppsFileJson::from(&AppDefinitions {
+                owners: vec![OwnerDefinitions { owner, apps: vec![app] }],
+            });
+            let mut twice = once.clone();
+            let entry = twice.owners.0[0].1.apps.0[0].clone();
+            twice.owners.0[0].1.apps.0.push(entry);
+            let refused = AppsFileJson::parse(&twice.write(format).unwrap(), format).unwrap_err();
+            prop_assert!(refused.to_string().contains("is listed twice; list it once"), "{}", refused);
+        }
+
+        #[test]
+        fn a_newer_version_is_refused_as_newer_whatever_else_it_holds(
+            version in (APPS_FILE_VERSION + 1)..,
+            extra in "[a-z_]{1,12}",
+        ) {
+            let text = format!("{{\"version\": {version}, \"{extra}\": true, \"owners\": 3}}");
+            let refused = AppsFileJson::parse(&text, FileFormat::Json).unwrap_err();
+            prop_assert_eq!(refused, AppsFileError::Newer { found: version });
         }
     }
 }

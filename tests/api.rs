@@ -1268,6 +1268,8 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_is_served
         "DELETE /v1/apps/{sid}",
         "POST /v1/apps/{sid}/secret",
         "GET /v1/audit-events",
+        "GET /v1/export",
+        "POST /v1/import",
         "GET /v1/owners/{owner_sid}/authorizations",
         "DELETE /v1/authorizations/{sid}",
         "GET /v1/users",

@@ -1507,3 +1507,123 @@ async fn repeated_wrong_passwords_on_the_sign_in_screen_say_when_to_try_again() 
     );
     assert!(matches!(c.ui.state().screen, Screen::SignIn(_)));
 }
+
+/// Where the export and import scenarios write, relative to the directory tests run in.
+const APPS_FILE: &str = "target/console-scenario-apps.yaml";
+
+impl Console {
+    /// Replaces the file dialog's default name with [`APPS_FILE`] and presses Enter.
+    async fn choose_apps_file(&mut self) {
+        let default = oauth_console::tui::screens::dialogs::DEFAULT_APPS_FILE;
+        for _ in 0..default.chars().count() {
+            self.keys("Backspace").await;
+        }
+        self.type_text(APPS_FILE).await;
+        self.keys("Enter").await;
+    }
+}
+
+#[tokio::test]
+async fn x_exports_the_owners_apps_to_a_file_and_says_where() {
+    let _file = crate::CONSOLE_APPS_FILE.lock().await;
+    let w = world().await;
+    let billing = w.app("Billing sync").await;
+    w.app("Reports").await;
+    let mut c = w.console().await;
+    c.keys("x").await;
+    snap!("export_dialog", c);
+    c.choose_apps_file().await;
+    snap!("export_done", c);
+    let written = std::fs::read_to_string(APPS_FILE).unwrap();
+    assert!(written.starts_with("version: 1\nowners:\n"), "{written}");
+    assert!(written.contains(&format!(
+        "{}:\n        friendly_name: Billing sync",
+        billing.sid
+    )));
+    assert!(written.contains("friendly_name: Reports"));
+    assert!(!written.contains("secret"), "{written}");
+}
+
+#[tokio::test]
+async fn i_shows_an_imports_plan_to_confirm_then_each_new_secret_once() {
+    let _file = crate::CONSOLE_APPS_FILE.lock().await;
+    let w = world().await;
+    let billing = w.app("Billing sync").await;
+    let new_id = format!("OQ{}", "0123456789abcdef".repeat(2));
+    std::fs::write(
+        APPS_FILE,
+        format!(
+            "version: 1
+owners:
+  {account}:
+    apps:
+      {billing}:
+        friendly_name: Billing sync
+        description: Syncs invoices every night
+        grant_type: client-credentials
+        scopes: ['{MESSAGES_READ}']
+      {new_id}:
+        friendly_name: Nightly export
+        grant_type: client-credentials
+        scopes: ['{MESSAGES_READ}']
+",
+            account = w.account,
+            billing = billing.sid,
+        ),
+    )
+    .unwrap();
+    let mut c = w.console().await;
+    c.keys("i").await;
+    snap!("import_dialog", c);
+    c.choose_apps_file().await;
+    snap!("import_plan", c);
+    assert_eq!(
+        w.app_names().await,
+        ["Billing sync"],
+        "nothing imported yet"
+    );
+    c.keys("y").await;
+    snap!("import_new_secret", c);
+    let secret = c.shown_secret();
+    assert!(
+        w.service
+            .authenticate_client(&new_id, &secret)
+            .await
+            .is_ok(),
+        "the secret shown works"
+    );
+    c.keys("g Enter").await;
+    snap!("import_done_list", c);
+    let updated = w.service.app(&w.admin, &billing.sid).await.unwrap();
+    assert_eq!(updated.settings.description, "Syncs invoices every night");
+    // The same file again: nothing to change, and nothing to confirm.
+    c.keys("i").await;
+    c.choose_apps_file().await;
+    assert!(c.ui.state().dialog.is_none());
+    assert_eq!(
+        c.status(),
+        format!("Nothing to import: the apps already match {APPS_FILE} (2 apps unchanged)")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_import_file_says_which_entry_breaks_which_limit_and_imports_nothing() {
+    let _file = crate::CONSOLE_APPS_FILE.lock().await;
+    let w = world().await;
+    let billing = w.app("Billing sync").await;
+    std::fs::write(
+        APPS_FILE,
+        format!(
+            "version: 1\nowners:\n  {}:\n    apps:\n      {}:\n        friendly_name: '{}'\n        grant_type: client-credentials\n        scopes: ['{MESSAGES_READ}']\n",
+            w.account,
+            billing.sid,
+            "x".repeat(65)
+        ),
+    )
+    .unwrap();
+    let mut c = w.console().await;
+    c.keys("i").await;
+    c.choose_apps_file().await;
+    snap!("import_refused", c);
+    assert_eq!(w.app_names().await, ["Billing sync"]);
+}

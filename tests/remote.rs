@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
+use oauth_console::api::{AppDefinitionJson, AppsFileJson, FileFormat};
 use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, TokenError, TokenRequest};
 use oauth_console::model::{AppSettings, GrantType, Sid};
 use oauth_console::server::{self, AppState, ServerConfig};
@@ -951,5 +952,124 @@ fn the_token_tool_over_a_server_asks_its_token_endpoint() {
         }
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("a wrong secret got a token"),
+    }
+}
+
+/// Export, an edit, a dry run, the import, the same import again and a bad file: what a person
+/// runs to keep apps in a file.
+fn import_script(dir: &Path, mut run: impl FnMut(&[&str]) -> Output) -> Vec<Output> {
+    let file = dir.join("apps.json");
+    let file_arg = file.to_str().unwrap();
+    let mut outputs = vec![
+        // First, so that the SIDs of the owners a local first start lists are numbered alike.
+        run(&["owners"]),
+        run(&[
+            "apps",
+            "create",
+            "--name",
+            "Billing sync",
+            "--scope",
+            MESSAGES_READ,
+        ]),
+        run(&[
+            "apps",
+            "create",
+            "--name",
+            "Legacy",
+            "--scope",
+            MESSAGES_READ,
+        ]),
+        run(&["export", file_arg]),
+    ];
+    // Edited through the file's own type, which keeps the entries in the order written.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut edited = AppsFileJson::parse(&text, FileFormat::Json).unwrap();
+    let apps = &mut edited
+        .owners
+        .0
+        .iter_mut()
+        .find(|(_, owner)| !owner.apps.0.is_empty())
+        .unwrap()
+        .1
+        .apps
+        .0;
+    apps.retain(|(_, app)| app.friendly_name != "Legacy");
+    for (_, app) in apps.iter_mut() {
+        app.description = "Syncs invoices".into();
+    }
+    apps.push((
+        format!("OQ{}", "cd".repeat(16)),
+        AppDefinitionJson {
+            friendly_name: "Nightly export".into(),
+            description: String::new(),
+            grant_type: "client-credentials".into(),
+            scopes: vec![MESSAGES_READ.into()],
+            access_token_ttl: 3600,
+            company_name: String::new(),
+            image_urls: Vec::new(),
+            homepage_url: String::new(),
+            terms_of_service_url: String::new(),
+            redirect_uris: Vec::new(),
+        },
+    ));
+    std::fs::write(&file, edited.write(FileFormat::Json).unwrap()).unwrap();
+    outputs.push(run(&["import", file_arg, "--dry-run"]));
+    outputs.push(run(&["import", file_arg]));
+    outputs.push(run(&["import", file_arg]));
+    outputs.push(run(&["import", file_arg, "--prune", "--json"]));
+    let bad = dir.join("bad.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&bad, text.replace("\"client-credentials\"", "\"implicit\"")).unwrap();
+    outputs.push(run(&["import", bad.to_str().unwrap()]));
+    let long = text.replace("\"Nightly export\"", &format!("\"{}\"", "n".repeat(65)));
+    std::fs::write(&bad, long).unwrap();
+    outputs.push(run(&["import", bad.to_str().unwrap()]));
+    outputs.push(run(&["export", "--format", "yaml"]));
+    outputs
+}
+
+#[test]
+fn export_and_import_print_the_same_over_a_server_as_over_the_embedded_store() {
+    let server = Server::start();
+    let config = tempfile::tempdir().unwrap();
+    let signed_in = login(&server.base, config.path(), PASSWORD);
+    assert!(signed_in.status.success(), "{}", text(&signed_in.stderr));
+    let remote_dir = tempfile::tempdir().unwrap();
+    let over_server = import_script(remote_dir.path(), |args| {
+        remote(&server.base, config.path(), args)
+    });
+    let data = tempfile::tempdir().unwrap();
+    let local_dir = tempfile::tempdir().unwrap();
+    let local = import_script(local_dir.path(), |args| {
+        binary()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .output()
+            .unwrap()
+    });
+    let (mut remote_words, mut local_words) = (Normalizer::new(), Normalizer::new());
+    let transcript = |words: &mut Normalizer, outputs: &[Output], dir: &Path| -> Vec<String> {
+        outputs
+            .iter()
+            .map(|o| strip_first_start(&words.run(o)).replace(dir.to_str().unwrap(), "DIR"))
+            .collect()
+    };
+    let over_server = transcript(&mut remote_words, &over_server, remote_dir.path());
+    let local = transcript(&mut local_words, &local, local_dir.path());
+    assert_eq!(over_server, local);
+    // What the script saw, over either: the plan, one change, then none; one line per bad file.
+    let seen = over_server.join("");
+    for expected in [
+        "Dry run: nothing was changed.",
+        "1 to create, 1 to update, 0 unchanged, 0 to delete, 1 kept.",
+        "1 created, 1 updated, 0 unchanged, 0 deleted, 1 kept.",
+        "0 created, 0 updated, 2 unchanged, 0 deleted, 1 kept.",
+        "Nothing to change: the apps already match the file.",
+        "\"deleted\": 1",
+        "'implicit' is not a grant type: use client-credentials or authorization-code",
+        "name may be at most 64 characters; 65 were given",
+    ] {
+        assert!(seen.contains(expected), "{expected} not in:\n{seen}");
     }
 }

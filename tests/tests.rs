@@ -3,6 +3,7 @@
 mod api;
 mod authorizations;
 mod authorize;
+mod backup;
 mod cli;
 mod console;
 /// The same scenarios over a server; see console.rs. Loading the file twice is the point: one
@@ -13,5 +14,10 @@ mod console_remote;
 mod oidc;
 mod properties;
 mod hostile;
+mod import;
 mod remote;
 mod service;
+
+/// The one file the console's export and import scenarios write, under target/: the same path
+/// over both backends, so that their frames are the same, taken by one scenario at a time.
+pub static CONSOLE_APPS_FILE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

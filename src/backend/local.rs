@@ -7,8 +7,8 @@ use super::{Backend, Result};
 use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
-    AppUpdate, AuditFilter, ConsoleService, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess,
-    RotatedSecret,
+    AppDefinitions, AppUpdate, AuditFilter, ConsoleService, CreatedApp, ImportMode, ImportOutcome,
+    ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
 };
 use crate::store::Page;
 
@@ -80,6 +80,20 @@ impl Backend for LocalBackend {
 
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
         self.service.audit_events(&self.user, filter).await
+    }
+
+    async fn export_apps(&self, owner: Option<&Sid>) -> Result<AppDefinitions> {
+        self.service.export_apps(&self.user, owner).await
+    }
+
+    async fn import_apps(
+        &self,
+        definitions: &AppDefinitions,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        self.service
+            .import_apps(&self.user, definitions, mode)
+            .await
     }
 
     async fn users(&self) -> Result<Vec<User>> {

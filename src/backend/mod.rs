@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
-    AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
-    ServiceError,
+    AppDefinitions, AppUpdate, AuditFilter, CreatedApp, ImportMode, ImportOutcome, ListApps,
+    NewApp, NewUser, OwnerAccess, RotatedSecret, ServiceError,
 };
 use crate::store::Page;
 
@@ -36,6 +36,15 @@ pub trait Backend: Send + Sync {
     async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret>;
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp>;
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>>;
+    /// The definitions of `owner`'s apps, or of every owner's whose apps the user manages; no
+    /// secrets.
+    async fn export_apps(&self, owner: Option<&Sid>) -> Result<AppDefinitions>;
+    /// Makes the apps match `definitions` in one commit, or with `mode.dry_run` only says how.
+    async fn import_apps(
+        &self,
+        definitions: &AppDefinitions,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome>;
     /// Users who share an owner with the signed-in user.
     async fn users(&self) -> Result<Vec<User>>;
     async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)>;

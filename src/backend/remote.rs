@@ -18,10 +18,10 @@ use serde::de::DeserializeOwned;
 
 use super::{Backend, IssuedToken, Result, TokenError, TokenRequest};
 use crate::api::{
-    ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AuditEventJson, AuditEventListJson,
-    AuthorizationJson, AuthorizationListJson, CredentialsJson, NewAppJson, NewUserJson,
-    OwnerListJson, RotateSecretJson, SessionJson, SignInJson, UserAddedJson, UserJson,
-    UserListJson,
+    ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson,
+    AuditEventListJson, AuthorizationJson, AuthorizationListJson, CredentialsJson,
+    ImportRequestJson, ImportResultJson, NewAppJson, NewUserJson, OwnerListJson, RotateSecretJson,
+    SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
 };
 use crate::model::{
     AppSettings, AuditEvent, Authorization, ClientSecret, Field, FieldChange, FieldError,
@@ -29,8 +29,9 @@ use crate::model::{
     Timestamp, User, UserRef, ValidationErrors,
 };
 use crate::service::{
-    AppUpdate, AuditFilter, Clock, CreatedApp, GeneratedPassword, ListApps, NewApp, NewUser,
-    OwnerAccess, RotatedSecret, ServiceError, SystemClock,
+    AppDefinitions, AppUpdate, AuditFilter, Clock, CreatedApp, GeneratedPassword, ImportMode,
+    ImportOutcome, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret, ServiceError,
+    SystemClock,
 };
 use crate::store::{AppOrder, Page};
 
@@ -648,6 +649,32 @@ impl Backend for RemoteBackend {
                 .collect::<Result<_>>()?,
             next: page.meta.next_page_token,
         })
+    }
+
+    async fn export_apps(&self, owner: Option<&Sid>) -> Result<AppDefinitions> {
+        let mut request = self.request(Method::GET, "/v1/export")?;
+        if let Some(owner) = owner {
+            request = request.query(&[("OwnerSid", owner.as_str())]);
+        }
+        let file: AppsFileJson = self.call(request).await?;
+        file.into_definitions()
+            .map_err(|invalid| unreadable(&invalid.to_string()))
+    }
+
+    async fn import_apps(
+        &self,
+        definitions: &AppDefinitions,
+        mode: ImportMode,
+    ) -> Result<ImportOutcome> {
+        let body = ImportRequestJson {
+            file: AppsFileJson::from(definitions),
+            dry_run: mode.dry_run,
+            prune: mode.prune,
+        };
+        let result: ImportResultJson = self
+            .call(self.request(Method::POST, "/v1/import")?.json(&body))
+            .await?;
+        result.into_outcome().map_err(|why| unreadable(&why))
     }
 
     async fn users(&self) -> Result<Vec<User>> {

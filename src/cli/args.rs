@@ -7,6 +7,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::api::FileFormat;
 use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
@@ -51,7 +52,13 @@ impl Cli {
     fn ignored_over_a_server(&self, matches: &ArgMatches) -> Option<String> {
         let on_data_dir = matches!(
             self.command,
-            Some(Command::Serve(_) | Command::Keys(_) | Command::Replay { .. })
+            Some(
+                Command::Serve(_)
+                    | Command::Keys(_)
+                    | Command::Replay { .. }
+                    | Command::Backup { .. }
+                    | Command::Restore { .. }
+            )
         );
         if self.global.server.is_none() || on_data_dir {
             return None;
@@ -109,8 +116,8 @@ pub struct GlobalArgs {
     pub issuer: Option<String>,
     /// Work over a running `oauth-console serve` at this URL instead of the embedded store (sign
     /// in first with `oauth-console login --server URL`, or in the console); --data-dir, --user,
-    /// --issuer and --serve do not apply with it. `serve` and `keys` always work on a data
-    /// directory
+    /// --issuer and --serve do not apply with it. `serve`, `keys`, `backup` and `restore` always
+    /// work on a data directory
     #[arg(long, global = true, env = "OAUTH_CONSOLE_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// Where `login` keeps session tokens [default: the platform's config directory]
@@ -163,6 +170,23 @@ pub enum Command {
     /// Manage the keys that sign access tokens
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write a consistent copy of the whole embedded store (every record; secrets only as their
+    /// digests) to FILE, also while `serve` runs on the data directory
+    Backup {
+        /// Where to write the backup; it holds the signing keys, so it is made owner-only
+        file: PathBuf,
+    },
+    /// Make a store in an empty data directory from a backup: every client secret, refresh
+    /// token and signing key of the backed-up store works again
+    Restore {
+        /// A file written by `oauth-console backup`
+        file: PathBuf,
+    },
+    /// Write the apps' definitions (no secrets), keyed by client ID, as JSON or YAML
+    Export(ExportArgs),
+    /// Make the apps match a file written by `export`: create the missing, update the different,
+    /// leave the equal alone; one change of the store, or none
+    Import(ImportArgs),
     /// Run a console scenario file headless against a fresh store and print its marked frames
     Replay {
         /// The scenario: key presses, typed text, waits and `snapshot NAME` marks (see
@@ -191,6 +215,31 @@ pub struct ServeArgs {
         default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only this owner's apps [default: every owner whose apps you manage]
+    #[arg(long, value_name = "SID")]
+    pub owner: Option<Sid>,
+    /// json or yaml [default: yaml for a FILE ending .yaml or .yml, json otherwise]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<FileFormat>,
+    /// Where to write [default: standard output]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A file written by `export` (YAML when it ends .yaml or .yml, JSON otherwise), edited or
+    /// not
+    pub file: PathBuf,
+    /// Print what would be created, updated, left alone and deleted, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also delete the apps of the file's owners that the file does not list
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Debug, Subcommand)]

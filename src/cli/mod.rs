@@ -2,6 +2,7 @@
 //! holds no rules (the service does), and prints either tables or `--json` ([`output`]).
 
 mod args;
+mod control;
 mod login;
 mod output;
 mod replay;
@@ -15,20 +16,22 @@ use anyhow::{Context, bail};
 
 pub use args::Cli;
 use args::{
-    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, KeysCommand,
-    ListArgs, ServeArgs, UpdateArgs, UsersCommand,
+    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, ExportArgs,
+    ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
 };
 use output::Output;
 
 use crate::api::{
-    AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, OwnerJson, UserJson,
+    AppJson, AppsFileJson, AuditEventJson, AuthorizationJson, CredentialsJson, FileFormat,
+    ImportResultJson, OwnerJson, UserJson,
 };
 use crate::backend::{Backend, LocalBackend};
 use crate::model::{AppSettings, GrantType, OwnerKind, Sid, scopes};
 use crate::service::{
-    AppUpdate, AuditFilter, ConsoleService, ListApps, NewApp, NewUser, OsEntropy, SystemClock,
+    AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
+    ServiceError, SystemClock,
 };
-use crate::store::{SledStore, StoreError};
+use crate::store::{SledStore, StoreError, verify_backup};
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -51,9 +54,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let out = Output::new(cli.global.json);
-    // `serve` and `keys` work on a data directory, so an exported OAUTH_CONSOLE_SERVER does not
-    // stop the shell that runs the server.
-    let on_data_dir = matches!(cli.command, Some(Command::Serve(_) | Command::Keys(_)));
+    // `serve`, `keys`, `backup` and `restore` work on a data directory, so an exported
+    // OAUTH_CONSOLE_SERVER does not stop the shell that runs the server.
+    let on_data_dir = matches!(
+        cli.command,
+        Some(
+            Command::Serve(_) | Command::Keys(_) | Command::Backup { .. } | Command::Restore { .. }
+        )
+    );
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
         return remote(cli, &server, out).await;
     }
@@ -64,9 +72,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
-    let service = open_local(&data_dir).await?;
+    // Both handle the store themselves: a backup may have to ask the process holding it, and a
+    // restore makes a store where there is none.
+    match &cli.command {
+        Some(Command::Backup { file }) => return backup(&data_dir, file, &out),
+        Some(Command::Restore { file }) => return restore(&data_dir, file, &out),
+        _ => {}
+    }
+    let (service, store) = open_local(&data_dir).await?;
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
+    // The processes that hold the store for long answer backups for it.
+    let _control = match &cli.command {
+        None | Some(Command::Serve(_)) => control::listen(&data_dir, store),
+        Some(_) => None,
+    };
     if cli.command.is_none()
         && let Some(listen) = cli.serve
     {
@@ -85,7 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         // Handled above, before the store is opened.
-        Command::Replay { .. } => Ok(()),
+        Command::Replay { .. } | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
@@ -125,9 +145,13 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
         Command::Replay { .. }
         | Command::Serve(_)
         | Command::Keys(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. }
         | Command::Login { .. }
         | Command::Logout => bail!("this command does not run over a backend"),
         Command::Apps(command) => apps(ctx, command).await,
+        Command::Export(args) => export(ctx, args).await,
+        Command::Import(args) => import(ctx, args).await,
         Command::Audit(args) => audit(ctx, args).await,
         Command::Scopes(args) => {
             let owner = ctx.owner_or_default(args.owner, OwnerKind::Account).await?;
@@ -304,11 +328,11 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
 
 /// Opens (creating on first use) the embedded store and its service; on the first start, makes
 /// the first user and says once, on standard error, how to sign in.
-pub async fn open_local(data_dir: &Path) -> anyhow::Result<ConsoleService> {
+pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<SledStore>)> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let store = open_store_waiting(data_dir).await?;
-    let service = ConsoleService::new(Arc::new(store), Arc::new(SystemClock), Arc::new(OsEntropy));
+    let store = Arc::new(open_store_waiting(data_dir).await?);
+    let service = ConsoleService::new(store.clone(), Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
     let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
     if let Some(made) = service.bootstrap(&username, password).await? {
@@ -331,7 +355,7 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<ConsoleService> {
             )?,
         }
     }
-    Ok(service)
+    Ok((service, store))
 }
 
 /// How long a command waits for another process (a script's previous command, say) to release
@@ -348,6 +372,147 @@ async fn open_store_waiting(data_dir: &Path) -> Result<SledStore, StoreError> {
             opened => return opened,
         }
     }
+}
+
+/// Writes a backup of the store in `data_dir` to `file`: read here when no other process holds
+/// the store, or by the process that does (`serve`, a console) over the control socket. The
+/// file appears only once whole and checked, owner-only.
+fn backup(data_dir: &Path, file: &Path, out: &Output) -> anyhow::Result<()> {
+    let shown = data_dir.display().to_string();
+    if !data_dir.join("conf").exists() {
+        bail!("there is no store in {shown} to back up; pass the data directory with --data-dir");
+    }
+    let partial = file.with_file_name(format!(
+        ".{}.partial-{}",
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let written = write_backup(data_dir, &partial);
+    let checked = written.and_then(|by_holder| {
+        let reread = std::fs::File::open(&partial)?;
+        let summary = verify_backup(
+            &file.display().to_string(),
+            &mut std::io::BufReader::new(reread),
+        )?;
+        std::fs::rename(&partial, file)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        Ok((by_holder, summary))
+    });
+    match checked {
+        Ok((by_holder, summary)) => out.backed_up(
+            &shown,
+            &file.display().to_string(),
+            summary.records,
+            by_holder,
+        ),
+        Err(error) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(error)
+        }
+    }
+}
+
+/// Writes the backup to `partial`; says whether the process holding the store wrote it.
+fn write_backup(data_dir: &Path, partial: &Path) -> anyhow::Result<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let mut writer = std::io::BufWriter::new(created);
+    let started = Instant::now();
+    let by_holder = loop {
+        match SledStore::open(data_dir) {
+            Ok(store) => {
+                store.backup(&mut writer)?;
+                break false;
+            }
+            Err(locked @ StoreError::Locked { .. }) => {
+                if let Some(answered) = control::request_backup(data_dir, &mut writer) {
+                    answered?;
+                    break true;
+                }
+                if started.elapsed() >= LOCK_WAIT {
+                    return Err(anyhow::Error::new(locked).context(
+                        "the process holding it does not answer backups (only `serve` and the console do)",
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let file = writer
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {} failed: {}", partial.display(), e.error()))?;
+    file.sync_all()
+        .with_context(|| format!("writing {} failed", partial.display()))?;
+    Ok(by_holder)
+}
+
+/// Makes a store in `data_dir`, which must be new or empty, from the backup `file`.
+fn restore(data_dir: &Path, file: &Path, out: &Output) -> anyhow::Result<()> {
+    let input =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if let Some(parent) = data_dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let summary = SledStore::restore(
+        data_dir,
+        &file.display().to_string(),
+        &mut std::io::BufReader::new(input),
+    )?;
+    out.restored(
+        &file.display().to_string(),
+        &data_dir.display().to_string(),
+        summary.records,
+    )
+}
+
+async fn export(ctx: &Session, args: ExportArgs) -> anyhow::Result<()> {
+    let definitions = ctx.backend.export_apps(args.owner.as_ref()).await?;
+    let format = args
+        .format
+        .or(args.file.as_deref().map(FileFormat::of_path))
+        .unwrap_or(FileFormat::Json);
+    let text = AppsFileJson::from(&definitions).write(format)?;
+    let Some(file) = args.file else {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        return Ok(());
+    };
+    std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    let apps = definitions.owners.iter().map(|o| o.apps.len()).sum();
+    ctx.out
+        .exported(&file.display().to_string(), definitions.owners.len(), apps)
+}
+
+async fn import(ctx: &Session, args: ImportArgs) -> anyhow::Result<()> {
+    let shown = args.file.display().to_string();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {shown}"))?;
+    let definitions = AppsFileJson::parse(&text, FileFormat::of_path(&args.file))
+        .with_context(|| shown.clone())?
+        .into_definitions()
+        .map_err(ServiceError::Invalid)
+        .with_context(|| format!("{shown}: nothing was imported"))?;
+    let mode = ImportMode {
+        dry_run: args.dry_run,
+        prune: args.prune,
+    };
+    let outcome = match ctx.backend.import_apps(&definitions, mode).await {
+        Err(ServiceError::Invalid(invalid)) => {
+            return Err(anyhow::Error::new(ServiceError::Invalid(invalid)))
+                .with_context(|| format!("{shown}: nothing was imported"));
+        }
+        other => other?,
+    };
+    ctx.out
+        .imported(&ImportResultJson::new(&outcome, args.dry_run))
 }
 
 impl Session {

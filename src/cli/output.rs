@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::api::{
-    AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, OwnerJson, UserJson,
+    AppJson, AuditEventJson, AuthorizationJson, CredentialsJson, ImportResultJson, OwnerJson,
+    UserJson,
 };
 use crate::model::{OwnerKind, SigningAlg};
 
@@ -267,6 +268,106 @@ impl Output {
         ))
     }
 
+    pub fn backed_up(&self, data_dir: &str, file: &str, records: u64, by_holder: bool) -> Printed {
+        if self.json {
+            return self.print_json(&json!({
+                "data_dir": data_dir, "file": file, "records": records,
+                "read_by_running_process": by_holder,
+            }));
+        }
+        let via = if by_holder {
+            " (read by the `serve` or console holding it)"
+        } else {
+            ""
+        };
+        self.print(&format!(
+            "Backed up {records} records of {data_dir}{via} to {file}.\nIt holds the signing keys and secret digests: keep it as private as the data directory.\n"
+        ))
+    }
+
+    pub fn restored(&self, file: &str, data_dir: &str, records: u64) -> Printed {
+        if self.json {
+            return self
+                .print_json(&json!({ "file": file, "data_dir": data_dir, "records": records }));
+        }
+        self.print(&format!(
+            "Restored {records} records from {file} into {data_dir}.\nEvery client secret, refresh token, session and signing key of the backup works again.\n"
+        ))
+    }
+
+    pub fn exported(&self, file: &str, owners: usize, apps: usize) -> Printed {
+        if self.json {
+            return self.print_json(&json!({ "file": file, "owners": owners, "apps": apps }));
+        }
+        self.print(&format!(
+            "Exported {} of {} to {file} (no secrets).\n",
+            plural(apps, "app"),
+            plural(owners, "owner")
+        ))
+    }
+
+    pub fn imported(&self, result: &ImportResultJson) -> Printed {
+        if self.json {
+            return self.print_json(result);
+        }
+        let done = !result.dry_run;
+        let mut text = String::new();
+        if result.dry_run {
+            text.push_str("Dry run: nothing was changed.\n");
+        }
+        for item in &result.items {
+            let action = match (item.action.as_str(), done) {
+                ("create", true) => "created",
+                ("create", false) => "create",
+                ("update", true) => "updated",
+                ("update", false) => "update",
+                ("delete", true) => "deleted",
+                ("delete", false) => "delete",
+                (other, _) => other,
+            };
+            text.push_str(&format!(
+                "{action:<10} {}  {}\n",
+                item.client_id, item.friendly_name
+            ));
+            for change in &item.changes {
+                text.push_str(&format!(
+                    "           {}: {} -> {}\n",
+                    change.field,
+                    shown(&change.before),
+                    shown(&change.after)
+                ));
+            }
+            if item.action == "keep" {
+                text.push_str("           not in the file; --prune deletes it\n");
+            }
+            if let Some(secret) = &item.client_secret {
+                text.push_str(&format!("           Client secret: {secret}\n"));
+            }
+        }
+        let (create, update, delete) = if done {
+            ("created", "updated", "deleted")
+        } else {
+            ("to create", "to update", "to delete")
+        };
+        text.push_str(&format!(
+            "{} {create}, {} {update}, {} unchanged, {} {delete}, {} kept.\n",
+            result.created, result.updated, result.unchanged, result.deleted, result.kept
+        ));
+        if result.dry_run {
+            if result.created + result.updated + result.deleted > 0 {
+                text.push_str("Run it again without --dry-run to apply.\n");
+            }
+        } else if !result.applied {
+            text.push_str("Nothing to change: the apps already match the file.\n");
+        }
+        if result.items.iter().any(|i| i.client_secret.is_some()) {
+            text.push_str(
+                "Copy the new secrets now and store them somewhere secure: they are never shown again.\n",
+            );
+        }
+        self.print(&text)
+    }
+
     pub fn scopes(&self, kind: OwnerKind) -> Printed {
         let groups = super::scope_groups(kind);
         if self.json {
@@ -329,6 +430,23 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         text.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     text
+}
+
+/// A value of a change, with "not set" for empty text.
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "(not set)".to_owned()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+fn plural(count: usize, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
+    }
 }
 
 #[cfg(test)]

@@ -114,10 +114,12 @@ pub enum Field {
     Username,
     Password,
     PageToken,
+    /// An entry of an import file names its app by client ID.
+    ClientId,
 }
 
 impl Field {
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 17] = [
         Field::Owner,
         Field::Region,
         Field::GrantType,
@@ -134,6 +136,7 @@ impl Field {
         Field::Username,
         Field::Password,
         Field::PageToken,
+        Field::ClientId,
     ];
 
     /// The field a label names: how the management API's error bodies name fields.
@@ -159,6 +162,7 @@ impl Field {
             Field::Username => "username",
             Field::Password => "password",
             Field::PageToken => "page token",
+            Field::ClientId => "client ID",
         }
     }
 }

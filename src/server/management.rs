@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
     ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Query, Request, State,
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 use super::AppState;
@@ -25,16 +27,20 @@ use super::credentials::bearer_token;
 use super::errors::{ApiError, ApiErrorJson};
 use super::limiter::{Attempt, FailureLimiter};
 use crate::api::{
-    AppJson, AppListJson, AppUpdateJson, AuditEventJson, AuditEventListJson, AuthorizationJson,
-    AuthorizationListJson, CredentialsJson, NewAppJson, NewUserJson, OwnerJson, OwnerListJson,
-    PageMetaJson, PageQuery, RotateSecretJson, ScopeJson, ScopeListJson, SessionJson, SignInJson,
-    UserAddedJson, UserJson, UserListJson,
+    AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson, AuditEventListJson,
+    AuthorizationJson, AuthorizationListJson, CredentialsJson, ImportRequestJson, ImportResultJson,
+    NewAppJson, NewUserJson, OwnerJson, OwnerListJson, PageMetaJson, PageQuery, RotateSecretJson,
+    ScopeJson, ScopeListJson, SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
 };
 use crate::model::{AuditEventType, OAuthApp, OwnerKind, Seconds, Sid, scopes};
 use crate::service::{
-    AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ListApps, ServiceError,
+    AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ImportMode, ListApps, ServiceError,
 };
 use crate::store::AppOrder;
+
+/// The largest apps file `POST /v1/import` takes, above the server's limit for other requests:
+/// an export of 10,000 apps with every field filled is about 4 MiB.
+const IMPORT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Apps and events per page when the request does not say.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -49,6 +55,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show_app, update_app, delete_app))
         .routes(routes!(rotate_secret))
         .routes(routes!(audit_events))
+        .routes(routes!(export_apps))
+        .routes(routes!(import_apps).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)))
         .routes(routes!(authorized_apps))
         .routes(routes!(revoke_authorization))
         .routes(routes!(list_users, add_user))
@@ -507,6 +515,60 @@ async fn audit_events(
         "events",
     );
     Ok(Json(AuditEventListJson { events, meta }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExportQuery {
+    /// Only this owner's apps (AC… or OR…) [default: every owner whose apps the user manages].
+    #[serde(rename = "OwnerSid")]
+    owner_sid: Option<String>,
+}
+
+/// The definitions of apps, keyed by client ID, as `oauth-console export` writes them; never a
+/// secret
+#[utoipa::path(get, path = "/v1/export", tag = "apps", security(("session" = [])),
+    params(ExportQuery),
+    responses((status = 200, body = AppsFileJson), (status = 403, body = ApiErrorJson),
+        (status = 404, body = ApiErrorJson)))]
+async fn export_apps(
+    State(service): State<ConsoleService>,
+    signed_in: SignedIn,
+    Query(query): Query<ExportQuery>,
+) -> Result<Json<AppsFileJson>, ApiError> {
+    let owner = query.owner_sid.as_deref().map(sid).transpose()?;
+    let definitions = service.export_apps(&signed_in.user, owner.as_ref()).await?;
+    Ok(Json(AppsFileJson::from(&definitions)))
+}
+
+/// Make the apps match a file: create, update, and with `prune` delete, in one commit; with
+/// `dry_run` only the plan. Created apps' secrets are in the answer, shown this once
+#[utoipa::path(post, path = "/v1/import", tag = "apps", security(("session" = [])),
+    request_body = ImportRequestJson,
+    responses(
+        (status = 200, body = ImportResultJson),
+        (status = 400, description = "An entry breaks a rule; each message names the entry, the field and the limit; nothing was written", body = ApiErrorJson),
+        (status = 403, body = ApiErrorJson),
+        (status = 404, body = ApiErrorJson),
+        (status = 409, body = ApiErrorJson),
+    ))]
+async fn import_apps(
+    State(service): State<ConsoleService>,
+    signed_in: SignedIn,
+    JsonBody(body): JsonBody<ImportRequestJson>,
+) -> Result<Json<ImportResultJson>, ApiError> {
+    let definitions = body
+        .file
+        .into_definitions()
+        .map_err(ServiceError::Invalid)?;
+    let mode = ImportMode {
+        dry_run: body.dry_run,
+        prune: body.prune,
+    };
+    let outcome = service
+        .import_apps(&signed_in.user, &definitions, mode)
+        .await?;
+    Ok(Json(ImportResultJson::new(&outcome, mode.dry_run)))
 }
 
 /// An organization's authorized applications, newest first

@@ -327,7 +327,7 @@ impl ConsoleService {
         ClientSecret::from_random(random)
     }
 
-    fn audit_event(
+    pub(super) fn audit_event(
         &self,
         event_type: AuditEventType,
         app: &OAuthApp,

@@ -10,6 +10,7 @@ mod audit;
 mod authorizations;
 mod clients;
 mod environment;
+mod import;
 mod keys;
 mod sessions;
 mod tokens;
@@ -28,6 +29,10 @@ pub use authorizations::{
 };
 pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
+pub use import::{
+    AppDefinition, AppDefinitions, ImportAction, ImportItem, ImportMode, ImportOutcome,
+    OwnerDefinitions,
+};
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
 pub use tokens::{

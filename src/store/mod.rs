@@ -15,7 +15,10 @@ use crate::model::{
     SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
-pub use sled_store::SledStore;
+pub use sled_store::{
+    BACKUP_FORMAT_VERSION, BackupError, BackupSummary, SledStore, backup_failure_line,
+    verify_backup,
+};
 
 /// What a write expects to find, checked inside the transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

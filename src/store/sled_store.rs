@@ -4,6 +4,8 @@
 //! it returns: a create that has answered survives a SIGKILL. Multi-tree transactions keep an app,
 //! its secrets and its audit event together.
 
+mod backup;
+
 use std::path::Path;
 
 use async_trait::async_trait;
@@ -25,9 +27,15 @@ use crate::model::{
 const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
+pub use backup::{
+    BACKUP_FORMAT_VERSION, BackupError, BackupSummary, backup_failure_line, verify_backup,
+};
+
 pub struct SledStore {
     db: Db,
     trees: Trees,
+    /// Commits share it; a backup takes it alone, so that it reads one moment of the store.
+    writers: std::sync::RwLock<()>,
 }
 
 /// Declares the trees once: the named set for reads, the same names over a transaction's views,
@@ -127,7 +135,11 @@ impl SledStore {
                 }
             }
         }
-        Ok(SledStore { db, trees })
+        Ok(SledStore {
+            db,
+            trees,
+            writers: std::sync::RwLock::new(()),
+        })
     }
 
     fn get<T: DeserializeOwned>(tree: &Tree, key: &[u8]) -> Result<Option<T>, StoreError> {
@@ -487,6 +499,10 @@ impl Store for SledStore {
             }
         }
         let trees = self.trees.all();
+        let writing = self
+            .writers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = trees.as_slice().transaction(|views| {
             let TxTrees {
                 apps,
@@ -590,6 +606,7 @@ impl Store for SledStore {
             }
             Ok(())
         });
+        drop(writing);
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(error)) => return Err(error),

@@ -6,10 +6,12 @@
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::clipboard::{Clipboard, CopiedVia};
+use crate::api::{AppsFileJson, FileFormat};
 use crate::backend::{Backend, IssuedToken, Result, TokenError, TokenRequest};
 use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::{
-    AppUpdate, AuditFilter, CreatedApp, ListApps, NewApp, OwnerAccess, RotatedSecret,
+    AppDefinitions, AppUpdate, AuditFilter, CreatedApp, ImportMode, ImportOutcome, ListApps,
+    NewApp, OwnerAccess, RotatedSecret, ServiceError,
 };
 use crate::store::Page;
 
@@ -61,6 +63,45 @@ pub enum Msg {
     FilterSettled {
         request: u64,
     },
+    AppsExported(std::result::Result<Exported, FileFailure>),
+    /// A dry run of an import: what it would do.
+    ImportPlanned(std::result::Result<PlannedImport, FileFailure>),
+    AppsImported(std::result::Result<Imported, FileFailure>),
+}
+
+/// Why an export or an import did not happen: the file could not be written or read (the
+/// message says which and why), or the backend refused.
+pub enum FileFailure {
+    File(String),
+    Backend(ServiceError),
+}
+
+impl From<ServiceError> for FileFailure {
+    fn from(error: ServiceError) -> FileFailure {
+        FileFailure::Backend(error)
+    }
+}
+
+/// An export written: where, and how many apps.
+pub struct Exported {
+    pub path: String,
+    pub apps: usize,
+}
+
+/// An import file read and planned, waiting for the person's go-ahead.
+pub struct PlannedImport {
+    pub path: String,
+    pub definitions: AppDefinitions,
+    pub plan: ImportOutcome,
+}
+
+/// An import applied, with the apps it created and their secrets, shown once.
+pub struct Imported {
+    pub path: String,
+    pub outcome: ImportOutcome,
+    pub created: Vec<CreatedApp>,
+    /// Apps created whose secret could not be shown: their secrets must be rotated.
+    pub unshown: Vec<Sid>,
 }
 
 /// Who is signed in, where, and with which role for each owner: what the console starts from.
@@ -135,6 +176,20 @@ pub enum Effect {
     Settle {
         request: u64,
     },
+    /// Writes the definitions of `owner`'s apps to the file at `path`.
+    ExportApps {
+        owner: Sid,
+        path: String,
+    },
+    /// Reads the file at `path` and asks for a dry run of importing it.
+    PlanImport {
+        path: String,
+    },
+    /// Imports what [`Effect::PlanImport`] read, for real.
+    ApplyImport {
+        path: String,
+        definitions: AppDefinitions,
+    },
 }
 
 impl Effect {
@@ -189,6 +244,9 @@ pub fn cancelled(effect: &Effect) -> Option<Msg> {
         },
         Effect::RevokeAuthorization(_) => Msg::AuthorizationRevoked(Err(Cancelled)),
         Effect::SignIn { .. } => Msg::SignedIn(Err(Cancelled)),
+        Effect::ExportApps { .. } => Msg::AppsExported(Err(FileFailure::Backend(Cancelled))),
+        Effect::PlanImport { .. } => Msg::ImportPlanned(Err(FileFailure::Backend(Cancelled))),
+        Effect::ApplyImport { .. } => Msg::AppsImported(Err(FileFailure::Backend(Cancelled))),
         // A token request is the developer's own test of the token endpoint, bounded by its
         // HTTP timeout; copies, pauses and ticks are no requests at all.
         Effect::RequestToken(_)
@@ -281,7 +339,81 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
             Msg::SignedIn(backend.sign_in_as(&username, &password).await)
         }
         Effect::Settle { request } => Msg::FilterSettled { request },
+        Effect::ExportApps { owner, path } => {
+            Msg::AppsExported(export(backend, &owner, path).await)
+        }
+        Effect::PlanImport { path } => Msg::ImportPlanned(plan_import(backend, path).await),
+        Effect::ApplyImport { path, definitions } => {
+            Msg::AppsImported(apply_import(backend, path, definitions).await)
+        }
     }
+}
+
+async fn export(
+    backend: &dyn Backend,
+    owner: &Sid,
+    path: String,
+) -> std::result::Result<Exported, FileFailure> {
+    let definitions = backend.export_apps(Some(owner)).await?;
+    let text = AppsFileJson::from(&definitions)
+        .write(FileFormat::of_path(std::path::Path::new(&path)))
+        .map_err(|e| FileFailure::File(e.to_string()))?;
+    std::fs::write(&path, text)
+        .map_err(|e| FileFailure::File(format!("cannot write {path}: {e}")))?;
+    let apps = definitions.owners.iter().map(|o| o.apps.len()).sum();
+    Ok(Exported { path, apps })
+}
+
+async fn plan_import(
+    backend: &dyn Backend,
+    path: String,
+) -> std::result::Result<PlannedImport, FileFailure> {
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| FileFailure::File(format!("cannot read {path}: {e}")))?;
+    let definitions = AppsFileJson::parse(&text, FileFormat::of_path(std::path::Path::new(&path)))
+        .map_err(|e| FileFailure::File(format!("{path}: {e}")))?
+        .into_definitions()
+        .map_err(|invalid| FileFailure::File(format!("{path}: {invalid}")))?;
+    let mode = ImportMode {
+        dry_run: true,
+        prune: false,
+    };
+    let plan = backend.import_apps(&definitions, mode).await?;
+    Ok(PlannedImport {
+        path,
+        definitions,
+        plan,
+    })
+}
+
+async fn apply_import(
+    backend: &dyn Backend,
+    path: String,
+    definitions: AppDefinitions,
+) -> std::result::Result<Imported, FileFailure> {
+    let mode = ImportMode {
+        dry_run: false,
+        prune: false,
+    };
+    let mut outcome = backend.import_apps(&definitions, mode).await?;
+    let mut created = Vec::new();
+    let mut unshown = Vec::new();
+    for item in &mut outcome.items {
+        if let Some(secret) = item.secret.take() {
+            // The import is done whatever this read answers; a failure only means the secret
+            // cannot be shown on its page, and the person is told to rotate it.
+            match backend.app(&item.client_id).await {
+                Ok(app) => created.push(CreatedApp { app, secret }),
+                Err(_) => unshown.push(item.client_id.clone()),
+            }
+        }
+    }
+    Ok(Imported {
+        path,
+        outcome,
+        created,
+        unshown,
+    })
 }
 
 #[cfg(test)]

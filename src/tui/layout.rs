@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 
 use super::screens::detail::{Detail, DetailEdit, Tab};
-use super::screens::dialogs::Dialog;
+use super::screens::dialogs::{Dialog, ImportPlanDialog};
 use super::screens::forms::{DetailsFocus, DetailsForm};
 use super::screens::scopes::{ScopesFocus, ScopesForm};
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
@@ -425,7 +425,9 @@ pub fn dialog(area: Rect, dialog: &Dialog) -> DialogLayout {
         Dialog::Confirm(_) => 8,
         // Two lines more to say why signing in failed (a server that does not answer, say).
         Dialog::SignIn(sign_in) if sign_in.form.error.is_some() => 12,
-        Dialog::Rotate(_) | Dialog::Delete(_) | Dialog::SignIn(_) => 10,
+        Dialog::Rotate(_) | Dialog::Delete(_) | Dialog::SignIn(_) | Dialog::File(_) => 10,
+        // The summary, a blank line, the plan's lines (scrolled past a dozen), the buttons.
+        Dialog::ImportPlan(plan) => plan.lines.len().min(ImportPlanDialog::ROWS) as u16 + 6,
     };
     let outer = centered(area, 84, height);
     let inner = outer.inner(Margin::new(2, 1));

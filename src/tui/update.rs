@@ -8,14 +8,16 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 
-use super::effect::{Effect, Msg};
+use super::effect::{Effect, FileFailure, Msg};
 use super::keys::{self, Hint, hint};
 use super::layout::{self, Target};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
 use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
-use super::screens::dialogs::{Confirm, ConfirmAction, Dialog, DialogOutcome, SignInDialog};
+use super::screens::dialogs::{
+    Confirm, ConfirmAction, Dialog, DialogOutcome, ImportPlanDialog, SignInDialog,
+};
 use super::screens::forms::DetailsFocus;
 use super::screens::scopes::ScopesFocus;
 use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
@@ -45,6 +47,12 @@ fn ends_session(msg: &Msg) -> bool {
     fn ended<T>(result: &crate::backend::Result<T>) -> bool {
         matches!(result, Err(ServiceError::NotSignedIn(_)))
     }
+    fn ended_file<T>(result: &Result<T, FileFailure>) -> bool {
+        matches!(
+            result,
+            Err(FileFailure::Backend(ServiceError::NotSignedIn(_)))
+        )
+    }
     match msg {
         Msg::SessionLoaded(result) => ended(result),
         Msg::AppsLoaded { result, .. } => ended(result),
@@ -55,6 +63,9 @@ fn ends_session(msg: &Msg) -> bool {
         Msg::SignedIn(result) => ended(result),
         Msg::AuthorizedLoaded { result, .. } => ended(result),
         Msg::AuthorizationRevoked(result) => ended(result),
+        Msg::AppsExported(result) => ended_file(result),
+        Msg::ImportPlanned(result) => ended_file(result),
+        Msg::AppsImported(result) => ended_file(result),
         Msg::TokenAnswered { .. } | Msg::Tick { .. } => false,
         Msg::Key(_)
         | Msg::Mouse(_)
@@ -290,6 +301,82 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.dialog = state.dialog.take().and_then(Dialog::closed);
             }
         }
+        Msg::AppsExported(result) => {
+            if let Some(Dialog::File(file)) = &mut state.dialog {
+                file.busy = false;
+            }
+            match result {
+                Ok(exported) => {
+                    state.dialog = None;
+                    ctx.done(format!(
+                        "Exported {} of {} to {} (no secrets)",
+                        plural(exported.apps, "app"),
+                        state.session.owner().map_or("", |o| o.owner.name.as_str()),
+                        exported.path
+                    ));
+                }
+                Err(failure) => show_file_failure(&mut state.dialog, "export", failure, &mut ctx),
+            }
+        }
+        Msg::ImportPlanned(result) => {
+            if let Some(Dialog::File(file)) = &mut state.dialog {
+                file.busy = false;
+            }
+            match result {
+                Ok(planned) if !planned.plan.changes_anything() => {
+                    state.dialog = None;
+                    ctx.info(format!(
+                        "Nothing to import: the apps already match {} ({} unchanged)",
+                        planned.path,
+                        plural(planned.plan.items.len(), "app")
+                    ));
+                }
+                Ok(planned) => {
+                    state.dialog = Some(Dialog::ImportPlan(ImportPlanDialog::new(
+                        planned.path,
+                        planned.definitions,
+                        &planned.plan,
+                    )));
+                }
+                Err(failure) => show_file_failure(&mut state.dialog, "import", failure, &mut ctx),
+            }
+        }
+        Msg::AppsImported(result) => {
+            if let Some(Dialog::ImportPlan(plan)) = &mut state.dialog {
+                plan.busy = false;
+            }
+            match result {
+                Ok(imported) => {
+                    state.dialog = None;
+                    let count = |wanted: fn(&crate::service::ImportAction) -> bool| {
+                        imported.outcome.count(wanted)
+                    };
+                    use crate::service::ImportAction;
+                    let said = format!(
+                        "Imported {}: {} created, {} updated, {} unchanged",
+                        imported.path,
+                        count(|a| matches!(a, ImportAction::Create)),
+                        count(|a| matches!(a, ImportAction::Update(_))),
+                        count(|a| matches!(a, ImportAction::Unchanged)),
+                    );
+                    if imported.unshown.is_empty() {
+                        ctx.done(said);
+                    } else {
+                        let ids: Vec<String> =
+                            imported.unshown.iter().map(ToString::to_string).collect();
+                        ctx.error(format!(
+                            "{said}; the secrets of {} could not be shown: rotate them",
+                            ids.join(", ")
+                        ));
+                    }
+                    match SecretPage::imported(imported.created, &ctx.session.issuer) {
+                        Some(page) => ctx.go(Nav::RotatedSecret(Box::new(page))),
+                        None => ctx.go(Nav::Apps),
+                    }
+                }
+                Err(failure) => show_file_failure(&mut state.dialog, "import", failure, &mut ctx),
+            }
+        }
         Msg::Copied { what, result } => match result {
             Ok(via) => ctx.done(format!("Copied the {what} {}", via.describe())),
             Err(why) => ctx.error(format!("Could not copy the {what}: {why}")),
@@ -338,6 +425,46 @@ fn show_dialog_failure(
         *dialog = None;
     }
     ctx.error(describe_failure(doing, error));
+}
+
+/// An export or import that failed: a file problem on the dialog's field when the file dialog is
+/// open, else on the status line with what to do.
+fn show_file_failure(
+    dialog: &mut Option<Dialog>,
+    doing: &str,
+    failure: FileFailure,
+    ctx: &mut Ctx,
+) {
+    match failure {
+        FileFailure::File(why) => match dialog {
+            Some(Dialog::File(file)) => file.path.error = Some(why),
+            _ => ctx.error(format!("Could not {doing}: {why}")),
+        },
+        // Entries that break a rule: the file is the person's to correct, not a form.
+        FileFailure::Backend(ServiceError::Invalid(errors)) => {
+            let file = match dialog {
+                Some(Dialog::File(file)) => file.path.value().trim().to_owned(),
+                _ => "the file".to_owned(),
+            };
+            ctx.error(format!(
+                "Nothing was imported: {errors}; correct {file} and import it again"
+            ));
+        }
+        FileFailure::Backend(error) => {
+            if matches!(dialog, Some(Dialog::ImportPlan(_))) {
+                *dialog = None;
+            }
+            ctx.error(describe_failure(&format!("{doing} the apps"), &error));
+        }
+    }
+}
+
+fn plural(count: usize, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
+    }
 }
 
 fn session_loaded(
@@ -528,12 +655,7 @@ fn on_key(
         }
         Screen::RotatedSecret(page) => {
             if page.handle_key(&key, ctx) {
-                ctx.done(format!(
-                    "The new secret of {} is in use",
-                    page.app.settings.name
-                ));
-                let app = page.app.clone();
-                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
+                leave_secret(page, ctx);
             }
             true
         }
@@ -562,6 +684,25 @@ fn on_key(
             "{} does nothing here; press ? for the keys of this screen",
             describe_key(&key)
         ));
+    }
+}
+
+/// Leaves a Copy secret page: for the next app an import created, back to the list after the
+/// last one, or to a rotated app's credentials.
+fn leave_secret(page: &mut SecretPage, ctx: &mut Ctx) {
+    match page.purpose {
+        SecretPurpose::Imported { .. } => match page.next_imported(&ctx.session.issuer) {
+            Some(next) => ctx.go(Nav::RotatedSecret(Box::new(next))),
+            None => ctx.go(Nav::Apps),
+        },
+        SecretPurpose::Created | SecretPurpose::Rotated { .. } => {
+            ctx.done(format!(
+                "The new secret of {} is in use",
+                page.app.settings.name
+            ));
+            let app = page.app.clone();
+            ctx.go(Nav::App(Box::new(app), Tab::Credentials));
+        }
     }
 }
 
@@ -594,10 +735,7 @@ fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &
             ctx.effect(super::effect::Effect::RevokeAuthorization(sid));
         }
         ConfirmAction::LeaveSecret => match screen {
-            Screen::RotatedSecret(page) => {
-                let app = page.app.clone();
-                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
-            }
+            Screen::RotatedSecret(page) => leave_secret(page, ctx),
             _ => ctx.go(Nav::Apps),
         },
     }
@@ -722,7 +860,9 @@ fn click_screen(screen: &mut Screen, target: Target, ctx: &mut Ctx) {
         },
         (Screen::RotatedSecret(page), target) => {
             let finished = click_secret(page, target, ctx);
-            if finished {
+            if finished && matches!(page.purpose, SecretPurpose::Imported { .. }) {
+                leave_secret(page, ctx);
+            } else if finished {
                 let app = page.app.clone();
                 ctx.go(Nav::App(Box::new(app), Tab::Credentials));
             }
@@ -782,6 +922,8 @@ fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut
         match dialog {
             Dialog::Rotate(rotate) => rotate.grace.paste(text),
             Dialog::Delete(delete) => delete.typed.paste(text),
+            Dialog::File(file) => file.path.paste(text),
+            Dialog::ImportPlan(_) => {}
             Dialog::SignIn(sign_in) => sign_in.form.paste(text),
             Dialog::Confirm(_) => {}
         }

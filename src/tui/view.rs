@@ -14,7 +14,8 @@ use super::screens::audit::AuditLog;
 use super::screens::authorized::AuthorizedList;
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{
-    Confirm, DeleteDialog, DeleteFocus, Dialog, RotateDialog, RotateFocus, SignInDialog,
+    Confirm, DeleteDialog, DeleteFocus, Dialog, FileAction, FileDialog, FileFocus,
+    ImportPlanDialog, RotateDialog, RotateFocus, SignInDialog,
 };
 use super::screens::forms::{DetailsFocus, DetailsForm, FormMode};
 use super::screens::scopes::{ScopeRow, ScopesFocus, ScopesForm};
@@ -212,21 +213,48 @@ fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 }
 
 fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let hints = hints(state);
+    let width = |hint: &super::keys::Hint| {
+        (hint.keys.chars().count() + hint.does.chars().count() + 3) as u16
+    };
+    let all: u16 = hints.iter().map(width).sum();
+    // When not every key fits, the line ends with `? help`, which lists them all.
+    let help = hints
+        .iter()
+        .find(|hint| hint.keys == "?")
+        .copied()
+        .filter(|_| area.x + 1 + all > area.right());
+    let room = area.right().saturating_sub(help.as_ref().map_or(0, width));
     let mut at = area.x + 1;
-    for hint in hints(state) {
-        let needed = (hint.keys.chars().count() + hint.does.chars().count() + 3) as u16;
-        if at + needed > area.right() {
+    let shown = hints
+        .iter()
+        .filter(|hint| help.is_none() || hint.keys != "?");
+    for hint in shown {
+        if at + width(hint) > room {
             break;
         }
-        at = put(
-            buf,
-            area,
-            at,
-            hint.keys,
-            palette.accent.add_modifier(Modifier::BOLD),
-        );
-        at = put(buf, area, at, &format!(" {}  ", hint.does), palette.dim);
+        at = footer_hint(hint, at, area, buf, palette);
     }
+    if let Some(help) = &help {
+        footer_hint(help, at, area, buf, palette);
+    }
+}
+
+fn footer_hint(
+    hint: &super::keys::Hint,
+    at: u16,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> u16 {
+    let at = put(
+        buf,
+        area,
+        at,
+        hint.keys,
+        palette.accent.add_modifier(Modifier::BOLD),
+    );
+    put(buf, area, at, &format!(" {}  ", hint.does), palette.dim)
 }
 
 /// Column widths of the apps table after the selection marker: name takes what is left.
@@ -689,6 +717,9 @@ fn secret(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Palette) {
             Some(_) => "The previous secret stopped working at once (grace period 0).".to_owned(),
             None => "No previous secret was active.".to_owned(),
         },
+        SecretPurpose::Imported { index, of } => {
+            format!("The import created this app ({index} of {of}); each new secret is shown once.")
+        }
     };
     put(buf, placed.note, placed.note.x + 2, &note, palette.dim);
     widgets::checkbox(
@@ -1042,6 +1073,11 @@ fn dialog(dialog: &Dialog, area: Rect, buf: &mut Buffer, palette: &Palette) {
         Dialog::Rotate(_) => "Rotate secret",
         Dialog::Delete(_) => "Delete OAuth app",
         Dialog::SignIn(_) => "Sign in again",
+        Dialog::File(file) => match file.action {
+            FileAction::Export(_) => "Export apps",
+            FileAction::Import => "Import apps",
+        },
+        Dialog::ImportPlan(_) => "Import apps: the plan",
     };
     Block::default()
         .borders(Borders::ALL)
@@ -1059,6 +1095,8 @@ fn dialog(dialog: &Dialog, area: Rect, buf: &mut Buffer, palette: &Palette) {
         Dialog::Rotate(rotate) => rotate_body(rotate, text_area, buf, palette),
         Dialog::Delete(delete) => delete_body(delete, text_area, buf, palette),
         Dialog::SignIn(sign_in) => sign_in_body(sign_in, text_area, buf, palette),
+        Dialog::File(file) => file_body(file, text_area, buf, palette),
+        Dialog::ImportPlan(plan) => import_plan_body(plan, text_area, buf, palette),
     };
     let labels = dialog.buttons();
     widgets::buttons(
@@ -1140,6 +1178,74 @@ fn rotate_body(
         RotateFocus::Rotate => Some(0),
         RotateFocus::Cancel => Some(1),
     }
+}
+
+fn file_body(file: &FileDialog, area: Rect, buf: &mut Buffer, palette: &Palette) -> Option<usize> {
+    let mut field = file.path.clone();
+    let error = field.error.take();
+    let message = match file.action {
+        FileAction::Export(_) => {
+            "Export the definitions of this owner's apps (no secrets) to a file, to keep or to import elsewhere."
+        }
+        FileAction::Import => {
+            "Import apps from a file written by export. You see what would change before anything does."
+        }
+    };
+    let focused = file.focus == FileFocus::Path;
+    if prompt_with_field(message, &field, focused, area, buf, palette) {
+        let below = Rect::new(area.x, area.y + 5, area.width, 1);
+        match error {
+            Some(message) => {
+                let at = put(buf, below, below.x + 2, "⚠ ", palette.error);
+                put(buf, below, at, &message, palette.error);
+            }
+            None => {
+                let note =
+                    "YAML if it ends .yaml or .yml, else JSON; from where the console started";
+                put(buf, below, below.x + 2, note, palette.dim);
+            }
+        }
+    }
+    match file.focus {
+        FileFocus::Path => None,
+        FileFocus::Go => Some(0),
+        FileFocus::Cancel => Some(1),
+    }
+}
+
+fn import_plan_body(
+    plan: &ImportPlanDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    let header = Rect::new(area.x, area.y, area.width, 2.min(area.height));
+    Paragraph::new(format!("{}: {}", plan.path, plan.summary))
+        .wrap(Wrap { trim: true })
+        .style(palette.title)
+        .render(header, buf);
+    let rows = area.height.saturating_sub(2) as usize;
+    for (index, line) in plan.lines.iter().skip(plan.offset).take(rows).enumerate() {
+        let row = Rect::new(area.x, area.y + 2 + index as u16, area.width, 1);
+        let style = if line.starts_with(' ') || line.starts_with("unchanged") {
+            palette.dim
+        } else {
+            palette.accent
+        };
+        put(buf, row, row.x, line, style);
+    }
+    if plan.lines.len() > plan.offset + rows {
+        let more = format!("… {} more (↓)", plan.lines.len() - plan.offset - rows);
+        let row = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
+        put(
+            buf,
+            row,
+            row.right().saturating_sub(more.chars().count() as u16),
+            &more,
+            palette.dim,
+        );
+    }
+    Some(if plan.yes_focused { 0 } else { 1 })
 }
 
 fn delete_body(

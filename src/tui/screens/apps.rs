@@ -4,7 +4,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::dialogs::{DeleteDialog, Dialog};
+use super::dialogs::{DeleteDialog, Dialog, FileAction, FileDialog};
 use super::{Ctx, Nav};
 use crate::backend::Result;
 use crate::model::{OAuthApp, OwnerKind, Sid};
@@ -229,6 +229,20 @@ impl AppsList {
                 Some(app) => ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(app))),
                 None => ctx.info("No app is selected to delete"),
             }
+        } else if keys::is_char(key, 'x') {
+            ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Export(
+                self.owner.clone(),
+            ))));
+        } else if keys::is_char(key, 'i') {
+            if ctx.session.may_manage() {
+                ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Import)));
+            } else {
+                let why = self
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
+                ctx.error(format!("Cannot import apps: {why}"));
+            }
         } else if keys::is_char(key, 's') {
             self.order = match self.order {
                 AppOrder::NewestFirst => AppOrder::OldestFirst,
@@ -273,6 +287,7 @@ impl AppsList {
             hint("Enter", "open"),
             hint("n", "new app"),
             hint("d", "delete"),
+            hint("x/i", "export/import"),
             hint("/", "filter"),
             hint("s", "sort"),
             hint("a", "audit"),

@@ -8,6 +8,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::Ctx;
 use super::sign_in::{SignInForm, SignInOutcome};
 use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
+use crate::service::{AppDefinitions, ImportAction, ImportOutcome};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -17,6 +18,10 @@ pub enum Dialog {
     Rotate(RotateDialog),
     Delete(DeleteDialog),
     SignIn(SignInDialog),
+    /// Asks for the file to export to or import from.
+    File(FileDialog),
+    /// An import's dry run, to confirm.
+    ImportPlan(ImportPlanDialog),
 }
 
 /// What a confirmation confirms; the top-level update carries it out on "yes".
@@ -223,6 +228,142 @@ impl DeleteDialog {
     }
 }
 
+/// The file an export or an import starts with: in the directory the console was started in.
+pub const DEFAULT_APPS_FILE: &str = "oauth-apps.yaml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileAction {
+    /// The definitions of this owner's apps.
+    Export(Sid),
+    Import,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFocus {
+    Path,
+    Go,
+    Cancel,
+}
+
+pub struct FileDialog {
+    pub action: FileAction,
+    pub path: TextField,
+    pub focus: FileFocus,
+    pub busy: bool,
+}
+
+impl FileDialog {
+    pub fn new(action: FileAction) -> FileDialog {
+        FileDialog {
+            action,
+            path: TextField::new("File", None).with_value(DEFAULT_APPS_FILE),
+            focus: FileFocus::Path,
+            busy: false,
+        }
+    }
+
+    fn confirm(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        let path = self.path.value().trim().to_owned();
+        if path.is_empty() {
+            self.path.error =
+                Some("type a file name: .yaml or .yml for YAML, anything else for JSON".to_owned());
+            self.focus = FileFocus::Path;
+            return;
+        }
+        self.busy = true;
+        ctx.effect(match &self.action {
+            FileAction::Export(owner) => Effect::ExportApps {
+                owner: owner.clone(),
+                path,
+            },
+            FileAction::Import => Effect::PlanImport { path },
+        });
+    }
+}
+
+/// What an import would do, line by line, before it does it.
+pub struct ImportPlanDialog {
+    pub path: String,
+    pub definitions: AppDefinitions,
+    pub lines: Vec<String>,
+    pub summary: String,
+    /// The first line shown, when the plan is longer than the dialog.
+    pub offset: usize,
+    /// "Cancel" is focused first, so that a stray Enter changes nothing.
+    pub yes_focused: bool,
+    pub busy: bool,
+}
+
+impl ImportPlanDialog {
+    pub fn new(path: String, definitions: AppDefinitions, plan: &ImportOutcome) -> Self {
+        let mut lines = Vec::new();
+        for item in &plan.items {
+            let action = match &item.action {
+                ImportAction::Create => "create",
+                ImportAction::Update(_) => "update",
+                ImportAction::Unchanged => "unchanged",
+                ImportAction::Delete => "delete",
+                ImportAction::Kept => "keep",
+            };
+            lines.push(format!("{action:<10} {}  {}", item.client_id, item.name));
+            if let ImportAction::Update(changes) = &item.action {
+                for change in changes {
+                    let shown = |value: &str| {
+                        if value.is_empty() {
+                            "(not set)".to_owned()
+                        } else {
+                            format!("{value:?}")
+                        }
+                    };
+                    lines.push(format!(
+                        "           {}: {} -> {}",
+                        change.field,
+                        shown(&change.before),
+                        shown(&change.after)
+                    ));
+                }
+            }
+        }
+        let count = |wanted: fn(&ImportAction) -> bool| plan.count(wanted);
+        let mut summary = format!(
+            "{} to create, {} to update, {} unchanged.",
+            count(|a| matches!(a, ImportAction::Create)),
+            count(|a| matches!(a, ImportAction::Update(_))),
+            count(|a| matches!(a, ImportAction::Unchanged)),
+        );
+        let kept = count(|a| matches!(a, ImportAction::Kept));
+        if kept > 0 {
+            summary.push_str(&format!(" {kept} not in the file stay as they are."));
+        }
+        ImportPlanDialog {
+            path,
+            definitions,
+            lines,
+            summary,
+            offset: 0,
+            yes_focused: false,
+            busy: false,
+        }
+    }
+
+    /// The plan's lines a dialog this many rows tall shows at most.
+    pub const ROWS: usize = 12;
+
+    fn confirm(&mut self, ctx: &mut Ctx) {
+        if self.busy {
+            return;
+        }
+        self.busy = true;
+        ctx.effect(Effect::ApplyImport {
+            path: self.path.clone(),
+            definitions: self.definitions.clone(),
+        });
+    }
+}
+
 /// A server's session ended (it lasts an hour, or was signed out): the password, to carry on.
 /// Whatever the screen held stays as it was, and a dialog that was open comes back after.
 pub struct SignInDialog {
@@ -245,6 +386,7 @@ impl Dialog {
             Dialog::Confirm(_) => false,
             Dialog::Rotate(rotate) => rotate.grace.is_changed(),
             Dialog::Delete(delete) => delete.typed.is_changed(),
+            Dialog::File(_) | Dialog::ImportPlan(_) => false,
             Dialog::SignIn(sign_in) => sign_in
                 .interrupted
                 .as_deref()
@@ -258,6 +400,8 @@ impl Dialog {
             Dialog::Confirm(_) => false,
             Dialog::Rotate(rotate) => rotate.focus == RotateFocus::Grace,
             Dialog::Delete(delete) => delete.focus == DeleteFocus::Name,
+            Dialog::File(file) => file.focus == FileFocus::Path,
+            Dialog::ImportPlan(_) => false,
             Dialog::SignIn(sign_in) => sign_in.form.is_typing(),
         }
     }
@@ -349,6 +493,52 @@ impl Dialog {
                 }
                 DialogOutcome::Stay
             }
+            Dialog::File(file) => {
+                use FileFocus::*;
+                let order = [Path, Go, Cancel];
+                if let Some(next) = cycle(&order, file.focus, key) {
+                    file.focus = next;
+                    return DialogOutcome::Stay;
+                }
+                match file.focus {
+                    Path if keys::is_enter(key) => file.confirm(ctx),
+                    Path => {
+                        file.path.handle_key(key);
+                    }
+                    Go if keys::is_activate(key) => file.confirm(ctx),
+                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
+                    Go | Cancel => {
+                        if keys::is_left(key) || keys::is_right(key) {
+                            file.focus = if file.focus == Go { Cancel } else { Go };
+                        }
+                    }
+                }
+                DialogOutcome::Stay
+            }
+            Dialog::ImportPlan(plan) => {
+                let last = plan.lines.len().saturating_sub(ImportPlanDialog::ROWS);
+                if keys::is_char(key, 'y') {
+                    plan.confirm(ctx);
+                } else if keys::is_char(key, 'n') {
+                    return DialogOutcome::Close;
+                } else if keys::is_up(key) {
+                    plan.offset = plan.offset.saturating_sub(1);
+                } else if keys::is_down(key) {
+                    plan.offset = (plan.offset + 1).min(last);
+                } else if keys::is_left(key)
+                    || keys::is_right(key)
+                    || keys::is_next_field(key)
+                    || keys::is_prev_field(key)
+                {
+                    plan.yes_focused = !plan.yes_focused;
+                } else if keys::is_activate(key) {
+                    if !plan.yes_focused {
+                        return DialogOutcome::Close;
+                    }
+                    plan.confirm(ctx);
+                }
+                DialogOutcome::Stay
+            }
             Dialog::SignIn(sign_in) => match sign_in.form.handle_key(key, ctx) {
                 SignInOutcome::Stay => DialogOutcome::Stay,
                 SignInOutcome::Cancel => DialogOutcome::Close,
@@ -382,6 +572,22 @@ impl Dialog {
                     DialogOutcome::Close
                 }
             }
+            Dialog::File(file) => {
+                if index == 0 {
+                    file.confirm(ctx);
+                    DialogOutcome::Stay
+                } else {
+                    DialogOutcome::Close
+                }
+            }
+            Dialog::ImportPlan(plan) => {
+                if index == 0 {
+                    plan.confirm(ctx);
+                    DialogOutcome::Stay
+                } else {
+                    DialogOutcome::Close
+                }
+            }
             Dialog::SignIn(sign_in) => match sign_in.form.click_button(index, ctx) {
                 SignInOutcome::Stay => DialogOutcome::Stay,
                 SignInOutcome::Cancel => DialogOutcome::Close,
@@ -407,6 +613,25 @@ impl Dialog {
                 hint("Enter", "delete"),
                 hint("Esc", "cancel"),
             ],
+            Dialog::File(file) => vec![
+                hint("type", "the file"),
+                hint(
+                    "Enter",
+                    match file.action {
+                        FileAction::Export(_) => "export",
+                        FileAction::Import => "review",
+                    },
+                ),
+                hint("Tab", "next"),
+                hint("Esc", "cancel"),
+            ],
+            Dialog::ImportPlan(_) => vec![
+                hint("↑↓", "scroll"),
+                hint("y", "import"),
+                hint("n/Esc", "cancel"),
+                hint("←/→", "choose"),
+                hint("Enter", "press"),
+            ],
             Dialog::SignIn(sign_in) => sign_in.form.hints("not now"),
         }
     }
@@ -418,6 +643,11 @@ impl Dialog {
             Dialog::Rotate(_) => ["Yes, rotate secret", "Cancel"],
             Dialog::Delete(_) => ["Delete", "Cancel"],
             Dialog::SignIn(_) => ["Sign in", "Not now"],
+            Dialog::File(file) => match file.action {
+                FileAction::Export(_) => ["Export", "Cancel"],
+                FileAction::Import => ["Review import", "Cancel"],
+            },
+            Dialog::ImportPlan(_) => ["Import", "Cancel"],
         }
     }
 }

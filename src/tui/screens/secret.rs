@@ -8,6 +8,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::Ctx;
 use super::dialogs::{Confirm, ConfirmAction, Dialog};
 use crate::model::{ClientSecret, OAuthApp, Seconds, Timestamp};
+use crate::service::CreatedApp;
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 
@@ -18,6 +19,11 @@ pub enum SecretPurpose {
     Rotated {
         grace: Seconds,
         previous_expires_at: Option<Timestamp>,
+    },
+    /// App `index` of the `of` an import created, one page each.
+    Imported {
+        index: usize,
+        of: usize,
     },
 }
 
@@ -37,6 +43,8 @@ pub struct SecretPage {
     pub got_it: bool,
     pub focus: SecretFocus,
     pub purpose: SecretPurpose,
+    /// After an import: the apps it created whose pages come after this one.
+    pub then: Vec<CreatedApp>,
 }
 
 /// Why Finish or Done was refused.
@@ -57,7 +65,48 @@ impl SecretPage {
             got_it: false,
             focus: SecretFocus::Secret,
             purpose,
+            then: Vec::new(),
         }
+    }
+
+    /// The page of the first app an import created, followed by the others'; `None` when it
+    /// created none.
+    pub fn imported(mut created: Vec<CreatedApp>, issuer: &str) -> Option<SecretPage> {
+        let of = created.len();
+        if of == 0 {
+            return None;
+        }
+        let first = created.remove(0);
+        let mut page = SecretPage::new(
+            first.app,
+            first.secret,
+            issuer,
+            SecretPurpose::Imported { index: 1, of },
+        );
+        page.then = created;
+        Some(page)
+    }
+
+    /// The page after this one, for the next app an import created.
+    pub fn next_imported(&mut self, issuer: &str) -> Option<SecretPage> {
+        let SecretPurpose::Imported { index, of } = self.purpose else {
+            return None;
+        };
+        if self.then.is_empty() {
+            return None;
+        }
+        let next = self.then.remove(0);
+        let mut page = SecretPage::new(
+            next.app,
+            next.secret,
+            issuer,
+            SecretPurpose::Imported {
+                index: index + 1,
+                of,
+            },
+        );
+        page.then = std::mem::take(&mut self.then);
+        Some(page)
     }
 
     /// The secret, for the one page that shows it.
@@ -78,6 +127,8 @@ impl SecretPage {
         match self.purpose {
             SecretPurpose::Created => "Finish",
             SecretPurpose::Rotated { .. } => "Done",
+            SecretPurpose::Imported { index, of } if index < of => "Next",
+            SecretPurpose::Imported { .. } => "Done",
         }
     }
 

@@ -345,6 +345,7 @@ mod tests {
             authorization: Sid::new(SidKind::Authorization, [3; 16]),
             app: Sid::new(SidKind::OAuthApp, [4; 16]),
             scopes: vec!["offline_access".into()],
+            auth_time: Some(Timestamp(1_000)),
             expires_at: Timestamp(9_000),
             spent: false,
         };

@@ -10,5 +10,6 @@ mod console;
 #[allow(clippy::duplicate_mod)]
 #[path = "console.rs"]
 mod console_remote;
+mod crash;
 mod remote;
 mod service;

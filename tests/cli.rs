@@ -3,14 +3,18 @@
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+pub(crate) const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 
-fn oauth_console(data_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-console"));
+pub(crate) fn oauth_console(data_dir: &Path) -> Command {
+    oauth_console_at(Path::new(env!("CARGO_BIN_EXE_oauth-console")), data_dir)
+}
+
+/// `program` (a build of oauth-console) on `data_dir`, with no settings from the environment.
+pub(crate) fn oauth_console_at(program: &Path, data_dir: &Path) -> Command {
+    let mut command = Command::new(program);
     command
         .arg("--data-dir")
         .arg(data_dir)
@@ -22,23 +26,23 @@ fn oauth_console(data_dir: &Path) -> Command {
     command
 }
 
-fn run(data_dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(data_dir: &Path, args: &[&str]) -> Output {
     oauth_console(data_dir)
         .args(args)
         .output()
         .expect("the binary runs")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[track_caller]
-fn json(output: &Output) -> Value {
+pub(crate) fn json(output: &Output) -> Value {
     assert!(output.status.success(), "failed: {}", stderr(output));
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
@@ -390,73 +394,6 @@ fn a_data_directory_in_use_is_refused_with_what_to_do() {
         "{said}"
     );
     assert!(said.contains("use another --data-dir"), "{said}");
-}
-
-/// Creates apps in separate processes and SIGKILLs them at random moments: every create that
-/// answered must be there afterwards, with its audit event, and the store must open cleanly.
-#[test]
-fn apps_whose_create_answered_survive_a_sigkill() {
-    let dir = tempfile::tempdir().unwrap();
-    json(&run(dir.path(), &["owners", "--json"]));
-    let mut answered = Vec::new();
-    let mut killed = 0;
-    let started = Instant::now();
-    let mut delay_us = 500;
-    while started.elapsed() < Duration::from_secs(6) {
-        let mut child = oauth_console(dir.path())
-            .args([
-                "apps",
-                "create",
-                "--name",
-                "survivor",
-                "--scope",
-                MESSAGES_READ,
-                "--json",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_micros(delay_us));
-        // Vary the moment of the kill across the process's life: opening, writing, flushing.
-        delay_us = (delay_us * 7 + 1300) % 40_000;
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            killed += 1;
-        }
-        let output = child.wait_with_output().unwrap();
-        if output.status.success() {
-            let created: Value = serde_json::from_slice(&output.stdout).unwrap();
-            answered.push(created["client_id"].as_str().unwrap().to_owned());
-        }
-    }
-    assert!(killed > 5, "only {killed} kills");
-    let listed = json(&run(
-        dir.path(),
-        &["apps", "list", "--limit", "1000", "--json"],
-    ));
-    let listed: Vec<&str> = listed["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["client_id"].as_str().unwrap())
-        .collect();
-    let audit = json(&run(dir.path(), &["audit", "--limit", "1000", "--json"]));
-    let audited: Vec<&str> = audit["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["app_sid"].as_str().unwrap())
-        .collect();
-    for id in &answered {
-        assert!(listed.contains(&id.as_str()), "{id} answered but was lost");
-        assert!(audited.contains(&id.as_str()), "{id} has no audit event");
-    }
-    assert_eq!(
-        listed.len(),
-        audited.len(),
-        "every app and event committed together"
-    );
 }
 
 #[test]

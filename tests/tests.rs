@@ -15,6 +15,7 @@ mod oidc;
 mod properties;
 mod hostile;
 mod import;
+mod crash;
 mod remote;
 mod service;
 

@@ -72,6 +72,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    if let Some(command) = &cli.command {
+        let default_filter = if matches!(command, Command::Serve(_)) {
+            "info"
+        } else {
+            WARN
+        };
+        init_logs(
+            std::io::stderr,
+            std::io::stderr().is_terminal(),
+            default_filter,
+        );
+    }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
     match &cli.command {
@@ -79,7 +91,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Restore { file }) => return restore(&data_dir, file, &out),
         _ => {}
     }
-    let (service, store) = open_local(&data_dir).await?;
+    // Logs start before the store opens, so that whatever opening repaired is said on standard
+    // error. The console's terminal is its own once it starts, so there only the open logs here;
+    // with `--serve`, its server logs to a file afterwards.
+    let (service, store) = match &cli.command {
+        None => {
+            use tracing::instrument::WithSubscriber;
+            open_local(&data_dir)
+                .with_subscriber(stderr_logs(WARN))
+                .await?
+        }
+        Some(_) => open_local(&data_dir).await?,
+    };
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
     // The processes that hold the store for long answer backups for it.
@@ -174,7 +197,6 @@ async fn serve(
     args: ServeArgs,
     issuer: Option<String>,
 ) -> anyhow::Result<()> {
-    init_logs(std::io::stderr, std::io::stderr().is_terminal());
     let server = BoundServer::start(service, args, issuer).await?;
     server.run(crate::server::shutdown_signal()).await
 }
@@ -237,17 +259,35 @@ impl BoundServer {
     }
 }
 
-/// Sends the server's logs (filtered by `RUST_LOG`, `info` by default) to `writer`.
-fn init_logs<W>(writer: W, ansi: bool)
+/// What a command logs unless `RUST_LOG` says otherwise: only what needs a look, such as a torn
+/// file that opening the store moved aside.
+const WARN: &str = "warn";
+
+/// Sends this process's logs (filtered by `RUST_LOG`, `default_filter` without it) to `writer`.
+fn init_logs<W>(writer: W, ansi: bool, default_filter: &str)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
-    use tracing_subscriber::EnvFilter;
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(env_filter(default_filter))
         .with_writer(writer)
         .with_ansi(ansi)
         .init();
+}
+
+/// Logs to standard error for as long as it is the default subscriber, for what comes before the
+/// console takes the terminal.
+fn stderr_logs(default_filter: &str) -> tracing::Dispatch {
+    tracing_subscriber::fmt()
+        .with_env_filter(env_filter(default_filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .into()
+}
+
+fn env_filter(default_filter: &str) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into())
 }
 
 /// The console with the authorization server running beside it in this process (the store
@@ -271,7 +311,7 @@ async fn console_serving(
         .append(true)
         .open(&log_path)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
-    init_logs(std::sync::Mutex::new(log), false);
+    init_logs(std::sync::Mutex::new(log), false, "info");
     let args = ServeArgs {
         listen,
         // Keep whatever key `serve` made; a new store gets the default algorithm.

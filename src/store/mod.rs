@@ -6,6 +6,7 @@
 //! several servers share one database: a write based on a stale read fails with
 //! [`StoreError::Conflict`] and the service decides what to do.
 
+mod sled_repair;
 mod sled_store;
 
 use async_trait::async_trait;
@@ -84,6 +85,11 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    /// sled refused the directory as corrupt, and it was none of the torn files opening repairs.
+    #[error(
+        "the data directory {path} is damaged beyond what opening repairs (sled: {detail}); keep it as it is for inspection, and restore a backup into a new --data-dir or start a new one there"
+    )]
+    Damaged { path: String, detail: String },
     #[error("'{0}' is not a page token: pass the one printed with the previous page")]
     BadPageToken(String),
     #[error("a stored record could not be read ({0}); the data directory may be damaged")]

@@ -1,8 +1,11 @@
 //! The embedded store: sled trees holding JSON records, one process per data directory.
 //!
 //! sled acknowledges a write before it reaches the disk, so [`SledStore::commit`] flushes before
-//! it returns: a create that has answered survives a SIGKILL. Multi-tree transactions keep an app,
-//! its secrets and its audit event together.
+//! it returns: a create that has answered survives a SIGKILL. A kill inside sled's own open can
+//! tear a file sled 0.34.7 would then refuse forever; opening repairs those first
+//! ([`super::sled_repair`]). At `debug`, the log marks each open and each commit's start and end
+//! (`scripts/sigkill-loop.sh` kills processes between those marks). Multi-tree transactions keep
+//! an app, its secrets and its audit event together.
 
 mod backup;
 
@@ -14,6 +17,7 @@ use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Db, Transactional, Tree};
 
+use super::sled_repair;
 use super::{
     AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write,
 };
@@ -99,8 +103,20 @@ trees! {
 }
 
 impl SledStore {
+    /// Opens (creating on first use) the store in `path`, after moving aside the files a killed
+    /// open can leave torn (see [`super::sled_repair`]); any other damage is refused.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
         let shown = path.display().to_string();
+        if let Some(repaired) = sled_repair::move_aside_torn_files(path)? {
+            for file in &repaired.files {
+                tracing::warn!(
+                    data_dir = %shown,
+                    file = %file,
+                    moved_to = %repaired.into.display(),
+                    "moved aside a file that a process killed while opening the store left torn; the store rebuilds without it"
+                );
+            }
+        }
         let db = sled::Config::new()
             .path(path)
             .open()
@@ -113,6 +129,13 @@ impl SledStore {
                         path: shown.clone(),
                     }
                 }
+                sled::Error::Corruption { at, .. } => StoreError::Damaged {
+                    path: shown.clone(),
+                    detail: match at {
+                        Some(place) => format!("corrupted data at {place:?}"),
+                        None => "corrupted data".to_owned(),
+                    },
+                },
                 _ => StoreError::Backend(format!("cannot open {shown}: {error}")),
             })?;
         let trees = Trees::open(&db).map_err(backend)?;
@@ -135,6 +158,7 @@ impl SledStore {
                 }
             }
         }
+        tracing::debug!(data_dir = %shown, "store opened");
         Ok(SledStore {
             db,
             trees,
@@ -489,6 +513,7 @@ impl Store for SledStore {
     }
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        tracing::debug!(writes = writes.len(), "committing");
         // Sequence numbers are taken outside the transaction, which may run more than once; an
         // aborted one leaves a gap, which is harmless. They order users by creation and audit
         // events written in the same millisecond.
@@ -620,6 +645,7 @@ impl Store for SledStore {
             .await
             .map_err(|error| StoreError::Backend(format!("flushing to disk failed: {error}")))?
             .map_err(backend)?;
+        tracing::debug!("commit durable");
         Ok(())
     }
 }
@@ -665,6 +691,24 @@ mod tests {
             ),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn a_torn_snapshot_is_left_alone_while_another_process_holds_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = SledStore::open(dir.path()).unwrap();
+        // What another process's open would be writing under its lock at this moment.
+        let writing = dir.path().join("snap.FFFFFFFFFFFFFFFF.generating");
+        std::fs::write(&writing, b"").unwrap();
+        assert!(matches!(
+            SledStore::open(dir.path()),
+            Err(StoreError::Locked { .. })
+        ));
+        assert!(writing.exists());
+        assert!(!dir.path().join("repaired").exists());
+        drop(held);
+        reopen(dir.path()).unwrap();
+        assert!(!writing.exists());
     }
 
     fn app(name: &str, version: u64) -> OAuthApp {

@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::api::{Client, PASSWORD, TestServer, start_with};
+use super::authorize::field;
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
@@ -548,14 +549,53 @@ fn a_client_id_splitting_a_character_at_byte_two_is_an_unknown_client_not_a_drop
     assert_eq!(app, StatusCode::BAD_REQUEST);
 }
 
-#[test]
-fn any_sign_in_form_sends_the_browser_back_to_the_same_authorization_request() {
-    let world = world();
-    let browser = reqwest::Client::builder()
+/// A browser that keeps its cookies and follows no redirect, as the flow's tests drive it.
+fn browser(jar: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .build()
+        .unwrap()
+}
+
+/// The form fields (`csrf_token`, `request`) of the page the server shows this browser for an
+/// authorization request, when it shows a form at all.
+async fn form_for(
+    world: &World,
+    browser: &reqwest::Client,
+    request: &str,
+) -> Option<(String, String)> {
+    let page = browser
+        .get(world.server.url(&format!("/v2/authorize?{request}")))
+        .send()
+        .await
+        .expect("an answer, not a dropped connection")
+        .text()
+        .await
         .unwrap();
+    page.contains("name=\"csrf_token\"")
+        .then(|| (field(&page, "csrf_token"), field(&page, "request")))
+}
+
+fn location_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("location")
+        .map(|value| value.to_str().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn any_sign_in_form_goes_back_to_its_own_request_and_a_token_pasted_onto_another_is_refused() {
+    let world = world();
+    let browser = browser(Default::default());
     let genuine = authorization_request(&world);
+    let genuine_query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&genuine)
+        .finish();
+    let (genuine_token, genuine_request) = world
+        .runtime
+        .block_on(form_for(&world, &browser, &genuine_query))
+        .expect("the sign-in page of a genuine request");
     let request = prop_oneof![
         proptest::collection::vec(mutation(), 0..4).prop_map(move |mutations| {
             url::form_urlencoded::Serializer::new(String::new())
@@ -564,36 +604,53 @@ fn any_sign_in_form_sends_the_browser_back_to_the_same_authorization_request() {
         }),
         any::<String>(),
     ];
-    run(48, request, |request| {
-        let (status, location) = world.runtime.block_on(async {
+    let pairs = |text: &str| -> Vec<(String, String)> {
+        url::form_urlencoded::parse(text.as_bytes())
+            .into_owned()
+            .collect()
+    };
+    let sign_in = |csrf_token: String, request: String| {
+        let browser = &browser;
+        let world = &world;
+        async move {
             let response = browser
                 .post(world.server.url("/v2/authorize/sign-in"))
-                .header("cookie", "oc_csrf=the-csrf-token")
                 .form(&[
-                    ("csrf_token", "the-csrf-token"),
+                    ("csrf_token", csrf_token.as_str()),
                     ("request", request.as_str()),
                     ("username", "nobody"),
                     ("password", "wrong"),
                 ])
                 .send()
                 .await
-                .unwrap();
-            let location = response
-                .headers()
-                .get("location")
-                .map(|value| value.to_str().unwrap_or_default().to_owned());
-            (response.status(), location)
+                .expect("an answer, not a dropped connection");
+            (response.status(), location_of(&response))
+        }
+    };
+    run(48, request, |request| {
+        let (own, forged) = world.runtime.block_on(async {
+            // The server's own form for this request, when it shows one, goes back to it; the
+            // genuine request's token pasted onto another request is a forgery.
+            let own = match form_for(&world, &browser, &request).await {
+                Some((token, shown)) => Some((shown.clone(), sign_in(token, shown).await)),
+                None => None,
+            };
+            let forged = sign_in(genuine_token.clone(), request.clone()).await;
+            (own, forged)
         });
-        prop_assert_eq!(status, StatusCode::SEE_OTHER);
-        let location = location.unwrap_or_default();
-        let query = location.strip_prefix("/v2/authorize?");
-        prop_assert!(query.is_some(), "{:?} for {:?}", location, request);
-        let pairs = |text: &str| -> Vec<(String, String)> {
-            url::form_urlencoded::parse(text.as_bytes())
-                .into_owned()
-                .collect()
-        };
-        prop_assert_eq!(pairs(query.unwrap_or_default()), pairs(&request));
+        if let Some((shown, (status, location))) = own {
+            prop_assert_eq!(status, StatusCode::SEE_OTHER);
+            let location = location.unwrap_or_default();
+            let query = location.strip_prefix("/v2/authorize?");
+            prop_assert!(query.is_some(), "{:?} for {:?}", location, shown);
+            prop_assert_eq!(pairs(query.unwrap_or_default()), pairs(&shown));
+        }
+        let (status, _) = forged;
+        if request == genuine_request {
+            prop_assert_eq!(status, StatusCode::SEE_OTHER);
+        } else {
+            prop_assert_eq!(status, StatusCode::FORBIDDEN, "{:?}", request);
+        }
         Ok(())
     });
 }
@@ -601,10 +658,6 @@ fn any_sign_in_form_sends_the_browser_back_to_the_same_authorization_request() {
 #[test]
 fn any_decision_form_sends_the_browser_to_the_registered_url_or_shows_an_error_page() {
     let world = world();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     let session: Value = world.runtime.block_on(async {
         world
             .server
@@ -618,10 +671,16 @@ fn any_decision_form_sends_the_browser_to_the_registered_url_or_shows_an_error_p
             .await
             .unwrap()
     });
-    let cookie = format!(
-        "oc_csrf=the-csrf-token; oc_session={}",
-        session["token"].as_str().unwrap()
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let base: reqwest::Url = world.server.url("/").parse().unwrap();
+    jar.add_cookie_str(
+        &format!(
+            "oc_session={}; Path=/v2/",
+            session["token"].as_str().unwrap()
+        ),
+        &base,
     );
+    let browser = browser(jar);
     let genuine = authorization_request(&world);
     let decision = (
         proptest::collection::vec(mutation(), 0..3),
@@ -635,24 +694,24 @@ fn any_decision_form_sends_the_browser_to_the_registered_url_or_shows_an_error_p
         let request = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(mutate(genuine.clone(), &mutations))
             .finish();
-        let (status, location) = world.runtime.block_on(async {
+        let answer = world.runtime.block_on(async {
+            let (csrf_token, shown) = form_for(&world, &browser, &request).await?;
             let response = browser
                 .post(world.server.url("/v2/authorize/decision"))
-                .header("cookie", &cookie)
                 .form(&[
-                    ("csrf_token", "the-csrf-token"),
-                    ("request", request.as_str()),
+                    ("csrf_token", csrf_token.as_str()),
+                    ("request", shown.as_str()),
                     ("decision", decision.as_str()),
                 ])
                 .send()
                 .await
-                .unwrap();
-            let location = response
-                .headers()
-                .get("location")
-                .map(|value| value.to_str().unwrap_or_default().to_owned());
-            (response.status(), location)
+                .expect("an answer, not a dropped connection");
+            Some((response.status(), location_of(&response)))
         });
+        // No consent page for this request: there is no form a browser could send.
+        let Some((status, location)) = answer else {
+            return Ok(());
+        };
         match status {
             StatusCode::SEE_OTHER => {
                 let location = location.unwrap_or_default();

@@ -11,11 +11,11 @@ mod console;
 #[allow(clippy::duplicate_mod)]
 #[path = "console.rs"]
 mod console_remote;
-mod oidc;
-mod properties;
+mod crash;
 mod hostile;
 mod import;
-mod crash;
+mod oidc;
+mod properties;
 mod remote;
 mod service;
 

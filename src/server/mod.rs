@@ -13,8 +13,8 @@
 //! routes served.
 
 mod authorize;
-mod credentials;
 mod connections;
+mod credentials;
 mod errors;
 mod introspection;
 mod limiter;

@@ -18,8 +18,8 @@ use oauth_console::store::SledStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
-const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
+pub(super) const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+pub(super) const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
 pub(super) const PASSWORD: &str = "correct horse battery";
 
 pub(super) struct TestServer {
@@ -145,7 +145,7 @@ impl TestServer {
         }
     }
 
-    async fn account_app(&self) -> Client {
+    pub(super) async fn account_app(&self) -> Client {
         self.app(
             &self.account,
             GrantType::ClientCredentials,
@@ -175,7 +175,7 @@ impl TestServer {
             .unwrap()
     }
 
-    async fn token(&self, client: &Client) -> String {
+    pub(super) async fn token(&self, client: &Client) -> String {
         let response = self.token_request(client, &[]).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json::<Value>().await.unwrap()["access_token"]
@@ -236,14 +236,14 @@ impl TestServer {
             .unwrap()
     }
 
-    async fn session(&self, username: &str, password: &str) -> String {
+    pub(super) async fn session(&self, username: &str, password: &str) -> String {
         let response = self.sign_in(username, password).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
     }
 
-    async fn add_user(&self, username: &str, owner: &Sid, role: Role) {
+    pub(super) async fn add_user(&self, username: &str, owner: &Sid, role: Role) {
         self.service
             .add_user(
                 &self.admin,
@@ -258,7 +258,12 @@ impl TestServer {
             .unwrap();
     }
 
-    async fn check_permission(&self, token: &str, method: &str, url: &str) -> reqwest::Response {
+    pub(super) async fn check_permission(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+    ) -> reqwest::Response {
         self.http
             .post(self.url("/v2/permissions/check"))
             .bearer_auth(token)
@@ -289,7 +294,7 @@ fn assert_no_store(response: &reqwest::Response) {
     assert_eq!(header("pragma").as_deref(), Some("no-cache"));
 }
 
-fn messages_url(owner: &Sid) -> String {
+pub(super) fn messages_url(owner: &Sid) -> String {
     format!(
         "https://api.twilio.com/2010-04-01/Accounts/{owner}/Messages/SM00000000000000000000000000000000.json"
     )

@@ -10,5 +10,6 @@ mod console;
 #[allow(clippy::duplicate_mod)]
 #[path = "console.rs"]
 mod console_remote;
+mod grants;
 mod remote;
 mod service;

@@ -379,6 +379,27 @@ impl ConsoleService {
         })
     }
 
+    /// `POST /v2/revoke` with a refresh token of `app` (RFC 7009 §2.1): the authorization it
+    /// belongs to ends, and with it this refresh token, its successors and every access token
+    /// issued under the authorization. A token unknown or of another client is left alone.
+    pub async fn revoke_refresh_token(&self, app: &OAuthApp, token: &str) -> Result<()> {
+        let found = self
+            .store
+            .refresh_token(&SecretDigest::of(token))
+            .await?
+            .filter(|t| t.app == app.sid);
+        match found {
+            Some(found) => {
+                self.revoke_on_servers_account(
+                    &found.authorization,
+                    "refresh token revoked by the client",
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Whether tokens issued under this authorization still work: for introspection and the
     /// permission check.
     pub async fn authorization_is_active(&self, sid: &Sid) -> Result<bool> {
@@ -491,7 +512,7 @@ impl ConsoleService {
     /// Revokes the authorization after a replay, and says why the request is refused.
     async fn replayed(&self, authorization: &Sid, replay: Replay) -> GrantError {
         match self
-            .revoke_after_replay(authorization, replay.reason())
+            .revoke_on_servers_account(authorization, replay.reason())
             .await
         {
             Ok(()) => GrantError::InvalidGrant(replay.refusal().to_owned()),
@@ -499,9 +520,10 @@ impl ConsoleService {
         }
     }
 
-    /// Revokes after a replayed code or refresh token. The revocation commits even though the
+    /// Revokes with the server as the actor: after a replayed code or refresh token, or when the
+    /// client revokes a refresh token. After a replay the revocation commits even though the
     /// request that caused it is refused, so the thief's tokens stop working too.
-    async fn revoke_after_replay(&self, sid: &Sid, why: &str) -> Result<()> {
+    async fn revoke_on_servers_account(&self, sid: &Sid, why: &str) -> Result<()> {
         let Some(current) = self
             .store
             .authorization(sid)

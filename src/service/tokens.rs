@@ -454,8 +454,10 @@ impl AuthorizationServer {
         })
     }
 
-    /// `POST /v2/revoke` (RFC 7009). A client revokes its own tokens; any other token, unknown or
-    /// of another client, is left alone and answered the same way, so that nothing is learnt.
+    /// `POST /v2/revoke` (RFC 7009). A client revokes its own tokens: an access token by its
+    /// `jti`, a refresh token with the authorization it belongs to, which ends every access token
+    /// issued under it (§2.1). Any other token, unknown or of another client, is left alone and
+    /// answered the same way, so that nothing is learnt.
     pub async fn revoke(
         &self,
         client_id: &str,
@@ -467,6 +469,8 @@ impl AuthorizationServer {
             .authenticate_client(client_id, client_secret)
             .await?;
         let Some(claims) = self.verified_claims(token) else {
+            // Not an access token of ours: perhaps a refresh token (RFC 7009 §2.1).
+            self.service.revoke_refresh_token(&caller, token).await?;
             return Ok(());
         };
         let expires_at = Timestamp(claims.exp.saturating_mul(1000));

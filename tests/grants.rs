@@ -165,3 +165,348 @@ async fn a_client_revoking_a_stolen_refresh_token_ends_it_and_every_access_token
         .await;
     assert_eq!(check.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_scope_removed_from_an_app_is_gone_from_its_refreshes_tokens_and_introspection() {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let before = authorized(&server, &client).await;
+    assert_eq!(
+        before.scope,
+        format!("{USERS_READ} {ROLES_LIST} offline_access")
+    );
+    let allowed = server
+        .check_permission(&before.access, "GET", ROLES_URL)
+        .await;
+    assert_eq!(allowed.status(), StatusCode::OK);
+
+    server
+        .service
+        .update_app(
+            &server.admin,
+            &client.id.parse().unwrap(),
+            AppUpdate {
+                scopes: Some(vec![USERS_READ.into(), "offline_access".into()]),
+                ..AppUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // The access token issued before no longer opens what the removed scope opened…
+    let refused = server
+        .check_permission(&before.access, "GET", ROLES_URL)
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let still = server
+        .check_permission(&before.access, "GET", USERS_URL)
+        .await;
+    assert_eq!(still.status(), StatusCode::OK);
+    // …introspection reports only what is still granted…
+    let introspected = server.introspect(&client, &before.access).await;
+    assert_eq!(introspected["active"], true);
+    assert_eq!(
+        introspected["scope"],
+        format!("{USERS_READ} offline_access")
+    );
+    // …and a refresh grants at most the app's scopes now, and cannot ask for the removed one.
+    let narrowed = refresh(&server, &client, &before.refresh, Some(ROLES_LIST)).await;
+    assert_eq!(narrowed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(narrowed).await, "invalid_scope");
+    let refreshed = refresh(&server, &client, &before.refresh, None).await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    let after = tokens(refreshed).await;
+    assert_eq!(after.scope, format!("{USERS_READ} offline_access"));
+    let again = refresh(&server, &client, &after.refresh, None).await;
+    assert_eq!(
+        tokens(again).await.scope,
+        format!("{USERS_READ} offline_access")
+    );
+
+    // The same for a client-credentials token.
+    let account_client = server.account_app().await;
+    let token = server.token(&account_client).await;
+    server
+        .service
+        .update_app(
+            &server.admin,
+            &account_client.id.parse().unwrap(),
+            AppUpdate {
+                scopes: Some(vec![MESSAGES_READ.into()]),
+                ..AppUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let create = server
+        .check_permission(&token, "POST", &messages_url(&server.account))
+        .await;
+    assert_eq!(create.status(), StatusCode::FORBIDDEN);
+    let read = server
+        .check_permission(&token, "GET", &messages_url(&server.account))
+        .await;
+    assert_eq!(read.status(), StatusCode::OK);
+    let introspected = server.introspect(&account_client, &token).await;
+    assert_eq!(introspected["scope"], MESSAGES_READ);
+    assert!(
+        !introspected["scope"]
+            .as_str()
+            .unwrap()
+            .contains(MESSAGES_CREATE)
+    );
+}
+
+#[tokio::test]
+async fn a_developer_cannot_escalate_through_an_app_that_adds_users_or_assigns_roles() {
+    let server = start().await;
+    server
+        .add_user("dev", &server.organization, Role::Developer)
+        .await;
+    let dev = server.session("dev", PASSWORD).await;
+    let apps_path = format!("/v1/owners/{}/apps", server.organization);
+    let create = |session: String, scopes: Vec<&'static str>| {
+        server
+            .http
+            .post(server.url(&apps_path))
+            .bearer_auth(session)
+            .json(&json!({ "friendly_name": "helper", "scopes": scopes }))
+            .send()
+    };
+
+    // A Developer may not add users (403), so not through an app either: the scope is refused
+    // at its field, naming the scope and the roles that may give it.
+    let refused = create(dev.clone(), vec![ROLES_LIST, "role-assignments/create"])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "scopes", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("'role-assignments/create'"), "{message}");
+    assert!(message.contains("Owner or Administrator"), "{message}");
+    assert!(message.contains("you are Developer"), "{message}");
+    for scope in [
+        "managed-users/create",
+        "managed-users/update",
+        "managed-users/delete",
+    ] {
+        let refused = create(dev.clone(), vec![scope]).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{scope}");
+    }
+    // Reading users and roles is every member's: a Developer's app may.
+    let reader = create(dev.clone(), vec![USERS_READ, ROLES_LIST])
+        .await
+        .unwrap();
+    assert_eq!(reader.status(), StatusCode::CREATED);
+    let reader: Value = reader.json().await.unwrap();
+
+    // A Developer may not widen an app to such a scope, nor take a secret for one an
+    // Administrator made, nor approve one for themselves.
+    let widen = server
+        .http
+        .post(server.url(&format!(
+            "/v1/apps/{}",
+            reader["client_id"].as_str().unwrap()
+        )))
+        .bearer_auth(&dev)
+        .json(&json!({ "scopes": [USERS_READ, "managed-users/create"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(widen.status(), StatusCode::BAD_REQUEST);
+    let admin = server.session("admin", PASSWORD).await;
+    let powerful = create(
+        admin,
+        vec!["managed-users/create", "role-assignments/create"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(powerful.status(), StatusCode::CREATED);
+    let powerful: Value = powerful.json().await.unwrap();
+    let powerful_id = powerful["client_id"].as_str().unwrap();
+    let rotate = server
+        .http
+        .post(server.url(&format!("/v1/apps/{powerful_id}/secret")))
+        .bearer_auth(&dev)
+        .json(&json!({ "grace_period": 0 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotate.status(), StatusCode::FORBIDDEN);
+    let body: Value = rotate.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("rotate its secret"),
+        "{body}"
+    );
+    let rename = server
+        .http
+        .post(server.url(&format!("/v1/apps/{powerful_id}")))
+        .bearer_auth(&dev)
+        .json(&json!({ "friendly_name": "mine now" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rename.status(), StatusCode::BAD_REQUEST);
+
+    // The Owner's app works for its purpose: its token may assign roles.
+    let client = Client {
+        id: powerful_id.to_owned(),
+        secret: powerful["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let token = server.token(&client).await;
+    let assign = server
+        .check_permission(&token, "POST", ROLE_ASSIGNMENTS_URL)
+        .await;
+    assert_eq!(assign.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_developer_cannot_approve_an_app_that_manages_people_for_themselves() {
+    let server = start().await;
+    server
+        .add_user("dev", &server.organization, Role::Developer)
+        .await;
+    let dev = server.service.local_user(Some("dev")).await.unwrap().sid;
+    let client = server
+        .app(
+            &server.organization,
+            GrantType::AuthorizationCode,
+            &[USERS_READ, "managed-users/create"],
+            Seconds::HOUR,
+        )
+        .await;
+    let request = |scope: &str| AuthorizationRequest {
+        client_id: client.id.clone(),
+        redirect_uri: Some(REDIRECT.into()),
+        response_type: "code".into(),
+        scope: Some(scope.into()),
+        state: None,
+        code_challenge: Some(s256_challenge(VERIFIER)),
+        code_challenge_method: Some("S256".into()),
+        nonce: None,
+    };
+    let powerful = server
+        .service
+        .check_authorization_request(request("managed-users/create"))
+        .await
+        .unwrap();
+    let refused = server.service.approve(&dev, &powerful).await.err();
+    let message = refused.map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("'managed-users/create'"), "{message}");
+    assert!(message.contains("you are Developer"), "{message}");
+    let harmless = server
+        .service
+        .check_authorization_request(request(USERS_READ))
+        .await
+        .unwrap();
+    assert!(server.service.approve(&dev, &harmless).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_make_an_owner_and_so_cannot_climb_above_their_role() {
+    let server = start().await;
+    server
+        .add_user("ada", &server.organization, Role::Administrator)
+        .await;
+    let ada = server.service.local_user(Some("ada")).await.unwrap().sid;
+    let new = |username: &str, role: Role| NewUser {
+        username: username.into(),
+        password: Some(PASSWORD.into()),
+        owner: server.organization.clone(),
+        role,
+    };
+    let refused = server
+        .service
+        .add_user(&ada, new("ada2", Role::Owner))
+        .await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("only an Owner may make another Owner"),
+        "{message}"
+    );
+    assert!(
+        server
+            .service
+            .add_user(&ada, new("devin", Role::Developer))
+            .await
+            .is_ok()
+    );
+    assert!(
+        server
+            .service
+            .add_user(&server.admin, new("co-owner", Role::Owner))
+            .await
+            .is_ok()
+    );
+}
+
+fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_oauth-console"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("OAUTH_CONSOLE_DATA_DIR")
+        .env("OAUTH_CONSOLE_ADMIN_PASSWORD", "a long test password")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_cli_refuses_a_developer_an_app_that_assigns_roles_at_its_scopes_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let owners = oauth_console(dir.path(), &["owners", "--json"]);
+    let owners: Value = serde_json::from_slice(&owners.stdout).unwrap();
+    let organization = owners
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["sid"].as_str().unwrap().starts_with("OR"))
+        .unwrap()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = oauth_console(
+        dir.path(),
+        &[
+            "users",
+            "add",
+            "dev",
+            "--owner",
+            &organization,
+            "--role",
+            "Developer",
+            "--json",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let refused = oauth_console(
+        dir.path(),
+        &[
+            "--user",
+            "dev",
+            "apps",
+            "create",
+            "--owner",
+            &organization,
+            "--name",
+            "helper",
+            "--scope",
+            "role-assignments/create",
+        ],
+    );
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("scope 'role-assignments/create' manages people and their roles: only an Owner or Administrator"),
+        "{said}"
+    );
+    assert!(said.contains("(you are Developer)"), "{said}");
+}

@@ -9,10 +9,65 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::model::OwnerKind;
+use crate::model::{Field, FieldError, OwnerKind, Role};
 
 /// The organization scope that asks for a refresh token; it opens no endpoint.
 pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// The scopes that add, change or remove people and their roles (the Organization area's SCIM
+/// users and role assignments). A token holding one can do what only an Owner or Administrator
+/// may do in the console, so only they may give such a scope to an app. Reading users, role
+/// assignments and roles is not among them: every member sees the users list.
+pub const PEOPLE_MANAGEMENT: &[&str] = &[
+    "managed-users/create",
+    "managed-users/update",
+    "managed-users/delete",
+    "role-assignments/create",
+    "role-assignments/delete",
+];
+
+/// Whether `scope` manages people and their roles ([`PEOPLE_MANAGEMENT`]).
+pub fn manages_people(scope: &str) -> bool {
+    PEOPLE_MANAGEMENT.contains(&scope)
+}
+
+/// The first of `scopes` that manages people, when `role` may not manage people.
+pub fn scope_beyond_role(role: Role, scopes: &[String]) -> Option<&str> {
+    if role.may_manage_users() {
+        return None;
+    }
+    scopes
+        .iter()
+        .map(String::as_str)
+        .find(|scope| manages_people(scope))
+}
+
+/// An app is no way around roles: it may hold a [`PEOPLE_MANAGEMENT`] scope only when the
+/// person creating or changing it (`role` for the app's owner, named `owner`) may manage people
+/// in the console too. The error is at the scopes field, naming the scope and the roles needed.
+pub fn check_scopes_for_role(role: Role, scopes: &[String], owner: &str) -> Result<(), FieldError> {
+    match scope_beyond_role(role, scopes) {
+        None => Ok(()),
+        Some(scope) => Err(FieldError::new(
+            Field::Scopes,
+            format!(
+                "scope '{scope}' manages people and their roles: only an Owner or Administrator of {owner} may give it to an app or change an app that has it (you are {role})"
+            ),
+        )),
+    }
+}
+
+/// The scopes of `granted` that the app still has, in their order: an authorization or a token
+/// keeps only what its app holds now, so that removing a scope from an app reaches them.
+pub fn still_granted<'a>(
+    granted: impl IntoIterator<Item = &'a str>,
+    app_scopes: &[String],
+) -> Vec<&'a str> {
+    granted
+        .into_iter()
+        .filter(|scope| app_scopes.iter().any(|held| held == scope))
+        .collect()
+}
 
 /// A product area: the heading a permission is listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -407,6 +462,32 @@ mod tests {
     fn check(scope: &str, method: &str, url: &str) -> bool {
         let found = catalog().authorize(&[scope], method, url);
         found.is_some_and(|m| m.permission == scope)
+    }
+
+    #[test]
+    fn only_owners_and_administrators_may_give_an_app_scopes_that_manage_people() {
+        let catalog = catalog();
+        for scope in PEOPLE_MANAGEMENT {
+            assert!(catalog.is_known(ORG, scope), "{scope} is in the catalog");
+        }
+        let scopes = vec![
+            "roles/list".to_string(),
+            "role-assignments/delete".to_string(),
+        ];
+        for role in [Role::Owner, Role::Administrator] {
+            assert_eq!(check_scopes_for_role(role, &scopes, "OR1"), Ok(()));
+        }
+        for role in [Role::Developer, Role::Billing, Role::Support] {
+            let refused = check_scopes_for_role(role, &scopes, "OR1").unwrap_err();
+            assert_eq!(refused.field, Field::Scopes);
+            assert!(refused.message.contains("'role-assignments/delete'"));
+            assert!(refused.message.contains(&format!("(you are {role})")));
+        }
+        let readers = vec![
+            "managed-users/read".to_string(),
+            "managed-users/list".to_string(),
+        ];
+        assert_eq!(scope_beyond_role(Role::Developer, &readers), None);
     }
 
     #[test]

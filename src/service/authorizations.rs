@@ -188,6 +188,17 @@ impl ConsoleService {
         let user = self.actor(actor).await?;
         let app = &request.app;
         self.owner_managed_by(&user, &app.owner).await?;
+        // The token would act with the scopes approved: no one approves what they could not do.
+        let role = user.role_for(&app.owner);
+        if let Some(scope) =
+            role.and_then(|role| model::scopes::scope_beyond_role(role, &request.scopes))
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "the app asks for '{scope}', which manages people and their roles: only an Owner or Administrator of {} may approve it (you are {})",
+                app.owner,
+                role.map_or("not a member", model::Role::name),
+            )));
+        }
         let now = self.clock.now();
         let existing = self.active_authorization(app, &user.sid).await?;
         let mut writes = Vec::new();
@@ -292,15 +303,15 @@ impl ConsoleService {
             .user(&found.user)
             .await?
             .ok_or_else(|| invalid("the user who authorized this code no longer exists"))?;
-        let refresh_token = found
-            .scopes
+        let scopes = current_scopes(&found.scopes, app);
+        let refresh_token = scopes
             .iter()
             .any(|s| s == OFFLINE_ACCESS)
             .then(|| self.new_secret());
         let mut writes = vec![Write::RedeemAuthorizationCode(digest)];
         writes.push(self.touch(&authorization));
         if let Some(token) = &refresh_token {
-            writes.push(self.new_refresh_token(token, &authorization, &found.scopes));
+            writes.push(self.new_refresh_token(token, &authorization, &scopes));
         }
         match self.commit(writes).await {
             // Another exchange of the same code won the race: this one is the replay.
@@ -312,14 +323,14 @@ impl ConsoleService {
         Ok(Grant {
             authorization,
             user,
-            scopes: found.scopes,
+            scopes,
             nonce: found.nonce,
             refresh_token,
         })
     }
 
-    /// Uses a refresh token: it is spent and a new one issued with the same scopes; the access
-    /// token's scopes may be narrowed by `scope`, never widened. A spent token presented again
+    /// Uses a refresh token: it is spent and a new one issued with the same scopes, less any the
+    /// app no longer has; the access token's scopes may be narrowed by `scope`, never widened. A spent token presented again
     /// revokes the whole authorization (it was stolen or replayed).
     pub async fn refresh(
         &self,
@@ -348,8 +359,15 @@ impl ConsoleService {
                 "the refresh token has expired; authorize the app again",
             ));
         }
-        let scopes =
-            model::narrowed_scopes(&found.scopes, scope).map_err(GrantError::InvalidScope)?;
+        // The app's scopes now, not those it had at approval: a scope removed since is not
+        // granted again, and without offline_access there is no refresh at all.
+        let current = current_scopes(&found.scopes, app);
+        if !current.iter().any(|s| s == OFFLINE_ACCESS) {
+            return Err(invalid(
+                "the app no longer has offline_access, so its refresh tokens no longer work; authorize the app again",
+            ));
+        }
+        let scopes = model::narrowed_scopes(&current, scope).map_err(GrantError::InvalidScope)?;
         let authorization = self.live_authorization(&found.authorization).await?;
         let user = self
             .store
@@ -359,7 +377,7 @@ impl ConsoleService {
         let next = self.new_secret();
         let mut writes = vec![
             Write::SpendRefreshToken(digest),
-            self.new_refresh_token(&next, &authorization, &found.scopes),
+            self.new_refresh_token(&next, &authorization, &current),
         ];
         writes.push(self.touch(&authorization));
         match self.commit(writes).await {
@@ -650,6 +668,15 @@ impl Replay {
             }
         }
     }
+}
+
+/// The scopes of `granted` that `app` still holds: an approval is for the app's scopes as they
+/// are, and a scope removed from the app is not granted from an older code or refresh token.
+fn current_scopes(granted: &[String], app: &OAuthApp) -> Vec<String> {
+    model::scopes::still_granted(granted.iter().map(String::as_str), &app.settings.scopes)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn require_authorization_code_app(app: &OAuthApp) -> Result<(), GrantError> {

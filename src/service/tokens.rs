@@ -390,7 +390,7 @@ impl AuthorizationServer {
     }
 
     /// The claims of `token` if it is active: ours, unexpired, its app still there, and not
-    /// revoked.
+    /// revoked; its scope narrowed to those its app still holds (none left: not active).
     async fn active_claims(&self, token: &str) -> Result<Option<AccessClaims>, ServiceError> {
         let Some(claims) = self.verified_claims(token) else {
             return Ok(None);
@@ -401,11 +401,20 @@ impl AuthorizationServer {
         let Ok(app) = claims.client_id.parse() else {
             return Ok(None);
         };
-        if self.service.client_app(&app).await?.is_none()
-            || self.service.store.is_token_revoked(&claims.jti).await?
-        {
+        let Some(app) = self.service.client_app(&app).await? else {
+            return Ok(None);
+        };
+        if self.service.store.is_token_revoked(&claims.jti).await? {
             return Ok(None);
         }
+        // A scope removed from the app is gone from its tokens too: what the token still grants
+        // is what the app holds now, read from the client cache like client authentication.
+        let scope = scopes::still_granted(claims.scopes(), &app.settings.scopes).join(" ");
+        if scope.is_empty() {
+            return Ok(None);
+        }
+        let mut claims = claims;
+        claims.scope = scope;
         if let Some(authorization) = &claims.authorization {
             let live = match authorization.parse() {
                 Ok(sid) => self.service.authorization_is_active(&sid).await?,

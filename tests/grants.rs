@@ -443,6 +443,87 @@ async fn an_administrator_cannot_make_an_owner_and_so_cannot_climb_above_their_r
     );
 }
 
+/// The P-256 group order, big-endian.
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// `token` with its ES256 signature (r, s) replaced by (r, n − s), which verifies as well.
+fn with_negated_s(token: &str) -> String {
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    assert_eq!(bytes.len(), 64);
+    let mut borrow = 0i16;
+    for i in (32..64).rev() {
+        let difference = i16::from(P256_ORDER[i - 32]) - i16::from(bytes[i]) - borrow;
+        borrow = i16::from(difference < 0);
+        bytes[i] = difference.rem_euclid(256) as u8;
+    }
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[tokio::test]
+async fn a_token_whose_signature_was_changed_to_r_n_minus_s_is_refused_wherever_tokens_are_verified()
+ {
+    let server = start().await;
+    let client = code_app(&server).await;
+    let issued = authorized(&server, &client).await;
+    let forged = with_negated_s(&issued.access);
+    assert_ne!(forged, issued.access);
+    // It verifies with a library that accepts either s: the forgery is a real signature.
+    let jwks = server.jwks().await;
+    let header = jsonwebtoken::decode_header(&forged).unwrap();
+    let key =
+        jsonwebtoken::DecodingKey::from_jwk(jwks.find(&header.kid.unwrap()).unwrap()).unwrap();
+    let (message, signature) = forged.rsplit_once('.').unwrap();
+    assert!(
+        jsonwebtoken::crypto::verify(
+            signature,
+            message.as_bytes(),
+            &key,
+            jsonwebtoken::Algorithm::ES256
+        )
+        .unwrap(),
+        "(r, n - s) is a valid ECDSA signature of the same token"
+    );
+
+    assert_eq!(
+        server.introspect(&client, &forged).await,
+        json!({ "active": false })
+    );
+    let check = server.check_permission(&forged, "GET", USERS_URL).await;
+    assert_eq!(check.status(), StatusCode::UNAUTHORIZED);
+    let userinfo = server
+        .http
+        .get(server.url("/v2/userinfo"))
+        .bearer_auth(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+    // Revoking with the forgery is answered like any unknown token, and revokes nothing.
+    assert_eq!(revoke(&server, &client, &forged).await, StatusCode::OK);
+    assert_eq!(
+        server.introspect(&client, &issued.access).await["active"],
+        true
+    );
+
+    // The genuine token keeps working everywhere.
+    let check = server
+        .check_permission(&issued.access, "GET", USERS_URL)
+        .await;
+    assert_eq!(check.status(), StatusCode::OK);
+    let userinfo = server
+        .http
+        .get(server.url("/v2/userinfo"))
+        .bearer_auth(&issued.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::OK);
+}
+
 fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_oauth-console"))
         .arg("--data-dir")

@@ -370,7 +370,9 @@ impl AuthorizationServer {
         })
     }
 
-    /// The claims of a token this server signed with a published key, expired or not.
+    /// The claims of a token this server signed with a published key, expired or not. An ES256
+    /// signature must have a low `s` (see `keys::is_canonical_es256`): the token `(r, n − s)`
+    /// made from one of ours verifies mathematically but is not ours.
     fn verified_claims(&self, token: &str) -> Option<AccessClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.typ.as_deref() != Some("at+jwt") {
@@ -378,6 +380,12 @@ impl AuthorizationServer {
         }
         let ring = self.key_ring();
         let (algorithm, key) = ring.verifiers.get(header.kid.as_deref()?)?;
+        if *algorithm == jsonwebtoken::Algorithm::ES256 {
+            let (_, signature) = token.rsplit_once('.')?;
+            if !super::keys::is_canonical_es256(signature) {
+                return None;
+            }
+        }
         let mut validation = jsonwebtoken::Validation::new(*algorithm);
         // Expiry is judged by the service's clock below, so that tests can move it.
         validation.validate_exp = false;

@@ -536,6 +536,110 @@ fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// `serve`, stopped after a few seconds if it started at all (it should not).
+fn serve_briefly(data_dir: &Path) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-console"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("OAUTH_CONSOLE_DATA_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().ok();
+    child.wait_with_output().unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Every file and directory under `dir`, `dir` included.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = vec![dir.to_path_buf()];
+    let mut i = 0;
+    while i < found.len() {
+        if found[i].is_dir() {
+            let children = std::fs::read_dir(&found[i]).unwrap();
+            found.extend(children.map(|entry| entry.unwrap().path()));
+        }
+        i += 1;
+    }
+    found
+}
+
+#[test]
+fn a_new_data_directory_and_its_files_are_readable_by_their_owner_only() {
+    let parent = tempfile::tempdir().unwrap();
+    // A permissive umask, as a shared machine might have: the modes must not depend on it.
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("nested").join("data");
+    let made = oauth_console(&dir, &["owners", "--json"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let listed = entries(&dir);
+    assert!(listed.len() > 2, "sled made its files: {listed:?}");
+    for entry in listed {
+        let wanted = if entry.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&entry), wanted, "{}", entry.display());
+    }
+    // The key it holds signs tokens after a restart too: the store opens again as it is.
+    let again = oauth_console(&dir, &["owners", "--json"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn a_data_directory_other_users_can_read_is_refused_with_the_command_that_fixes_it() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    assert!(oauth_console(&dir, &["owners", "--json"]).status.success());
+    let fix = format!("chmod -R go-rwx {}", dir.display());
+
+    // What a 0755/0644 data directory of an older build looks like.
+    for entry in entries(&dir) {
+        let loose = if entry.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(loose)).unwrap();
+    }
+    let refused = serve_briefly(&dir);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("other users may read it"), "{said}");
+    assert!(said.contains(&fix), "{said}");
+
+    // A file alone readable by others is refused as well.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let refused = oauth_console(&dir, &["owners", "--json"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains(&fix));
+
+    // The command it names is the fix.
+    let fixed = Command::new("chmod")
+        .args(["-R", "go-rwx"])
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(fixed.success());
+    let opened = oauth_console(&dir, &["owners", "--json"]);
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+}
+
 #[test]
 fn the_cli_refuses_a_developer_an_app_that_assigns_roles_at_its_scopes_field() {
     let dir = tempfile::tempdir().unwrap();

@@ -239,9 +239,12 @@ async fn console_serving(
         );
     }
     let log_path = data_dir.join(SERVER_LOG);
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
+    let mut log = std::fs::OpenOptions::new();
+    log.create(true).append(true);
+    // Owner-only like the rest of the data directory.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut log, 0o600);
+    let log = log
         .open(&log_path)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
     init_logs(std::sync::Mutex::new(log), false);
@@ -301,8 +304,11 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
 /// Opens (creating on first use) the embedded store and its service; on the first start, makes
 /// the first user and says once, on standard error, how to sign in.
 pub async fn open_local(data_dir: &Path) -> anyhow::Result<ConsoleService> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    // Whatever this process creates from now on is its user's alone: sled makes files (its
+    // snapshots) while it runs, and they hold the signing key. The store makes the directory
+    // 0700 and what it finds 0600 itself; this covers what comes later.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let store = open_store_waiting(data_dir).await?;
     let service = ConsoleService::new(Arc::new(store), Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());

@@ -6,6 +6,7 @@
 //! several servers share one database: a write based on a stale read fails with
 //! [`StoreError::Conflict`] and the service decides what to do.
 
+mod private_dir;
 mod sled_store;
 
 use async_trait::async_trait;
@@ -80,6 +81,14 @@ pub enum StoreError {
         path: String,
         found: u32,
         supported: u32,
+    },
+    #[error(
+        "the data directory {path} holds the private signing key, and other users may read it ({entry} has mode {mode:03o}); make it yours alone with `chmod -R go-rwx {path}` and start again"
+    )]
+    Exposed {
+        path: String,
+        entry: String,
+        mode: u32,
     },
     #[error("'{0}' is not a page token: pass the one printed with the previous page")]
     BadPageToken(String),

@@ -91,8 +91,11 @@ trees! {
 }
 
 impl SledStore {
+    /// Opens the store in `path`, creating it owner-only if absent and refusing it if others may
+    /// read it (see `private_dir`).
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
         let shown = path.display().to_string();
+        super::private_dir::prepare(path)?;
         let db = sled::Config::new()
             .path(path)
             .open()
@@ -127,6 +130,7 @@ impl SledStore {
                 }
             }
         }
+        super::private_dir::tighten(path)?;
         Ok(SledStore { db, trees })
     }
 

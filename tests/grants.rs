@@ -524,6 +524,57 @@ async fn a_token_whose_signature_was_changed_to_r_n_minus_s_is_refused_wherever_
     assert_eq!(userinfo.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn a_permission_check_refuses_encoded_slashes_and_dot_segments_rather_than_matching_them() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let token = server.token(&client).await;
+    let mine = format!(
+        "https://api.twilio.com/2010-04-01/Accounts/{}/Messages",
+        server.account
+    );
+    let other = format!("AC{}", "9".repeat(32));
+    for url in [
+        format!("{mine}/..%2F..%2F{other}%2FMessages.json"),
+        format!("{mine}/..%2f..%2f{other}%2fMessages%2FSM1.json"),
+        format!("{mine}/%2e%2e/SM1.json"),
+        format!("{mine}/%2E%2e%2F{other}.json"),
+        format!("{mine}/SM1%2F..%2F..%2F{other}.json"),
+        format!("{mine}/SM1%5C..%5C{other}.json"),
+        format!("{mine}/SM1%252F..%252F{other}.json"),
+        format!("{mine}/SM1\\..\\{other}.json"),
+        format!("{mine}/./SM1.json"),
+        format!("{mine}/SM1/../SM2.json"),
+    ] {
+        let response = server.check_permission(&token, "GET", &url).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{url}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["allowed"], false, "{url}");
+        let reason = body["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("send the path as the API names it"),
+            "{url}: {reason}"
+        );
+    }
+    // A plain URL, and a percent-encoded phone number, are still matched.
+    let plain = server
+        .check_permission(&token, "GET", &messages_url(&server.account))
+        .await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    let lookup = server
+        .app(
+            &server.account,
+            GrantType::ClientCredentials,
+            &["/twilio/lookup/phone-numbers/read"],
+            Seconds::HOUR,
+        )
+        .await;
+    let token = server.token(&lookup).await;
+    let number = "https://lookups.twilio.com/v2/PhoneNumbers/%2B15017122661";
+    let encoded = server.check_permission(&token, "GET", number).await;
+    assert_eq!(encoded.status(), StatusCode::OK);
+}
+
 fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_oauth-console"))
         .arg("--data-dir")

@@ -69,6 +69,35 @@ pub fn still_granted<'a>(
         .collect()
 }
 
+/// Why the path of `url` cannot be matched safely, if it cannot: a server decodes `%2F` into a
+/// slash and resolves `..`, so `Messages/..%2F..%2FAC…` names another account's resource than
+/// the one its segments seem to. Such a URL is refused, never matched. `%25` is refused too, for
+/// a proxy that decodes twice.
+pub fn ambiguous_path(url: &str) -> Option<&'static str> {
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("", |(_, path)| path);
+    let lower = path.to_ascii_lowercase();
+    if ["%2f", "%5c", "%25"]
+        .iter()
+        .any(|code| lower.contains(code))
+        || path.contains('\\')
+    {
+        return Some(
+            "the URL's path has an encoded slash or backslash (%2F, %5C, %25) or a backslash; send the path as the API names it",
+        );
+    }
+    let dot_segment = lower.split('/').any(|segment| {
+        let decoded = segment.replace("%2e", ".");
+        decoded == "." || decoded == ".." || segment.contains("%2e")
+    });
+    dot_segment.then_some(
+        "the URL's path has a dot segment (. or ..) or an encoded dot (%2E); send the path as the API names it",
+    )
+}
+
 /// A product area: the heading a permission is listed under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {
@@ -254,7 +283,7 @@ impl Catalog {
     /// Scheme and host must be the endpoint's (host in any case, no port or user); each `{Name}`
     /// takes one non-empty path segment, and other segments must be as written, except that a
     /// final `.json` may be left out. The query, the fragment and a trailing slash are ignored,
-    /// the method's case too. Paths with `.` or `..` segments are refused.
+    /// the method's case too. An [`ambiguous_path`] is refused.
     pub fn authorize<'u>(
         &self,
         scopes: &[impl AsRef<str>],
@@ -432,16 +461,11 @@ fn split_url(url: &str) -> Option<(&str, Vec<&str>)> {
     let (scheme, rest) = url.split_once("://")?;
     let (host, path) = rest.split_once('/')?;
     let origin = &url[..scheme.len() + "://".len() + host.len()];
+    if ambiguous_path(url).is_some() {
+        return None;
+    }
     let segments: Vec<&str> = path.strip_suffix('/').unwrap_or(path).split('/').collect();
-    // Servers resolve `.` and `..`, so `Messages/..` names something other than a message:
-    // refuse rather than let a parameter capture them.
-    let dots = |s: &&str| {
-        matches!(
-            s.to_ascii_lowercase().replace("%2e", ".").as_str(),
-            "." | ".."
-        )
-    };
-    (!segments.iter().any(dots)).then_some((origin, segments))
+    Some((origin, segments))
 }
 
 #[cfg(test)]
@@ -462,6 +486,32 @@ mod tests {
     fn check(scope: &str, method: &str, url: &str) -> bool {
         let found = catalog().authorize(&[scope], method, url);
         found.is_some_and(|m| m.permission == scope)
+    }
+
+    #[test]
+    fn encoded_slashes_and_dots_are_ambiguous_and_plain_paths_and_phone_numbers_are_not() {
+        for url in [
+            "https://api.twilio.com/a/..%2Fb",
+            "https://api.twilio.com/a/%2e%2e/b",
+            "https://api.twilio.com/a/b%2fc",
+            "https://api.twilio.com/a/b%5Cc",
+            "https://api.twilio.com/a/b%252Fc",
+            "https://api.twilio.com/a/b\\c",
+            "https://api.twilio.com/a/./b",
+            "https://api.twilio.com/a/../b",
+            "https://api.twilio.com/a/b%2Ejson",
+        ] {
+            assert!(ambiguous_path(url).is_some(), "{url}");
+            assert!(split_url(url).is_none(), "{url}");
+        }
+        for url in [
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+            "https://lookups.twilio.com/v2/PhoneNumbers/%2B15017122661",
+            "https://api.twilio.com/a/b.json?x=..%2F#%2e%2e",
+            "https://api.twilio.com/a/..b",
+        ] {
+            assert_eq!(ambiguous_path(url), None, "{url}");
+        }
     }
 
     #[test]

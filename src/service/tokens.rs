@@ -516,6 +516,9 @@ impl AuthorizationServer {
         let Some(claims) = self.active_claims(token).await? else {
             return Ok(PermissionDecision::InvalidToken);
         };
+        if let Some(why) = scopes::ambiguous_path(url) {
+            return Ok(PermissionDecision::Denied(why.to_owned()));
+        }
         let scopes: Vec<&str> = claims.scopes().collect();
         let Some(matched) = scopes::catalog().authorize(&scopes, method, url) else {
             return Ok(PermissionDecision::Denied(format!(

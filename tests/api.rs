@@ -447,7 +447,7 @@ async fn every_rfc6749_error_answers_with_its_status_code_and_headers() {
         Refusal {
             case: "an oversized body",
             request: form(&[cc, ("client_id", id), ("client_secret", secret), ("audience", &"x".repeat(70_000))]),
-            status: StatusCode::BAD_REQUEST,
+            status: StatusCode::PAYLOAD_TOO_LARGE,
             error: "invalid_request",
         },
         Refusal {
@@ -810,7 +810,8 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
         "{body}"
     );
 
-    // A save from a stale version is refused with 409, by If-Match or by the body's version.
+    // A save from a stale version is refused: 412 by If-Match (RFC 9110), 409 by the body's
+    // version.
     let app_path = format!("/v1/apps/{sid}");
     let shown = get(&app_path, &admin).await.unwrap();
     assert_eq!(shown.headers()["etag"], "\"1\"");
@@ -830,9 +831,13 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
     let stale = update(Some("\"1\""), json!({ "description": "lost update" }))
         .await
         .unwrap();
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let body: Value = stale.json().await.unwrap();
-    assert_eq!(body["code"], 20409);
+    assert_eq!(body["code"], 20412);
+    assert!(
+        body["message"].as_str().unwrap().contains("version 2"),
+        "{body}"
+    );
     let stale = update(None, json!({ "description": "lost", "version": 1 }))
         .await
         .unwrap();
@@ -873,8 +878,18 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
     assert_eq!(owners["owners"].as_array().unwrap().len(), 1);
     assert_eq!(owners["owners"][0]["sid"], server.subaccount.as_str());
 
-    // Delete with the current version; the audit trail has every change.
+    // Delete with a stale version is refused (412) and deletes nothing; with the current version
+    // it deletes, and the audit trail has every change.
     server.clock.advance(Seconds(1));
+    let stale = server
+        .http
+        .delete(server.url(&app_path))
+        .bearer_auth(&admin)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let deleted = server
         .http
         .delete(server.url(&app_path))

@@ -575,6 +575,89 @@ async fn a_permission_check_refuses_encoded_slashes_and_dot_segments_rather_than
     assert_eq!(encoded.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn every_answer_says_nosniff_so_a_browser_never_runs_an_error_body_as_a_page() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let answers = [
+        server.http.get(server.url("/no/such/route")).send().await,
+        server
+            .http
+            .get(server.url("/.well-known/jwks.json"))
+            .send()
+            .await,
+        server.http.get(server.url("/v1/openapi.json")).send().await,
+        server
+            .http
+            .get(server.url("/v2/authorize?client_id=x"))
+            .send()
+            .await,
+        server.http.get(server.url("/v1/apps")).send().await,
+        Ok(server.token_request(&client, &[]).await),
+        Ok(server
+            .token_request(&client, &[("scope", "not-a-scope")])
+            .await),
+    ];
+    for answer in answers {
+        let answer = answer.unwrap();
+        assert_eq!(
+            answer
+                .headers()
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{} {}",
+            answer.url(),
+            answer.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_in_the_shape_of_the_route() {
+    let server = start().await;
+    let client = server.account_app().await;
+    let huge = "x".repeat(70_000);
+    let token = server.token_request(&client, &[("audience", &huge)]).await;
+    assert_eq!(token.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = token.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("65536 bytes"),
+        "{body}"
+    );
+    let revoke = server
+        .http
+        .post(server.url("/v2/revoke"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[("token", &huge)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let admin = server.session("admin", PASSWORD).await;
+    let create = server
+        .http
+        .post(server.url(&format!("/v1/owners/{}/apps", server.account)))
+        .bearer_auth(&admin)
+        .json(&json!({ "friendly_name": "big", "description": huge, "scopes": [MESSAGES_READ] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(create.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = create.json().await.unwrap();
+    assert_eq!(body["code"], 20413, "{body}");
+    assert_eq!(body["status"], 413, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("65536 bytes"),
+        "{body}"
+    );
+}
+
 fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_oauth-console"))
         .arg("--data-dir")

@@ -658,6 +658,42 @@ async fn an_oversized_body_is_413_in_the_shape_of_the_route() {
     );
 }
 
+#[tokio::test]
+async fn a_token_for_an_audience_this_server_does_not_serve_is_refused() {
+    let server = start().await;
+    let client = server.account_app().await;
+    for audience in [
+        "https://evil.example.com",
+        "https://api.twilio.com.evil.example",
+        "https://api.twilio.com/",
+        "api.twilio.com",
+    ] {
+        let response = server
+            .token_request(&client, &[("audience", audience)])
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{audience}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_target", "{audience}: {body}");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("audience '{audience}' is not served here")),
+            "{body}"
+        );
+    }
+    for audience in [
+        "https://api.twilio.com".to_owned(),
+        "https://iam.twilio.com".to_owned(),
+        server.base.clone(),
+    ] {
+        let response = server
+            .token_request(&client, &[("audience", &audience)])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{audience}");
+    }
+}
+
 fn oauth_console(data_dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_oauth-console"))
         .arg("--data-dir")

@@ -251,6 +251,15 @@ impl Catalog {
         &self.permissions
     }
 
+    /// Whether `origin` (`scheme://host`) is one of the APIs the catalog's endpoints live at:
+    /// the resource servers whose calls the permission check answers for.
+    pub fn has_origin(&self, origin: &str) -> bool {
+        self.permissions
+            .iter()
+            .flat_map(|p| &p.endpoints)
+            .any(|e| e.origin == origin)
+    }
+
     /// A permission by name, whichever kind of owner it belongs to.
     pub fn get(&self, name: &str) -> Option<&Permission> {
         self.by_name.get(name).map(|&i| &self.permissions[i])

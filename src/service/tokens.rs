@@ -33,6 +33,9 @@ pub enum TokenError {
     UnsupportedGrantType(String),
     #[error("{0}")]
     InvalidScope(String),
+    /// An `audience` this server issues no tokens for (`invalid_target`, RFC 8707 §2).
+    #[error("{0}")]
+    InvalidTarget(String),
     /// Not the client's doing: answered as a server error.
     #[error(transparent)]
     Service(ServiceError),
@@ -48,6 +51,7 @@ impl TokenError {
             TokenError::UnauthorizedClient(_) => "unauthorized_client",
             TokenError::UnsupportedGrantType(_) => "unsupported_grant_type",
             TokenError::InvalidScope(_) => "invalid_scope",
+            TokenError::InvalidTarget(_) => "invalid_target",
             TokenError::Service(_) => "server_error",
         }
     }
@@ -270,7 +274,7 @@ impl AuthorizationServer {
         }
         let scope = granted_scope(&app, request.scope.as_deref())?;
         let audience = match request.audience {
-            Some(audience) => validate_audience(audience)?,
+            Some(audience) => validate_audience(audience, &self.config)?,
             None => self.config.default_audience.clone(),
         };
         self.sign_access(&app, scope, audience, None)
@@ -312,7 +316,7 @@ impl AuthorizationServer {
             (grant, true)
         };
         let audience = match request.audience {
-            Some(audience) => validate_audience(audience)?,
+            Some(audience) => validate_audience(audience, &self.config)?,
             None => self.config.default_audience.clone(),
         };
         let mut issued = self.sign_access(
@@ -573,11 +577,24 @@ fn granted_scope(app: &OAuthApp, requested: Option<&str>) -> Result<String, Toke
     Ok(granted.join(" "))
 }
 
-fn validate_audience(audience: String) -> Result<String, TokenError> {
+/// A requested `audience` must be a resource server this server issues tokens for: its default
+/// audience, itself, or one of the APIs of the scope catalog (`https://api.twilio.com`, …),
+/// exactly. A token for any other audience would be honoured by nothing this server answers for,
+/// and could be replayed at a service that trusts this issuer for another purpose.
+fn validate_audience(audience: String, config: &AuthorizationConfig) -> Result<String, TokenError> {
     let chars = audience.chars().count();
     if audience.trim().is_empty() || chars > AUDIENCE_MAX_CHARS {
         return Err(TokenError::InvalidRequest(format!(
             "audience must be 1 to {AUDIENCE_MAX_CHARS} characters; {chars} were given"
+        )));
+    }
+    let served = audience == config.default_audience
+        || audience == config.issuer
+        || scopes::catalog().has_origin(&audience);
+    if !served {
+        return Err(TokenError::InvalidTarget(format!(
+            "audience '{audience}' is not served here: use {}, {} or an API of the scope catalog such as https://api.twilio.com (scheme and host only)",
+            config.default_audience, config.issuer
         )));
     }
     Ok(audience)

@@ -592,9 +592,13 @@ fn validate_audience(audience: String, config: &AuthorizationConfig) -> Result<S
         || audience == config.issuer
         || scopes::catalog().has_origin(&audience);
     if !served {
+        let own = if config.default_audience == config.issuer {
+            config.issuer.clone()
+        } else {
+            format!("{}, {}", config.default_audience, config.issuer)
+        };
         return Err(TokenError::InvalidTarget(format!(
-            "audience '{audience}' is not served here: use {}, {} or an API of the scope catalog such as https://api.twilio.com (scheme and host only)",
-            config.default_audience, config.issuer
+            "audience '{audience}' is not served here: use {own} or an API of the scope catalog such as https://api.twilio.com (scheme and host only)"
         )));
     }
     Ok(audience)

@@ -58,14 +58,17 @@ pub fn check_scopes_for_role(role: Role, scopes: &[String], owner: &str) -> Resu
 }
 
 /// The scopes of `granted` that the app still has, in their order: an authorization or a token
-/// keeps only what its app holds now, so that removing a scope from an app reaches them.
+/// keeps only what its app holds now, so that removing a scope from an app reaches them. A
+/// scope the catalog does not list (OpenID Connect's `openid`, say) is the protocol's rather than
+/// an app permission, and stays: only this server grants scopes, so none is there by chance.
 pub fn still_granted<'a>(
     granted: impl IntoIterator<Item = &'a str>,
     app_scopes: &[String],
 ) -> Vec<&'a str> {
+    let catalog = catalog();
     granted
         .into_iter()
-        .filter(|scope| app_scopes.iter().any(|held| held == scope))
+        .filter(|scope| app_scopes.iter().any(|held| held == scope) || catalog.get(scope).is_none())
         .collect()
 }
 
@@ -521,6 +524,17 @@ mod tests {
         ] {
             assert_eq!(ambiguous_path(url), None, "{url}");
         }
+    }
+
+    #[test]
+    fn a_grant_keeps_the_app_permissions_it_still_has_and_the_protocols_scopes() {
+        let app = vec!["managed-users/read".to_string(), OFFLINE_ACCESS.to_string()];
+        let granted = ["openid", "managed-users/read", "roles/list", OFFLINE_ACCESS];
+        assert_eq!(
+            still_granted(granted, &app),
+            ["openid", "managed-users/read", OFFLINE_ACCESS]
+        );
+        assert!(still_granted(["roles/list"], &app).is_empty());
     }
 
     #[test]

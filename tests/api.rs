@@ -18,8 +18,8 @@ use oauth_console::store::SledStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
-const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
+pub(super) const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
+pub(super) const MESSAGES_CREATE: &str = "/twilio/messaging/messages/create";
 pub(super) const PASSWORD: &str = "correct horse battery";
 
 pub(super) struct TestServer {
@@ -184,7 +184,7 @@ impl TestServer {
             .unwrap()
     }
 
-    async fn token(&self, client: &Client) -> String {
+    pub(super) async fn token(&self, client: &Client) -> String {
         let response = self.token_request(client, &[]).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json::<Value>().await.unwrap()["access_token"]
@@ -261,7 +261,7 @@ impl TestServer {
             .unwrap()
     }
 
-    async fn session(&self, username: &str, password: &str) -> String {
+    pub(super) async fn session(&self, username: &str, password: &str) -> String {
         let response = self.sign_in(username, password).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
@@ -283,7 +283,12 @@ impl TestServer {
             .unwrap();
     }
 
-    async fn check_permission(&self, token: &str, method: &str, url: &str) -> reqwest::Response {
+    pub(super) async fn check_permission(
+        &self,
+        token: &str,
+        method: &str,
+        url: &str,
+    ) -> reqwest::Response {
         self.http
             .post(self.url("/v2/permissions/check"))
             .bearer_auth(token)
@@ -314,7 +319,7 @@ fn assert_no_store(response: &reqwest::Response) {
     assert_eq!(header("pragma").as_deref(), Some("no-cache"));
 }
 
-fn messages_url(owner: &Sid) -> String {
+pub(super) fn messages_url(owner: &Sid) -> String {
     format!(
         "https://api.twilio.com/2010-04-01/Accounts/{owner}/Messages/SM00000000000000000000000000000000.json"
     )
@@ -592,7 +597,7 @@ async fn every_rfc6749_error_answers_with_its_status_code_and_headers() {
         Refusal {
             case: "an oversized body",
             request: form(&[cc, ("client_id", id), ("client_secret", secret), ("audience", &"x".repeat(70_000))]),
-            status: StatusCode::BAD_REQUEST,
+            status: StatusCode::PAYLOAD_TOO_LARGE,
             error: "invalid_request",
         },
         Refusal {
@@ -955,7 +960,8 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
         "{body}"
     );
 
-    // A save from a stale version is refused with 409, by If-Match or by the body's version.
+    // A save from a stale version is refused: 412 by If-Match (RFC 9110), 409 by the body's
+    // version.
     let app_path = format!("/v1/apps/{sid}");
     let shown = get(&app_path, &admin).await.unwrap();
     assert_eq!(shown.headers()["etag"], "\"1\"");
@@ -975,9 +981,13 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
     let stale = update(Some("\"1\""), json!({ "description": "lost update" }))
         .await
         .unwrap();
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let body: Value = stale.json().await.unwrap();
-    assert_eq!(body["code"], 20409);
+    assert_eq!(body["code"], 20412);
+    assert!(
+        body["message"].as_str().unwrap().contains("version 2"),
+        "{body}"
+    );
     let stale = update(None, json!({ "description": "lost", "version": 1 }))
         .await
         .unwrap();
@@ -1018,8 +1028,18 @@ async fn the_management_api_enforces_sessions_roles_tenants_and_versions() {
     assert_eq!(owners["owners"].as_array().unwrap().len(), 1);
     assert_eq!(owners["owners"][0]["sid"], server.subaccount.as_str());
 
-    // Delete with the current version; the audit trail has every change.
+    // Delete with a stale version is refused (412) and deletes nothing; with the current version
+    // it deletes, and the audit trail has every change.
     server.clock.advance(Seconds(1));
+    let stale = server
+        .http
+        .delete(server.url(&app_path))
+        .bearer_auth(&admin)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let deleted = server
         .http
         .delete(server.url(&app_path))

@@ -815,6 +815,46 @@ async fn a_billing_user_sees_why_they_may_not_manage_apps() {
 }
 
 #[tokio::test]
+async fn a_developer_is_told_at_the_scopes_field_that_an_app_may_not_assign_roles_for_them() {
+    let w = world().await;
+    let (developer, _) = w
+        .service
+        .add_user(
+            &w.admin,
+            NewUser {
+                username: "dev".into(),
+                password: Some(PASSWORD.into()),
+                owner: w.organization.clone(),
+                role: Role::Developer,
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = w.console_as(&developer.sid).await;
+    c.keys("n Tab").await;
+    c.type_text("Helper").await;
+    c.keys("Ctrl-s").await;
+    c.type_text("managed-users/create").await;
+    c.keys("Down Space Ctrl-s").await;
+    let frame = c.frame();
+    assert!(
+        frame.contains("scope 'managed-users/create' manages people"),
+        "{frame}"
+    );
+    assert!(frame.contains("are Developer)"), "{frame}");
+    let all = ListApps {
+        page_size: 1000,
+        ..ListApps::default()
+    };
+    let apps = w
+        .service
+        .apps(&w.admin, &w.organization, all)
+        .await
+        .unwrap();
+    assert!(apps.items.is_empty(), "nothing was created");
+}
+
+#[tokio::test]
 async fn the_owner_switcher_lists_owners_with_roles() {
     let w = world().await;
     let mut c = w.console().await;

@@ -12,6 +12,7 @@ mod console;
 #[path = "console.rs"]
 mod console_remote;
 mod crash;
+mod grants;
 mod hostile;
 mod import;
 mod oidc;

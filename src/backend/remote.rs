@@ -339,7 +339,8 @@ fn refusal(
         )),
         StatusCode::FORBIDDEN => ServiceError::Forbidden(message),
         StatusCode::NOT_FOUND => not_found(&message),
-        StatusCode::CONFLICT => ServiceError::Conflict(message),
+        // 412: a stale If-Match, which is the same refusal as a stale version.
+        StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED => ServiceError::Conflict(message),
         StatusCode::TOO_MANY_REQUESTS => ServiceError::Remote(match retry_after {
             Some(seconds) if !message.contains("try again") => {
                 format!("{message}; try again in {seconds} seconds")

@@ -44,6 +44,11 @@ struct Session {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Whatever this process creates is its user's alone: sled makes files (its snapshots) while it
+    // runs, and they, like a backup or a restored store, hold the signing key. The store makes the
+    // data directory 0700 and what it finds there 0600 itself; this covers what comes later.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     // A replay brings its own fresh store; it must not open (and lock) the real one.
     if let Some(Command::Replay { file }) = &cli.command {
         return replay::run(file).await;
@@ -306,9 +311,12 @@ async fn console_serving(
         );
     }
     let log_path = data_dir.join(SERVER_LOG);
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
+    let mut log = std::fs::OpenOptions::new();
+    log.create(true).append(true);
+    // Owner-only like the rest of the data directory.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut log, 0o600);
+    let log = log
         .open(&log_path)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
     init_logs(std::sync::Mutex::new(log), false, "info");
@@ -369,8 +377,6 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
 /// Opens (creating on first use) the embedded store and its service; on the first start, makes
 /// the first user and says once, on standard error, how to sign in.
 pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<SledStore>)> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let store = Arc::new(open_store_waiting(data_dir).await?);
     let service = ConsoleService::new(store.clone(), Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());

@@ -79,6 +79,17 @@ impl Role {
         matches!(self, Role::Owner | Role::Administrator)
     }
 
+    /// Whether this role may give `role` to someone: an Owner any role, an Administrator any but
+    /// Owner (or an Administrator could make themselves an Owner through another account), the
+    /// rest none.
+    pub fn may_give(self, role: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Administrator => role != Role::Owner,
+            Role::Developer | Role::Billing | Role::Support => false,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Owner => "Owner",

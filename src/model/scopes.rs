@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::model::OwnerKind;
+use crate::model::{Field, FieldError, OwnerKind, Role};
 
 /// The organization scope that asks for a refresh token; it opens no endpoint.
 pub const OFFLINE_ACCESS: &str = "offline_access";
@@ -38,6 +38,93 @@ pub fn protocol_scope_description(scope: &str) -> Option<&'static str> {
         .iter()
         .find(|(name, _)| *name == scope)
         .map(|(_, description)| *description)
+}
+
+/// The scopes that add, change or remove people and their roles (the Organization area's SCIM
+/// users and role assignments). A token holding one can do what only an Owner or Administrator
+/// may do in the console, so only they may give such a scope to an app. Reading users, role
+/// assignments and roles is not among them: every member sees the users list.
+pub const PEOPLE_MANAGEMENT: &[&str] = &[
+    "managed-users/create",
+    "managed-users/update",
+    "managed-users/delete",
+    "role-assignments/create",
+    "role-assignments/delete",
+];
+
+/// Whether `scope` manages people and their roles ([`PEOPLE_MANAGEMENT`]).
+pub fn manages_people(scope: &str) -> bool {
+    PEOPLE_MANAGEMENT.contains(&scope)
+}
+
+/// The first of `scopes` that manages people, when `role` may not manage people.
+pub fn scope_beyond_role(role: Role, scopes: &[String]) -> Option<&str> {
+    if role.may_manage_users() {
+        return None;
+    }
+    scopes
+        .iter()
+        .map(String::as_str)
+        .find(|scope| manages_people(scope))
+}
+
+/// An app is no way around roles: it may hold a [`PEOPLE_MANAGEMENT`] scope only when the
+/// person creating or changing it (`role` for the app's owner, named `owner`) may manage people
+/// in the console too. The error is at the scopes field, naming the scope and the roles needed.
+pub fn check_scopes_for_role(role: Role, scopes: &[String], owner: &str) -> Result<(), FieldError> {
+    match scope_beyond_role(role, scopes) {
+        None => Ok(()),
+        Some(scope) => Err(FieldError::new(
+            Field::Scopes,
+            format!(
+                "scope '{scope}' manages people and their roles: only an Owner or Administrator of {owner} may give it to an app or change an app that has it (you are {role})"
+            ),
+        )),
+    }
+}
+
+/// The scopes of `granted` that the app still has, in their order: an authorization or a token
+/// keeps only what its app holds now, so that removing a scope from an app reaches them. A
+/// scope the catalog does not list (OpenID Connect's `openid`, say) is the protocol's rather than
+/// an app permission, and stays: only this server grants scopes, so none is there by chance.
+pub fn still_granted<'a>(
+    granted: impl IntoIterator<Item = &'a str>,
+    app_scopes: &[String],
+) -> Vec<&'a str> {
+    let catalog = catalog();
+    granted
+        .into_iter()
+        .filter(|scope| app_scopes.iter().any(|held| held == scope) || catalog.get(scope).is_none())
+        .collect()
+}
+
+/// Why the path of `url` cannot be matched safely, if it cannot: a server decodes `%2F` into a
+/// slash and resolves `..`, so `Messages/..%2F..%2FAC…` names another account's resource than
+/// the one its segments seem to. Such a URL is refused, never matched. `%25` is refused too, for
+/// a proxy that decodes twice.
+pub fn ambiguous_path(url: &str) -> Option<&'static str> {
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("", |(_, path)| path);
+    let lower = path.to_ascii_lowercase();
+    if ["%2f", "%5c", "%25"]
+        .iter()
+        .any(|code| lower.contains(code))
+        || path.contains('\\')
+    {
+        return Some(
+            "the URL's path has an encoded slash or backslash (%2F, %5C, %25) or a backslash; send the path as the API names it",
+        );
+    }
+    let dot_segment = lower.split('/').any(|segment| {
+        let decoded = segment.replace("%2e", ".");
+        decoded == "." || decoded == ".." || segment.contains("%2e")
+    });
+    dot_segment.then_some(
+        "the URL's path has a dot segment (. or ..) or an encoded dot (%2E); send the path as the API names it",
+    )
 }
 
 /// A product area: the heading a permission is listed under.
@@ -193,6 +280,15 @@ impl Catalog {
         &self.permissions
     }
 
+    /// Whether `origin` (`scheme://host`) is one of the APIs the catalog's endpoints live at:
+    /// the resource servers whose calls the permission check answers for.
+    pub fn has_origin(&self, origin: &str) -> bool {
+        self.permissions
+            .iter()
+            .flat_map(|p| &p.endpoints)
+            .any(|e| e.origin == origin)
+    }
+
     /// A permission by name, whichever kind of owner it belongs to.
     pub fn get(&self, name: &str) -> Option<&Permission> {
         self.by_name.get(name).map(|&i| &self.permissions[i])
@@ -225,7 +321,7 @@ impl Catalog {
     /// Scheme and host must be the endpoint's (host in any case, no port or user); each `{Name}`
     /// takes one non-empty path segment, and other segments must be as written, except that a
     /// final `.json` may be left out. The query, the fragment and a trailing slash are ignored,
-    /// the method's case too. Paths with `.` or `..` segments are refused.
+    /// the method's case too. An [`ambiguous_path`] is refused.
     pub fn authorize<'u>(
         &self,
         scopes: &[impl AsRef<str>],
@@ -403,16 +499,11 @@ fn split_url(url: &str) -> Option<(&str, Vec<&str>)> {
     let (scheme, rest) = url.split_once("://")?;
     let (host, path) = rest.split_once('/')?;
     let origin = &url[..scheme.len() + "://".len() + host.len()];
+    if ambiguous_path(url).is_some() {
+        return None;
+    }
     let segments: Vec<&str> = path.strip_suffix('/').unwrap_or(path).split('/').collect();
-    // Servers resolve `.` and `..`, so `Messages/..` names something other than a message:
-    // refuse rather than let a parameter capture them.
-    let dots = |s: &&str| {
-        matches!(
-            s.to_ascii_lowercase().replace("%2e", ".").as_str(),
-            "." | ".."
-        )
-    };
-    (!segments.iter().any(dots)).then_some((origin, segments))
+    Some((origin, segments))
 }
 
 #[cfg(test)]
@@ -437,6 +528,69 @@ mod tests {
     fn check(scope: &str, method: &str, url: &str) -> bool {
         let found = catalog().authorize(&[scope], method, url);
         found.is_some_and(|m| m.permission == scope)
+    }
+
+    #[test]
+    fn encoded_slashes_and_dots_are_ambiguous_and_plain_paths_and_phone_numbers_are_not() {
+        for url in [
+            "https://api.twilio.com/a/..%2Fb",
+            "https://api.twilio.com/a/%2e%2e/b",
+            "https://api.twilio.com/a/b%2fc",
+            "https://api.twilio.com/a/b%5Cc",
+            "https://api.twilio.com/a/b%252Fc",
+            "https://api.twilio.com/a/b\\c",
+            "https://api.twilio.com/a/./b",
+            "https://api.twilio.com/a/../b",
+            "https://api.twilio.com/a/b%2Ejson",
+        ] {
+            assert!(ambiguous_path(url).is_some(), "{url}");
+            assert!(split_url(url).is_none(), "{url}");
+        }
+        for url in [
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+            "https://lookups.twilio.com/v2/PhoneNumbers/%2B15017122661",
+            "https://api.twilio.com/a/b.json?x=..%2F#%2e%2e",
+            "https://api.twilio.com/a/..b",
+        ] {
+            assert_eq!(ambiguous_path(url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_grant_keeps_the_app_permissions_it_still_has_and_the_protocols_scopes() {
+        let app = vec!["managed-users/read".to_string(), OFFLINE_ACCESS.to_string()];
+        let granted = ["openid", "managed-users/read", "roles/list", OFFLINE_ACCESS];
+        assert_eq!(
+            still_granted(granted, &app),
+            ["openid", "managed-users/read", OFFLINE_ACCESS]
+        );
+        assert!(still_granted(["roles/list"], &app).is_empty());
+    }
+
+    #[test]
+    fn only_owners_and_administrators_may_give_an_app_scopes_that_manage_people() {
+        let catalog = catalog();
+        for scope in PEOPLE_MANAGEMENT {
+            assert!(catalog.is_known(ORG, scope), "{scope} is in the catalog");
+        }
+        let scopes = vec![
+            "roles/list".to_string(),
+            "role-assignments/delete".to_string(),
+        ];
+        for role in [Role::Owner, Role::Administrator] {
+            assert_eq!(check_scopes_for_role(role, &scopes, "OR1"), Ok(()));
+        }
+        for role in [Role::Developer, Role::Billing, Role::Support] {
+            let refused = check_scopes_for_role(role, &scopes, "OR1").unwrap_err();
+            assert_eq!(refused.field, Field::Scopes);
+            assert!(refused.message.contains("'role-assignments/delete'"));
+            assert!(refused.message.contains(&format!("(you are {role})")));
+        }
+        let readers = vec![
+            "managed-users/read".to_string(),
+            "managed-users/list".to_string(),
+        ];
+        assert_eq!(scope_beyond_role(Role::Developer, &readers), None);
     }
 
     #[test]

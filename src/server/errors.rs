@@ -34,11 +34,27 @@ impl TooManyFailures {
     }
 }
 
+/// A request body over the server's limit: 413, in the shape of the route's other errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The limit in bytes (`ServerConfig::body_limit`).
+    pub limit: usize,
+}
+
+impl BodyTooLarge {
+    pub(super) fn message(self) -> String {
+        format!(
+            "the request body is larger than the {} bytes this server accepts",
+            self.limit
+        )
+    }
+}
+
 /// An error body of RFC 6749 §5.2.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthErrorJson {
     /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
-    /// `unsupported_grant_type`, `invalid_scope`, or `server_error`.
+    /// `unsupported_grant_type`, `invalid_scope`, `invalid_target`, or `server_error`.
     pub error: &'static str,
     pub error_description: String,
 }
@@ -48,6 +64,7 @@ pub struct OAuthErrorJson {
 pub enum OAuthError {
     Token(TokenError),
     TooManyFailures(TooManyFailures),
+    BodyTooLarge(BodyTooLarge),
 }
 
 impl From<TokenError> for OAuthError {
@@ -82,6 +99,13 @@ impl IntoResponse for OAuthError {
                     (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
                     limit.retry_after,
                 );
+            }
+            OAuthError::BodyTooLarge(too_large) => {
+                let body = OAuthErrorJson {
+                    error: "invalid_request",
+                    error_description: too_large.message(),
+                };
+                return (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
             }
             OAuthError::Token(error) => error,
         };
@@ -121,6 +145,21 @@ pub enum ApiError {
     TooManyFailures(TooManyFailures),
     /// A bearer access token that is not active (RFC 6750 `invalid_token`).
     InvalidToken(String),
+    BodyTooLarge(BodyTooLarge),
+    /// A change sent with `If-Match` naming a version that is no longer the current one
+    /// (RFC 9110 §13.1.1).
+    PreconditionFailed(String),
+}
+
+impl ApiError {
+    /// The refusal of a change that was sent with `If-Match`: the service's "changed elsewhere"
+    /// is then the failed precondition, 412; every other refusal is answered as usual.
+    pub fn under_if_match(error: ServiceError) -> ApiError {
+        match error {
+            ServiceError::Conflict(message) => ApiError::PreconditionFailed(message),
+            other => ApiError::Service(other),
+        }
+    }
 }
 
 impl From<ServiceError> for ApiError {
@@ -147,6 +186,12 @@ impl IntoResponse for ApiError {
             ApiError::TooManyFailures(limit) => {
                 let response = api_error(StatusCode::TOO_MANY_REQUESTS, 20429, limit.message());
                 return with_retry_after(response, limit.retry_after);
+            }
+            ApiError::BodyTooLarge(too_large) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, 20413, too_large.message())
+            }
+            ApiError::PreconditionFailed(message) => {
+                (StatusCode::PRECONDITION_FAILED, 20412, message)
             }
             ApiError::Service(error) => match error {
                 ServiceError::Overloaded { retry_after } => {

@@ -22,10 +22,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::AppState;
 use super::credentials::bearer_token;
-use super::errors::{ApiError, ApiErrorJson};
+use super::errors::{ApiError, ApiErrorJson, BodyTooLarge};
 use super::limiter::{Attempt, FailureLimiter};
+use super::{AppState, BodyLimit};
 use crate::api::{
     AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson, AuditEventListJson,
     AuthorizationJson, AuthorizationListJson, CredentialsJson, ImportRequestJson, ImportResultJson,
@@ -67,12 +67,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// shape.
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T>
+where
+    BodyLimit: FromRef<S>,
+{
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<JsonBody<T>, ApiError> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::BodyTooLarge(BodyTooLarge {
+                    limit: BodyLimit::from_ref(state).0,
+                }))
+            }
             Err(rejection) => Err(ApiError::BadRequest(match rejection {
                 JsonRejection::MissingJsonContentType(_) => {
                     "the body must be JSON (Content-Type: application/json)".to_owned()
@@ -377,14 +385,15 @@ async fn show_app(
 #[utoipa::path(post, path = "/v1/apps/{sid}", tag = "apps", security(("session" = [])),
     params(
         ("sid" = String, Path, description = "OQ…"),
-        ("If-Match" = Option<String>, Header, description = "The ETag as read; a newer app answers 409"),
+        ("If-Match" = Option<String>, Header, description = "The ETag as read; a newer app answers 412"),
     ),
     request_body = AppUpdateJson,
     responses(
         (status = 200, body = AppJson),
         (status = 400, body = ApiErrorJson),
         (status = 404, body = ApiErrorJson),
-        (status = 409, description = "Changed by someone else since it was read", body = ApiErrorJson),
+        (status = 409, description = "Changed by someone else since the body's version was read", body = ApiErrorJson),
+        (status = 412, description = "Changed by someone else since the If-Match version was read", body = ApiErrorJson),
     ))]
 async fn update_app(
     State(service): State<ConsoleService>,
@@ -394,11 +403,22 @@ async fn update_app(
     JsonBody(body): JsonBody<AppUpdateJson>,
 ) -> Result<Response, ApiError> {
     let mut update = AppUpdate::from(body);
+    let sent_if_match = if_match(&headers)?.is_some();
     update.expected_version = expected_version(&headers, update.expected_version)?;
     let app = service
         .update_app(&signed_in.user, &sid(&app)?, update)
-        .await?;
+        .await
+        .map_err(|error| edit_refusal(sent_if_match, error))?;
     Ok(app_response(&app, &service))
+}
+
+/// The refusal of an edit: a stale `If-Match` is 412 (RFC 9110), a stale body `version` 409.
+fn edit_refusal(sent_if_match: bool, error: ServiceError) -> ApiError {
+    if sent_if_match {
+        ApiError::under_if_match(error)
+    } else {
+        ApiError::Service(error)
+    }
 }
 
 /// `If-Match`, or else the body's `version`; both must agree when both are sent.
@@ -415,12 +435,13 @@ fn expected_version(headers: &HeaderMap, in_body: Option<u64>) -> Result<Option<
 #[utoipa::path(delete, path = "/v1/apps/{sid}", tag = "apps", security(("session" = [])),
     params(
         ("sid" = String, Path, description = "OQ…"),
-        ("If-Match" = Option<String>, Header, description = "The ETag as read; a newer app answers 409"),
+        ("If-Match" = Option<String>, Header, description = "The ETag as read; a newer app answers 412"),
     ),
     responses(
         (status = 200, description = "The app as it was", body = AppJson),
         (status = 404, body = ApiErrorJson),
-        (status = 409, body = ApiErrorJson),
+        (status = 409, description = "Changed by others while it was being deleted", body = ApiErrorJson),
+        (status = 412, description = "Changed by someone else since the If-Match version was read", body = ApiErrorJson),
     ))]
 async fn delete_app(
     State(service): State<ConsoleService>,
@@ -431,7 +452,8 @@ async fn delete_app(
     let expected = if_match(&headers)?;
     let app = service
         .delete_app(&signed_in.user, &sid(&app)?, expected)
-        .await?;
+        .await
+        .map_err(|error| edit_refusal(expected.is_some(), error))?;
     Ok(app_response(&app, &service))
 }
 

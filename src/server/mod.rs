@@ -88,6 +88,7 @@ impl Default for ServerConfig {
 pub struct AppState {
     auth: AuthorizationServer,
     limiter: Arc<FailureLimiter>,
+    body_limit: BodyLimit,
     /// The OpenAPI document, serialized once.
     openapi_json: Arc<str>,
 }
@@ -98,12 +99,23 @@ impl AppState {
         let (_, openapi) = all_routes().split_for_parts();
         AppState {
             limiter: Arc::new(FailureLimiter::new(config.limiter, clock)),
+            body_limit: BodyLimit(config.body_limit),
             auth,
             openapi_json: openapi
                 .to_json()
                 .unwrap_or_else(|error| format!(r#"{{"error":"{error}"}}"#))
                 .into(),
         }
+    }
+}
+
+/// [`ServerConfig::body_limit`], for the body extractors to name in a 413.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl FromRef<AppState> for BodyLimit {
+    fn from_ref(state: &AppState) -> BodyLimit {
+        state.body_limit
     }
 }
 
@@ -173,7 +185,8 @@ fn all_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
 }
 
-/// The whole application: the routes with bounded bodies, a timeout and request tracing.
+/// The whole application: the routes with bounded bodies, a timeout, request tracing and
+/// `X-Content-Type-Options: nosniff` on every answer.
 fn router(state: AppState, config: &ServerConfig) -> Router {
     let (router, _) = all_routes().split_for_parts();
     router
@@ -189,6 +202,12 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
                 tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
             }),
         )
+        // Outermost, so that every answer has it, a 404 or a timeout too: a browser must not
+        // guess a JSON error or a JWKS into HTML or script.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
 }
 

@@ -9,14 +9,14 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRef, FromRequest, Request};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::AppState;
 use super::credentials::{self, AuthorizationHeaderError};
-use super::errors::OAuthError;
+use super::errors::{BodyTooLarge, OAuthError};
 use super::limiter::{Attempt, FailureLimiter};
+use super::{AppState, BodyLimit};
 use crate::service::TokenError;
 
 /// The parameters of a form-encoded OAuth request.
@@ -97,6 +97,7 @@ const MAX_PARAMS: usize = 32;
 impl<S> FromRequest<S> for OAuthForm
 where
     S: Send + Sync,
+    BodyLimit: FromRef<S>,
 {
     type Rejection = OAuthError;
 
@@ -128,11 +129,17 @@ where
             }
             Err(AuthorizationHeaderError::NotText) => return Err(TokenError::InvalidClient.into()),
         };
-        let body = Bytes::from_request(request, state).await.map_err(|_| {
-            OAuthError::invalid_request(
-                "the body could not be read, or is larger than this server accepts",
-            )
-        })?;
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    OAuthError::BodyTooLarge(BodyTooLarge {
+                        limit: BodyLimit::from_ref(state).0,
+                    })
+                } else {
+                    OAuthError::invalid_request("the body could not be read")
+                }
+            })?;
         let mut params: Vec<(String, String)> = Vec::with_capacity(8);
         for (name, value) in url::form_urlencoded::parse(&body) {
             if params.len() == MAX_PARAMS {

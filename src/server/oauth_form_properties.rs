@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use url::form_urlencoded::byte_serialize;
 
 use super::{MAX_PARAMS, OAuthForm, decode_basic};
+use crate::server::BodyLimit;
 use crate::server::errors::OAuthError;
 
 fn encoded(text: &str) -> String {
@@ -37,7 +38,7 @@ fn read_form(body: Vec<u8>, authorization: Option<&str>) -> Result<OAuthForm, OA
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime for one request")
-        .block_on(OAuthForm::from_request(request, &()))
+        .block_on(OAuthForm::from_request(request, &BodyLimit(64 * 1024)))
 }
 
 /// The `error` code and description a refusal answers with.
@@ -45,6 +46,7 @@ fn refusal(error: OAuthError) -> (&'static str, String) {
     match error {
         OAuthError::Token(token) => (token.code(), token.to_string()),
         OAuthError::TooManyFailures(_) => ("slow_down", "the form reader has no limiter".into()),
+        OAuthError::BodyTooLarge(too_large) => ("invalid_request", too_large.message()),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::model::{
     self, AppSettings, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange, FieldError,
-    GrantType, OAuthApp, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
+    GrantType, OAuthApp, Role, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
 };
 use crate::store::{AppOrder, AppQuery, Expect, Page, Write};
 
@@ -111,6 +111,7 @@ impl ConsoleService {
         }
         let owner = self.owner_managed_by(&user, &new.owner).await?;
         let settings = new.settings.validate(owner.kind(), new.grant_type)?;
+        scopes_for_role(&user, &owner.sid, &settings.scopes)?;
         let now = self.clock.now();
         let secret = self.new_secret();
         let app = OAuthApp {
@@ -184,6 +185,7 @@ impl ConsoleService {
         let settings = update
             .apply_to(&current.settings)
             .validate(current.owner_kind(), current.grant_type)?;
+        scopes_for_role(user, &current.owner, &settings.scopes)?;
         let changes = current.settings.changes_to(&settings);
         if changes.is_empty() {
             return Ok(current);
@@ -223,6 +225,19 @@ impl ConsoleService {
 
     async fn try_rotate(&self, user: &User, sid: &Sid, grace: Seconds) -> Result<RotatedSecret> {
         let current = self.managed_app(user, sid).await?;
+        // The new secret is the app's power: whoever may not give the app its scopes may not
+        // take a secret for it either.
+        let role = user.role_for(&current.owner);
+        if let Some(scope) =
+            role.and_then(|role| model::scopes::scope_beyond_role(role, &current.settings.scopes))
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "app {} has scope '{scope}', which manages people and their roles: only an Owner or Administrator of {} may rotate its secret (you are {})",
+                current.sid,
+                current.owner,
+                role.map_or("not a member", Role::name),
+            )));
+        }
         let now = self.clock.now();
         let secret = self.new_secret();
         let rotation = model::rotate(
@@ -345,6 +360,19 @@ impl ConsoleService {
             changes,
         }
     }
+}
+
+/// [`model::scopes::check_scopes_for_role`] for `user`'s role at `owner`, which the caller has
+/// already found `user` to manage apps for.
+fn scopes_for_role(user: &User, owner: &Sid, scopes: &[String]) -> Result<()> {
+    let Some(role) = user.role_for(owner) else {
+        return Err(ServiceError::NotFound {
+            what: "owner",
+            id: owner.to_string(),
+        });
+    };
+    model::scopes::check_scopes_for_role(role, scopes, owner.as_str())?;
+    Ok(())
 }
 
 fn changed_elsewhere(current: &OAuthApp) -> ServiceError {

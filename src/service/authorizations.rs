@@ -238,6 +238,17 @@ impl ConsoleService {
         let user = self.actor(actor).await?;
         let app = &request.app;
         self.owner_managed_by(&user, &app.owner).await?;
+        // The token would act with the scopes approved: no one approves what they could not do.
+        let role = user.role_for(&app.owner);
+        if let Some(scope) =
+            role.and_then(|role| model::scopes::scope_beyond_role(role, &request.scopes))
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "the app asks for '{scope}', which manages people and their roles: only an Owner or Administrator of {} may approve it (you are {})",
+                app.owner,
+                role.map_or("not a member", model::Role::name),
+            )));
+        }
         let now = self.clock.now();
         let existing = self.active_authorization(app, &user.sid).await?;
         let mut writes = Vec::new();
@@ -343,20 +354,15 @@ impl ConsoleService {
             .user(&found.user)
             .await?
             .ok_or_else(|| invalid("the user who authorized this code no longer exists"))?;
-        let refresh_token = found
-            .scopes
+        let scopes = current_scopes(&found.scopes, app);
+        let refresh_token = scopes
             .iter()
             .any(|s| s == OFFLINE_ACCESS)
             .then(|| self.new_secret());
         let mut writes = vec![Write::RedeemAuthorizationCode(digest)];
         writes.push(self.touch(&authorization));
         if let Some(token) = &refresh_token {
-            writes.push(self.new_refresh_token(
-                token,
-                &authorization,
-                &found.scopes,
-                found.auth_time,
-            ));
+            writes.push(self.new_refresh_token(token, &authorization, &scopes, found.auth_time));
         }
         match self.commit(writes).await {
             // Another exchange of the same code won the race: this one is the replay.
@@ -368,15 +374,15 @@ impl ConsoleService {
         Ok(Grant {
             authorization,
             user,
-            scopes: found.scopes,
+            scopes,
             nonce: found.nonce,
             auth_time: found.auth_time,
             refresh_token,
         })
     }
 
-    /// Uses a refresh token: it is spent and a new one issued with the same scopes; the access
-    /// token's scopes may be narrowed by `scope`, never widened. A spent token presented again
+    /// Uses a refresh token: it is spent and a new one issued with the same scopes, less any the
+    /// app no longer has; the access token's scopes may be narrowed by `scope`, never widened. A spent token presented again
     /// revokes the whole authorization (it was stolen or replayed).
     pub async fn refresh(
         &self,
@@ -405,8 +411,15 @@ impl ConsoleService {
                 "the refresh token has expired; authorize the app again",
             ));
         }
-        let scopes =
-            model::narrowed_scopes(&found.scopes, scope).map_err(GrantError::InvalidScope)?;
+        // The app's scopes now, not those it had at approval: a scope removed since is not
+        // granted again, and without offline_access there is no refresh at all.
+        let current = current_scopes(&found.scopes, app);
+        if !current.iter().any(|s| s == OFFLINE_ACCESS) {
+            return Err(invalid(
+                "the app no longer has offline_access, so its refresh tokens no longer work; authorize the app again",
+            ));
+        }
+        let scopes = model::narrowed_scopes(&current, scope).map_err(GrantError::InvalidScope)?;
         let authorization = self.live_authorization(&found.authorization).await?;
         let user = self
             .store
@@ -416,7 +429,7 @@ impl ConsoleService {
         let next = self.new_secret();
         let mut writes = vec![
             Write::SpendRefreshToken(digest),
-            self.new_refresh_token(&next, &authorization, &found.scopes, found.auth_time),
+            self.new_refresh_token(&next, &authorization, &current, found.auth_time),
         ];
         writes.push(self.touch(&authorization));
         match self.commit(writes).await {
@@ -435,6 +448,27 @@ impl ConsoleService {
             auth_time: found.auth_time,
             refresh_token: Some(next),
         })
+    }
+
+    /// `POST /v2/revoke` with a refresh token of `app` (RFC 7009 §2.1): the authorization it
+    /// belongs to ends, and with it this refresh token, its successors and every access token
+    /// issued under the authorization. A token unknown or of another client is left alone.
+    pub async fn revoke_refresh_token(&self, app: &OAuthApp, token: &str) -> Result<()> {
+        let found = self
+            .store
+            .refresh_token(&SecretDigest::of(token))
+            .await?
+            .filter(|t| t.app == app.sid);
+        match found {
+            Some(found) => {
+                self.revoke_on_servers_account(
+                    &found.authorization,
+                    "refresh token revoked by the client",
+                )
+                .await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Whether tokens issued under this authorization still work: for introspection and the
@@ -549,7 +583,7 @@ impl ConsoleService {
     /// Revokes the authorization after a replay, and says why the request is refused.
     async fn replayed(&self, authorization: &Sid, replay: Replay) -> GrantError {
         match self
-            .revoke_after_replay(authorization, replay.reason())
+            .revoke_on_servers_account(authorization, replay.reason())
             .await
         {
             Ok(()) => GrantError::InvalidGrant(replay.refusal().to_owned()),
@@ -557,9 +591,10 @@ impl ConsoleService {
         }
     }
 
-    /// Revokes after a replayed code or refresh token. The revocation commits even though the
+    /// Revokes with the server as the actor: after a replayed code or refresh token, or when the
+    /// client revokes a refresh token. After a replay the revocation commits even though the
     /// request that caused it is refused, so the thief's tokens stop working too.
-    async fn revoke_after_replay(&self, sid: &Sid, why: &str) -> Result<()> {
+    async fn revoke_on_servers_account(&self, sid: &Sid, why: &str) -> Result<()> {
         let Some(current) = self
             .store
             .authorization(sid)
@@ -688,6 +723,15 @@ impl Replay {
             }
         }
     }
+}
+
+/// The scopes of `granted` that `app` still holds: an approval is for the app's scopes as they
+/// are, and a scope removed from the app is not granted from an older code or refresh token.
+fn current_scopes(granted: &[String], app: &OAuthApp) -> Vec<String> {
+    model::scopes::still_granted(granted.iter().map(String::as_str), &app.settings.scopes)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn require_authorization_code_app(app: &OAuthApp) -> Result<(), GrantError> {

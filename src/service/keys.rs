@@ -86,7 +86,7 @@ impl Signer {
         let signature = match &self.key {
             PrivateKey::Ecdsa(pair) => pair
                 .sign(&self.rng, token.as_bytes())
-                .map(|signature| signature.as_ref().to_vec()),
+                .map(|signature| with_low_s(signature.as_ref())),
             PrivateKey::Rsa(pair) => {
                 let mut signature = vec![0; pair.public_modulus_len()];
                 pair.sign(
@@ -103,6 +103,47 @@ impl Signer {
         URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
     }
+}
+
+/// The order n of P-256's base point, big-endian (SEC 2 §2.4.2).
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+/// ⌊n / 2⌋: an `s` above it is the "high" one of the two that verify.
+const P256_HALF_ORDER: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+];
+
+/// `r ‖ s` with `s` replaced by `n − s` when it is high. Both verify, so anyone can turn one
+/// token into a second, different string that verifies too; signing with low `s` only and
+/// accepting low `s` only leaves each token one spelling (the rule Bitcoin's BIP 62 set).
+fn with_low_s(signature: &[u8]) -> Vec<u8> {
+    let mut normalized = signature.to_vec();
+    if let Some(s) = normalized.get_mut(32..64)
+        && *s > P256_HALF_ORDER[..]
+    {
+        let mut borrow = 0u16;
+        for (byte, order) in s.iter_mut().zip(P256_ORDER).rev() {
+            let difference = u16::from(order).wrapping_sub(u16::from(*byte) + borrow);
+            *byte = difference as u8;
+            borrow = u16::from(difference > 0xff);
+        }
+    }
+    normalized
+}
+
+/// Whether the base64url `signature` of an ES256 token is one this server could have made: 64
+/// bytes, canonically encoded, with a low `s`. aws-lc-rs (and so jsonwebtoken) accepts either
+/// `s`, so this is checked before verifying.
+pub(super) fn is_canonical_es256(signature: &str) -> bool {
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature) else {
+        return false;
+    };
+    bytes.len() == 64
+        && bytes[32..] <= P256_HALF_ORDER[..]
+        && URL_SAFE_NO_PAD.encode(&bytes) == signature
 }
 
 /// Every published key parsed once: the signer, a verifier per `kid`, and the JWKS.
@@ -365,6 +406,35 @@ mod tests {
             let data = jsonwebtoken::decode::<serde_json::Value>(&token, key, &validation).unwrap();
             assert_eq!(data.claims["sub"], "x");
         }
+    }
+
+    #[test]
+    fn es256_tokens_are_signed_with_a_low_s_and_only_a_low_s_is_canonical() {
+        let now = Timestamp(1_795_462_741_000);
+        let record = generate(SigningAlg::ES256, now).unwrap();
+        let ring = KeyRing::new(std::slice::from_ref(&record), now).unwrap();
+        // Half of all ECDSA signatures have a high s before normalizing: 64 miss none by chance
+        // but once in 2^64.
+        for i in 0..64 {
+            let token = ring.signer.sign(&serde_json::json!({ "i": i })).unwrap();
+            let (_, signature) = token.rsplit_once('.').unwrap();
+            assert!(is_canonical_es256(signature), "{token}");
+        }
+        let mut high = [0u8; 64];
+        high[32..].copy_from_slice(&P256_ORDER);
+        high[63] -= 1;
+        let normalized = with_low_s(&high);
+        assert_eq!(normalized[32..63], [0; 31]);
+        assert_eq!(normalized[63], 1, "n − (n − 1) = 1");
+        assert!(!is_canonical_es256(&URL_SAFE_NO_PAD.encode(high)));
+        assert!(is_canonical_es256(&URL_SAFE_NO_PAD.encode(&normalized)));
+        let mut half = [0u8; 64];
+        half[32..].copy_from_slice(&P256_HALF_ORDER);
+        assert!(is_canonical_es256(&URL_SAFE_NO_PAD.encode(half)));
+        half[63] += 1;
+        assert!(!is_canonical_es256(&URL_SAFE_NO_PAD.encode(half)));
+        assert!(!is_canonical_es256("not base64!"));
+        assert!(!is_canonical_es256(&URL_SAFE_NO_PAD.encode([0u8; 63])));
     }
 
     #[test]

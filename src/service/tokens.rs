@@ -33,6 +33,9 @@ pub enum TokenError {
     UnsupportedGrantType(String),
     #[error("{0}")]
     InvalidScope(String),
+    /// An `audience` this server issues no tokens for (`invalid_target`, RFC 8707 §2).
+    #[error("{0}")]
+    InvalidTarget(String),
     /// Not the client's doing: answered as a server error.
     #[error(transparent)]
     Service(ServiceError),
@@ -48,6 +51,7 @@ impl TokenError {
             TokenError::UnauthorizedClient(_) => "unauthorized_client",
             TokenError::UnsupportedGrantType(_) => "unsupported_grant_type",
             TokenError::InvalidScope(_) => "invalid_scope",
+            TokenError::InvalidTarget(_) => "invalid_target",
             TokenError::Service(_) => "server_error",
         }
     }
@@ -316,7 +320,7 @@ impl AuthorizationServer {
         }
         let scope = granted_scope(&app, request.scope.as_deref())?;
         let audience = match request.audience {
-            Some(audience) => validate_audience(audience)?,
+            Some(audience) => validate_audience(audience, &self.config)?,
             None => self.config.default_audience.clone(),
         };
         self.sign_access(&app, scope, audience, None)
@@ -354,7 +358,7 @@ impl AuthorizationServer {
                 .await?
         };
         let audience = match request.audience {
-            Some(audience) => validate_audience(audience)?,
+            Some(audience) => validate_audience(audience, &self.config)?,
             None => self.config.default_audience.clone(),
         };
         let mut issued = self.sign_access(
@@ -427,7 +431,9 @@ impl AuthorizationServer {
         })
     }
 
-    /// The claims of a token this server signed with a published key, expired or not.
+    /// The claims of a token this server signed with a published key, expired or not. An ES256
+    /// signature must have a low `s` (see `keys::is_canonical_es256`): the token `(r, n − s)`
+    /// made from one of ours verifies mathematically but is not ours.
     fn verified_claims(&self, token: &str) -> Option<AccessClaims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.typ.as_deref() != Some("at+jwt") {
@@ -435,6 +441,12 @@ impl AuthorizationServer {
         }
         let ring = self.key_ring();
         let (algorithm, key) = ring.verifiers.get(header.kid.as_deref()?)?;
+        if *algorithm == jsonwebtoken::Algorithm::ES256 {
+            let (_, signature) = token.rsplit_once('.')?;
+            if !super::keys::is_canonical_es256(signature) {
+                return None;
+            }
+        }
         let mut validation = jsonwebtoken::Validation::new(*algorithm);
         // Expiry is judged by the service's clock below, so that tests can move it.
         validation.validate_exp = false;
@@ -447,7 +459,7 @@ impl AuthorizationServer {
     }
 
     /// The claims of `token` if it is active: ours, unexpired, its app still there, and not
-    /// revoked.
+    /// revoked; its scope narrowed to those its app still holds (none left: not active).
     async fn active_claims(&self, token: &str) -> Result<Option<AccessClaims>, ServiceError> {
         let Some(claims) = self.verified_claims(token) else {
             return Ok(None);
@@ -458,11 +470,20 @@ impl AuthorizationServer {
         let Ok(app) = claims.client_id.parse() else {
             return Ok(None);
         };
-        if self.service.client_app(&app).await?.is_none()
-            || self.service.store.is_token_revoked(&claims.jti).await?
-        {
+        let Some(app) = self.service.client_app(&app).await? else {
+            return Ok(None);
+        };
+        if self.service.store.is_token_revoked(&claims.jti).await? {
             return Ok(None);
         }
+        // A scope removed from the app is gone from its tokens too: what the token still grants
+        // is what the app holds now, read from the client cache like client authentication.
+        let scope = scopes::still_granted(claims.scopes(), &app.settings.scopes).join(" ");
+        if scope.is_empty() {
+            return Ok(None);
+        }
+        let mut claims = claims;
+        claims.scope = scope;
         if let Some(authorization) = &claims.authorization {
             let live = match authorization.parse() {
                 Ok(sid) => self.service.authorization_is_active(&sid).await?,
@@ -515,8 +536,10 @@ impl AuthorizationServer {
         })
     }
 
-    /// `POST /v2/revoke` (RFC 7009). A client revokes its own tokens; any other token, unknown or
-    /// of another client, is left alone and answered the same way, so that nothing is learnt.
+    /// `POST /v2/revoke` (RFC 7009). A client revokes its own tokens: an access token by its
+    /// `jti`, a refresh token with the authorization it belongs to, which ends every access token
+    /// issued under it (§2.1). Any other token, unknown or of another client, is left alone and
+    /// answered the same way, so that nothing is learnt.
     pub async fn revoke(
         &self,
         client_id: &str,
@@ -528,6 +551,8 @@ impl AuthorizationServer {
             .authenticate_client(client_id, client_secret)
             .await?;
         let Some(claims) = self.verified_claims(token) else {
+            // Not an access token of ours: perhaps a refresh token (RFC 7009 §2.1).
+            self.service.revoke_refresh_token(&caller, token).await?;
             return Ok(());
         };
         let expires_at = Timestamp(claims.exp.saturating_mul(1000));
@@ -556,6 +581,9 @@ impl AuthorizationServer {
         let Some(claims) = self.active_claims(token).await? else {
             return Ok(PermissionDecision::InvalidToken);
         };
+        if let Some(why) = scopes::ambiguous_path(url) {
+            return Ok(PermissionDecision::Denied(why.to_owned()));
+        }
         let scopes: Vec<&str> = claims.scopes().collect();
         let Some(matched) = scopes::catalog().authorize(&scopes, method, url) else {
             return Ok(PermissionDecision::Denied(format!(
@@ -619,11 +647,28 @@ fn access_token_hash(access_token: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
 }
 
-fn validate_audience(audience: String) -> Result<String, TokenError> {
+/// A requested `audience` must be a resource server this server issues tokens for: its default
+/// audience, itself, or one of the APIs of the scope catalog (`https://api.twilio.com`, …),
+/// exactly. A token for any other audience would be honoured by nothing this server answers for,
+/// and could be replayed at a service that trusts this issuer for another purpose.
+fn validate_audience(audience: String, config: &AuthorizationConfig) -> Result<String, TokenError> {
     let chars = audience.chars().count();
     if audience.trim().is_empty() || chars > AUDIENCE_MAX_CHARS {
         return Err(TokenError::InvalidRequest(format!(
             "audience must be 1 to {AUDIENCE_MAX_CHARS} characters; {chars} were given"
+        )));
+    }
+    let served = audience == config.default_audience
+        || audience == config.issuer
+        || scopes::catalog().has_origin(&audience);
+    if !served {
+        let own = if config.default_audience == config.issuer {
+            config.issuer.clone()
+        } else {
+            format!("{}, {}", config.default_audience, config.issuer)
+        };
+        return Err(TokenError::InvalidTarget(format!(
+            "audience '{audience}' is not served here: use {own} or an API of the scope catalog such as https://api.twilio.com (scheme and host only)"
         )));
     }
     Ok(audience)

@@ -273,14 +273,23 @@ impl ConsoleService {
     ) -> Result<(User, Option<GeneratedPassword>)> {
         let admin = self.actor(actor).await?;
         validate_username(&new.username)?;
-        self.owner_with_role(
-            &admin,
-            &new.owner,
-            Role::may_manage_users,
-            "add users",
-            "Owner or Administrator",
-        )
-        .await?;
+        let owner = self
+            .owner_with_role(
+                &admin,
+                &new.owner,
+                Role::may_manage_users,
+                "add users",
+                "Owner or Administrator",
+            )
+            .await?;
+        if let Some(role) = admin.role_for(&owner.sid)
+            && !role.may_give(new.role)
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "{} is {role} of {} ({}); only an Owner may make another {}",
+                admin.username, owner.name, owner.sid, new.role
+            )));
+        }
         let (password, generated) = self.password_or_generated(new.password)?;
         let user = User {
             sid: self.new_sid(SidKind::User),

@@ -6,6 +6,7 @@
 //! several servers share one database: a write based on a stale read fails with
 //! [`StoreError::Conflict`] and the service decides what to do.
 
+mod private_dir;
 mod sled_repair;
 mod sled_store;
 
@@ -90,6 +91,14 @@ pub enum StoreError {
         "the data directory {path} is damaged beyond what opening repairs (sled: {detail}); keep it as it is for inspection, and restore a backup into a new --data-dir or start a new one there"
     )]
     Damaged { path: String, detail: String },
+    #[error(
+        "the data directory {path} holds the private signing key, and other users may read it ({entry} has mode {mode:03o}); make it yours alone with `chmod -R go-rwx {path}` and start again"
+    )]
+    Exposed {
+        path: String,
+        entry: String,
+        mode: u32,
+    },
     #[error("'{0}' is not a page token: pass the one printed with the previous page")]
     BadPageToken(String),
     #[error("a stored record could not be read ({0}); the data directory may be damaged")]

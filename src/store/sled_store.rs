@@ -104,9 +104,11 @@ trees! {
 
 impl SledStore {
     /// Opens (creating on first use) the store in `path`, after moving aside the files a killed
-    /// open can leave torn (see [`super::sled_repair`]); any other damage is refused.
+    /// open can leave torn (see [`super::sled_repair`]); any other damage is refused. A new
+    /// directory is its owner's alone, and one others may read is refused (see `private_dir`).
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
         let shown = path.display().to_string();
+        super::private_dir::prepare(path)?;
         if let Some(repaired) = sled_repair::move_aside_torn_files(path)? {
             for file in &repaired.files {
                 tracing::warn!(
@@ -158,6 +160,7 @@ impl SledStore {
                 }
             }
         }
+        super::private_dir::tighten(path)?;
         tracing::debug!(data_dir = %shown, "store opened");
         Ok(SledStore {
             db,

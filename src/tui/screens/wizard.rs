@@ -10,7 +10,7 @@ use super::scopes::ScopesForm;
 use super::secret::{SecretPage, SecretPurpose};
 use super::{Ctx, Nav};
 use crate::backend::Result;
-use crate::model::{AppSettings, ValidationErrors};
+use crate::model::{self, AppSettings, ValidationErrors};
 use crate::service::{CreatedApp, NewApp, OwnerAccess, ServiceError};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{Hint, hint};
@@ -159,6 +159,13 @@ impl Wizard {
         let kind = self.owner.owner.kind();
         if let Err(errors) = settings.clone().validate(kind, self.details.grant) {
             self.show_errors(&errors, ctx);
+            return;
+        }
+        let owner = self.owner.owner.sid.as_str();
+        let for_role =
+            model::scopes::check_scopes_for_role(self.owner.role, &settings.scopes, owner);
+        if let Err(error) = for_role {
+            self.show_errors(&ValidationErrors(vec![error]), ctx);
             return;
         }
         self.step = Step::Creating;

@@ -12,3 +12,4 @@ mod console;
 mod console_remote;
 mod remote;
 mod service;
+mod sweeper;

@@ -7,7 +7,7 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
+use crate::model::{AuditEventType, GrantType, RefreshTokenTtl, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
 ///
@@ -184,6 +184,10 @@ pub struct ServeArgs {
     /// The `aud` of tokens requested without `audience` [default: the issuer]
     #[arg(long, value_name = "URL")]
     pub audience: Option<String>,
+    /// How long a refresh token lasts unused, 1m to 30d: each use issues the next one, and a
+    /// spent one is kept (to catch its replay) until it would have expired
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub refresh_token_ttl: RefreshTokenTtl,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@
 
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
-    FieldChange, GrantType, OAuthApp, REFRESH_TOKEN_TTL, RefreshToken, SecretDigest, Sid, SidKind,
+    FieldChange, GrantType, OAuthApp, RefreshToken, SecretDigest, Sid, SidKind,
     User, UserRef,
 };
 use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
@@ -576,7 +576,7 @@ impl ConsoleService {
             authorization: authorization.sid.clone(),
             app: authorization.app.clone(),
             scopes: scopes.to_vec(),
-            expires_at: self.clock.now().plus(REFRESH_TOKEN_TTL),
+            expires_at: self.clock.now().plus(self.refresh_token_ttl.get()),
             spent: false,
         })
     }

@@ -12,13 +12,16 @@ mod clients;
 mod environment;
 mod keys;
 mod sessions;
+mod sweeper;
 mod tokens;
 mod users;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::model::{Field, FieldError, Owner, Role, Sid, User, ValidationErrors};
+use crate::model::{
+    Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors,
+};
 use crate::store::{Store, StoreError, Write};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
@@ -30,6 +33,7 @@ pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
+pub use sweeper::{SWEEP_BATCH, SWEEP_MARGIN};
 pub use tokens::{
     AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
     PermissionDecision, TokenError, TokenRequest, UserInfo,
@@ -100,6 +104,8 @@ pub struct ConsoleService {
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     clients: Arc<clients::ClientCache>,
+    /// How long a refresh token lasts unused: 30 days unless the server was configured with less.
+    refresh_token_ttl: RefreshTokenTtl,
 }
 
 /// How often a change is read and tried again when a concurrent writer got there first.
@@ -112,6 +118,16 @@ impl ConsoleService {
             clock,
             entropy,
             clients: Arc::default(),
+            refresh_token_ttl: RefreshTokenTtl::default(),
+        }
+    }
+
+    /// The same service issuing refresh tokens that last `ttl` unused: a shorter lifetime ends a
+    /// stolen token sooner, and lets the sweeper remove spent ones sooner.
+    pub fn with_refresh_token_ttl(self, ttl: RefreshTokenTtl) -> Self {
+        ConsoleService {
+            refresh_token_ttl: ttl,
+            ..self
         }
     }
 

@@ -16,8 +16,8 @@ pub use app::*;
 pub use audit::{AuditEvent, AuditEventType, UnknownEventType};
 pub use authorization::{
     Authorization, AuthorizationCode, CODE_TTL, InvalidRefreshTokenTtl, MIN_REFRESH_TOKEN_TTL,
-    PkceError, REFRESH_TOKEN_TTL, RefreshToken, RefreshTokenTtl, narrowed_scopes,
-    s256_challenge, validate_code_challenge, verify_pkce,
+    PkceError, REFRESH_TOKEN_TTL, RefreshToken, RefreshTokenTtl, narrowed_scopes, s256_challenge,
+    validate_code_challenge, verify_pkce,
 };
 pub use owner::{Membership, Owner, OwnerKind, Role, UnknownRole, User, UserRef};
 pub use secret::{

@@ -5,8 +5,7 @@
 
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
-    FieldChange, GrantType, OAuthApp, RefreshToken, SecretDigest, Sid, SidKind,
-    User, UserRef,
+    FieldChange, GrantType, OAuthApp, RefreshToken, SecretDigest, Sid, SidKind, User, UserRef,
 };
 use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
 

@@ -19,9 +19,7 @@ mod users;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::model::{
-    Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors,
-};
+use crate::model::{Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors};
 use crate::store::{Store, StoreError, Write};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};

@@ -208,10 +208,26 @@ impl Trees {
     /// Builds the expiry indexes of a store written before they existed (schema 1), once.
     fn index_expiry(&self) -> Result<(), StoreError> {
         let kinds: [(&Tree, &Tree, ExpiryOf); 4] = [
-            (&self.authorization_codes, &self.codes_by_expiry, expiry_of::<AuthorizationCode>),
-            (&self.refresh_tokens, &self.refresh_tokens_by_expiry, expiry_of::<RefreshToken>),
-            (&self.revoked_tokens, &self.revoked_tokens_by_expiry, revocation_expiry),
-            (&self.sessions, &self.sessions_by_expiry, expiry_of::<Session>),
+            (
+                &self.authorization_codes,
+                &self.codes_by_expiry,
+                expiry_of::<AuthorizationCode>,
+            ),
+            (
+                &self.refresh_tokens,
+                &self.refresh_tokens_by_expiry,
+                expiry_of::<RefreshToken>,
+            ),
+            (
+                &self.revoked_tokens,
+                &self.revoked_tokens_by_expiry,
+                revocation_expiry,
+            ),
+            (
+                &self.sessions,
+                &self.sessions_by_expiry,
+                expiry_of::<Session>,
+            ),
         ];
         for (records, index, expiry) in kinds {
             for entry in records.iter() {
@@ -1018,7 +1034,11 @@ mod tests {
             .map(|n| Write::AddAuthorizationCode(code(n, i64::from(n) * 1000)))
             .collect();
         runtime.block_on(store.commit(writes)).unwrap();
-        let purge = |before, limit| runtime.block_on(store.purge(&cutoffs(before), limit)).unwrap();
+        let purge = |before, limit| {
+            runtime
+                .block_on(store.purge(&cutoffs(before), limit))
+                .unwrap()
+        };
         let left = |store: &SledStore| {
             (1..=5u8)
                 .filter(|n| {
@@ -1030,7 +1050,11 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         };
-        assert_eq!(purge(1000, 10).codes, 0, "expiring at the cutoff is not before it");
+        assert_eq!(
+            purge(1000, 10).codes,
+            0,
+            "expiring at the cutoff is not before it"
+        );
         assert_eq!(purge(4500, 2).codes, 2);
         assert_eq!(left(&store), [3, 4, 5], "the oldest went first");
         assert_eq!(purge(4500, 2).codes, 2);
@@ -1087,7 +1111,9 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let purged = runtime.block_on(reopened.purge(&cutoffs(2000), 10)).unwrap();
+        let purged = runtime
+            .block_on(reopened.purge(&cutoffs(2000), 10))
+            .unwrap();
         assert_eq!((purged.codes, purged.sessions), (1, 1));
     }
 }

@@ -23,3 +23,4 @@ mod service;
 /// The one file the console's export and import scenarios write, under target/: the same path
 /// over both backends, so that their frames are the same, taken by one scenario at a time.
 pub static CONSOLE_APPS_FILE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+mod sweeper;

@@ -8,7 +8,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::api::FileFormat;
-use crate::model::{AuditEventType, GrantType, Role, Seconds, Sid, SigningAlg};
+use crate::model::{AuditEventType, GrantType, RefreshTokenTtl, Role, Seconds, Sid, SigningAlg};
 
 /// Administer OAuth 2.0 apps the way the Twilio Console does.
 ///
@@ -215,6 +215,10 @@ pub struct ServeArgs {
         default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// How long a refresh token lasts unused, 1m to 30d: each use issues the next one, and a
+    /// spent one is kept (to catch its replay) until it would have expired
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub refresh_token_ttl: RefreshTokenTtl,
 }
 
 #[derive(Debug, Args)]

@@ -26,10 +26,10 @@ use crate::api::{
     ImportResultJson, OwnerJson, UserJson,
 };
 use crate::backend::{Backend, LocalBackend};
-use crate::model::{AppSettings, GrantType, OwnerKind, Sid, scopes};
+use crate::model::{AppSettings, GrantType, OwnerKind, RefreshTokenTtl, Sid, scopes};
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
-    ServiceError, SystemClock,
+    SWEEP_BATCH, ServiceError, SystemClock,
 };
 use crate::store::{SledStore, StoreError, verify_backup};
 
@@ -210,6 +210,8 @@ async fn serve(
 /// what the console runs beside itself with `--serve`.
 struct BoundServer {
     listener: tokio::net::TcpListener,
+    /// For the sweeper, which runs beside the server.
+    service: ConsoleService,
     state: crate::server::AppState,
     config: crate::server::ServerConfig,
     address: std::net::SocketAddr,
@@ -230,12 +232,13 @@ impl BoundServer {
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
         let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
+        let service = service.with_refresh_token_ttl(args.refresh_token_ttl);
         let auth_config = crate::service::AuthorizationConfig {
             default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
             issuer: issuer.clone(),
             signing_alg: args.signing_alg,
         };
-        let auth = crate::service::AuthorizationServer::start(service, auth_config).await?;
+        let auth = crate::service::AuthorizationServer::start(service.clone(), auth_config).await?;
         let kid = auth.signing_kid().to_owned();
         let config = crate::server::ServerConfig {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
@@ -244,6 +247,7 @@ impl BoundServer {
         let state = crate::server::AppState::new(auth, &config);
         Ok(BoundServer {
             listener,
+            service,
             state,
             config,
             address,
@@ -258,9 +262,38 @@ impl BoundServer {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
-        crate::server::serve(self.listener, self.state, &self.config, shutdown)
+        // Its own task, a small batch at a time: the requests never wait for a whole sweep.
+        let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
+        let served = crate::server::serve(self.listener, self.state, &self.config, shutdown)
             .await
-            .context("the server stopped")
+            .context("the server stopped");
+        sweeper.abort();
+        served
+    }
+}
+
+/// How often `serve` removes what no longer matters from the store.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Sweeps every `interval` for ever, logging what went (only when something did) and any failure,
+/// which the next sweep tries again.
+async fn sweep_every(service: ConsoleService, interval: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match service.sweep().await {
+            Ok(swept) if swept.total() == 0 => {}
+            Ok(swept) => tracing::info!(
+                codes = swept.codes,
+                refresh_tokens = swept.refresh_tokens,
+                revoked_jtis = swept.revocations,
+                sessions = swept.sessions,
+                signing_keys = swept.signing_keys,
+                "swept records that no longer matter"
+            ),
+            Err(error) => tracing::error!(%error, "sweeping the store failed; trying again later"),
+        }
     }
 }
 
@@ -326,6 +359,7 @@ async fn console_serving(
         signing_alg: None,
         audience: None,
         max_connections: crate::server::DEFAULT_MAX_CONNECTIONS,
+        refresh_token_ttl: RefreshTokenTtl::default(),
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);
@@ -381,6 +415,12 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<
     let service = ConsoleService::new(store.clone(), Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
     let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
+    // One bounded batch, so that a store used only by commands and the console stops growing
+    // too, without making a command wait on a large backlog (`serve` sweeps the rest).
+    service
+        .sweep_batch(SWEEP_BATCH)
+        .await
+        .context("removing expired records from the store")?;
     if let Some(made) = service.bootstrap(&username, password).await? {
         let mut err = std::io::stderr().lock();
         writeln!(err, "Created a new store in {}.", data_dir.display())?;

@@ -15,8 +15,10 @@ use super::{Seconds, SecretDigest, Sid, Timestamp, UserRef};
 
 /// Codes expire five minutes after they are issued (seed 002).
 pub const CODE_TTL: Seconds = Seconds(300);
-/// A refresh token unused this long stops working; each use issues a fresh one.
+/// A refresh token unused this long stops working; each use issues a fresh one. A server may be
+/// configured with a shorter lifetime, down to [`MIN_REFRESH_TOKEN_TTL`].
 pub const REFRESH_TOKEN_TTL: Seconds = Seconds::days(30);
+pub const MIN_REFRESH_TOKEN_TTL: Seconds = Seconds::MINUTE;
 /// RFC 7636 §4.1: a code verifier is 43 to 128 unreserved characters.
 pub const VERIFIER_MIN_CHARS: usize = 43;
 pub const VERIFIER_MAX_CHARS: usize = 128;
@@ -87,6 +89,49 @@ pub struct RefreshToken {
     pub auth_time: Option<Timestamp>,
     pub expires_at: Timestamp,
     pub spent: bool,
+}
+
+/// How long a refresh token of this server lasts unused: 1 minute to 30 days, checked when made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshTokenTtl(Seconds);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidRefreshTokenTtl {
+    #[error(
+        "the refresh-token lifetime must be between 1 minute and 30 days ({MIN_REFRESH_TOKEN_TTL} to {REFRESH_TOKEN_TTL}); {0} was given"
+    )]
+    OutOfRange(Seconds),
+    #[error(transparent)]
+    NotADuration(#[from] super::InvalidDuration),
+}
+
+impl RefreshTokenTtl {
+    pub fn new(ttl: Seconds) -> Result<RefreshTokenTtl, InvalidRefreshTokenTtl> {
+        if (MIN_REFRESH_TOKEN_TTL..=REFRESH_TOKEN_TTL).contains(&ttl) {
+            Ok(RefreshTokenTtl(ttl))
+        } else {
+            Err(InvalidRefreshTokenTtl::OutOfRange(ttl))
+        }
+    }
+
+    pub fn get(self) -> Seconds {
+        self.0
+    }
+}
+
+impl Default for RefreshTokenTtl {
+    fn default() -> RefreshTokenTtl {
+        RefreshTokenTtl(REFRESH_TOKEN_TTL)
+    }
+}
+
+/// Parses a duration (`2m`, `1h`, `30d`) and checks its range.
+impl std::str::FromStr for RefreshTokenTtl {
+    type Err = InvalidRefreshTokenTtl;
+
+    fn from_str(text: &str) -> Result<RefreshTokenTtl, InvalidRefreshTokenTtl> {
+        RefreshTokenTtl::new(text.parse()?)
+    }
 }
 
 /// Why a PKCE check failed, worded for the `error_description` of an `invalid_grant`.
@@ -277,6 +322,24 @@ mod tests {
         assert_eq!(
             validate_request_text("nonce", &"n".repeat(513), NONCE_MAX_CHARS),
             Err("nonce must be at most 512 characters; 513 were given".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_refresh_token_lifetime_is_one_minute_to_thirty_days() {
+        assert_eq!("2m".parse::<RefreshTokenTtl>().unwrap().get(), Seconds(120));
+        assert_eq!(RefreshTokenTtl::default().get(), Seconds::days(30));
+        for refused in ["59s", "31d"] {
+            let why = refused.parse::<RefreshTokenTtl>().unwrap_err().to_string();
+            assert!(why.contains("between 1 minute and 30 days"), "{why}");
+            assert!(why.contains(&format!("{refused} was given")), "{why}");
+        }
+        assert!(
+            "soon"
+                .parse::<RefreshTokenTtl>()
+                .unwrap_err()
+                .to_string()
+                .contains("is not a duration")
         );
     }
 

@@ -15,9 +15,10 @@ mod time;
 pub use app::*;
 pub use audit::{AuditEvent, AuditEventType, UnknownEventType};
 pub use authorization::{
-    Authorization, AuthorizationCode, CODE_TTL, NONCE_MAX_CHARS, PkceError, REFRESH_TOKEN_TTL,
-    RefreshToken, STATE_MAX_CHARS, narrowed_scopes, requested_scopes, s256_challenge,
-    validate_code_challenge, validate_request_text, verify_pkce,
+    Authorization, AuthorizationCode, CODE_TTL, InvalidRefreshTokenTtl, MIN_REFRESH_TOKEN_TTL,
+    NONCE_MAX_CHARS, PkceError, REFRESH_TOKEN_TTL, RefreshToken, RefreshTokenTtl, STATE_MAX_CHARS,
+    narrowed_scopes, requested_scopes, s256_challenge, validate_code_challenge,
+    validate_request_text, verify_pkce,
 };
 pub use owner::{Membership, Owner, OwnerKind, Role, UnknownRole, User, UserRef};
 pub use secret::{

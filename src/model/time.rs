@@ -18,6 +18,13 @@ impl Timestamp {
         )
     }
 
+    pub fn minus(self, duration: Seconds) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_sub(i64::from(duration.0).saturating_mul(1000)),
+        )
+    }
+
     pub fn unix_seconds(self) -> i64 {
         self.0.div_euclid(1000)
     }

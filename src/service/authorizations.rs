@@ -5,8 +5,8 @@
 
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
-    FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, REFRESH_TOKEN_TTL, RefreshToken,
-    STATE_MAX_CHARS, SecretDigest, Sid, SidKind, Timestamp, User, UserRef,
+    FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, RefreshToken, STATE_MAX_CHARS, SecretDigest,
+    Sid, SidKind, Timestamp, User, UserRef,
 };
 use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
 
@@ -671,7 +671,7 @@ impl ConsoleService {
             app: authorization.app.clone(),
             scopes: scopes.to_vec(),
             auth_time,
-            expires_at: self.clock.now().plus(REFRESH_TOKEN_TTL),
+            expires_at: self.clock.now().plus(self.refresh_token_ttl.get()),
             spent: false,
         })
     }

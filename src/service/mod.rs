@@ -13,13 +13,14 @@ mod environment;
 mod import;
 mod keys;
 mod sessions;
+mod sweeper;
 mod tokens;
 mod users;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::model::{Field, FieldError, Owner, Role, Sid, User, ValidationErrors};
+use crate::model::{Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors};
 use crate::store::{Store, StoreError, Write};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
@@ -35,6 +36,7 @@ pub use import::{
 };
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
+pub use sweeper::{SWEEP_BATCH, SWEEP_MARGIN};
 pub use tokens::{
     AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
     PermissionDecision, TokenError, TokenRequest, UserInfo, UserInfoAnswer,
@@ -112,6 +114,8 @@ pub struct ConsoleService {
     entropy: Arc<dyn Entropy>,
     clients: Arc<clients::ClientCache>,
     hashing: Arc<users::HashingLimit>,
+    /// How long a refresh token lasts unused: 30 days unless the server was configured with less.
+    refresh_token_ttl: RefreshTokenTtl,
 }
 
 /// How often a change is read and tried again when a concurrent writer got there first.
@@ -125,6 +129,16 @@ impl ConsoleService {
             entropy,
             clients: Arc::default(),
             hashing: Arc::new(users::HashingLimit::new(HashingConfig::default())),
+            refresh_token_ttl: RefreshTokenTtl::default(),
+        }
+    }
+
+    /// The same service issuing refresh tokens that last `ttl` unused: a shorter lifetime ends a
+    /// stolen token sooner, and lets the sweeper remove spent ones sooner.
+    pub fn with_refresh_token_ttl(self, ttl: RefreshTokenTtl) -> Self {
+        ConsoleService {
+            refresh_token_ttl: ttl,
+            ..self
         }
     }
 

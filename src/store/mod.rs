@@ -154,6 +154,60 @@ pub struct AuthorizationQuery {
     pub after: Option<String>,
 }
 
+/// How far a [`Store::purge`] goes: for each kind of record that matters only for a while, the
+/// instant before which its records go. The service decides them (`service/sweeper.rs`); the
+/// store only compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    /// Authorization codes, redeemed or not, whose `expires_at` is before this.
+    pub codes_expired_before: Timestamp,
+    /// Refresh tokens, spent or not, whose `expires_at` is before this.
+    pub refresh_tokens_expired_before: Timestamp,
+    /// Revoked access tokens (`jti`s) whose `expires_at` is before this.
+    pub revocations_expired_before: Timestamp,
+    /// Sessions whose `expires_at` is before this.
+    pub sessions_expired_before: Timestamp,
+    /// Signing keys retired before this. A key that signs (not retired) never goes.
+    pub signing_keys_retired_before: Timestamp,
+}
+
+/// How many records of each kind one [`Store::purge`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub codes: usize,
+    pub refresh_tokens: usize,
+    pub revocations: usize,
+    pub sessions: usize,
+    pub signing_keys: usize,
+}
+
+impl Purged {
+    pub fn total(&self) -> usize {
+        self.codes + self.refresh_tokens + self.revocations + self.sessions + self.signing_keys
+    }
+
+    /// Whether some kind had `limit` records to remove, so that more may be waiting.
+    pub fn reached(&self, limit: usize) -> bool {
+        [
+            self.codes,
+            self.refresh_tokens,
+            self.revocations,
+            self.sessions,
+            self.signing_keys,
+        ]
+        .into_iter()
+        .any(|count| count >= limit)
+    }
+
+    pub fn add(&mut self, other: Purged) {
+        self.codes += other.codes;
+        self.refresh_tokens += other.refresh_tokens;
+        self.revocations += other.revocations;
+        self.sessions += other.sessions;
+        self.signing_keys += other.signing_keys;
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError>;
@@ -188,4 +242,10 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError>;
     /// Applies every write or none, and returns only once they are durable.
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+    /// Removes at most `limit` records of each kind past its cutoff, those that stopped mattering
+    /// first, and says how many of each went. It must cost about what it removes, not the size of
+    /// the store (an index in order of expiry, or of retirement, does that). A record written
+    /// again since it was found past its cutoff, to matter longer, stays. The removals need not be
+    /// durable when it returns: one lost in a crash is simply removed by the next purge.
+    async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError>;
 }

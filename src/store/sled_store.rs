@@ -19,7 +19,8 @@ use sled::{Db, Transactional, Tree};
 
 use super::sled_repair;
 use super::{
-    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, Store, StoreError, Write,
+    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, PurgeCutoffs, Purged, Store,
+    StoreError, Write,
 };
 use crate::model::{
     AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest,
@@ -27,8 +28,9 @@ use crate::model::{
 };
 
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
-/// a change would not read back through serde defaults.
-const SCHEMA_VERSION: u32 = 1;
+/// a change would not read back through serde defaults, or needs what older builds did not write.
+/// 2: the `*_by_expiry` indexes, which [`SledStore::open`] builds for a store of schema 1.
+const SCHEMA_VERSION: u32 = 2;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
 pub use backup::{
@@ -92,7 +94,7 @@ trees! {
     authorizations_by_owner,
     /// Digest → code; a redeemed code stays until it expires so that a replay is recognised.
     authorization_codes,
-    /// Digest → refresh token; a spent one stays so that its reuse is recognised.
+    /// Digest → refresh token; a spent one stays until it expires so that its reuse is recognised.
     refresh_tokens,
     /// kid → signing key.
     signing_keys,
@@ -100,6 +102,12 @@ trees! {
     revoked_tokens,
     /// Hex digest of the session token → session.
     sessions,
+    /// The `*_by_expiry` indexes: [`expiry_key`] of a record (when it stops mattering, then its
+    /// key) → nothing, so that a purge reads only what it removes, oldest first.
+    codes_by_expiry,
+    refresh_tokens_by_expiry,
+    revoked_tokens_by_expiry,
+    sessions_by_expiry,
 }
 
 impl SledStore {
@@ -157,6 +165,12 @@ impl SledStore {
                         found,
                         supported: SCHEMA_VERSION,
                     });
+                }
+                if found < 2 {
+                    trees.index_expiry()?;
+                    db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+                        .map_err(backend)?;
+                    db.flush().map_err(backend)?;
                 }
             }
         }
@@ -226,6 +240,199 @@ impl SledStore {
             last_key = Some(key);
         }
         Ok(Page { items, next: None })
+    }
+}
+
+impl Trees {
+    /// Builds the expiry indexes of a store written before they existed (schema 1), once.
+    fn index_expiry(&self) -> Result<(), StoreError> {
+        let kinds: [(&Tree, &Tree, ExpiryOf); 4] = [
+            (
+                &self.authorization_codes,
+                &self.codes_by_expiry,
+                expiry_of::<AuthorizationCode>,
+            ),
+            (
+                &self.refresh_tokens,
+                &self.refresh_tokens_by_expiry,
+                expiry_of::<RefreshToken>,
+            ),
+            (
+                &self.revoked_tokens,
+                &self.revoked_tokens_by_expiry,
+                revocation_expiry,
+            ),
+            (
+                &self.sessions,
+                &self.sessions_by_expiry,
+                expiry_of::<Session>,
+            ),
+        ];
+        for (records, index, expiry) in kinds {
+            for entry in records.iter() {
+                let (key, value) = entry.map_err(backend)?;
+                index
+                    .insert(expiry_key(expiry(&value)?, &key), &[])
+                    .map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads when a stored record stops mattering from its bytes.
+type ExpiryOf = fn(&[u8]) -> Result<Timestamp, StoreError>;
+
+/// A record that stops mattering at an instant, indexed by it.
+trait Expiring: DeserializeOwned {
+    fn expires_at(&self) -> Timestamp;
+}
+
+impl Expiring for AuthorizationCode {
+    fn expires_at(&self) -> Timestamp {
+        self.expires_at
+    }
+}
+
+impl Expiring for RefreshToken {
+    fn expires_at(&self) -> Timestamp {
+        self.expires_at
+    }
+}
+
+impl Expiring for Session {
+    fn expires_at(&self) -> Timestamp {
+        self.expires_at
+    }
+}
+
+fn expiry_of<T: Expiring>(bytes: &[u8]) -> Result<Timestamp, StoreError> {
+    decode::<T>(bytes).map(|record| record.expires_at())
+}
+
+/// A revocation's value is the token's expiry itself.
+fn revocation_expiry(bytes: &[u8]) -> Result<Timestamp, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(|bytes| Timestamp(i64::from_be_bytes(bytes)))
+        .map_err(|_| StoreError::Corrupt("the expiry of a revoked token".into()))
+}
+
+/// An expiry index key: the instant (big-endian, so that keys sort by it), then the record's key.
+fn expiry_key(at: Timestamp, key: &[u8]) -> Vec<u8> {
+    [&(at.0.max(0) as u64).to_be_bytes()[..], key].concat()
+}
+
+const EXPIRY_LEN: usize = 8;
+
+/// Writes `value` under `key` and keeps its expiry index entry in step: the entry of the record it
+/// replaces goes (when that expired at another instant), the new one comes.
+fn put_expiring(
+    records: &TransactionalTree,
+    index: &TransactionalTree,
+    key: &[u8],
+    value: Vec<u8>,
+    expiry: ExpiryOf,
+) -> TxResult<()> {
+    let new = expiry(&value).or_else(abort)?;
+    if let Some(old) = records.insert(key, value)? {
+        let old = expiry(&old).or_else(abort)?;
+        if old != new {
+            index.remove(expiry_key(old, key))?;
+        }
+    }
+    index.insert(expiry_key(new, key), &[])?;
+    Ok(())
+}
+
+/// Removes the record under `key` and its expiry index entry.
+fn remove_expiring(
+    records: &TransactionalTree,
+    index: &TransactionalTree,
+    key: &[u8],
+    expiry: ExpiryOf,
+) -> TxResult<()> {
+    if let Some(old) = records.remove(key)? {
+        index.remove(expiry_key(expiry(&old).or_else(abort)?, key))?;
+    }
+    Ok(())
+}
+
+/// Removes up to `limit` records of `records` that `index` says expired before `before`, oldest
+/// first, reading only those: the index is in order of expiry.
+fn purge_expired(
+    records: &Tree,
+    index: &Tree,
+    before: Timestamp,
+    limit: usize,
+    expiry: ExpiryOf,
+) -> Result<usize, StoreError> {
+    let end = expiry_key(before, b"");
+    let found: Vec<sled::IVec> = index
+        .range(..end)
+        .keys()
+        .take(limit)
+        .collect::<sled::Result<_>>()
+        .map_err(backend)?;
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let result = (records, index).transaction(|(records, index)| {
+        let mut removed = 0;
+        for entry in &found {
+            index.remove(entry)?;
+            let key = &entry[EXPIRY_LEN..];
+            // Read again inside the transaction: a record written again since (to matter longer)
+            // has a new index entry and stays.
+            if let Some(value) = records.get(key)?
+                && expiry(&value).or_else(abort)? < before
+            {
+                records.remove(key)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    });
+    transaction_result(result)
+}
+
+/// Removes up to `limit` signing keys retired before `before`; a key that signs never goes. The
+/// keys are few (one per rotation in the last 30 days), so they are read whole.
+fn purge_retired_keys(keys: &Tree, before: Timestamp, limit: usize) -> Result<usize, StoreError> {
+    let mut found = Vec::new();
+    for entry in keys.iter() {
+        let (kid, value) = entry.map_err(backend)?;
+        let key: SigningKeyRecord = decode(&value)?;
+        if key.retired_at.is_some_and(|retired| retired < before) {
+            found.push(kid);
+        }
+        if found.len() == limit {
+            break;
+        }
+    }
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let result = keys.transaction(|keys| {
+        let mut removed = 0;
+        for kid in &found {
+            if let Some(value) = keys.get(kid)? {
+                let key: SigningKeyRecord = decode(&value).or_else(abort)?;
+                if key.retired_at.is_some_and(|retired| retired < before) {
+                    keys.remove(kid)?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    });
+    transaction_result(result)
+}
+
+fn transaction_result<T>(result: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(TransactionError::Abort(error)) => Err(error),
+        Err(TransactionError::Storage(error)) => Err(backend(error)),
     }
 }
 
@@ -547,6 +754,10 @@ impl Store for SledStore {
                 signing_keys,
                 revoked_tokens,
                 sessions,
+                codes_by_expiry,
+                refresh_tokens_by_expiry,
+                revoked_tokens_by_expiry,
+                sessions_by_expiry,
             } = TxTrees::new(views);
             let mut sequence = sequence.iter().copied();
             for write in &writes {
@@ -592,8 +803,13 @@ impl Store for SledStore {
                             .insert(authorization_index_key(authorization), &[])?;
                     }
                     Write::AddAuthorizationCode(code) => {
-                        let record = encode(code).or_else(abort)?;
-                        authorization_codes.insert(code.digest.to_hex().as_bytes(), record)?;
+                        put_expiring(
+                            authorization_codes,
+                            codes_by_expiry,
+                            code.digest.to_hex().as_bytes(),
+                            encode(code).or_else(abort)?,
+                            expiry_of::<AuthorizationCode>,
+                        )?;
                     }
                     Write::RedeemAuthorizationCode(digest) => {
                         mark_used::<AuthorizationCode>(
@@ -604,8 +820,13 @@ impl Store for SledStore {
                         )?;
                     }
                     Write::AddRefreshToken(token) => {
-                        let record = encode(token).or_else(abort)?;
-                        refresh_tokens.insert(token.digest.to_hex().as_bytes(), record)?;
+                        put_expiring(
+                            refresh_tokens,
+                            refresh_tokens_by_expiry,
+                            token.digest.to_hex().as_bytes(),
+                            encode(token).or_else(abort)?,
+                            expiry_of::<RefreshToken>,
+                        )?;
                     }
                     Write::SpendRefreshToken(digest) => {
                         mark_used::<RefreshToken>(
@@ -619,27 +840,37 @@ impl Store for SledStore {
                         signing_keys.insert(key.kid.as_str(), encode(key).or_else(abort)?)?;
                     }
                     Write::RevokeToken { jti, expires_at } => {
-                        revoked_tokens.insert(jti.as_str(), &expires_at.0.to_be_bytes())?;
+                        put_expiring(
+                            revoked_tokens,
+                            revoked_tokens_by_expiry,
+                            jti.as_bytes(),
+                            expires_at.0.to_be_bytes().to_vec(),
+                            revocation_expiry,
+                        )?;
                     }
                     Write::PutSession(session) => {
-                        sessions.insert(
-                            session.digest.to_hex().as_str(),
+                        put_expiring(
+                            sessions,
+                            sessions_by_expiry,
+                            session.digest.to_hex().as_bytes(),
                             encode(session).or_else(abort)?,
+                            expiry_of::<Session>,
                         )?;
                     }
                     Write::DeleteSession(digest) => {
-                        sessions.remove(digest.to_hex().as_str())?;
+                        remove_expiring(
+                            sessions,
+                            sessions_by_expiry,
+                            digest.to_hex().as_bytes(),
+                            expiry_of::<Session>,
+                        )?;
                     }
                 }
             }
             Ok(())
         });
         drop(writing);
-        match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(error)) => return Err(error),
-            Err(TransactionError::Storage(error)) => return Err(backend(error)),
-        }
+        transaction_result(result)?;
         // Not `flush_async`: in sled 0.34 concurrent `flush_async` calls deadlock (spacejam/sled
         // #1308, fixed only on sled's unreleased main branch); a blocking flush on tokio's
         // blocking pool does the same work without parking every worker forever.
@@ -650,6 +881,52 @@ impl Store for SledStore {
             .map_err(backend)?;
         tracing::debug!("commit durable");
         Ok(())
+    }
+
+    async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError> {
+        // No flush: a removal lost in a crash is made again by the next purge, and sled writes
+        // its log out within half a second anyway; a flush here would only hold up the commits
+        // of token requests waiting on the same log. A backup waits for the purge as for a commit.
+        let _writing = self
+            .writers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let trees = &self.trees;
+        Ok(Purged {
+            codes: purge_expired(
+                &trees.authorization_codes,
+                &trees.codes_by_expiry,
+                cutoffs.codes_expired_before,
+                limit,
+                expiry_of::<AuthorizationCode>,
+            )?,
+            refresh_tokens: purge_expired(
+                &trees.refresh_tokens,
+                &trees.refresh_tokens_by_expiry,
+                cutoffs.refresh_tokens_expired_before,
+                limit,
+                expiry_of::<RefreshToken>,
+            )?,
+            revocations: purge_expired(
+                &trees.revoked_tokens,
+                &trees.revoked_tokens_by_expiry,
+                cutoffs.revocations_expired_before,
+                limit,
+                revocation_expiry,
+            )?,
+            sessions: purge_expired(
+                &trees.sessions,
+                &trees.sessions_by_expiry,
+                cutoffs.sessions_expired_before,
+                limit,
+                expiry_of::<Session>,
+            )?,
+            signing_keys: purge_retired_keys(
+                &trees.signing_keys,
+                cutoffs.signing_keys_retired_before,
+                limit,
+            )?,
+        })
     }
 }
 
@@ -690,7 +967,7 @@ mod tests {
         let refused = reopen(dir.path()).err().unwrap().to_string();
         assert!(
             refused.contains(
-                "written by a newer oauth-console (schema 99; this build reads up to 1); upgrade"
+                "written by a newer oauth-console (schema 99; this build reads up to 2); upgrade"
             ),
             "{refused}"
         );
@@ -777,5 +1054,135 @@ mod tests {
             .unwrap();
         assert_eq!(named(&store, "rep"), ["Reports"]);
         assert!(named(&store, "billing").is_empty());
+    }
+
+    fn code(byte: u8, expires_at: i64) -> AuthorizationCode {
+        AuthorizationCode {
+            digest: SecretDigest::of(&byte.to_string()),
+            authorization: Sid::new(crate::model::SidKind::Authorization, [byte; 16]),
+            app: Sid::new(crate::model::SidKind::OAuthApp, [7; 16]),
+            user: Sid::new(crate::model::SidKind::User, [2; 16]),
+            redirect_uri: "https://example.com/callback".into(),
+            scopes: Vec::new(),
+            code_challenge: None,
+            nonce: None,
+            auth_time: None,
+            expires_at: Timestamp(expires_at),
+            redeemed: false,
+        }
+    }
+
+    fn session(byte: u8, expires_at: i64) -> Session {
+        Session {
+            digest: SecretDigest::of(&format!("session {byte}")),
+            user: Sid::new(crate::model::SidKind::User, [2; 16]),
+            created_at: Timestamp(0),
+            expires_at: Timestamp(expires_at),
+        }
+    }
+
+    /// Purges codes and sessions expired before `before`, nothing else.
+    fn cutoffs(before: i64) -> PurgeCutoffs {
+        PurgeCutoffs {
+            codes_expired_before: Timestamp(before),
+            refresh_tokens_expired_before: Timestamp(0),
+            revocations_expired_before: Timestamp(0),
+            sessions_expired_before: Timestamp(before),
+            signing_keys_retired_before: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn a_purge_takes_what_expired_oldest_first_a_batch_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let writes = (1..=5u8)
+            .map(|n| Write::AddAuthorizationCode(code(n, i64::from(n) * 1000)))
+            .collect();
+        runtime.block_on(store.commit(writes)).unwrap();
+        let purge = |before, limit| {
+            runtime
+                .block_on(store.purge(&cutoffs(before), limit))
+                .unwrap()
+        };
+        let left = |store: &SledStore| {
+            (1..=5u8)
+                .filter(|n| {
+                    let digest = code(*n, 0).digest;
+                    runtime
+                        .block_on(store.authorization_code(&digest))
+                        .unwrap()
+                        .is_some()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            purge(1000, 10).codes,
+            0,
+            "expiring at the cutoff is not before it"
+        );
+        assert_eq!(purge(4500, 2).codes, 2);
+        assert_eq!(left(&store), [3, 4, 5], "the oldest went first");
+        assert_eq!(purge(4500, 2).codes, 2);
+        assert_eq!(purge(4500, 2).codes, 0);
+        assert_eq!(left(&store), [5]);
+        assert_eq!(store.trees.codes_by_expiry.len(), 1, "the index follows");
+    }
+
+    #[test]
+    fn a_record_written_again_to_matter_longer_is_kept_and_its_old_index_entry_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let commit = |write| runtime.block_on(store.commit(vec![write])).unwrap();
+        commit(Write::PutSession(session(1, 1000)));
+        commit(Write::PutSession(session(1, 9000)));
+        commit(Write::PutSession(session(2, 1000)));
+        commit(Write::DeleteSession(session(2, 0).digest));
+        assert_eq!(store.trees.sessions_by_expiry.len(), 1);
+        let purged = runtime.block_on(store.purge(&cutoffs(5000), 10)).unwrap();
+        assert_eq!(purged, Purged::default());
+        let found = runtime.block_on(store.session(&session(1, 0).digest));
+        assert_eq!(found.unwrap(), Some(session(1, 9000)));
+    }
+
+    #[test]
+    fn a_store_of_schema_1_gets_its_expiry_indexes_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        // Records as a build of schema 1 wrote them: no index entries.
+        let old = code(1, 1000);
+        store
+            .trees
+            .authorization_codes
+            .insert(old.digest.to_hex().as_bytes(), encode(&old).unwrap())
+            .unwrap();
+        let old_session = session(1, 1000);
+        store
+            .trees
+            .sessions
+            .insert(
+                old_session.digest.to_hex().as_bytes(),
+                encode(&old_session).unwrap(),
+            )
+            .unwrap();
+        store.db.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let reopened = reopen(dir.path()).unwrap();
+        let recorded = reopened.db.get(SCHEMA_KEY).unwrap().unwrap();
+        assert_eq!(recorded.as_ref(), SCHEMA_VERSION.to_be_bytes());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let purged = runtime
+            .block_on(reopened.purge(&cutoffs(2000), 10))
+            .unwrap();
+        assert_eq!((purged.codes, purged.sessions), (1, 1));
     }
 }

@@ -979,7 +979,14 @@ mod tests {
         let held = SledStore::open(dir.path()).unwrap();
         // What another process's open would be writing under its lock at this moment.
         let writing = dir.path().join("snap.FFFFFFFFFFFFFFFF.generating");
+        // Owner-only, as everything this process makes in a data directory is.
         std::fs::write(&writing, b"").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            &writing,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         assert!(matches!(
             SledStore::open(dir.path()),
             Err(StoreError::Locked { .. })

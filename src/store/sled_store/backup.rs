@@ -188,6 +188,8 @@ fn write_store(
     source: &str,
     input: &mut dyn BufRead,
 ) -> Result<BackupSummary, BackupError> {
+    // A restored store holds the signing key: owner-only from the start, as a new store is.
+    crate::store::private_dir::prepare(staging)?;
     let db = sled::Config::new().path(staging).open().map_err(store)?;
     let summary = read_backup(source, input, |tree, mut key, value| {
         if tree == RENUMBERED_TREE {
@@ -199,6 +201,7 @@ fn write_store(
         Ok(())
     })?;
     db.flush().map_err(store)?;
+    crate::store::private_dir::tighten(staging)?;
     Ok(summary)
 }
 
@@ -471,15 +474,17 @@ mod tests {
         for (header, said) in [
             (
                 r#"{"format":"oauth-console backup","version":2,"store_schema":1}"#,
-                "is backup format 2; this oauth-console reads up to format 1",
+                &"is backup format 2; this oauth-console reads up to format 1".to_owned(),
             ),
             (
                 r#"{"format":"oauth-console backup","version":1,"store_schema":9}"#,
-                "holds a store of schema 9; this oauth-console reads up to schema 1",
+                &format!(
+                    "holds a store of schema 9; this oauth-console reads up to schema {SCHEMA_VERSION}"
+                ),
             ),
             (
                 r#"{"format":"something else","version":1,"store_schema":1}"#,
-                "names 'something else'",
+                &"names 'something else'".to_owned(),
             ),
         ] {
             let text = format!("{header}\n{{\"end\":0}}\n");

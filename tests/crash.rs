@@ -86,7 +86,7 @@ fn a_snapshot_a_killed_open_left_unfinished_is_moved_aside_and_every_app_and_eve
         .collect();
     // What a kill between sled's create of the snapshot file and its first write leaves: sled
     // 0.34.7 picks it as the newest snapshot, being last in name order, and refuses it.
-    std::fs::write(dir.path().join("snap.FFFFFFFFFFFFFFFF.generating"), b"").unwrap();
+    plant(&dir.path().join("snap.FFFFFFFFFFFFFFFF.generating"), b"");
 
     let listed = run(dir.path(), &["apps", "list", "--limit", "1000", "--json"]);
     assert!(listed.status.success(), "{}", stderr(&listed));
@@ -123,7 +123,8 @@ fn torn_conf() -> Vec<u8> {
 #[test]
 fn a_conf_a_killed_first_open_left_torn_is_moved_aside_and_the_store_starts() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("conf"), torn_conf()).unwrap();
+    make_private(dir.path());
+    plant(&dir.path().join("conf"), &torn_conf());
 
     let id = create(dir.path(), "first");
     let (apps, audited) = apps_and_audited(|args| run(dir.path(), args)).unwrap();
@@ -460,7 +461,23 @@ fn sigkill_loop(program: &Path, rounds: usize) -> Tally {
     tally
 }
 
+/// A file as the killed process left it: owner-only, as every file oauth-console makes in a data
+/// directory is (a data directory others may read is refused before anything is repaired).
+fn plant(path: &Path, contents: &[u8]) {
+    std::fs::write(path, contents).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+}
+
+/// A directory as oauth-console makes one: its owner's alone.
+fn make_private(dir: &Path) {
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+}
+
+/// A copy with the modes of the original: the data directory's own checks see what they saw.
 fn copy_dir(from: &Path, to: &Path) {
+    make_private(to);
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());

@@ -3,6 +3,8 @@
 //! applications. Minting the access and ID tokens is the token module's; this one decides what
 //! may be minted.
 
+use std::ops::ControlFlow;
+
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
     FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, RefreshToken, STATE_MAX_CHARS, SecretDigest,
@@ -11,7 +13,7 @@ use crate::model::{
 use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
 
 use super::apps::page_size;
-use super::{ConsoleService, Result, ServiceError};
+use super::{ConsoleService, Result, ServiceError, settle};
 
 /// The scope that asks for a refresh token.
 const OFFLINE_ACCESS: &str = model::scopes::OFFLINE_ACCESS;
@@ -249,6 +251,24 @@ impl ConsoleService {
                 role.map_or("not a member", model::Role::name),
             )));
         }
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_approve(&user, auth_time, request).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    /// One attempt at recording the approval: it conflicts when a concurrent approval created the
+    /// authorization, or a grant or revocation changed it, since it was read.
+    async fn try_approve(
+        &self,
+        user: &User,
+        auth_time: Timestamp,
+        request: &ValidAuthorizationRequest,
+    ) -> Result<ClientSecret> {
+        let app = &request.app;
         let now = self.clock.now();
         let existing = self.active_authorization(app, &user.sid).await?;
         let mut writes = Vec::new();
@@ -359,18 +379,21 @@ impl ConsoleService {
             .iter()
             .any(|s| s == OFFLINE_ACCESS)
             .then(|| self.new_secret());
-        let mut writes = vec![Write::RedeemAuthorizationCode(digest)];
-        writes.push(self.touch(&authorization));
-        if let Some(token) = &refresh_token {
-            writes.push(self.new_refresh_token(token, &authorization, &scopes, found.auth_time));
-        }
-        match self.commit(writes).await {
-            // Another exchange of the same code won the race: this one is the replay.
-            Err(StoreError::Conflict { .. }) => {
-                return Err(self.replayed(&found.authorization, Replay::Code).await);
-            }
-            other => other?,
-        }
+        let authorization = self
+            .commit_grant(
+                Write::RedeemAuthorizationCode(digest),
+                Replay::Code,
+                authorization,
+                |authorization| {
+                    refresh_token
+                        .iter()
+                        .map(|token| {
+                            self.new_refresh_token(token, authorization, &scopes, found.auth_time)
+                        })
+                        .collect()
+                },
+            )
+            .await?;
         Ok(Grant {
             authorization,
             user,
@@ -427,19 +450,16 @@ impl ConsoleService {
             .await?
             .ok_or_else(|| invalid("the user who authorized this app no longer exists"))?;
         let next = self.new_secret();
-        let mut writes = vec![
-            Write::SpendRefreshToken(digest),
-            self.new_refresh_token(&next, &authorization, &current, found.auth_time),
-        ];
-        writes.push(self.touch(&authorization));
-        match self.commit(writes).await {
-            Err(StoreError::Conflict { .. }) => {
-                return Err(self
-                    .replayed(&found.authorization, Replay::RefreshToken)
-                    .await);
-            }
-            other => other?,
-        }
+        let authorization = self
+            .commit_grant(
+                Write::SpendRefreshToken(digest),
+                Replay::RefreshToken,
+                authorization,
+                |authorization| {
+                    vec![self.new_refresh_token(&next, authorization, &current, found.auth_time)]
+                },
+            )
+            .await?;
         Ok(Grant {
             authorization,
             user,
@@ -505,6 +525,18 @@ impl ConsoleService {
     /// Revokes an authorization: its refresh and access tokens stop working at once.
     pub async fn revoke_authorization(&self, actor: &Sid, sid: &Sid) -> Result<Authorization> {
         let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_revoke_authorization(&user, sid).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    /// One attempt at an admin's revocation: it conflicts when a grant touched the authorization
+    /// since it was read, and is then read again, so that a refresh never outlasts it.
+    async fn try_revoke_authorization(&self, user: &User, sid: &Sid) -> Result<Authorization> {
         let not_found = || ServiceError::NotFound {
             what: "authorization",
             id: sid.to_string(),
@@ -515,7 +547,7 @@ impl ConsoleService {
             .await?
             .filter(Authorization::is_active)
             .ok_or_else(not_found)?;
-        match self.owner_managed_by(&user, &current.owner).await {
+        match self.owner_managed_by(user, &current.owner).await {
             Err(ServiceError::NotFound { .. }) => return Err(not_found()),
             other => other?,
         };
@@ -580,6 +612,38 @@ impl ConsoleService {
             .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
     }
 
+    /// Commits a grant: `spend` (redeeming the code or spending the refresh token), a touch of
+    /// `authorization`, and `more` writes made for it, together. Only `spend` refused is a replay.
+    /// The touch refused is a race lost to a concurrent change of the authorization — another
+    /// grant's touch, an approval, a revocation — and nothing was written, so the authorization is
+    /// read again and, if still active, the grant tried again. The touch keeps its version check:
+    /// written blindly over a revocation committed since the read, it would undo it.
+    async fn commit_grant(
+        &self,
+        spend: Write,
+        replay: Replay,
+        mut authorization: Authorization,
+        more: impl Fn(&Authorization) -> Vec<Write>,
+    ) -> Result<Authorization, GrantError> {
+        const SPEND: usize = 0;
+        let mut tries = 0;
+        loop {
+            let mut writes = vec![spend.clone(), self.touch(&authorization)];
+            writes.extend(more(&authorization));
+            let attempt = match self.commit(writes).await {
+                Err(StoreError::Conflict { write: SPEND, .. }) => {
+                    return Err(self.replayed(&authorization.sid, replay).await);
+                }
+                other => other.map_err(ServiceError::from),
+            };
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                done?;
+                return Ok(authorization);
+            }
+            authorization = self.live_authorization(&authorization.sid).await?;
+        }
+    }
+
     /// Revokes the authorization after a replay, and says why the request is refused.
     async fn replayed(&self, authorization: &Sid, replay: Replay) -> GrantError {
         match self
@@ -595,6 +659,20 @@ impl ConsoleService {
     /// client revokes a refresh token. After a replay the revocation commits even though the
     /// request that caused it is refused, so the thief's tokens stop working too.
     async fn revoke_on_servers_account(&self, sid: &Sid, why: &str) -> Result<()> {
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_revoke_on_servers_account(sid, why).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    /// One attempt: it conflicts when the authorization changed since it was read — a
+    /// concurrent grant touched it, or someone else revoked it — and is then read again. A
+    /// conflict is never taken for "already revoked": after a replay that would leave the thief's
+    /// tokens working whenever the client refreshed another token at the same moment.
+    async fn try_revoke_on_servers_account(&self, sid: &Sid, why: &str) -> Result<()> {
         let Some(current) = self
             .store
             .authorization(sid)
@@ -608,11 +686,7 @@ impl ConsoleService {
             username: "oauth-server".into(),
         };
         let (_, writes) = self.revocation(&current, server, why);
-        match self.commit(writes).await {
-            // Someone else revoked it in the meantime: the outcome is the same.
-            Err(StoreError::Conflict { .. }) => Ok(()),
-            other => Ok(other?),
-        }
+        Ok(self.commit(writes).await?)
     }
 
     fn revocation(

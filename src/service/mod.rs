@@ -227,7 +227,7 @@ impl ConsoleService {
 /// writer changed what the attempt read, up to [`CONFLICT_RETRIES`] times.
 fn settle<T>(attempt: Result<T>, tries: &mut usize) -> ControlFlow<Result<T>> {
     match attempt {
-        Err(ServiceError::Store(StoreError::Conflict { what })) => {
+        Err(ServiceError::Store(StoreError::Conflict { what, .. })) => {
             *tries += 1;
             if *tries < CONFLICT_RETRIES {
                 ControlFlow::Continue(())

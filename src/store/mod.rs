@@ -4,7 +4,8 @@
 //! are plain look-ups and pages, and every change is one [`Store::commit`] of a list of writes that
 //! lands whole or not at all. Optimistic concurrency ([`Expect`]) rather than held locks lets
 //! several servers share one database: a write based on a stale read fails with
-//! [`StoreError::Conflict`] and the service decides what to do.
+//! [`StoreError::Conflict`], which says which write of the commit was refused, and the service
+//! decides what to do.
 
 mod private_dir;
 mod sled_repair;
@@ -72,8 +73,15 @@ pub enum Write {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A write of the commit found its record other than it expected ([`Expect`], a username
+    /// taken, a code already redeemed, a refresh token already spent); nothing was written.
     #[error("{what} was changed by someone else since it was read")]
-    Conflict { what: String },
+    Conflict {
+        what: String,
+        /// The refused write's position in the commit's list. When several would be refused, the
+        /// first the store checked: any one of them, so a store may check in any order.
+        write: usize,
+    },
     #[error(
         "the data directory {path} is in use by another oauth-console process (a console, a command or `serve`); wait for it or close it, or use another --data-dir"
     )]
@@ -240,7 +248,10 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the access token with this `jti` was revoked (and its revocation not yet purged).
     async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
     async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError>;
-    /// Applies every write or none, and returns only once they are durable.
+    /// Applies every write or none, and returns only once they are durable. A refusal is a
+    /// [`StoreError::Conflict`] naming the refused write by its position in `writes`, so that the
+    /// service can tell a replayed code (its `RedeemAuthorizationCode` refused) from a race lost to
+    /// a concurrent change of the authorization (the `PutAuthorization` beside it refused).
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
     /// Removes at most `limit` records of each kind past its cutoff, those that stopped mattering
     /// first, and says how many of each went. It must cost about what it removes, not the size of

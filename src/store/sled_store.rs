@@ -532,10 +532,16 @@ impl Versioned for Authorization {
     }
 }
 
+/// Refuses the commit's write at position `write`.
+fn conflict<T>(what: String, write: usize) -> TxResult<T> {
+    abort(StoreError::Conflict { what, write })
+}
+
 fn check_expected<T: Versioned>(
     tree: &TransactionalTree,
     sid: &Sid,
     expect: Expect,
+    write: usize,
 ) -> TxResult<()> {
     let current: Option<T> = match tree.get(sid.as_str())? {
         Some(bytes) => Some(decode(&bytes).or_else(abort)?),
@@ -549,9 +555,7 @@ fn check_expected<T: Versioned>(
     if holds {
         Ok(())
     } else {
-        abort(StoreError::Conflict {
-            what: format!("{} {sid}", T::WHAT),
-        })
+        conflict(format!("{} {sid}", T::WHAT), write)
     }
 }
 
@@ -561,18 +565,15 @@ fn mark_used<T: Serialize + DeserializeOwned>(
     tree: &TransactionalTree,
     key: &[u8],
     what: &str,
+    write: usize,
     flag: impl Fn(&mut T) -> &mut bool,
 ) -> TxResult<()> {
     let Some(bytes) = tree.get(key)? else {
-        return abort(StoreError::Conflict {
-            what: what.to_owned(),
-        });
+        return conflict(what.to_owned(), write);
     };
     let mut record: T = decode(&bytes).or_else(abort)?;
     if *flag(&mut record) {
-        return abort(StoreError::Conflict {
-            what: what.to_owned(),
-        });
+        return conflict(what.to_owned(), write);
     }
     *flag(&mut record) = true;
     tree.insert(key, encode(&record).or_else(abort)?)?;
@@ -765,15 +766,15 @@ impl Store for SledStore {
                 sessions_by_expiry,
             } = TxTrees::new(views);
             let mut sequence = sequence.iter().copied();
-            for write in &writes {
+            for (position, write) in writes.iter().enumerate() {
                 match write {
                     Write::PutApp { app, expect } => {
-                        check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
+                        check_expected::<OAuthApp>(apps, &app.sid, *expect, position)?;
                         apps.insert(app.sid.as_str(), encode(app).or_else(abort)?)?;
                         apps_by_owner.insert(app_index_key(app), indexed_name(app))?;
                     }
                     Write::DeleteApp { app, expect } => {
-                        check_expected::<OAuthApp>(apps, &app.sid, *expect)?;
+                        check_expected::<OAuthApp>(apps, &app.sid, *expect, position)?;
                         apps.remove(app.sid.as_str())?;
                         apps_by_owner.remove(app_index_key(app))?;
                     }
@@ -787,9 +788,7 @@ impl Store for SledStore {
                     Write::CreateUser(user) => {
                         let name = user.username.to_lowercase();
                         if usernames.get(&name)?.is_some() {
-                            return abort(StoreError::Conflict {
-                                what: format!("username '{}'", user.username),
-                            });
+                            return conflict(format!("username '{}'", user.username), position);
                         }
                         usernames.insert(name.as_str(), user.sid.as_str())?;
                         users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
@@ -801,7 +800,7 @@ impl Store for SledStore {
                         expect,
                     } => {
                         let sid = &authorization.sid;
-                        check_expected::<Authorization>(authorizations, sid, *expect)?;
+                        check_expected::<Authorization>(authorizations, sid, *expect, position)?;
                         let record = encode(authorization).or_else(abort)?;
                         authorizations.insert(sid.as_str(), record)?;
                         authorizations_by_owner
@@ -821,6 +820,7 @@ impl Store for SledStore {
                             authorization_codes,
                             digest.to_hex().as_bytes(),
                             "authorization code",
+                            position,
                             |code| &mut code.redeemed,
                         )?;
                     }
@@ -838,6 +838,7 @@ impl Store for SledStore {
                             refresh_tokens,
                             digest.to_hex().as_bytes(),
                             "refresh token",
+                            position,
                             |token| &mut token.spent,
                         )?;
                     }
@@ -1022,6 +1023,42 @@ mod tests {
             },
             version,
         }
+    }
+
+    #[test]
+    fn a_refused_commit_names_the_write_refused_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let stale = app("Partner portal", 1);
+        let put = Write::PutApp {
+            app: stale.clone(),
+            expect: Expect::Absent,
+        };
+        runtime.block_on(store.commit(vec![put])).unwrap();
+        let mut other = app("Billing", 1);
+        other.sid = Sid::new(crate::model::SidKind::OAuthApp, [8; 16]);
+        let refused = runtime.block_on(store.commit(vec![
+            Write::PutApp {
+                app: other.clone(),
+                expect: Expect::Absent,
+            },
+            Write::PutApp {
+                app: app("Partner portal renamed", 3),
+                expect: Expect::Version(2),
+            },
+        ]));
+        assert!(
+            matches!(refused, Err(StoreError::Conflict { write: 1, .. })),
+            "{refused:?}"
+        );
+        assert!(runtime.block_on(store.app(&other.sid)).unwrap().is_none());
+        assert_eq!(
+            runtime.block_on(store.app(&stale.sid)).unwrap(),
+            Some(stale)
+        );
     }
 
     /// The names of the apps whose name contains `needle`.

@@ -290,9 +290,11 @@ struct Worker {
     grant: Grant,
     user: Option<String>,
     http: reqwest::Client,
-    jar: Arc<reqwest::cookie::Jar>,
     /// The authorization request's query, as the consent page's form carries it.
     request: String,
+    /// The forms' CSRF token, read from the sign-in page: the server binds it to this client's
+    /// cookie and to `request`, so the consent page takes the same one.
+    form_token: Option<String>,
     refresh_token: Option<String>,
 }
 
@@ -302,10 +304,9 @@ impl Worker {
         grant: Grant,
         user: Option<String>,
     ) -> Result<Worker, Failure> {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
-            .cookie_provider(jar.clone())
+            .cookie_store(true)
             .build()?;
         let scope = match grant {
             Grant::Refresh => "managed-users/read offline_access",
@@ -323,8 +324,8 @@ impl Worker {
             grant,
             user,
             http,
-            jar,
             request,
+            form_token: None,
             refresh_token: None,
         };
         if grant != Grant::ClientCredentials {
@@ -376,16 +377,10 @@ impl Worker {
         }
     }
 
-    fn csrf(&self) -> Result<String, Failure> {
-        use reqwest::cookie::CookieStore;
-        let url = format!("{}/v2/authorize", self.config.url).parse()?;
-        let cookies = self.jar.cookies(&url).ok_or("no cookies")?;
-        cookies
-            .to_str()?
-            .split("; ")
-            .find_map(|cookie| cookie.strip_prefix("oc_csrf="))
-            .map(str::to_owned)
-            .ok_or_else(|| "the authorization page set no CSRF cookie".into())
+    fn form_token(&self) -> Result<String, Failure> {
+        self.form_token
+            .clone()
+            .ok_or_else(|| "no form token: the client has not opened the sign-in page".into())
     }
 
     /// Opens the authorization page and signs in on it, once: the session lasts an hour.
@@ -398,7 +393,17 @@ impl Worker {
         if page.status() != 200 {
             return Err(format!("the authorization page answered {}", page.status()).into());
         }
-        let csrf = self.csrf()?;
+        let page = page.text().await?;
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page
+            .find(marker)
+            .ok_or("the authorization page has no form token")?
+            + marker.len();
+        let end = page[start..]
+            .find('"')
+            .ok_or("the form token's value is not closed")?;
+        self.form_token = Some(page[start..start + end].to_owned());
+        let csrf = self.form_token()?;
         let user = self.user.clone().ok_or("a flow needs a user")?;
         let signed_in = self
             .http
@@ -419,7 +424,7 @@ impl Worker {
 
     /// Approves on the consent page and exchanges the code: the refresh token, if one came.
     async fn exchange_code(&mut self) -> Result<Option<String>, Failure> {
-        let csrf = self.csrf()?;
+        let csrf = self.form_token()?;
         let approved = self
             .http
             .post(format!("{}/v2/authorize/decision", self.config.url))

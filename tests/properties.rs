@@ -28,6 +28,8 @@ const OAUTH_ERRORS: &[&str] = &[
     "unauthorized_client",
     "unsupported_grant_type",
     "invalid_scope",
+    // RFC 8707: an `audience` this server does not serve.
+    "invalid_target",
     "slow_down",
 ];
 

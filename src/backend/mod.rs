@@ -12,11 +12,14 @@ use async_trait::async_trait;
 use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
 use crate::service::{
-    AppDefinitions, AppUpdate, AuditFilter, CreatedApp, ImportMode, ImportOutcome, ListApps,
-    NewApp, NewUser, OwnerAccess, RotatedSecret, ServiceError,
+    AppUpdate, AuditFilter, ImportMode, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
+    ServiceError,
 };
 use crate::store::Page;
 
+/// What export, import and create answer, in the words the console and the CLI read them: the
+/// console sees the backend and the model only.
+pub use crate::service::{AppDefinitions, CreatedApp, ImportAction, ImportOutcome};
 pub use local::LocalBackend;
 pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
 pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};

@@ -348,10 +348,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(imported) => {
                     state.dialog = None;
-                    let count = |wanted: fn(&crate::service::ImportAction) -> bool| {
+                    let count = |wanted: fn(&crate::backend::ImportAction) -> bool| {
                         imported.outcome.count(wanted)
                     };
-                    use crate::service::ImportAction;
+                    use crate::backend::ImportAction;
                     let said = format!(
                         "Imported {}: {} created, {} updated, {} unchanged",
                         imported.path,

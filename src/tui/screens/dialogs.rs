@@ -7,8 +7,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use super::sign_in::{SignInForm, SignInOutcome};
+use crate::backend::{AppDefinitions, ImportAction, ImportOutcome};
 use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
-use crate::service::{AppDefinitions, ImportAction, ImportOutcome};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};

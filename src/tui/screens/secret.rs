@@ -7,8 +7,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use super::dialogs::{Confirm, ConfirmAction, Dialog};
+use crate::backend::CreatedApp;
 use crate::model::{ClientSecret, OAuthApp, Seconds, Timestamp};
-use crate::service::CreatedApp;
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 

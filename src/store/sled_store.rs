@@ -110,6 +110,9 @@ trees! {
     sessions_by_expiry,
 }
 
+/// The most memory sled's page cache may hold (see `SledStore::open`).
+const PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl SledStore {
     /// Opens (creating on first use) the store in `path`, after moving aside the files a killed
     /// open can leave torn (see [`super::sled_repair`]); any other damage is refused. A new
@@ -134,6 +137,11 @@ impl SledStore {
             // the file about four times their size, at 50 ms about twice (examples/sled_growth.rs).
             // Durability does not depend on it: `commit` still flushes before acknowledging.
             .flush_every_ms(Some(50))
+            // sled's page cache defaults to 1 GiB and fills with every page the log has held, so
+            // a server under steady load grew by tens of MiB a minute for a quarter of an hour
+            // (scripts/soak.sh). The token endpoint reads clients from the service's own cache,
+            // so this only bounds what code and refresh grants and the console page in.
+            .cache_capacity(PAGE_CACHE_BYTES)
             .open()
             .map_err(|error| match &error {
                 sled::Error::Io(io)

@@ -25,7 +25,7 @@ use crate::api::{
     AppJson, AppsFileJson, AuditEventJson, AuthorizationJson, CredentialsJson, FileFormat,
     ImportResultJson, OwnerJson, UserJson,
 };
-use crate::backend::{Backend, LocalBackend};
+use crate::backend::{Backend, LocalBackend, ServerTrust};
 use crate::model::{AppSettings, GrantType, OwnerKind, RefreshTokenTtl, Sid, scopes};
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
@@ -59,6 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let out = Output::new(cli.global.json);
+    let trust = server_trust(&cli)?;
     // `serve`, `keys`, `backup` and `restore` work on a data directory, so an exported
     // OAUTH_CONSOLE_SERVER does not stop the shell that runs the server.
     let on_data_dir = matches!(
@@ -68,7 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         )
     );
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
-        return remote(cli, &server, out).await;
+        return remote(cli, &server, out, trust).await;
     }
     if matches!(cli.command, Some(Command::Login { .. } | Command::Logout)) {
         bail!("login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)");
@@ -121,11 +122,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return console_serving(service, user, issuer, listen, &data_dir).await;
     }
     let ctx = Session {
-        backend: Box::new(LocalBackend::new(
-            service.clone(),
-            user,
-            issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-        )),
+        backend: Box::new(
+            LocalBackend::new(
+                service.clone(),
+                user,
+                issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            )
+            .trusting(&trust)?,
+        ),
         out,
     };
     let Some(command) = cli.command else {
@@ -144,11 +148,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Remote mode: every command, and the console, over the server at `server`.
-async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
-    let sessions = login::Sessions::new(match cli.global.config_dir {
+async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyhow::Result<()> {
+    let config_dir = match cli.global.config_dir {
         Some(dir) => dir,
         None => login::default_config_dir()?,
-    });
+    };
+    let sessions = login::Sessions::new(config_dir, trust);
     let command = match cli.command {
         Some(Command::Login {
             username,
@@ -195,6 +200,14 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
     }
 }
 
+/// What the token tool and `--server` verify an https server's certificate against.
+fn server_trust(cli: &Cli) -> anyhow::Result<ServerTrust> {
+    Ok(match &cli.global.ca_cert {
+        Some(file) => ServerTrust::private_ca(file).context("--ca-cert")?,
+        None => ServerTrust::platform(),
+    })
+}
+
 /// Runs the server until Ctrl-C or SIGTERM. Logs go to standard error (`RUST_LOG` filters them,
 /// `info` by default); they name clients and users, never a secret, password or token.
 async fn serve(
@@ -221,17 +234,32 @@ struct BoundServer {
 
 impl BoundServer {
     /// Binds `args.listen` and starts the authorization server; the issuer defaults to
-    /// `http://` and the address bound.
+    /// `http://`, or with TLS `https://`, and the address bound.
     async fn start(
         service: ConsoleService,
         args: ServeArgs,
         issuer: Option<String>,
     ) -> anyhow::Result<BoundServer> {
+        let tls = match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::server::Tls::load(crate::server::TlsFiles {
+                cert,
+                key,
+            })?),
+            _ => None,
+        };
+        if let (Some(_), Some(issuer)) = (&tls, &issuer)
+            && !issuer.starts_with("https://")
+        {
+            bail!(
+                "--issuer {issuer} is not https:// but --tls-cert serves HTTPS only: tokens and authorization URLs would name a URL this server does not answer; give the https:// URL clients reach it at"
+            );
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
-        let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let issuer = issuer.unwrap_or_else(|| format!("{scheme}://{address}"));
         let service = service.with_refresh_token_ttl(args.refresh_token_ttl);
         let auth_config = crate::service::AuthorizationConfig {
             default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
@@ -242,6 +270,7 @@ impl BoundServer {
         let kid = auth.signing_kid().to_owned();
         let config = crate::server::ServerConfig {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            tls,
             ..crate::server::ServerConfig::default()
         };
         let state = crate::server::AppState::new(auth, &config);
@@ -264,10 +293,20 @@ impl BoundServer {
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
         // Its own task, a small batch at a time: the requests never wait for a whole sweep.
         let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
+        #[cfg(unix)]
+        let reloader = self
+            .config
+            .tls
+            .clone()
+            .map(|tls| tokio::spawn(crate::server::reload_on_hangup(tls)));
         let served = crate::server::serve(self.listener, self.state, &self.config, shutdown)
             .await
             .context("the server stopped");
         sweeper.abort();
+        #[cfg(unix)]
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
         served
     }
 }
@@ -360,6 +399,8 @@ async fn console_serving(
         audience: None,
         max_connections: crate::server::DEFAULT_MAX_CONNECTIONS,
         refresh_token_ttl: RefreshTokenTtl::default(),
+        tls_cert: None,
+        tls_key: None,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);

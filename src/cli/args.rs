@@ -20,8 +20,8 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     /// With the console: also run the authorization server on this address (e.g.
-    /// 127.0.0.1:8080) over the same store until the console closes; its log goes to server.log
-    /// in the data directory
+    /// 127.0.0.1:8080) over the same store until the console closes; its log goes to
+    /// server.YYYY-MM-DD.log in the data directory, a file a day, the last 7 kept
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<std::net::SocketAddr>,
     /// None opens the console.

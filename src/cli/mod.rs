@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 
 pub use args::Cli;
 use args::{
@@ -78,17 +79,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    // Written by tracing-appender's thread, so a request never waits on the terminal or a pipe;
+    // the guard flushes what is queued when `run` returns.
+    let mut _log_flush = None;
     if let Some(command) = &cli.command {
         let default_filter = if matches!(command, Command::Serve(_)) {
             "info"
         } else {
             WARN
         };
-        init_logs(
-            std::io::stderr,
-            std::io::stderr().is_terminal(),
-            default_filter,
-        );
+        let (stderr, flush) = non_blocking(std::io::stderr());
+        _log_flush = Some(flush);
+        init_logs(stderr, std::io::stderr().is_terminal(), default_filter);
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
@@ -340,6 +342,14 @@ async fn sweep_every(service: ConsoleService, interval: Duration) {
 /// file that opening the store moved aside.
 const WARN: &str = "warn";
 
+/// A writer whose lines a thread of tracing-appender's writes to `sink`, and the guard that
+/// flushes them. Lossless: past its buffer of lines a burst waits rather than loses any.
+fn non_blocking<W: std::io::Write + Send + 'static>(sink: W) -> (NonBlocking, WorkerGuard) {
+    tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(sink)
+}
+
 /// Sends this process's logs (filtered by `RUST_LOG`, `default_filter` without it) to `writer`.
 fn init_logs<W>(writer: W, ansi: bool, default_filter: &str)
 where
@@ -368,8 +378,8 @@ fn env_filter(default_filter: &str) -> tracing_subscriber::EnvFilter {
 }
 
 /// The console with the authorization server running beside it in this process (the store
-/// allows one process). The server's log goes to `server.log` in the data directory, not to the
-/// terminal the console draws on; closing the console stops the server gracefully.
+/// allows one process). The server's log goes to `server.YYYY-MM-DD.log` in the data directory,
+/// not to the terminal the console draws on; closing the console stops the server gracefully.
 async fn console_serving(
     service: ConsoleService,
     user: Sid,
@@ -382,16 +392,18 @@ async fn console_serving(
             "the console needs a terminal; for the server alone run `oauth-console serve --listen {listen}`"
         );
     }
-    let log_path = data_dir.join(SERVER_LOG);
-    let mut log = std::fs::OpenOptions::new();
-    log.create(true).append(true);
-    // Owner-only like the rest of the data directory.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut log, 0o600);
-    let log = log
-        .open(&log_path)
+    // A file a day, the last SERVER_LOG_DAYS kept; owner-only like the rest of the data
+    // directory, by the umask `run` set.
+    let log_path = data_dir.join(format!("{SERVER_LOG_PREFIX}.*.{SERVER_LOG_SUFFIX}"));
+    let log = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix(SERVER_LOG_PREFIX)
+        .filename_suffix(SERVER_LOG_SUFFIX)
+        .max_log_files(SERVER_LOG_DAYS)
+        .build(data_dir)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
-    init_logs(std::sync::Mutex::new(log), false, "info");
+    let (log, _log_flush) = non_blocking(log);
+    init_logs(log, false, "info");
     let args = ServeArgs {
         listen,
         // Keep whatever key `serve` made; a new store gets the default algorithm.
@@ -421,8 +433,11 @@ async fn console_serving(
     console.and(stopped.with_context(|| format!("see {}", log_path.display())))
 }
 
-/// The log of the server that `--serve` runs beside the console, in the data directory.
-const SERVER_LOG: &str = "server.log";
+/// The log of the server that `--serve` runs beside the console, in the data directory:
+/// `server.YYYY-MM-DD.log`, a file a day.
+const SERVER_LOG_PREFIX: &str = "server";
+const SERVER_LOG_SUFFIX: &str = "log";
+const SERVER_LOG_DAYS: usize = 7;
 /// How long requests in flight may take to finish once the console closes.
 const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 

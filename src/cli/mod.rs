@@ -292,15 +292,18 @@ impl BoundServer {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // SIGHUP is taken over before "listening" is said, so that one sent as soon as the server
+        // is up reloads the certificate rather than ending the process.
+        #[cfg(unix)]
+        let reloader = match self.config.tls.clone() {
+            Some(tls) => Some(tokio::spawn(
+                crate::server::reload_on_hangup(tls).context("cannot take over SIGHUP")?,
+            )),
+            None => None,
+        };
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
         // Its own task, a small batch at a time: the requests never wait for a whole sweep.
         let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
-        #[cfg(unix)]
-        let reloader = self
-            .config
-            .tls
-            .clone()
-            .map(|tls| tokio::spawn(crate::server::reload_on_hangup(tls)));
         let served = crate::server::serve(self.listener, self.state, &self.config, shutdown)
             .await
             .context("the server stopped");

@@ -192,27 +192,26 @@ fn not_pem(path: &Path, error: &rustls::pki_types::pem::Error) -> TlsError {
     }
 }
 
-/// Reads the certificate again at each SIGHUP, for ever, saying in the log what happened.
+/// Takes over SIGHUP now (its default ends the process), and answers each one, in the future
+/// returned, by reading the certificate again, saying in the log what happened.
 #[cfg(unix)]
-pub async fn reload_on_hangup(tls: Arc<Tls>) {
+pub fn reload_on_hangup(
+    tls: Arc<Tls>,
+) -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut hangups = match signal(SignalKind::hangup()) {
-        Ok(hangups) => hangups,
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for SIGHUP; the TLS certificate will not be reloaded");
-            return;
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(async move {
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!(
+                    cert = %tls.files.cert.display(),
+                    "reloaded the TLS certificate; new connections get it"
+                ),
+                Err(error) => tracing::error!(
+                    %error,
+                    "the TLS certificate was not reloaded; the one loaded before stays in use"
+                ),
+            }
         }
-    };
-    while hangups.recv().await.is_some() {
-        match tls.reload() {
-            Ok(()) => tracing::info!(
-                cert = %tls.files.cert.display(),
-                "reloaded the TLS certificate; new connections get it"
-            ),
-            Err(error) => tracing::error!(
-                %error,
-                "the TLS certificate was not reloaded; the one loaded before stays in use"
-            ),
-        }
-    }
+    })
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend};
+use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust};
 use oauth_console::model::{
     AppSettings, GrantType, OAuthApp, OwnerKind, SecretDigest, SecretRecord, Sid, SidKind,
     Timestamp, UserRef, scopes,
@@ -254,11 +254,11 @@ async fn serve(dir: &Path) -> String {
 
 /// A backend over the server at `base`, signed in as the bench store's admin.
 async fn remote_backend(base: &str) -> Arc<dyn Backend> {
-    let session = RemoteBackend::sign_in(base, "admin", PASSWORD)
+    let session = RemoteBackend::sign_in(base, &ServerTrust::platform(), "admin", PASSWORD)
         .await
         .expect("sign in");
     Arc::new(
-        RemoteBackend::connect(base, session.token)
+        RemoteBackend::connect(base, &ServerTrust::platform(), session.token)
             .await
             .expect("connect"),
     )

@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha12Rng;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
@@ -207,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
             (target.clone(), pool.clone(), tally.clone(), sent.clone());
         let out = config.out.clone();
         let requests = config.requests;
-        let mut rng = StdRng::seed_from_u64(config.seed.wrapping_mul(1000) + worker as u64);
+        let mut rng = ChaCha12Rng::seed_from_u64(config.seed.wrapping_mul(1000) + worker as u64);
         workers.push(tokio::spawn(async move {
             while sent.fetch_add(1, Ordering::Relaxed) < requests {
                 let generated = {
@@ -382,7 +382,7 @@ async fn set_up(config: &Config) -> anyhow::Result<Target> {
     })
 }
 
-fn generate(rng: &mut StdRng, target: &Target, pool: &Pool) -> Generated {
+fn generate(rng: &mut ChaCha12Rng, target: &Target, pool: &Pool) -> Generated {
     if rng.random_ratio(1, 50) {
         return raw_garbage(rng);
     }
@@ -537,7 +537,7 @@ fn generate(rng: &mut StdRng, target: &Target, pool: &Pool) -> Generated {
 }
 
 /// Bytes that are not HTTP at all, or barely.
-fn raw_garbage(rng: &mut StdRng) -> Generated {
+fn raw_garbage(rng: &mut ChaCha12Rng) -> Generated {
     let bytes = match rng.random_range(0..4) {
         0 => random_bytes(rng, 0..600),
         1 => b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello"
@@ -565,15 +565,15 @@ fn raw_garbage(rng: &mut StdRng) -> Generated {
 }
 
 /// One of 1024 addresses in 127.0.0.0/8, all of which reach a server listening on 127.0.0.1.
-fn loopback_source(rng: &mut StdRng) -> std::net::Ipv4Addr {
+fn loopback_source(rng: &mut ChaCha12Rng) -> std::net::Ipv4Addr {
     std::net::Ipv4Addr::new(127, 0, rng.random_range(1..5), rng.random_range(1..=255))
 }
 
-fn one_of(rng: &mut StdRng, list: &[&'static str]) -> &'static str {
+fn one_of(rng: &mut ChaCha12Rng, list: &[&'static str]) -> &'static str {
     list.choose(rng).copied().unwrap_or_default()
 }
 
-fn random_bytes(rng: &mut StdRng, length: std::ops::Range<usize>) -> Vec<u8> {
+fn random_bytes(rng: &mut ChaCha12Rng, length: std::ops::Range<usize>) -> Vec<u8> {
     let length = rng.random_range(length);
     (0..length).map(|_| rng.random()).collect()
 }
@@ -583,7 +583,7 @@ fn percent_encoded(text: &str) -> String {
 }
 
 /// A random string: printable, Unicode, control characters or long.
-fn random_text(rng: &mut StdRng) -> String {
+fn random_text(rng: &mut ChaCha12Rng) -> String {
     match rng.random_range(0..6) {
         0 => String::new(),
         1 => (0..rng.random_range(1..40))
@@ -621,7 +621,7 @@ fn random_text(rng: &mut StdRng) -> String {
 
 /// A random SID of a kind this server hands out, or one of the pool's; not one of the two apps
 /// when `protect`.
-fn some_sid(rng: &mut StdRng, target: &Target, pool: &Pool, protect: bool) -> String {
+fn some_sid(rng: &mut ChaCha12Rng, target: &Target, pool: &Pool, protect: bool) -> String {
     let mut known = vec![target.account.clone(), target.organization.clone()];
     known.extend(pool.sids.iter().cloned());
     if protect {
@@ -640,7 +640,7 @@ fn some_sid(rng: &mut StdRng, target: &Target, pool: &Pool, protect: bool) -> St
 }
 
 fn fill_path(
-    rng: &mut StdRng,
+    rng: &mut ChaCha12Rng,
     template: &str,
     target: &Target,
     pool: &Pool,
@@ -702,7 +702,7 @@ fn authorize_pairs(target: &Target) -> Vec<(String, String)> {
 }
 
 /// Pairs, mutated: one dropped, one repeated, a value replaced or a stranger added.
-fn mutate_pairs(rng: &mut StdRng, mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+fn mutate_pairs(rng: &mut ChaCha12Rng, mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
     for _ in 0..rng.random_range(0..3) {
         match rng.random_range(0..4) {
             0 if !pairs.is_empty() => {
@@ -733,7 +733,7 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
         .finish()
 }
 
-fn authorize_query(rng: &mut StdRng, target: &Target) -> String {
+fn authorize_query(rng: &mut ChaCha12Rng, target: &Target) -> String {
     let pairs = authorize_pairs(target);
     if rng.random_bool(0.5) {
         return encode_pairs(&pairs);
@@ -741,7 +741,7 @@ fn authorize_query(rng: &mut StdRng, target: &Target) -> String {
     encode_pairs(&mutate_pairs(rng, pairs))
 }
 
-fn query(rng: &mut StdRng, template: &str, target: &Target) -> String {
+fn query(rng: &mut ChaCha12Rng, template: &str, target: &Target) -> String {
     if template == "/v2/authorize" {
         return authorize_query(rng, target);
     }
@@ -787,7 +787,7 @@ fn basic(id: &str, secret: &str) -> String {
 }
 
 /// Replaces one character of `text` at random.
-fn mutate_token(rng: &mut StdRng, text: &str) -> String {
+fn mutate_token(rng: &mut ChaCha12Rng, text: &str) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     if chars.is_empty() {
         return "x".into();
@@ -803,7 +803,7 @@ fn mutate_token(rng: &mut StdRng, text: &str) -> String {
 }
 
 /// A JWT-shaped text: base64url JSON header and payload, and a signature, each maybe broken.
-fn forged_jwt(rng: &mut StdRng, target: &Target) -> String {
+fn forged_jwt(rng: &mut ChaCha12Rng, target: &Target) -> String {
     let alg = one_of(rng, &["none", "HS256", "ES256", "RS256", ""]);
     let header = json!({ "alg": alg, "typ": "at+jwt", "kid": random_text(rng) });
     let claims = json!({
@@ -822,7 +822,7 @@ fn forged_jwt(rng: &mut StdRng, target: &Target) -> String {
 }
 
 /// A token to present: genuine, mutated, forged or nonsense.
-fn some_token(rng: &mut StdRng, target: &Target, pool: &Pool) -> String {
+fn some_token(rng: &mut ChaCha12Rng, target: &Target, pool: &Pool) -> String {
     match rng.random_range(0..6) {
         0 | 1 => pool
             .access_tokens
@@ -841,7 +841,7 @@ fn some_token(rng: &mut StdRng, target: &Target, pool: &Pool) -> String {
 
 /// The `Authorization` header a genuine caller of the route sends, if it sends one.
 fn genuine_authorization(
-    rng: &mut StdRng,
+    rng: &mut ChaCha12Rng,
     template: &str,
     target: &Target,
     pool: &Pool,
@@ -860,7 +860,7 @@ fn genuine_authorization(
 }
 
 /// `text` unchanged, or one of its characters replaced by another of the same length in bytes.
-fn maybe_mutated(rng: &mut StdRng, text: &str) -> String {
+fn maybe_mutated(rng: &mut ChaCha12Rng, text: &str) -> String {
     if rng.random_ratio(3, 4) {
         return text.to_owned();
     }
@@ -869,7 +869,7 @@ fn maybe_mutated(rng: &mut StdRng, text: &str) -> String {
 
 /// Replaces a run of ASCII characters by one character as long in UTF-8, or one character by
 /// another: the length checks still pass, and whatever slices by byte is put to the test.
-fn same_length_mutation(rng: &mut StdRng, text: &str) -> String {
+fn same_length_mutation(rng: &mut ChaCha12Rng, text: &str) -> String {
     let mut bytes = text.as_bytes().to_vec();
     if bytes.is_empty() {
         return text.to_owned();
@@ -889,7 +889,7 @@ fn same_length_mutation(rng: &mut StdRng, text: &str) -> String {
 
 /// The form a genuine client or browser sends to the route, if the route reads a form.
 fn genuine_form(
-    rng: &mut StdRng,
+    rng: &mut ChaCha12Rng,
     template: &str,
     target: &Target,
     pool: &Pool,
@@ -956,8 +956,8 @@ fn genuine_form(
 }
 
 /// The `Authorization` headers to send: none, one, an empty one or two.
-fn authorization(rng: &mut StdRng, target: &Target, pool: &Pool) -> Vec<String> {
-    let one = |rng: &mut StdRng| -> String {
+fn authorization(rng: &mut ChaCha12Rng, target: &Target, pool: &Pool) -> Vec<String> {
+    let one = |rng: &mut ChaCha12Rng| -> String {
         match rng.random_range(0..12) {
             0 | 1 => basic(&target.cc_app.0, &target.cc_app.1),
             2 => basic(&target.code_app.0, &target.code_app.1),
@@ -993,7 +993,7 @@ fn authorization(rng: &mut StdRng, target: &Target, pool: &Pool) -> Vec<String> 
     }
 }
 
-fn cookie(rng: &mut StdRng, target: &Target, signs_out: bool) -> String {
+fn cookie(rng: &mut ChaCha12Rng, target: &Target, signs_out: bool) -> String {
     let session = if signs_out {
         random_text(rng)
     } else {
@@ -1017,11 +1017,12 @@ fn cookie(rng: &mut StdRng, target: &Target, signs_out: bool) -> String {
 }
 
 /// A value for a form field, often the genuine one for its name.
-fn form_value(rng: &mut StdRng, name: &str, target: &Target, pool: &Pool) -> String {
+fn form_value(rng: &mut ChaCha12Rng, name: &str, target: &Target, pool: &Pool) -> String {
     if rng.random_ratio(1, 4) {
         return random_text(rng);
     }
-    let pick = |list: &Vec<String>, rng: &mut StdRng| list.choose(rng).cloned().unwrap_or_default();
+    let pick =
+        |list: &Vec<String>, rng: &mut ChaCha12Rng| list.choose(rng).cloned().unwrap_or_default();
     match name {
         "grant_type" => one_of(
             rng,
@@ -1094,7 +1095,7 @@ fn fields_for(template: &str) -> &'static [&'static str] {
     }
 }
 
-fn random_json(rng: &mut StdRng, depth: u32) -> Value {
+fn random_json(rng: &mut ChaCha12Rng, depth: u32) -> Value {
     match rng.random_range(0..if depth > 2 { 5 } else { 7 }) {
         0 => Value::Null,
         1 => json!(rng.random_bool(0.5)),
@@ -1118,7 +1119,7 @@ fn random_json(rng: &mut StdRng, depth: u32) -> Value {
 }
 
 /// A JSON body close to what the management API reads, with fields of the wrong type or range.
-fn json_body(rng: &mut StdRng, target: &Target, pool: &Pool) -> Value {
+fn json_body(rng: &mut ChaCha12Rng, target: &Target, pool: &Pool) -> Value {
     let mut body = json!({
         "method": one_of(rng, &["GET", "POST", "delete", ""]),
         "url": form_value(rng, "url", target, pool),
@@ -1154,7 +1155,7 @@ fn json_body(rng: &mut StdRng, target: &Target, pool: &Pool) -> Value {
 }
 
 fn body(
-    rng: &mut StdRng,
+    rng: &mut ChaCha12Rng,
     template: &str,
     target: &Target,
     pool: &Pool,

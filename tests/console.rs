@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, Timeouts};
+use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust, Timeouts};
 use oauth_console::model::{
     AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, SigningAlg,
     Timestamp, s256_challenge,
@@ -150,7 +150,7 @@ impl World {
             })])
             .await
             .unwrap();
-        RemoteBackend::connect(base, token)
+        RemoteBackend::connect(base, &ServerTrust::platform(), token)
             .await
             .unwrap()
             .with_clock(self.clock.clone())
@@ -1413,7 +1413,10 @@ async fn over_a_server_without_a_session_the_console_opens_on_a_sign_in_screen()
     let (base, _server) = w.management_server(listener).await;
     let saved = SavedSessions::default();
     let mut c = w
-        .signed_out_console(RemoteBackend::signed_out(&base).unwrap(), &saved)
+        .signed_out_console(
+            RemoteBackend::signed_out(&base, &ServerTrust::platform()).unwrap(),
+            &saved,
+        )
         .await;
     insta::assert_snapshot!("sign_in_empty", c.frame_over(&base));
 
@@ -1445,13 +1448,17 @@ async fn a_saved_session_the_server_no_longer_knows_opens_on_the_sign_in_screen(
     let w = world().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (base, _server) = w.management_server(listener).await;
-    let ended = RemoteBackend::connect(&base, "a session signed out since".into())
-        .await
-        .unwrap();
+    let ended = RemoteBackend::connect(
+        &base,
+        &ServerTrust::platform(),
+        "a session signed out since".into(),
+    )
+    .await
+    .unwrap();
     let mut c = w.signed_out_console(ended, &SavedSessions::default()).await;
     assert!(matches!(c.ui.state().screen, Screen::SignIn(_)));
     assert_eq!(c.frame_over(&base), {
-        let fresh = RemoteBackend::signed_out(&base).unwrap();
+        let fresh = RemoteBackend::signed_out(&base, &ServerTrust::platform()).unwrap();
         let mut fresh = w.signed_out_console(fresh, &SavedSessions::default()).await;
         fresh.frame_over(&base)
     });
@@ -1469,7 +1476,10 @@ async fn a_sign_in_screen_over_a_stopped_server_says_to_start_it_and_carries_on_
     let saved = SavedSessions::default();
     // The console opens though nothing answers: it asks the server only on signing in.
     let mut c = w
-        .signed_out_console(RemoteBackend::signed_out(&base).unwrap(), &saved)
+        .signed_out_console(
+            RemoteBackend::signed_out(&base, &ServerTrust::platform()).unwrap(),
+            &saved,
+        )
         .await;
     c.type_text("admin").await;
     c.keys("Enter").await;
@@ -1494,7 +1504,7 @@ async fn a_server_that_never_answers_is_said_after_the_timeout_with_what_to_do()
     // The kernel accepts connections for a listener that never reads from them.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", silent.local_addr().unwrap());
-    let backend = RemoteBackend::signed_out(&base)
+    let backend = RemoteBackend::signed_out(&base, &ServerTrust::platform())
         .unwrap()
         .with_timeouts(Timeouts {
             connect: Duration::from_millis(200),
@@ -1522,7 +1532,7 @@ async fn repeated_wrong_passwords_on_the_sign_in_screen_say_when_to_try_again() 
     let (base, _server) = w.management_server(listener).await;
     let mut c = w
         .signed_out_console(
-            RemoteBackend::signed_out(&base).unwrap(),
+            RemoteBackend::signed_out(&base, &ServerTrust::platform()).unwrap(),
             &SavedSessions::default(),
         )
         .await;

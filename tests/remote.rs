@@ -7,7 +7,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use oauth_console::api::{AppDefinitionJson, AppsFileJson, FileFormat};
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, TokenError, TokenRequest};
+use oauth_console::backend::{
+    Backend, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
+};
 use oauth_console::model::{AppSettings, GrantType, Sid};
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
@@ -550,10 +552,19 @@ fn a_stale_edit_over_the_server_is_refused_as_changed_elsewhere() {
     let server = Server::start();
     let runtime = &server.runtime;
     let session = runtime
-        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .block_on(RemoteBackend::sign_in(
+            &server.base,
+            &ServerTrust::platform(),
+            "admin",
+            PASSWORD,
+        ))
         .unwrap();
     let backend = runtime
-        .block_on(RemoteBackend::connect(&server.base, session.token))
+        .block_on(RemoteBackend::connect(
+            &server.base,
+            &ServerTrust::platform(),
+            session.token,
+        ))
         .unwrap();
     let owner = runtime.block_on(backend.owners()).unwrap()[0]
         .owner
@@ -615,10 +626,19 @@ fn bad_input_over_the_server_marks_the_same_fields_as_locally() {
     let server = Server::start();
     let runtime = &server.runtime;
     let session = runtime
-        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .block_on(RemoteBackend::sign_in(
+            &server.base,
+            &ServerTrust::platform(),
+            "admin",
+            PASSWORD,
+        ))
         .unwrap();
     let backend = runtime
-        .block_on(RemoteBackend::connect(&server.base, session.token))
+        .block_on(RemoteBackend::connect(
+            &server.base,
+            &ServerTrust::platform(),
+            session.token,
+        ))
         .unwrap();
     let admin = runtime
         .block_on(server.service.local_user(None))
@@ -683,12 +703,21 @@ fn the_console_says_when_its_server_stops_and_reloads_when_it_is_back() {
     let mut server = Server::start();
     let session = server
         .runtime
-        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .block_on(RemoteBackend::sign_in(
+            &server.base,
+            &ServerTrust::platform(),
+            "admin",
+            PASSWORD,
+        ))
         .unwrap();
     let backend: Arc<dyn Backend> = Arc::new(
         server
             .runtime
-            .block_on(RemoteBackend::connect(&server.base, session.token))
+            .block_on(RemoteBackend::connect(
+                &server.base,
+                &ServerTrust::platform(),
+                session.token,
+            ))
             .unwrap(),
     );
     let owner = server.runtime.block_on(backend.owners()).unwrap()[0]
@@ -761,12 +790,21 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
     let server = Server::start();
     let runtime = &server.runtime;
     let session = runtime
-        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .block_on(RemoteBackend::sign_in(
+            &server.base,
+            &ServerTrust::platform(),
+            "admin",
+            PASSWORD,
+        ))
         .unwrap();
     let token = session.token.clone();
     let backend: Arc<dyn Backend> = Arc::new(
         runtime
-            .block_on(RemoteBackend::connect(&server.base, session.token))
+            .block_on(RemoteBackend::connect(
+                &server.base,
+                &ServerTrust::platform(),
+                session.token,
+            ))
             .unwrap(),
     );
     let mut console = runtime
@@ -912,10 +950,19 @@ fn the_token_tool_over_a_server_asks_its_token_endpoint() {
     let server = Server::start();
     let runtime = &server.runtime;
     let session = runtime
-        .block_on(RemoteBackend::sign_in(&server.base, "admin", PASSWORD))
+        .block_on(RemoteBackend::sign_in(
+            &server.base,
+            &ServerTrust::platform(),
+            "admin",
+            PASSWORD,
+        ))
         .unwrap();
     let backend = runtime
-        .block_on(RemoteBackend::connect(&server.base, session.token))
+        .block_on(RemoteBackend::connect(
+            &server.base,
+            &ServerTrust::platform(),
+            session.token,
+        ))
         .unwrap();
     assert_eq!(
         backend.token_endpoint(),

@@ -25,3 +25,4 @@ mod service;
 /// over both backends, so that their frames are the same, taken by one scenario at a time.
 pub static CONSOLE_APPS_FILE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 mod sweeper;
+mod tls;

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::token::{self, IssuedToken, TokenError, TokenRequest};
+use super::trust::ServerTrust;
 use super::{Backend, Result};
 use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
 use crate::service::GeneratedPassword;
@@ -32,6 +33,14 @@ impl LocalBackend {
             issuer,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Verifies the token endpoint's certificate against `trust` rather than the platform's CAs.
+    pub fn trusting(mut self, trust: &ServerTrust) -> Result<LocalBackend> {
+        self.http = trust.client().build().map_err(|e| {
+            crate::service::ServiceError::Unreachable(format!("cannot make an HTTP client: {e}"))
+        })?;
+        Ok(self)
     }
 
     /// Sends token requests to the server at `url` (the one this process runs) rather than to

@@ -6,6 +6,7 @@
 mod local;
 mod remote;
 pub mod token;
+mod trust;
 
 use async_trait::async_trait;
 
@@ -23,6 +24,7 @@ pub use crate::service::{AppDefinitions, CreatedApp, ImportAction, ImportOutcome
 pub use local::LocalBackend;
 pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
 pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
+pub use trust::{ServerTrust, TrustError};
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 

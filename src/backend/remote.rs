@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use reqwest::{Method, RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use super::trust::{ServerTrust, certificate_problem};
 use super::{Backend, IssuedToken, Result, TokenError, TokenRequest};
 use crate::api::{
     ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson,
@@ -89,11 +90,13 @@ struct Connection {
     /// The server's base URL, without a trailing slash.
     server: String,
     timeouts: Timeouts,
+    trust: ServerTrust,
 }
 
 impl Connection {
-    fn new(server: &str, timeouts: Timeouts) -> Result<Connection> {
-        let http = reqwest::Client::builder()
+    fn new(server: &str, timeouts: Timeouts, trust: &ServerTrust) -> Result<Connection> {
+        let http = trust
+            .client()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
             .build()
@@ -102,6 +105,7 @@ impl Connection {
             http,
             server: normalize_server(server),
             timeouts,
+            trust: trust.clone(),
         })
     }
 
@@ -170,6 +174,10 @@ impl Connection {
                 "the server at {server} did not answer within {}; it may be overloaded or stuck: try again, and if it persists see the server's log",
                 seconds(self.timeouts.request)
             )
+        } else if let Some(why) = certificate_problem(error) {
+            format!(
+                "the server at {server} presented a certificate this machine does not trust ({why}); pass --ca-cert FILE with the CA that signed it (for a self-signed certificate, the certificate itself)"
+            )
         } else {
             let why = if error.is_connect() {
                 "the connection was refused or failed"
@@ -211,16 +219,25 @@ fn seconds(wait: Duration) -> String {
 
 impl RemoteBackend {
     /// Signs in to `server` for a session token.
-    pub async fn sign_in(server: &str, username: &str, password: &str) -> Result<RemoteSession> {
-        Connection::new(server, Timeouts::default())?
+    pub async fn sign_in(
+        server: &str,
+        trust: &ServerTrust,
+        username: &str,
+        password: &str,
+    ) -> Result<RemoteSession> {
+        Connection::new(server, Timeouts::default(), trust)?
             .start_session(username, password)
             .await
     }
 
     /// A backend acting with the session `token` on `server`; reads the server's issuer, so an
     /// unreachable server is said at once.
-    pub async fn connect(server: &str, token: String) -> Result<RemoteBackend> {
-        let connection = Connection::new(server, Timeouts::default())?;
+    pub async fn connect(
+        server: &str,
+        trust: &ServerTrust,
+        token: String,
+    ) -> Result<RemoteBackend> {
+        let connection = Connection::new(server, Timeouts::default(), trust)?;
         let issuer = connection.issuer().await?;
         Ok(RemoteBackend {
             connection,
@@ -234,9 +251,9 @@ impl RemoteBackend {
     /// A backend over `server` without a session: every call says so until
     /// [`Backend::sign_in_as`] starts one. Asks the server nothing, so the console can open (on
     /// its sign-in screen) while the server is down.
-    pub fn signed_out(server: &str) -> Result<RemoteBackend> {
+    pub fn signed_out(server: &str, trust: &ServerTrust) -> Result<RemoteBackend> {
         Ok(RemoteBackend {
-            connection: Connection::new(server, Timeouts::default())?,
+            connection: Connection::new(server, Timeouts::default(), trust)?,
             token: RwLock::new(None),
             saver: None,
             issuer: OnceLock::new(),
@@ -246,7 +263,8 @@ impl RemoteBackend {
 
     /// Waits `timeouts` for the server instead of the defaults.
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Result<RemoteBackend> {
-        self.connection = Connection::new(&self.connection.server, timeouts)?;
+        self.connection =
+            Connection::new(&self.connection.server, timeouts, &self.connection.trust)?;
         Ok(self)
     }
 

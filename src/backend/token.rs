@@ -48,6 +48,11 @@ pub enum TokenError {
         "no authorization server answers at {url} ({why}); start the console with --serve 127.0.0.1:8080, or run `oauth-console serve` and pass its URL as --issuer"
     )]
     Unreachable { url: String, why: String },
+    /// The server's certificate failed verification.
+    #[error(
+        "the server at {url} presented a certificate this machine does not trust ({why}); pass --ca-cert FILE with the CA that signed it (for a self-signed certificate, the certificate itself)"
+    )]
+    UntrustedCertificate { url: String, why: String },
     /// Something answered, but not as a token endpoint does.
     #[error(
         "{url} did not answer as a token endpoint: {why}; is --issuer the authorization server?"
@@ -91,9 +96,15 @@ pub async fn request_token(
         .form(&form)
         .send()
         .await
-        .map_err(|error| TokenError::Unreachable {
-            url: url.to_owned(),
-            why: describe_send_error(&error),
+        .map_err(|error| match super::trust::certificate_problem(&error) {
+            Some(why) => TokenError::UntrustedCertificate {
+                url: url.to_owned(),
+                why,
+            },
+            None => TokenError::Unreachable {
+                url: url.to_owned(),
+                why: describe_send_error(&error),
+            },
         })?;
     let status = response.status();
     let not_token_endpoint = |why: String| TokenError::NotATokenEndpoint {

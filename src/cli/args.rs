@@ -20,8 +20,8 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     /// With the console: also run the authorization server on this address (e.g.
-    /// 127.0.0.1:8080) over the same store until the console closes; its log goes to server.log
-    /// in the data directory
+    /// 127.0.0.1:8080) over the same store until the console closes; its log goes to
+    /// server.YYYY-MM-DD.log in the data directory, a file a day, the last 7 kept
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<std::net::SocketAddr>,
     /// None opens the console.
@@ -128,6 +128,16 @@ pub struct GlobalArgs {
         value_name = "DIR"
     )]
     pub config_dir: Option<PathBuf>,
+    /// Trust an https server's certificate only if the CA in this PEM file signed it, instead of
+    /// the platform's CAs (as curl's --cacert): for --server and the token tool, with a private
+    /// CA or a self-signed certificate
+    #[arg(
+        long,
+        global = true,
+        env = "OAUTH_CONSOLE_CA_CERT",
+        value_name = "FILE"
+    )]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Where the server listens unless told otherwise, and so the issuer local commands assume.
@@ -219,6 +229,24 @@ pub struct ServeArgs {
     /// spent one is kept (to catch its replay) until it would have expired
     #[arg(long, value_name = "DURATION", default_value = "30d")]
     pub refresh_token_ttl: RefreshTokenTtl,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate chain, the server's own
+    /// certificate first; the issuer then defaults to https://. SIGHUP reads it and --tls-key
+    /// again, for new connections, without dropping open ones
+    #[arg(
+        long,
+        env = "OAUTH_CONSOLE_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert, in PEM (PKCS#8, or RSA or EC)
+    #[arg(
+        long,
+        env = "OAUTH_CONSOLE_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -452,6 +480,27 @@ mod tests {
         for cli in [before, after] {
             assert_eq!(cli.global.data_dir, Some(PathBuf::from("/tmp/x")));
             assert!(cli.global.json);
+        }
+    }
+
+    #[test]
+    fn tls_cert_and_tls_key_come_together() {
+        let Some(Command::Serve(serve)) =
+            parse(&["serve", "--tls-cert", "c.pem", "--tls-key", "k.pem"])
+                .unwrap()
+                .command
+        else {
+            panic!("not serve")
+        };
+        assert_eq!(serve.tls_cert, Some(PathBuf::from("c.pem")));
+        assert_eq!(serve.tls_key, Some(PathBuf::from("k.pem")));
+        for alone in [["--tls-cert", "c.pem"], ["--tls-key", "k.pem"]] {
+            let error = parse(&["serve", alone[0], alone[1]]).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                ErrorKind::MissingRequiredArgument,
+                "{alone:?}"
+            );
         }
     }
 

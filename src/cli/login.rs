@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{RemoteBackend, RemoteSession, normalize_server};
+use crate::backend::{RemoteBackend, RemoteSession, ServerTrust, normalize_server};
 use crate::model::Timestamp;
 use crate::service::{Clock, ServiceError, SystemClock};
 
@@ -29,6 +29,8 @@ pub struct SavedSession {
 /// The sessions file of one config directory.
 pub struct Sessions {
     dir: PathBuf,
+    /// What each server's certificate is verified against (`--ca-cert`).
+    trust: ServerTrust,
 }
 
 /// The platform's config directory for this program, e.g. `~/.config/oauth-console`.
@@ -41,8 +43,9 @@ pub fn default_config_dir() -> anyhow::Result<PathBuf> {
 }
 
 impl Sessions {
-    pub fn new(dir: PathBuf) -> Sessions {
-        Sessions { dir }
+    /// Sessions kept in `dir`, with servers verified against `trust`.
+    pub fn new(dir: PathBuf, trust: ServerTrust) -> Sessions {
+        Sessions { dir, trust }
     }
 
     fn path(&self) -> PathBuf {
@@ -94,7 +97,7 @@ impl Sessions {
     /// A backend over `server` with the saved session, or why there is none to use.
     pub async fn backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         match self.usable(server)? {
-            Ok(saved) => Ok(RemoteBackend::connect(server, saved.token).await?),
+            Ok(saved) => Ok(RemoteBackend::connect(server, &self.trust, saved.token).await?),
             Err(why) => bail!(why),
         }
     }
@@ -124,11 +127,13 @@ impl Sessions {
     /// is saved here, for the next start and for commands.
     pub async fn console_backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         let backend = match self.usable(server)? {
-            Ok(saved) => RemoteBackend::connect(server, saved.token).await?,
-            Err(_) if std::io::stdin().is_terminal() => RemoteBackend::signed_out(server)?,
+            Ok(saved) => RemoteBackend::connect(server, &self.trust, saved.token).await?,
+            Err(_) if std::io::stdin().is_terminal() => {
+                RemoteBackend::signed_out(server, &self.trust)?
+            }
             Err(why) => bail!(why),
         };
-        let sessions = Sessions::new(self.dir.clone());
+        let sessions = Sessions::new(self.dir.clone(), self.trust.clone());
         let server = normalize_server(server);
         let save = move |session: &RemoteSession| {
             // The console owns the terminal, so there is nowhere to say that the file could not
@@ -192,7 +197,8 @@ pub async fn login(
 ) -> anyhow::Result<()> {
     let server = normalize_server(server);
     let (username, password) = credentials(&server, username, password_stdin)?;
-    let session = match RemoteBackend::sign_in(&server, &username, &password).await {
+    let session = match RemoteBackend::sign_in(&server, &sessions.trust, &username, &password).await
+    {
         Ok(session) => session,
         Err(ServiceError::BadCredentials) => {
             bail!("wrong username or password for {server}; nothing was saved")
@@ -286,7 +292,7 @@ pub async fn logout(sessions: &Sessions, server: &str) -> anyhow::Result<()> {
     // Forget it here whatever the server says: an expired session is over there already, and an
     // unreachable server must not keep a person signed in on this machine.
     sessions.remove(&server)?;
-    let ended = match RemoteBackend::connect(&server, saved.token).await {
+    let ended = match RemoteBackend::connect(&server, &sessions.trust, saved.token).await {
         Ok(backend) => backend.sign_out().await,
         Err(error) => Err(error),
     };

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 
 pub use args::Cli;
 use args::{
@@ -25,7 +26,7 @@ use crate::api::{
     AppJson, AppsFileJson, AuditEventJson, AuthorizationJson, CredentialsJson, FileFormat,
     ImportResultJson, OwnerJson, UserJson,
 };
-use crate::backend::{Backend, LocalBackend};
+use crate::backend::{Backend, LocalBackend, ServerTrust};
 use crate::model::{AppSettings, GrantType, OwnerKind, RefreshTokenTtl, Sid, scopes};
 use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
@@ -59,6 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let out = Output::new(cli.global.json);
+    let trust = server_trust(&cli)?;
     // `serve`, `keys`, `backup` and `restore` work on a data directory, so an exported
     // OAUTH_CONSOLE_SERVER does not stop the shell that runs the server.
     let on_data_dir = matches!(
@@ -68,7 +70,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         )
     );
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
-        return remote(cli, &server, out).await;
+        return remote(cli, &server, out, trust).await;
     }
     if matches!(cli.command, Some(Command::Login { .. } | Command::Logout)) {
         bail!("login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)");
@@ -77,17 +79,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    // Written by tracing-appender's thread, so a request never waits on the terminal or a pipe;
+    // the guard flushes what is queued when `run` returns.
+    let mut _log_flush = None;
     if let Some(command) = &cli.command {
         let default_filter = if matches!(command, Command::Serve(_)) {
             "info"
         } else {
             WARN
         };
-        init_logs(
-            std::io::stderr,
-            std::io::stderr().is_terminal(),
-            default_filter,
-        );
+        let (stderr, flush) = non_blocking(std::io::stderr());
+        _log_flush = Some(flush);
+        init_logs(stderr, std::io::stderr().is_terminal(), default_filter);
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
@@ -121,11 +124,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return console_serving(service, user, issuer, listen, &data_dir).await;
     }
     let ctx = Session {
-        backend: Box::new(LocalBackend::new(
-            service.clone(),
-            user,
-            issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-        )),
+        backend: Box::new(
+            LocalBackend::new(
+                service.clone(),
+                user,
+                issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+            )
+            .trusting(&trust)?,
+        ),
         out,
     };
     let Some(command) = cli.command else {
@@ -144,11 +150,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Remote mode: every command, and the console, over the server at `server`.
-async fn remote(cli: Cli, server: &str, out: Output) -> anyhow::Result<()> {
-    let sessions = login::Sessions::new(match cli.global.config_dir {
+async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyhow::Result<()> {
+    let config_dir = match cli.global.config_dir {
         Some(dir) => dir,
         None => login::default_config_dir()?,
-    });
+    };
+    let sessions = login::Sessions::new(config_dir, trust);
     let command = match cli.command {
         Some(Command::Login {
             username,
@@ -195,6 +202,14 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
     }
 }
 
+/// What the token tool and `--server` verify an https server's certificate against.
+fn server_trust(cli: &Cli) -> anyhow::Result<ServerTrust> {
+    Ok(match &cli.global.ca_cert {
+        Some(file) => ServerTrust::private_ca(file).context("--ca-cert")?,
+        None => ServerTrust::platform(),
+    })
+}
+
 /// Runs the server until Ctrl-C or SIGTERM. Logs go to standard error (`RUST_LOG` filters them,
 /// `info` by default); they name clients and users, never a secret, password or token.
 async fn serve(
@@ -221,17 +236,32 @@ struct BoundServer {
 
 impl BoundServer {
     /// Binds `args.listen` and starts the authorization server; the issuer defaults to
-    /// `http://` and the address bound.
+    /// `http://`, or with TLS `https://`, and the address bound.
     async fn start(
         service: ConsoleService,
         args: ServeArgs,
         issuer: Option<String>,
     ) -> anyhow::Result<BoundServer> {
+        let tls = match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::server::Tls::load(crate::server::TlsFiles {
+                cert,
+                key,
+            })?),
+            _ => None,
+        };
+        if let (Some(_), Some(issuer)) = (&tls, &issuer)
+            && !issuer.starts_with("https://")
+        {
+            bail!(
+                "--issuer {issuer} is not https:// but --tls-cert serves HTTPS only: tokens and authorization URLs would name a URL this server does not answer; give the https:// URL clients reach it at"
+            );
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
-        let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let issuer = issuer.unwrap_or_else(|| format!("{scheme}://{address}"));
         let service = service.with_refresh_token_ttl(args.refresh_token_ttl);
         let auth_config = crate::service::AuthorizationConfig {
             default_audience: args.audience.unwrap_or_else(|| issuer.clone()),
@@ -242,6 +272,7 @@ impl BoundServer {
         let kid = auth.signing_kid().to_owned();
         let config = crate::server::ServerConfig {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            tls,
             ..crate::server::ServerConfig::default()
         };
         let state = crate::server::AppState::new(auth, &config);
@@ -261,6 +292,15 @@ impl BoundServer {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // SIGHUP is taken over before "listening" is said, so that one sent as soon as the server
+        // is up reloads the certificate rather than ending the process.
+        #[cfg(unix)]
+        let reloader = match self.config.tls.clone() {
+            Some(tls) => Some(tokio::spawn(
+                crate::server::reload_on_hangup(tls).context("cannot take over SIGHUP")?,
+            )),
+            None => None,
+        };
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
         // Its own task, a small batch at a time: the requests never wait for a whole sweep.
         let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
@@ -268,6 +308,10 @@ impl BoundServer {
             .await
             .context("the server stopped");
         sweeper.abort();
+        #[cfg(unix)]
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
         served
     }
 }
@@ -301,6 +345,14 @@ async fn sweep_every(service: ConsoleService, interval: Duration) {
 /// file that opening the store moved aside.
 const WARN: &str = "warn";
 
+/// A writer whose lines a thread of tracing-appender's writes to `sink`, and the guard that
+/// flushes them. Lossless: past its buffer of lines a burst waits rather than loses any.
+fn non_blocking<W: std::io::Write + Send + 'static>(sink: W) -> (NonBlocking, WorkerGuard) {
+    tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(sink)
+}
+
 /// Sends this process's logs (filtered by `RUST_LOG`, `default_filter` without it) to `writer`.
 fn init_logs<W>(writer: W, ansi: bool, default_filter: &str)
 where
@@ -329,8 +381,8 @@ fn env_filter(default_filter: &str) -> tracing_subscriber::EnvFilter {
 }
 
 /// The console with the authorization server running beside it in this process (the store
-/// allows one process). The server's log goes to `server.log` in the data directory, not to the
-/// terminal the console draws on; closing the console stops the server gracefully.
+/// allows one process). The server's log goes to `server.YYYY-MM-DD.log` in the data directory,
+/// not to the terminal the console draws on; closing the console stops the server gracefully.
 async fn console_serving(
     service: ConsoleService,
     user: Sid,
@@ -343,16 +395,18 @@ async fn console_serving(
             "the console needs a terminal; for the server alone run `oauth-console serve --listen {listen}`"
         );
     }
-    let log_path = data_dir.join(SERVER_LOG);
-    let mut log = std::fs::OpenOptions::new();
-    log.create(true).append(true);
-    // Owner-only like the rest of the data directory.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut log, 0o600);
-    let log = log
-        .open(&log_path)
+    // A file a day, the last SERVER_LOG_DAYS kept; owner-only like the rest of the data
+    // directory, by the umask `run` set.
+    let log_path = data_dir.join(format!("{SERVER_LOG_PREFIX}.*.{SERVER_LOG_SUFFIX}"));
+    let log = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix(SERVER_LOG_PREFIX)
+        .filename_suffix(SERVER_LOG_SUFFIX)
+        .max_log_files(SERVER_LOG_DAYS)
+        .build(data_dir)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
-    init_logs(std::sync::Mutex::new(log), false, "info");
+    let (log, _log_flush) = non_blocking(log);
+    init_logs(log, false, "info");
     let args = ServeArgs {
         listen,
         // Keep whatever key `serve` made; a new store gets the default algorithm.
@@ -360,6 +414,8 @@ async fn console_serving(
         audience: None,
         max_connections: crate::server::DEFAULT_MAX_CONNECTIONS,
         refresh_token_ttl: RefreshTokenTtl::default(),
+        tls_cert: None,
+        tls_key: None,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);
@@ -380,8 +436,11 @@ async fn console_serving(
     console.and(stopped.with_context(|| format!("see {}", log_path.display())))
 }
 
-/// The log of the server that `--serve` runs beside the console, in the data directory.
-const SERVER_LOG: &str = "server.log";
+/// The log of the server that `--serve` runs beside the console, in the data directory:
+/// `server.YYYY-MM-DD.log`, a file a day.
+const SERVER_LOG_PREFIX: &str = "server";
+const SERVER_LOG_SUFFIX: &str = "log";
+const SERVER_LOG_DAYS: usize = 7;
 /// How long requests in flight may take to finish once the console closes.
 const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 

@@ -98,7 +98,9 @@ pub struct InvalidDuration {
     text: String,
 }
 
-/// Parses `90s`, `15m`, `1h`, `30d`, or a bare number of seconds (`0`, `3600`).
+/// Parses `90s`, `15m`, `1h`, `30d` (a unit in either case), a bare number of seconds (`0`,
+/// `3600`), and humantime's longer forms (`1h 30m`, `2 days`, `1w`), as long as they come to
+/// whole seconds that fit a `u32`.
 impl FromStr for Seconds {
     type Err = InvalidDuration;
 
@@ -107,20 +109,18 @@ impl FromStr for Seconds {
             text: text.to_owned(),
         };
         let trimmed = text.trim();
-        let (number, size) = match trimmed.char_indices().last() {
-            Some((at, unit)) if unit.is_ascii_alphabetic() => {
-                let size = UNITS
-                    .iter()
-                    .find(|(name, _)| *name == unit.to_ascii_lowercase())
-                    .map(|(_, size)| *size)
-                    .ok_or_else(invalid)?;
-                (&trimmed[..at], size)
+        let seconds = if trimmed.bytes().all(|byte| byte.is_ascii_digit()) {
+            trimmed.parse::<u64>().map_err(|_| invalid())?
+        } else {
+            // humantime reads `M` as months; here `15M` has always been 15 minutes.
+            let duration =
+                humantime::parse_duration(&trimmed.to_ascii_lowercase()).map_err(|_| invalid())?;
+            if duration.subsec_nanos() != 0 {
+                return Err(invalid());
             }
-            Some(_) => (trimmed, 1),
-            None => return Err(invalid()),
+            duration.as_secs()
         };
-        let count: u32 = number.trim().parse().map_err(|_| invalid())?;
-        count.checked_mul(size).map(Seconds).ok_or_else(invalid)
+        u32::try_from(seconds).map(Seconds).map_err(|_| invalid())
     }
 }
 
@@ -139,6 +139,13 @@ mod tests {
             ("0", 0, "0s"),
             ("3600", 3600, "1h"),
             ("120m", 7200, "2h"),
+            ("15M", 900, "15m"),
+            (" 2 H ", 7200, "2h"),
+            ("1h 30m", 5400, "90m"),
+            ("1.5h", 5400, "90m"),
+            ("1 hour", 3600, "1h"),
+            ("2 days", 172_800, "2d"),
+            ("1w", 604_800, "7d"),
         ] {
             let parsed: Seconds = text.parse().unwrap();
             assert_eq!(parsed, Seconds(seconds), "{text}");
@@ -148,7 +155,18 @@ mod tests {
 
     #[test]
     fn durations_refuse_what_is_not_one() {
-        for text in ["", "h", "1w", "-1h", "1.5h", "99999999999d", "1 hour"] {
+        for text in [
+            "",
+            " ",
+            "h",
+            "1x",
+            "-1h",
+            "1.5s",
+            "500ms",
+            "99999999999d",
+            "4294967296",
+            "50000d",
+        ] {
             let err = text.parse::<Seconds>().unwrap_err();
             assert!(
                 err.to_string().contains("like 90s, 15m, 1h or 30d"),

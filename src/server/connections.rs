@@ -11,6 +11,11 @@
 //! [`AT_CAPACITY_WAIT`] for a place; if every connection is busy, it is answered `503` with
 //! `Retry-After` and closed, so the server keeps serving whoever holds a place. A failing
 //! `accept` (out of descriptors, typically) backs off and is logged once until it recovers.
+//!
+//! With TLS, the handshake is the first part of a connection's life: it runs in the connection's
+//! place, counts as idle (so a handshake that never finishes is closed after `idle_timeout`, and
+//! at once when room is needed), and a refusal at the cap is a handshake offering only HTTP/1.1
+//! and then the same 503, both within [`REFUSAL_LINGER`].
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -23,13 +28,14 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
 use super::ServerConfig;
+use super::tls::Tls;
 
 /// How long a connection arriving at the cap waits for a place before it is refused.
 const AT_CAPACITY_WAIT: Duration = Duration::from_millis(250);
@@ -102,6 +108,8 @@ struct Shared {
     make_room: Notify,
     /// Becomes `true` when the server stops: every connection finishes and closes.
     stopping: watch::Receiver<bool>,
+    /// `Some` when connections speak TLS.
+    tls: Option<Arc<Tls>>,
 }
 
 /// Accepts connections until `shutdown` completes, then lets each finish what it is doing (for up
@@ -125,6 +133,7 @@ pub(super) async fn accept_until(
         idle_timeout: config.idle_timeout,
         make_room: Notify::new(),
         stopping,
+        tls: config.tls.clone(),
     });
     let max_connections = config.max_connections.max(1);
     let places = Arc::new(Semaphore::new(max_connections));
@@ -179,7 +188,7 @@ pub(super) async fn accept_until(
             None => {
                 tracing::debug!(%peer, max_connections, "refused a connection at the limit");
                 if let Ok(refusal) = refusals.clone().try_acquire_owned() {
-                    tokio::spawn(refuse(stream, refusal));
+                    tokio::spawn(refuse(shared.tls.clone(), stream, refusal));
                 }
             }
         }
@@ -194,14 +203,56 @@ pub(super) async fn accept_until(
     }
 }
 
-/// Serves one connection until it ends, goes idle, makes room or the server stops. The place is
-/// given back when this returns.
+/// Serves one connection, after its TLS handshake when the server speaks TLS, until it ends,
+/// goes idle, makes room or the server stops. The place is given back when this returns.
 async fn serve_connection(
     shared: Arc<Shared>,
     stream: TcpStream,
     peer: SocketAddr,
     _place: OwnedSemaphorePermit,
 ) {
+    match &shared.tls {
+        None => serve_http(&shared, stream, peer).await,
+        Some(tls) => {
+            if let Some(stream) = handshake(&shared, tls, stream, peer).await {
+                serve_http(&shared, stream, peer).await;
+            }
+        }
+    }
+}
+
+/// The TLS handshake of a connection given a place, or `None` when it failed, took longer than
+/// `idle_timeout`, was in the way of a newcomer at the cap, or the server stops.
+async fn handshake(
+    shared: &Shared,
+    tls: &Tls,
+    stream: TcpStream,
+    peer: SocketAddr,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let accepting = tls.acceptor().accept(stream);
+    let mut stopping = shared.stopping.clone();
+    tokio::select! {
+        accepted = accepting => match accepted {
+            Ok(stream) => Some(stream),
+            Err(error) => {
+                tracing::debug!(%peer, %error, "a TLS handshake failed");
+                None
+            }
+        },
+        () = tokio::time::sleep(shared.idle_timeout) => {
+            tracing::debug!(%peer, "a TLS handshake did not finish in time; closed the connection");
+            None
+        }
+        () = shared.make_room.notified() => None,
+        _ = stopping.changed() => None,
+    }
+}
+
+/// Serves HTTP on a connection until it ends, goes idle, makes room or the server stops.
+async fn serve_http<S>(shared: &Shared, stream: S, peer: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let service = {
         let router = shared.router.clone();
@@ -260,17 +311,28 @@ async fn serve_connection(
     }
 }
 
-/// Answers 503 to a connection past the limit and closes it, reading what it sent meanwhile so
-/// that closing does not reset the connection before the answer is read.
-async fn refuse(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
+/// Answers 503 to a connection past the limit (after its TLS handshake, when the server speaks
+/// TLS) and closes it, reading what it sent meanwhile so that closing does not reset the
+/// connection before the answer is read.
+async fn refuse(tls: Option<Arc<Tls>>, stream: TcpStream, _refusal: OwnedSemaphorePermit) {
     let linger = async {
-        stream.write_all(AT_CAPACITY).await?;
-        stream.shutdown().await?;
-        let mut sink = [0; 1024];
-        while stream.read(&mut sink).await? > 0 {}
-        Ok::<(), std::io::Error>(())
+        match tls {
+            None => answer_at_capacity(stream).await,
+            Some(tls) => answer_at_capacity(tls.refusal_acceptor().accept(stream).await?).await,
+        }
     };
     if let Ok(Err(error)) = tokio::time::timeout(REFUSAL_LINGER, linger).await {
         tracing::debug!(%error, "a refused connection failed");
     }
+}
+
+async fn answer_at_capacity<S>(mut stream: S) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    stream.write_all(AT_CAPACITY).await?;
+    stream.shutdown().await?;
+    let mut sink = [0; 1024];
+    while stream.read(&mut sink).await? > 0 {}
+    Ok(())
 }

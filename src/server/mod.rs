@@ -21,6 +21,7 @@ mod limiter;
 mod management;
 mod oauth_form;
 mod permissions;
+mod tls;
 mod token;
 mod well_known;
 
@@ -41,6 +42,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use limiter::LimiterConfig;
+#[cfg(unix)]
+pub use tls::reload_on_hangup;
+pub use tls::{Tls, TlsError, TlsFiles};
 
 use crate::service::AuthorizationServer;
 use limiter::FailureLimiter;
@@ -68,6 +72,8 @@ pub struct ServerConfig {
     /// The largest request body accepted.
     pub body_limit: usize,
     pub limiter: LimiterConfig,
+    /// `Some` for HTTPS (`serve --tls-cert`): every connection speaks TLS, none plain HTTP.
+    pub tls: Option<Arc<Tls>>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +85,7 @@ impl Default for ServerConfig {
             max_connections: DEFAULT_MAX_CONNECTIONS as usize,
             body_limit: 64 * 1024,
             limiter: LimiterConfig::default(),
+            tls: None,
         }
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha12Rng;
 
 use crate::model::{Seconds, Timestamp};
 
@@ -57,11 +58,15 @@ impl Entropy for OsEntropy {
 
 /// The same bytes on every run from the same seed: deterministic SIDs and secrets in tests,
 /// snapshots and replays. Never for real credentials.
-pub struct SeededEntropy(Mutex<rand::rngs::StdRng>);
+///
+/// ChaCha12 by name, whose output rand_chacha keeps stable, rather than `rand`'s `StdRng`, which
+/// may become another generator in any release and would shift every snapshot. (It is what
+/// `StdRng` is in rand 0.9, so the snapshots made with it stand.)
+pub struct SeededEntropy(Mutex<ChaCha12Rng>);
 
 impl SeededEntropy {
     pub fn new(seed: u64) -> SeededEntropy {
-        SeededEntropy(Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)))
+        SeededEntropy(Mutex::new(ChaCha12Rng::seed_from_u64(seed)))
     }
 }
 

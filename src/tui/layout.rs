@@ -3,6 +3,7 @@
 //! and to tell what a mouse click hit, so that the two cannot disagree.
 
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use unicode_width::UnicodeWidthStr;
 
 use super::screens::detail::{Detail, DetailEdit, Tab};
 use super::screens::dialogs::{Dialog, ImportPlanDialog};
@@ -181,7 +182,7 @@ pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect)> {
     let mut x = area.x;
     let mut placed = Vec::new();
     for &tab in tabs {
-        let width = tab.title().chars().count() as u16 + 2;
+        let width = tab.title().width() as u16 + 2;
         if x + width > area.right() {
             break;
         }
@@ -323,7 +324,7 @@ pub fn buttons(area: Rect, labels: &[&str]) -> Vec<Rect> {
     let mut x = area.x;
     let mut placed = Vec::new();
     for label in labels {
-        let width = label.chars().count() as u16 + 4;
+        let width = label.width() as u16 + 4;
         let width = width.min(area.right().saturating_sub(x));
         placed.push(Rect::new(x, area.y, width, area.height.min(1)));
         x = x.saturating_add(width + 2).min(area.right());

@@ -6,6 +6,7 @@ use ratatui::layout::{Margin, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
@@ -116,7 +117,7 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         .serving
         .as_ref()
         .map(|url| format!(" serving {url} "));
-    let serving_width = serving.as_ref().map_or(0, |s| s.chars().count() as u16);
+    let serving_width = serving.as_ref().map_or(0, |s| s.width() as u16);
     let area = Rect::new(
         area.x,
         area.y,
@@ -147,9 +148,9 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         })
     };
     let length = |owner: &Option<String>| {
-        15 + owner.as_ref().map_or(0, |o| o.chars().count() + 2)
-            + user.as_ref().map_or(0, |u| u.chars().count() + 2)
-            + if refused { refusal.chars().count() } else { 0 }
+        15 + owner.as_ref().map_or(0, |o| o.width() + 2)
+            + user.as_ref().map_or(0, |u| u.width() + 2)
+            + if refused { refusal.width() } else { 0 }
     };
     // The owner's SID goes first when the line is too narrow for everything.
     let mut shown_owner = owner(true);
@@ -181,7 +182,7 @@ fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let mut spinner_width = 0;
     if let Some(frame) = state.spinner {
         let text = format!("{} working…", SPINNER[frame % SPINNER.len()]);
-        spinner_width = text.chars().count() as u16 + 1;
+        spinner_width = text.width() as u16 + 1;
         let at = area.right().saturating_sub(spinner_width).max(area.x);
         put(buf, area, at, &text, palette.dim);
     }
@@ -214,9 +215,7 @@ fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 
 fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let hints = hints(state);
-    let width = |hint: &super::keys::Hint| {
-        (hint.keys.chars().count() + hint.does.chars().count() + 3) as u16
-    };
+    let width = |hint: &super::keys::Hint| (hint.keys.width() + hint.does.width() + 3) as u16;
     let all: u16 = hints.iter().map(width).sum();
     // When not every key fits, the line ends with `? help`, which lists them all.
     let help = hints
@@ -289,12 +288,12 @@ fn cells(buf: &mut Buffer, area: Rect, columns: &[(u16, u16)], texts: &[&str], s
     }
 }
 
-/// `text` cut to `width` characters, ending in "…" when cut.
+/// `text` cut to `width` cells, ending in "…" when cut.
 fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if text.width() <= width {
         text.to_owned()
     } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        let mut cut = super::widgets::take_width(text, width.saturating_sub(1));
         cut.push('…');
         cut
     }
@@ -562,7 +561,7 @@ fn scopes_form(form: &ScopesForm, area: Rect, buf: &mut Buffer, palette: &Palett
     let counter_x = placed
         .search
         .right()
-        .saturating_sub(counter.chars().count() as u16 + 1);
+        .saturating_sub(counter.width() as u16 + 1);
     put(buf, placed.search, counter_x, &counter, palette.title);
 
     let rows = form.rows();
@@ -1240,7 +1239,7 @@ fn import_plan_body(
         put(
             buf,
             row,
-            row.right().saturating_sub(more.chars().count() as u16),
+            row.right().saturating_sub(more.width() as u16),
             &more,
             palette.dim,
         );

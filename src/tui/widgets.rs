@@ -5,6 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
@@ -77,7 +78,7 @@ pub fn text_field(
     let width = usize::from(
         area.right()
             .saturating_sub(x)
-            .saturating_sub(2 + counter.chars().count() as u16),
+            .saturating_sub(2 + counter.width() as u16),
     )
     .min(60);
     let scroll = field.scroll(width.saturating_sub(1));
@@ -196,32 +197,36 @@ pub fn steps(buf: &mut Buffer, area: Rect, titles: &[&str], current: usize, pale
     }
 }
 
-/// `text` broken at spaces into lines of at most `width` characters, at most `max_lines` of
-/// them; a word longer than a line is cut, and text left over ends the last line with "…".
+/// `text` broken at spaces into lines of at most `width` cells, at most `max_lines` of them; a
+/// word longer than a line is cut, and text left over ends the last line with "…".
 pub fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
+        let mut word = word;
         loop {
-            let used = line.chars().count();
+            let used = line.width();
             let gap = usize::from(used > 0);
-            if used + gap + word.len() <= width {
+            if used + gap + word.width() <= width {
                 if gap == 1 {
                     line.push(' ');
                 }
-                line.extend(word.iter());
+                line.push_str(word);
                 break;
             }
             if used > 0 {
                 lines.push(std::mem::take(&mut line));
                 continue;
             }
-            // A word wider than a whole line: as much as fits, the rest on the next.
-            let rest = word.split_off(width);
-            lines.push(word.into_iter().collect());
-            word = rest;
+            // A word wider than a whole line: as much as fits (one character at least, should
+            // it be wider than the line), the rest on the next.
+            let mut head = take_width(word, width);
+            if head.is_empty() {
+                head = word.chars().take(1).collect();
+            }
+            word = &word[head.len()..];
+            lines.push(head);
         }
     }
     if !line.is_empty() || lines.is_empty() {
@@ -230,11 +235,22 @@ pub fn wrap_words(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     if lines.len() > max_lines.max(1) {
         lines.truncate(max_lines.max(1));
         if let Some(last) = lines.last_mut() {
-            let kept: String = last.chars().take(width.saturating_sub(1)).collect();
+            let kept = take_width(last, width.saturating_sub(1));
             *last = format!("{kept}…");
         }
     }
     lines
+}
+
+/// The longest start of `text` that fits in `width` cells.
+pub fn take_width(text: &str, width: usize) -> String {
+    let mut used = 0;
+    text.chars()
+        .take_while(|c| {
+            used += c.width().unwrap_or(0);
+            used <= width
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -254,6 +270,15 @@ mod tests {
             wrap_words("one two three four five", 7, 2),
             ["one two", "three…"]
         );
+    }
+
+    #[test]
+    fn wide_characters_take_two_cells_of_a_line() {
+        assert_eq!(wrap_words("東京都庁", 4, 3), ["東京", "都庁"]);
+        assert_eq!(wrap_words("アプリ one", 7, 3), ["アプリ", "one"]);
+        assert_eq!(wrap_words("東京 大阪 京都", 5, 1), ["東京…"]);
+        assert_eq!(take_width("東京都", 5), "東京");
+        assert_eq!(wrap_words("東", 1, 2), ["東"]);
     }
 
     #[test]

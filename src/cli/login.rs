@@ -95,7 +95,7 @@ impl Sessions {
     pub async fn backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         match self.usable(server)? {
             Ok(saved) => Ok(RemoteBackend::connect(server, saved.token).await?),
-            Err(why) => bail!(why),
+            Err(why) => Err(ServiceError::NotSignedIn(why).into()),
         }
     }
 
@@ -126,7 +126,7 @@ impl Sessions {
         let backend = match self.usable(server)? {
             Ok(saved) => RemoteBackend::connect(server, saved.token).await?,
             Err(_) if std::io::stdin().is_terminal() => RemoteBackend::signed_out(server)?,
-            Err(why) => bail!(why),
+            Err(why) => return Err(ServiceError::NotSignedIn(why).into()),
         };
         let sessions = Sessions::new(self.dir.clone());
         let server = normalize_server(server);
@@ -195,7 +195,8 @@ pub async fn login(
     let session = match RemoteBackend::sign_in(&server, &username, &password).await {
         Ok(session) => session,
         Err(ServiceError::BadCredentials) => {
-            bail!("wrong username or password for {server}; nothing was saved")
+            return Err(anyhow::Error::new(ServiceError::BadCredentials)
+                .context(format!("signing in to {server} failed; nothing was saved")));
         }
         Err(other) => return Err(other.into()),
     };

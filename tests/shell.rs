@@ -517,7 +517,46 @@ fn tab_offers_the_client_ids_of_the_store_also_while_serve_holds_it_and_serve_ca
     assert_eq!(offered, [format!("{client_id}\tbilling-sync")]);
     let offered = values_completed(&["--data-dir", &data_arg, "audit", "--app", ""]);
     assert_eq!(offered, [format!("{client_id}\tbilling-sync")]);
-    // The server still has its store: a token, and a change through it.
+    // Over the server, with the session `login` saved.
+    let sessions = dir.path().join("sessions");
+    let server = format!("http://{}", serving.address);
+    let mut login = bare(None)
+        .arg("--config-dir")
+        .arg(&sessions)
+        .args([
+            "--server",
+            &server,
+            "login",
+            "--username",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long test password\n")
+        .unwrap();
+    let login = login.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+    let sessions_arg = sessions.display().to_string();
+    let remote = ["--config-dir", &sessions_arg, "--server", &server];
+    let offered = values_completed(&[&remote[..], &["apps", "delete", ""]].concat());
+    assert_eq!(offered, [format!("{client_id}\tbilling-sync")]);
+    let unknown_server = [
+        "--config-dir",
+        &sessions_arg,
+        "--server",
+        "http://127.0.0.1:9",
+    ];
+    let offered = values_completed(&[&unknown_server[..], &["apps", "delete", ""]].concat());
+    assert!(offered.is_empty(), "{offered:?}");
+    // The server still has its store and answers as before.
     let (status, token) = serving.request(
         "POST /v2/token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
         &format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}"),

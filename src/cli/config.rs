@@ -212,20 +212,26 @@ fn check(key: &ConfigKey, value: &str, command: &clap::Command) -> Result<(), St
     probe
         .try_get_matches_from([format!("--{long}={value}")])
         .map(|_| ())
-        .map_err(|error| {
-            std::error::Error::source(&error).map_or_else(
-                || {
-                    let rendered = error.render().to_string();
-                    rendered
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .trim_start_matches("error: ")
-                        .to_owned()
-                },
-                |cause| cause.to_string(),
-            )
-        })
+        .map_err(|error| refusal_reason(&error))
+}
+
+/// Why clap refused a value, without the usage text: the parser's own words, or the values a
+/// list of choices allows.
+fn refusal_reason(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    if let Some(cause) = std::error::Error::source(error) {
+        return cause.to_string();
+    }
+    if let Some(ContextValue::Strings(allowed)) = error.get(ContextKind::ValidValue) {
+        return format!("not one of {}", allowed.join(", "));
+    }
+    let rendered = error.render().to_string();
+    rendered
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_owned()
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -517,6 +523,35 @@ mod tests {
         let error = parse("listen = \"127.0.0.1:80").unwrap_err().to_string();
         assert!(error.starts_with("/etc/oc/config.toml:1: "), "{error}");
         assert!(!error.contains('\n'), "{error}");
+    }
+
+    #[test]
+    fn a_value_outside_a_flags_choices_is_refused_naming_the_choices_and_a_switch_takes_a_boolean()
+    {
+        // The shape of the flags other parts add (a log format, read-only), one line each in KEYS.
+        let command = clap::Command::new("oauth-console")
+            .arg(
+                clap::Arg::new("log_format")
+                    .long("log-format")
+                    .value_parser(["text", "json"]),
+            )
+            .arg(
+                clap::Arg::new("read_only")
+                    .long("read-only")
+                    .action(clap::ArgAction::SetTrue),
+            );
+        let log_format = ConfigKey::global("log_format", "text or json");
+        assert_eq!(
+            check(&log_format, "xml", &command),
+            Err("not one of text, json".to_owned())
+        );
+        assert_eq!(check(&log_format, "json", &command), Ok(()));
+        let read_only = ConfigKey::global("read_only", "true or false");
+        assert_eq!(check(&read_only, "true", &command), Ok(()));
+        assert_eq!(
+            check(&read_only, "yes", &command),
+            Err("neither true nor false".to_owned())
+        );
     }
 
     #[test]

@@ -252,7 +252,7 @@ fn article(kind: &str) -> String {
 
 /// Where the config file is: `--config FILE` (or `OAUTH_CONSOLE_CONFIG`), else `config.toml` in
 /// the config directory; and whether it was named.
-fn locate(args: &[OsString]) -> Result<Option<(PathBuf, bool)>, ConfigError> {
+fn locate(args: &[OsString]) -> Option<(PathBuf, bool)> {
     // Only --config and --config-dir matter here; the real parse reports everything else.
     let matches = Cli::command()
         .ignore_errors(true)
@@ -264,17 +264,11 @@ fn locate(args: &[OsString]) -> Result<Option<(PathBuf, bool)>, ConfigError> {
             .and_then(|m| m.try_get_one::<PathBuf>(id).ok().flatten().cloned())
     };
     if let Some(file) = get("config") {
-        return Ok(Some((file, true)));
+        return Some((file, true));
     }
-    let dir = match get("config_dir") {
-        Some(dir) => dir,
-        None => match super::login::default_config_dir() {
-            Ok(dir) => dir,
-            // No home directory: then there is no config directory, nor a file in it.
-            Err(_) => return Ok(None),
-        },
-    };
-    Ok(Some((dir.join(FILE_NAME), false)))
+    // No home directory: then there is no config directory, nor a file in it.
+    let dir = get("config_dir").or_else(|| super::login::default_config_dir().ok())?;
+    Some((dir.join(FILE_NAME), false))
 }
 
 /// Why the command line was not taken.
@@ -287,7 +281,7 @@ pub enum Refused {
 /// The command line parsed over the config file's values, and where each value came from.
 pub fn parse_command_line(args: Vec<OsString>) -> Result<(Cli, Settings), Refused> {
     let base = Cli::command();
-    let file = match locate(&args).map_err(Refused::Config)? {
+    let file = match locate(&args) {
         Some((path, named)) => ConfigFile::load(&path, named, &base).map_err(Refused::Config)?,
         None => None,
     };
@@ -305,10 +299,8 @@ pub fn parse_command_line(args: Vec<OsString>) -> Result<(Cli, Settings), Refuse
 /// mistake is left out rather than said, since nothing may be printed while completing.
 pub fn command_for_completing(args: &[OsString]) -> clap::Command {
     let base = Cli::command();
-    let file = locate(args)
-        .ok()
-        .flatten()
-        .and_then(|(path, named)| ConfigFile::load(&path, named, &base).ok().flatten());
+    let file =
+        locate(args).and_then(|(path, named)| ConfigFile::load(&path, named, &base).ok().flatten());
     match file {
         Some(file) => file.apply(base),
         None => base,

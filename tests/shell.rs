@@ -619,3 +619,43 @@ fn man_writes_a_page_for_every_command_with_the_exit_statuses() {
     let serve = std::fs::read_to_string(pages.join("oauth-console-serve.1")).unwrap();
     assert!(serve.contains("max\\-failed\\-attempts"), "{serve}");
 }
+
+#[test]
+fn max_failed_attempts_from_the_config_file_refuses_a_guesser_after_that_many_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let created = json(&run(
+        &data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "guessed",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().unwrap();
+    let config = write_config(dir.path(), "max_failed_attempts = 2\n");
+    let serving = Serving::start({
+        let mut command = bare(Some(&config));
+        command
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        command
+    });
+    let guess = || {
+        serving
+            .request(
+                "POST /v2/token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
+                &format!(
+                    "grant_type=client_credentials&client_id={client_id}&client_secret=wrong-guess"
+                ),
+            )
+            .0
+    };
+    assert_eq!([guess(), guess(), guess()], [401, 401, 429]);
+    serving.stop();
+}

@@ -526,11 +526,99 @@ pub struct ScopeListJson {
     pub meta: PageMetaJson,
 }
 
+/// The management API's error codes (Twilio's numbering), each answered with one status; the
+/// OpenAPI document lists them all at `ApiErrorJson.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiErrorCode {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PreconditionFailed,
+    BodyTooLarge,
+    TooManyRequests,
+    ServerFault,
+    Busy,
+}
+
+impl ApiErrorCode {
+    pub const ALL: [ApiErrorCode; 10] = [
+        ApiErrorCode::BadRequest,
+        ApiErrorCode::Unauthenticated,
+        ApiErrorCode::Forbidden,
+        ApiErrorCode::NotFound,
+        ApiErrorCode::Conflict,
+        ApiErrorCode::PreconditionFailed,
+        ApiErrorCode::BodyTooLarge,
+        ApiErrorCode::TooManyRequests,
+        ApiErrorCode::ServerFault,
+        ApiErrorCode::Busy,
+    ];
+
+    /// The number in the body's `code`.
+    pub const fn code(self) -> u32 {
+        match self {
+            ApiErrorCode::BadRequest => 20001,
+            ApiErrorCode::Unauthenticated => 20003,
+            ApiErrorCode::Forbidden => 20403,
+            ApiErrorCode::NotFound => 20404,
+            ApiErrorCode::Conflict => 20409,
+            ApiErrorCode::PreconditionFailed => 20412,
+            ApiErrorCode::BodyTooLarge => 20413,
+            ApiErrorCode::TooManyRequests => 20429,
+            ApiErrorCode::ServerFault => 20500,
+            ApiErrorCode::Busy => 20503,
+        }
+    }
+
+    /// What it means, with its status, as the OpenAPI document says it.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            ApiErrorCode::BadRequest => {
+                "400: a field breaks a rule (see `errors`), a malformed body, a bad SID or page token"
+            }
+            ApiErrorCode::Unauthenticated => {
+                "401: no session, an ended one, a wrong password, or an inactive bearer token"
+            }
+            ApiErrorCode::Forbidden => "403: the caller's role may not do this",
+            ApiErrorCode::NotFound => "404: no such record, or not the caller's to see",
+            ApiErrorCode::Conflict => "409: changed by someone else first, or the name is taken",
+            ApiErrorCode::PreconditionFailed => {
+                "412: the version named by If-Match is no longer the current one"
+            }
+            ApiErrorCode::BodyTooLarge => "413: the request body is over the server's limit",
+            ApiErrorCode::TooManyRequests => {
+                "429: too many failed authentications; see Retry-After"
+            }
+            ApiErrorCode::ServerFault => "500: a fault of the server (its log says which)",
+            ApiErrorCode::Busy => "503: too many sign-ins being checked at once; see Retry-After",
+        }
+    }
+}
+
+/// `ApiErrorJson.code` in the OpenAPI document: an integer, one of [`ApiErrorCode::ALL`].
+fn api_error_code_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let meanings: Vec<String> = ApiErrorCode::ALL
+        .iter()
+        .map(|c| format!("{}: {}", c.code(), c.meaning()))
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .enum_values(Some(ApiErrorCode::ALL.iter().map(|c| c.code())))
+        .description(Some(format!(
+            "Twilio-style error code, stable for scripts to branch on:\n{}",
+            meanings.join("\n")
+        )))
+        .build()
+}
+
 /// An error body of the management API, as Twilio's REST API writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ApiErrorJson {
-    /// Twilio-style error code: 20001 bad input, 20003 authentication, 20403 forbidden,
-    /// 20404 not found, 20409 conflict, 20429 too many requests, 20500 server fault.
+    /// One of [`ApiErrorCode`]'s numbers.
+    #[schema(schema_with = api_error_code_schema)]
     pub code: u32,
     pub message: String,
     pub more_info: String,

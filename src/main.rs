@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use oauth_console::cli::{self, Cli};
+use oauth_console::cli::{self, Cli, Refused, Settings};
 
 /// The token endpoint allocates a few dozen small buffers per request from two worker threads;
 /// mimalloc's thread-local free lists serve them faster than glibc's malloc (measured with
@@ -10,27 +10,34 @@ use oauth_console::cli::{self, Cli};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() -> ExitCode {
+    // A Tab in a shell that sourced `oauth-console completions` ends here, before anything else
+    // is printed or started.
+    cli::complete_if_asked();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Known before parsing, so that a usage error is JSON too when --json was typed.
+    let json = args
+        .iter()
+        .skip(1)
+        .take_while(|arg| *arg != "--")
+        .any(|arg| arg == "--json");
+    // A usage error (or --help) ends here, with clap's words and exit code; so does a mistake
+    // in the config file, with nothing started.
+    match cli::parse_command_line(args) {
+        Ok((cli, settings)) => run(cli, settings),
+        Err(Refused::Usage(usage)) => cli::report_usage(usage, json),
+        Err(Refused::Config(mistake)) => cli::report(&anyhow::Error::new(mistake), json),
+    }
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
-    // A usage error (or --help) ends here, with clap's words and exit code.
-    let cli = match Cli::from_command_line(std::env::args_os()) {
-        Ok(cli) => cli,
-        Err(usage) => usage.exit(),
-    };
+async fn run(cli: Cli, settings: Settings) -> ExitCode {
     let json = cli.global.json;
-    match cli::run(cli).await {
+    match cli::run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         // `oauth-console apps list | head` closes the pipe early; that is not a failure.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) => {
-            if json {
-                let body = serde_json::json!({ "error": format!("{error:#}") });
-                eprintln!("{body}");
-            } else {
-                eprintln!("error: {error:#}");
-            }
-            ExitCode::FAILURE
-        }
+        Err(error) => cli::report(&error, json),
     }
 }
 

@@ -915,7 +915,8 @@ fn a_flag_for_the_embedded_store_is_refused_over_a_server_as_a_usage_error() {
         .args(["apps", "list"])
         .output()
         .unwrap();
-    assert_eq!(exported.status.code(), Some(1));
+    // Refused (6): no session with that server, as the README's exit statuses say.
+    assert_eq!(exported.status.code(), Some(6));
     assert!(
         text(&exported.stderr).contains("not signed in to http://127.0.0.1:9"),
         "{}",

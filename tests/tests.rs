@@ -20,6 +20,7 @@ mod oidc;
 mod properties;
 mod remote;
 mod service;
+mod shell;
 
 /// The one file the console's export and import scenarios write, under target/: the same path
 /// over both backends, so that their frames are the same, taken by one scenario at a time.

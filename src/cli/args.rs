@@ -15,7 +15,7 @@ use crate::model::{AuditEventType, GrantType, RefreshTokenTtl, Role, Seconds, Si
 /// With no command, opens the console (a terminal UI) over the embedded store, or over a running
 /// server with --server.
 #[derive(Debug, Parser)]
-#[command(name = "oauth-console", version)]
+#[command(name = "oauth-console", version, after_long_help = super::failure::EXIT_STATUS_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -37,12 +37,24 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let mut command = Cli::command();
+        Cli::from_command_line_with(Cli::command(), args).map(|(cli, _, _)| cli)
+    }
+
+    /// As [`Cli::from_command_line`], over `command` (the config file's values as defaults,
+    /// say); also gives the matches and the built command, which tell where each value came from.
+    pub fn from_command_line_with<I, T>(
+        mut command: clap::Command,
+        args: I,
+    ) -> Result<(Cli, ArgMatches, clap::Command), clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
         let matches = command.try_get_matches_from_mut(args)?;
         let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
         match cli.ignored_over_a_server(&matches) {
             Some(why) => Err(command.error(ErrorKind::ArgumentConflict, why)),
-            None => Ok(cli),
+            None => Ok((cli, matches, command)),
         }
     }
 
@@ -67,6 +79,11 @@ impl Cli {
             Some(ValueSource::EnvVariable) => (
                 "with OAUTH_CONSOLE_SERVER set",
                 "unset OAUTH_CONSOLE_SERVER",
+            ),
+            // No built-in default: a default is the config file's.
+            Some(ValueSource::DefaultValue) => (
+                "with `server` in the config file",
+                "remove `server` from the config file",
             ),
             _ => ("with --server", "drop --server"),
         };
@@ -138,6 +155,11 @@ pub struct GlobalArgs {
         value_name = "FILE"
     )]
     pub ca_cert: Option<PathBuf>,
+    /// The config file: flags' values written down once (see `oauth-console config show`); a
+    /// typed flag or its environment variable wins over it [default: config.toml in the config
+    /// directory]
+    #[arg(long, global = true, env = "OAUTH_CONSOLE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Where the server listens unless told otherwise, and so the issuer local commands assume.
@@ -197,6 +219,21 @@ pub enum Command {
     /// Make the apps match a file written by `export`: create the missing, update the different,
     /// leave the equal alone; one change of the store, or none
     Import(ImportArgs),
+    /// Print the shell code that completes commands, flags, client IDs and SIDs (see the README's
+    /// "Shell completions" for where to put it)
+    Completions {
+        /// bash, zsh, fish or powershell
+        shell: CompletionShell,
+    },
+    /// Write a man page for every command into DIR (oauth-console.1, oauth-console-apps.1, …)
+    Man {
+        /// Where to write the pages, e.g. ~/.local/share/man/man1; made if missing
+        dir: PathBuf,
+    },
+    /// Show the settings in force and where each came from: a flag, the environment, the config
+    /// file or the default
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Run a console scenario file headless against a fresh store and print its marked frames
     Replay {
         /// The scenario: key presses, typed text, waits and `snapshot NAME` marks (see
@@ -247,6 +284,28 @@ pub struct ServeArgs {
         requires = "tls_cert"
     )]
     pub tls_key: Option<PathBuf>,
+    /// Failed client or user authentications one client ID or username may have from one
+    /// address within a minute before that address is refused for it (429); across addresses
+    /// it may have twice as many
+    #[arg(long, value_name = "N",
+        default_value_t = crate::server::LimiterConfig::default().per_pair,
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_failed_attempts: u32,
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every key of config.toml with its value in force (secrets masked) and where it came from
+    Show,
 }
 
 #[derive(Debug, Args)]

@@ -98,7 +98,7 @@ impl Sessions {
     pub async fn backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         match self.usable(server)? {
             Ok(saved) => Ok(RemoteBackend::connect(server, &self.trust, saved.token).await?),
-            Err(why) => bail!(why),
+            Err(why) => Err(ServiceError::NotSignedIn(why).into()),
         }
     }
 
@@ -131,7 +131,7 @@ impl Sessions {
             Err(_) if std::io::stdin().is_terminal() => {
                 RemoteBackend::signed_out(server, &self.trust)?
             }
-            Err(why) => bail!(why),
+            Err(why) => return Err(ServiceError::NotSignedIn(why).into()),
         };
         let sessions = Sessions::new(self.dir.clone(), self.trust.clone());
         let server = normalize_server(server);
@@ -201,7 +201,8 @@ pub async fn login(
     {
         Ok(session) => session,
         Err(ServiceError::BadCredentials) => {
-            bail!("wrong username or password for {server}; nothing was saved")
+            return Err(anyhow::Error::new(ServiceError::BadCredentials)
+                .context(format!("signing in to {server} failed; nothing was saved")));
         }
         Err(other) => return Err(other.into()),
     };

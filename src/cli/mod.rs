@@ -2,7 +2,10 @@
 //! holds no rules (the service does), and prints either tables or `--json` ([`output`]).
 
 mod args;
+mod completion;
+mod config;
 mod control;
+mod failure;
 mod login;
 mod output;
 mod replay;
@@ -17,9 +20,13 @@ use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 
 pub use args::Cli;
 use args::{
-    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, ExportArgs,
-    ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
+    AppsCommand, AuditArgs, AuthorizedCommand, Command, ConfigCommand, CreateArgs, DEFAULT_ISSUER,
+    ExportArgs, ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
 };
+pub use completion::complete_if_asked;
+pub use config::{Refused, Settings, parse_command_line};
+use failure::NotConfirmed;
+pub use failure::{report, report_usage};
 use output::Output;
 
 use crate::api::{
@@ -44,7 +51,9 @@ struct Session {
     out: Output,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the command `cli` (the console without one); `settings` are the values in force and where
+/// each came from, for `config show`.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // Whatever this process creates is its user's alone: sled makes files (its snapshots) while it
     // runs, and they, like a backup or a restored store, hold the signing key. The store makes the
     // data directory 0700 and what it finds there 0600 itself; this covers what comes later.
@@ -53,6 +62,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // A replay brings its own fresh store; it must not open (and lock) the real one.
     if let Some(Command::Replay { file }) = &cli.command {
         return replay::run(file).await;
+    }
+    // The shell's commands read no store.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let code = completion::registration(*shell)?;
+            return Ok(std::io::stdout().lock().write_all(code.as_bytes())?);
+        }
+        Some(Command::Man { dir }) => {
+            let pages = completion::write_man_pages(dir)?;
+            return Output::new(cli.global.json).man_pages(&dir.display().to_string(), &pages);
+        }
+        Some(Command::Config(ConfigCommand::Show)) => {
+            return Output::new(cli.global.json).settings(&settings);
+        }
+        _ => {}
     }
     if let (Some(listen), Some(_)) = (cli.serve, &cli.command) {
         bail!(
@@ -115,7 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let issuer = cli.global.issuer.clone();
     // The processes that hold the store for long answer backups for it.
     let _control = match &cli.command {
-        None | Some(Command::Serve(_)) => control::listen(&data_dir, store),
+        None | Some(Command::Serve(_)) => control::listen(&data_dir, store, service.clone()),
         Some(_) => None,
     };
     if cli.command.is_none()
@@ -139,7 +163,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         // Handled above, before the store is opened.
-        Command::Replay { .. } | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::Replay { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::Config(_) => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
@@ -183,7 +212,10 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
         | Command::Backup { .. }
         | Command::Restore { .. }
         | Command::Login { .. }
-        | Command::Logout => bail!("this command does not run over a backend"),
+        | Command::Logout
+        | Command::Completions { .. }
+        | Command::Man { .. }
+        | Command::Config(_) => bail!("this command does not run over a backend"),
         Command::Apps(command) => apps(ctx, command).await,
         Command::Export(args) => export(ctx, args).await,
         Command::Import(args) => import(ctx, args).await,
@@ -270,10 +302,16 @@ impl BoundServer {
         };
         let auth = crate::service::AuthorizationServer::start(service.clone(), auth_config).await?;
         let kid = auth.signing_kid().to_owned();
+        let defaults = crate::server::ServerConfig::default();
         let config = crate::server::ServerConfig {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             tls,
-            ..crate::server::ServerConfig::default()
+            limiter: crate::server::LimiterConfig {
+                per_pair: args.max_failed_attempts,
+                per_identity: args.max_failed_attempts.saturating_mul(2),
+                ..defaults.limiter
+            },
+            ..defaults
         };
         let state = crate::server::AppState::new(auth, &config);
         Ok(BoundServer {
@@ -416,6 +454,7 @@ async fn console_serving(
         refresh_token_ttl: RefreshTokenTtl::default(),
         tls_cert: None,
         tls_key: None,
+        max_failed_attempts: crate::server::LimiterConfig::default().per_pair,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);
@@ -810,7 +849,10 @@ async fn update(ctx: &Session, args: UpdateArgs) -> anyhow::Result<()> {
 fn confirm_delete(name: &str, id: &Sid) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!("deleting {id} needs confirmation: pass --yes (standard input is not a terminal)");
+        return Err(NotConfirmed(format!(
+            "deleting {id} needs confirmation: pass --yes (standard input is not a terminal)"
+        ))
+        .into());
     }
     eprint!(
         "Delete '{name}' ({id})? Its secrets and every token issued to it stop working at once.\nType the app's name to confirm: "
@@ -818,7 +860,10 @@ fn confirm_delete(name: &str, id: &Sid) -> anyhow::Result<()> {
     let mut typed = String::new();
     stdin.lock().read_line(&mut typed)?;
     if typed.trim() != name {
-        bail!("not deleted: the name typed does not match '{name}'");
+        return Err(NotConfirmed(format!(
+            "not deleted: the name typed does not match '{name}'"
+        ))
+        .into());
     }
     Ok(())
 }
@@ -855,13 +900,16 @@ async fn authorized(ctx: &Session, command: AuthorizedCommand) -> anyhow::Result
 fn confirm(question: &str) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!("this needs confirmation: pass --yes (standard input is not a terminal)");
+        return Err(NotConfirmed(
+            "this needs confirmation: pass --yes (standard input is not a terminal)".to_owned(),
+        )
+        .into());
     }
     eprint!("{question}\nType yes to confirm: ");
     let mut typed = String::new();
     stdin.lock().read_line(&mut typed)?;
     if typed.trim() != "yes" {
-        bail!("nothing was changed");
+        return Err(NotConfirmed("nothing was changed".to_owned()).into());
     }
     Ok(())
 }

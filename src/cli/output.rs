@@ -268,6 +268,46 @@ impl Output {
         ))
     }
 
+    pub fn man_pages(&self, dir: &str, pages: &[std::path::PathBuf]) -> Printed {
+        let names: Vec<String> = pages
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
+        if self.json {
+            return self.print_json(&json!({ "dir": dir, "pages": names }));
+        }
+        self.print(&format!(
+            "Wrote {} man pages into {dir}; read one with `man -l {dir}/oauth-console-apps.1`, or all by name with {dir}'s parent in MANPATH\n",
+            names.len()
+        ))
+    }
+
+    /// `config show`: each key, its value in force and where it came from.
+    pub fn settings(&self, settings: &crate::cli::Settings) -> Printed {
+        if self.json {
+            return self.print_json(settings);
+        }
+        let mut text = match &settings.file {
+            Some(file) => format!("Config file: {file}\n\n"),
+            None => "Config file: none (write config.toml in the config directory, or pass --config FILE)\n\n".to_owned(),
+        };
+        let rows: Vec<Vec<String>> = settings
+            .settings
+            .iter()
+            .map(|s| {
+                let value = match (&s.value, &s.default_is) {
+                    (Some(value), _) => value.clone(),
+                    (None, Some(default)) => format!("({default})"),
+                    (None, None) => "(not set)".to_owned(),
+                };
+                vec![s.key.to_owned(), value, s.source.to_string()]
+            })
+            .collect();
+        text.push_str(&table(&["KEY", "VALUE", "FROM"], rows));
+        self.print(&text)
+    }
+
     pub fn backed_up(&self, data_dir: &str, file: &str, records: u64, by_holder: bool) -> Printed {
         if self.json {
             return self.print_json(&json!({

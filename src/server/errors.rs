@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::api::ApiErrorJson;
-use crate::api::FieldErrorJson;
+use crate::api::{ApiErrorCode, FieldErrorJson};
 use crate::service::{ServiceError, TokenError};
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
@@ -172,9 +172,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut field_errors = Vec::new();
         let (status, code, message) = match self {
-            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, 20001, message),
+            ApiError::BadRequest(message) => {
+                (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest, message)
+            }
             ApiError::InvalidToken(message) => {
-                let mut response = api_error(StatusCode::UNAUTHORIZED, 20003, message);
+                let mut response = api_error(
+                    StatusCode::UNAUTHORIZED,
+                    ApiErrorCode::Unauthenticated,
+                    message,
+                );
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(
@@ -184,36 +190,44 @@ impl IntoResponse for ApiError {
                 return response;
             }
             ApiError::TooManyFailures(limit) => {
-                let response = api_error(StatusCode::TOO_MANY_REQUESTS, 20429, limit.message());
+                let response = api_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ApiErrorCode::TooManyRequests,
+                    limit.message(),
+                );
                 return with_retry_after(response, limit.retry_after);
             }
-            ApiError::BodyTooLarge(too_large) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, 20413, too_large.message())
-            }
-            ApiError::PreconditionFailed(message) => {
-                (StatusCode::PRECONDITION_FAILED, 20412, message)
-            }
+            ApiError::BodyTooLarge(too_large) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiErrorCode::BodyTooLarge,
+                too_large.message(),
+            ),
+            ApiError::PreconditionFailed(message) => (
+                StatusCode::PRECONDITION_FAILED,
+                ApiErrorCode::PreconditionFailed,
+                message,
+            ),
             ApiError::Service(error) => match error {
                 ServiceError::Overloaded { retry_after } => {
                     let response =
-                        api_error(StatusCode::SERVICE_UNAVAILABLE, 20503, error.to_string());
+                        api_error(StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Busy, error.to_string());
                     return with_retry_after(response, retry_after);
                 }
                 ServiceError::Invalid(ref invalid) => {
                     field_errors = invalid.0.iter().map(FieldErrorJson::from).collect();
-                    (StatusCode::BAD_REQUEST, 20001, error.to_string())
+                    (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest, error.to_string())
                 }
-                ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, 20404, error.to_string()),
-                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, 20403, error.to_string()),
+                ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound, error.to_string()),
+                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden, error.to_string()),
                 ServiceError::Conflict(_)
                 | ServiceError::Store(crate::store::StoreError::Conflict { .. }) => {
-                    (StatusCode::CONFLICT, 20409, error.to_string())
+                    (StatusCode::CONFLICT, ApiErrorCode::Conflict, error.to_string())
                 }
                 ServiceError::BadCredentials
                 | ServiceError::BadClient
                 | ServiceError::NotSignedIn(_) => {
                     let mut response =
-                        api_error(StatusCode::UNAUTHORIZED, 20003, error.to_string());
+                        api_error(StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthenticated, error.to_string());
                     response.headers_mut().insert(
                         header::WWW_AUTHENTICATE,
                         HeaderValue::from_static(r#"Bearer realm="oauth-console""#),
@@ -229,7 +243,7 @@ impl IntoResponse for ApiError {
                     tracing::error!(error = %error, "management API request failed");
                     (
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        20500,
+                        ApiErrorCode::ServerFault,
                         SOMETHING_WENT_WRONG.to_owned(),
                     )
                 }
@@ -269,7 +283,8 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
     }
 }
 
-fn error_body(status: StatusCode, code: u32, message: String) -> ApiErrorJson {
+fn error_body(status: StatusCode, code: ApiErrorCode, message: String) -> ApiErrorJson {
+    let code = code.code();
     ApiErrorJson {
         code,
         message,
@@ -279,7 +294,7 @@ fn error_body(status: StatusCode, code: u32, message: String) -> ApiErrorJson {
     }
 }
 
-fn api_error(status: StatusCode, code: u32, message: String) -> Response {
+fn api_error(status: StatusCode, code: ApiErrorCode, message: String) -> Response {
     let body = error_body(status, code, message);
     (status, Json(body)).into_response()
 }
@@ -313,6 +328,31 @@ mod tests {
             let body = body_text(response).await;
             assert!(body.contains(SOMETHING_WENT_WRONG), "{body}");
             assert!(!body.contains("/secret/path"), "{body}");
+        }
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_management_error_code_with_its_meaning() {
+        let (_, openapi) = super::super::all_routes().split_for_parts();
+        let document = serde_json::to_value(&openapi).unwrap();
+        let code = &document["components"]["schemas"]["ApiErrorJson"]["properties"]["code"];
+        let listed: Vec<u64> = code["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no enum at ApiErrorJson.code: {code}"))
+            .iter()
+            .filter_map(|c| c.as_u64())
+            .collect();
+        let all: Vec<u64> = ApiErrorCode::ALL
+            .iter()
+            .map(|c| u64::from(c.code()))
+            .collect();
+        assert_eq!(listed, all);
+        let description = code["description"].as_str().unwrap();
+        for error in ApiErrorCode::ALL {
+            assert!(
+                description.contains(&format!("{}: {}", error.code(), error.meaning())),
+                "{description}"
+            );
         }
     }
 

@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 pub use args::Cli;
 use args::{
     AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, ExportArgs,
-    ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
+    ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, UpdateArgs, UsersCommand,
 };
 use output::Output;
 
@@ -78,15 +78,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => default_data_dir()?,
     };
     if let Some(command) = &cli.command {
-        let default_filter = if matches!(command, Command::Serve(_)) {
-            "info"
-        } else {
-            WARN
+        let (default_filter, format) = match command {
+            Command::Serve(args) => ("info", args.log_format),
+            _ => (WARN, LogFormat::Text),
         };
         init_logs(
             std::io::stderr,
             std::io::stderr().is_terminal(),
             default_filter,
+            format,
         );
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
@@ -195,8 +195,9 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
     }
 }
 
-/// Runs the server until Ctrl-C or SIGTERM. Logs go to standard error (`RUST_LOG` filters them,
-/// `info` by default); they name clients and users, never a secret, password or token.
+/// Runs the server until Ctrl-C or SIGTERM, then drains (see [`crate::server::serve`]). Logs go
+/// to standard error (`RUST_LOG` filters them, `info` by default: a line per request), as text
+/// or JSON; they name clients and users, never a secret, password or token.
 async fn serve(
     service: ConsoleService,
     args: ServeArgs,
@@ -210,6 +211,8 @@ async fn serve(
 /// what the console runs beside itself with `--serve`.
 struct BoundServer {
     listener: tokio::net::TcpListener,
+    /// `--metrics-listen`'s, when given.
+    operations_listener: Option<tokio::net::TcpListener>,
     /// For the sweeper, which runs beside the server.
     service: ConsoleService,
     state: crate::server::AppState,
@@ -231,6 +234,16 @@ impl BoundServer {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
+        let operations_listener = match args.metrics_listen {
+            Some(metrics_listen) => Some(
+                tokio::net::TcpListener::bind(metrics_listen)
+                    .await
+                    .with_context(|| {
+                        format!("cannot listen on {metrics_listen} (--metrics-listen)")
+                    })?,
+            ),
+            None => None,
+        };
         let issuer = issuer.unwrap_or_else(|| format!("http://{address}"));
         let service = service.with_refresh_token_ttl(args.refresh_token_ttl);
         let auth_config = crate::service::AuthorizationConfig {
@@ -242,11 +255,18 @@ impl BoundServer {
         let kid = auth.signing_kid().to_owned();
         let config = crate::server::ServerConfig {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            drain_delay: args.drain_delay,
+            metrics_access: if operations_listener.is_some() {
+                crate::server::MetricsAccess::OwnListener
+            } else {
+                crate::server::MetricsAccess::Loopback
+            },
             ..crate::server::ServerConfig::default()
         };
         let state = crate::server::AppState::new(auth, &config);
         Ok(BoundServer {
             listener,
+            operations_listener,
             service,
             state,
             config,
@@ -264,10 +284,22 @@ impl BoundServer {
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
         // Its own task, a small batch at a time: the requests never wait for a whole sweep.
         let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
+        let operations = self.operations_listener.map(|listener| {
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "serving /metrics, /healthz and /readyz");
+            }
+            let (state, config) = (self.state.clone(), self.config.clone());
+            tokio::spawn(async move {
+                crate::server::serve_operations(listener, state, &config).await;
+            })
+        });
         let served = crate::server::serve(self.listener, self.state, &self.config, shutdown)
             .await
             .context("the server stopped");
         sweeper.abort();
+        if let Some(operations) = operations {
+            operations.abort();
+        }
         served
     }
 }
@@ -302,15 +334,24 @@ async fn sweep_every(service: ConsoleService, interval: Duration) {
 const WARN: &str = "warn";
 
 /// Sends this process's logs (filtered by `RUST_LOG`, `default_filter` without it) to `writer`.
-fn init_logs<W>(writer: W, ansi: bool, default_filter: &str)
+/// As JSON, each line is one object: the event's fields at the top level, and those of the
+/// request it belongs to (request id, method, route, client ID) under `span`.
+fn init_logs<W>(writer: W, ansi: bool, default_filter: &str, format: LogFormat)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(env_filter(default_filter))
-        .with_writer(writer)
-        .with_ansi(ansi)
-        .init();
+        .with_writer(writer);
+    match format {
+        LogFormat::Text => logs.with_ansi(ansi).init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Logs to standard error for as long as it is the default subscriber, for what comes before the
@@ -352,7 +393,7 @@ async fn console_serving(
     let log = log
         .open(&log_path)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
-    init_logs(std::sync::Mutex::new(log), false, "info");
+    init_logs(std::sync::Mutex::new(log), false, "info", LogFormat::Text);
     let args = ServeArgs {
         listen,
         // Keep whatever key `serve` made; a new store gets the default algorithm.
@@ -360,6 +401,10 @@ async fn console_serving(
         audience: None,
         max_connections: crate::server::DEFAULT_MAX_CONNECTIONS,
         refresh_token_ttl: RefreshTokenTtl::default(),
+        // No balancer sends to a console's server: closing the console stops it at once.
+        drain_delay: Duration::ZERO,
+        metrics_listen: None,
+        log_format: LogFormat::Text,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);

@@ -313,5 +313,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-    tracing::info!("told to stop: draining, then finishing requests in flight");
+    tracing::info!("shutting down: draining, then finishing requests in flight");
 }

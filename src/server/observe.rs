@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(request_id(&sent(&[plain.as_bytes()])), plain);
         for hostile in [
             &b"x\" \"level\":\"ERROR"[..],
-            b"a\x1b[31mred",
+            b"a\tforged",
             &[b'a'; MAX_REQUEST_ID_LEN + 1][..],
             b"caf\xc3\xa9",
         ] {

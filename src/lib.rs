@@ -2,6 +2,7 @@
 //!
 //! The layers, each depending only on those before it:
 //! - [`model`]: SIDs, apps, secrets, owners, roles, audit events and the rules they obey; no I/O.
+//! - [`metrics`]: what a running server counts and times; a leaf every layer records into.
 //! - [`store`]: the storage trait and its embedded sled implementation.
 //! - [`service`]: the console service, the one place rules are enforced.
 //! - [`api`]: the JSON shapes shared by the management API and `--json` output.
@@ -13,6 +14,7 @@
 pub mod api;
 pub mod backend;
 pub mod cli;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod service;

@@ -50,6 +50,8 @@ pub(super) async fn start() -> TestServer {
 pub(super) async fn start_with(limiter: LimiterConfig, signing_alg: SigningAlg) -> TestServer {
     let config = ServerConfig {
         limiter,
+        // No balancer to wait for: a test that stops the server has it stop at once.
+        drain_delay: std::time::Duration::ZERO,
         ..ServerConfig::default()
     };
     start_configured(config, signing_alg).await
@@ -1277,6 +1279,9 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_is_served
         "GET /.well-known/openid-configuration",
         "GET /v2/oauth-authorization-server",
         "GET /v1/openapi.json",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
         "POST /v1/sessions",
         "DELETE /v1/sessions/current",
         "GET /v1/me",

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::api::{Client, PASSWORD, TestServer, oauth2_send, start};
 
 pub(super) const REDIRECT: &str = "https://partner.example.com/callback";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(super) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// A browser: keeps cookies, follows no redirect by itself so that each 303 can be checked.
 pub(super) fn browser() -> reqwest::Client {
@@ -32,7 +32,11 @@ pub(super) async fn code_app(server: &TestServer) -> Client {
         .await
 }
 
-fn authorize_url(server: &TestServer, client: &Client, extra: &[(&str, &str)]) -> String {
+pub(super) fn authorize_url(
+    server: &TestServer,
+    client: &Client,
+    extra: &[(&str, &str)],
+) -> String {
     let challenge = s256_challenge(VERIFIER);
     let mut url = url::Url::parse(&server.url("/v2/authorize")).unwrap();
     url.query_pairs_mut()
@@ -161,7 +165,7 @@ pub(super) async fn grant(
         .unwrap()
 }
 
-async fn exchange_code(
+pub(super) async fn exchange_code(
     server: &TestServer,
     client: &Client,
     code: &str,

@@ -61,7 +61,8 @@ struct Serving {
 impl Serving {
     fn start(data_dir: &Path) -> Serving {
         let mut child = oauth_console(data_dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            // Stopped by the test, with no balancer to wait for.
+            .args(["serve", "--listen", "127.0.0.1:0", "--drain-delay", "0s"])
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

@@ -79,7 +79,11 @@ impl Server {
                 },
             ))
             .unwrap();
-        let config = ServerConfig::default();
+        // No balancer to wait for: stopped, it stops at once.
+        let config = ServerConfig {
+            drain_delay: std::time::Duration::ZERO,
+            ..ServerConfig::default()
+        };
         let state = AppState::new(auth, &config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         self.stop = Some(stop);

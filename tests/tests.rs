@@ -17,6 +17,7 @@ mod grants;
 mod hostile;
 mod import;
 mod oidc;
+mod operations;
 mod properties;
 mod remote;
 mod service;

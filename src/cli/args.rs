@@ -291,6 +291,25 @@ pub struct ServeArgs {
         default_value_t = crate::server::LimiterConfig::default().per_pair,
         value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_failed_attempts: u32,
+    /// After SIGTERM or Ctrl-C, how long to go on serving with /readyz answering 503 before
+    /// refusing new connections, 0s to 5m: long enough for the load balancer's health checks to
+    /// take the server out of rotation
+    #[arg(long, env = "OAUTH_CONSOLE_DRAIN_DELAY", value_name = "DURATION",
+        default_value = "5s", value_parser = drain_delay)]
+    pub drain_delay: std::time::Duration,
+    /// Serve /metrics (with /healthz and /readyz) on this address only, e.g. a private
+    /// interface for the monitoring system [default: on --listen, to this machine only]
+    #[arg(long, env = "OAUTH_CONSOLE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The log's format on standard error: text for people, or json, one object a line with
+    /// each request's id, route, status, latency and client ID
+    #[arg(
+        long,
+        env = "OAUTH_CONSOLE_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
 }
 
 /// The shells `completions` writes for.
@@ -306,6 +325,26 @@ pub enum CompletionShell {
 pub enum ConfigCommand {
     /// Every key of config.toml with its value in force (secrets masked) and where it came from
     Show,
+}
+
+/// How `serve` writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The longest `--drain-delay`: past it a deployment's stop would look hung.
+const MAX_DRAIN_DELAY: Seconds = Seconds(5 * 60);
+
+fn drain_delay(text: &str) -> Result<std::time::Duration, String> {
+    let delay: Seconds = text.parse().map_err(|error| format!("{error}"))?;
+    if delay > MAX_DRAIN_DELAY {
+        return Err(format!(
+            "'{text}' is longer than the drain delay's limit of 5m: a balancer needs a few health checks, seconds each"
+        ));
+    }
+    Ok(std::time::Duration::from_secs(u64::from(delay.0)))
 }
 
 #[derive(Debug, Args)]

@@ -21,7 +21,7 @@ use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 pub use args::Cli;
 use args::{
     AppsCommand, AuditArgs, AuthorizedCommand, Command, ConfigCommand, CreateArgs, DEFAULT_ISSUER,
-    ExportArgs, ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
+    ExportArgs, ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, UpdateArgs, UsersCommand,
 };
 pub use completion::complete_if_asked;
 pub use config::{Refused, Settings, parse_command_line};
@@ -107,14 +107,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // the guard flushes what is queued when `run` returns.
     let mut _log_flush = None;
     if let Some(command) = &cli.command {
-        let default_filter = if matches!(command, Command::Serve(_)) {
-            "info"
-        } else {
-            WARN
+        let (default_filter, format) = match command {
+            Command::Serve(args) => ("info", args.log_format),
+            _ => (WARN, LogFormat::Text),
         };
         let (stderr, flush) = non_blocking(std::io::stderr());
         _log_flush = Some(flush);
-        init_logs(stderr, std::io::stderr().is_terminal(), default_filter);
+        init_logs(
+            stderr,
+            std::io::stderr().is_terminal(),
+            default_filter,
+            format,
+        );
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
@@ -242,8 +246,9 @@ fn server_trust(cli: &Cli) -> anyhow::Result<ServerTrust> {
     })
 }
 
-/// Runs the server until Ctrl-C or SIGTERM. Logs go to standard error (`RUST_LOG` filters them,
-/// `info` by default); they name clients and users, never a secret, password or token.
+/// Runs the server until Ctrl-C or SIGTERM, then drains (see [`crate::server::serve`]). Logs go
+/// to standard error (`RUST_LOG` filters them, `info` by default: a line per request), as text
+/// or JSON; they name clients and users, never a secret, password or token.
 async fn serve(
     service: ConsoleService,
     args: ServeArgs,
@@ -257,6 +262,8 @@ async fn serve(
 /// what the console runs beside itself with `--serve`.
 struct BoundServer {
     listener: tokio::net::TcpListener,
+    /// `--metrics-listen`'s, when given.
+    operations_listener: Option<tokio::net::TcpListener>,
     /// For the sweeper, which runs beside the server.
     service: ConsoleService,
     state: crate::server::AppState,
@@ -292,6 +299,16 @@ impl BoundServer {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let address = listener.local_addr()?;
+        let operations_listener = match args.metrics_listen {
+            Some(metrics_listen) => Some(
+                tokio::net::TcpListener::bind(metrics_listen)
+                    .await
+                    .with_context(|| {
+                        format!("cannot listen on {metrics_listen} (--metrics-listen)")
+                    })?,
+            ),
+            None => None,
+        };
         let scheme = if tls.is_some() { "https" } else { "http" };
         let issuer = issuer.unwrap_or_else(|| format!("{scheme}://{address}"));
         let service = service.with_refresh_token_ttl(args.refresh_token_ttl);
@@ -311,11 +328,18 @@ impl BoundServer {
                 per_identity: args.max_failed_attempts.saturating_mul(2),
                 ..defaults.limiter
             },
+            drain_delay: args.drain_delay,
+            metrics_access: if operations_listener.is_some() {
+                crate::server::MetricsAccess::OwnListener
+            } else {
+                crate::server::MetricsAccess::Loopback
+            },
             ..defaults
         };
         let state = crate::server::AppState::new(auth, &config);
         Ok(BoundServer {
             listener,
+            operations_listener,
             service,
             state,
             config,
@@ -342,6 +366,15 @@ impl BoundServer {
         tracing::info!(address = %self.address, issuer = %self.issuer, kid = %self.kid, "listening");
         // Its own task, a small batch at a time: the requests never wait for a whole sweep.
         let sweeper = tokio::spawn(sweep_every(self.service, SWEEP_INTERVAL));
+        let operations = self.operations_listener.map(|listener| {
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "serving /metrics, /healthz and /readyz");
+            }
+            let (state, config) = (self.state.clone(), self.config.clone());
+            tokio::spawn(async move {
+                crate::server::serve_operations(listener, state, &config).await;
+            })
+        });
         let served = crate::server::serve(self.listener, self.state, &self.config, shutdown)
             .await
             .context("the server stopped");
@@ -349,6 +382,9 @@ impl BoundServer {
         #[cfg(unix)]
         if let Some(reloader) = reloader {
             reloader.abort();
+        }
+        if let Some(operations) = operations {
+            operations.abort();
         }
         served
     }
@@ -392,15 +428,24 @@ fn non_blocking<W: std::io::Write + Send + 'static>(sink: W) -> (NonBlocking, Wo
 }
 
 /// Sends this process's logs (filtered by `RUST_LOG`, `default_filter` without it) to `writer`.
-fn init_logs<W>(writer: W, ansi: bool, default_filter: &str)
+/// As JSON, each line is one object: the event's fields at the top level, and those of the
+/// request it belongs to (request id, method, route, client ID) under `span`.
+fn init_logs<W>(writer: W, ansi: bool, default_filter: &str, format: LogFormat)
 where
     W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(env_filter(default_filter))
-        .with_writer(writer)
-        .with_ansi(ansi)
-        .init();
+        .with_writer(writer);
+    match format {
+        LogFormat::Text => logs.with_ansi(ansi).init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Logs to standard error for as long as it is the default subscriber, for what comes before the
@@ -444,7 +489,7 @@ async fn console_serving(
         .build(data_dir)
         .with_context(|| format!("cannot open the server log {}", log_path.display()))?;
     let (log, _log_flush) = non_blocking(log);
-    init_logs(log, false, "info");
+    init_logs(log, false, "info", LogFormat::Text);
     let args = ServeArgs {
         listen,
         // Keep whatever key `serve` made; a new store gets the default algorithm.
@@ -455,6 +500,10 @@ async fn console_serving(
         tls_cert: None,
         tls_key: None,
         max_failed_attempts: crate::server::LimiterConfig::default().per_pair,
+        // No balancer sends to a console's server: closing the console stops it at once.
+        drain_delay: Duration::ZERO,
+        metrics_listen: None,
+        log_format: LogFormat::Text,
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);

@@ -299,6 +299,60 @@ fn api_error(status: StatusCode, code: ApiErrorCode, message: String) -> Respons
     (status, Json(body)).into_response()
 }
 
+/// Why `/readyz` says not to send this server requests.
+#[derive(Debug)]
+pub enum NotReady {
+    /// Shutting down after SIGTERM: requests in flight and the drain delay's still finish.
+    Draining,
+    Store(crate::store::StoreError),
+    StoreTimeout(std::time::Duration),
+}
+
+impl IntoResponse for NotReady {
+    /// 503 with `Retry-After`. The store's own words go to the log only: the balancer that asks
+    /// may be reached by anyone, and the words may name paths or hosts.
+    fn into_response(self) -> Response {
+        let said = match self {
+            NotReady::Draining => "draining: this server is shutting down\n",
+            NotReady::Store(error) => {
+                tracing::warn!(%error, "not ready: the store failed to answer");
+                "not ready: the store does not answer\n"
+            }
+            NotReady::StoreTimeout(waited) => {
+                tracing::warn!("not ready: the store did not answer within {waited:?}");
+                "not ready: the store does not answer\n"
+            }
+        };
+        with_retry_after((StatusCode::SERVICE_UNAVAILABLE, said).into_response(), 1)
+    }
+}
+
+/// Why `/metrics` is not answered here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsRefused {
+    /// The main listener answers `/metrics` to loopback peers only.
+    NotLoopback,
+    /// `--metrics-listen` serves it on another address.
+    OnOwnListener,
+}
+
+impl IntoResponse for MetricsRefused {
+    fn into_response(self) -> Response {
+        match self {
+            MetricsRefused::NotLoopback => (
+                StatusCode::FORBIDDEN,
+                "/metrics answers only this machine on this address; serve it elsewhere with --metrics-listen ADDR\n",
+            )
+                .into_response(),
+            MetricsRefused::OnOwnListener => (
+                StatusCode::NOT_FOUND,
+                "/metrics is served on the --metrics-listen address\n",
+            )
+                .into_response(),
+        }
+    }
+}
+
 pub(super) fn with_retry_after(mut response: Response, seconds: u32) -> Response {
     response
         .headers_mut()

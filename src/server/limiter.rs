@@ -93,7 +93,7 @@ impl Attempt<'_> {
     }
 }
 
-fn is_client_id(text: &str) -> bool {
+pub(super) fn is_client_id(text: &str) -> bool {
     text.len() == SID_LEN
         && text
             .parse::<Sid>()

@@ -8,6 +8,8 @@
 //! - [`permissions`]: `POST /v2/permissions/check`.
 //! - [`well_known`]: the JWKS and the authorization-server metadata.
 //! - [`management`]: the JSON management API under `/v1/`, and its OpenAPI document.
+//! - [`operations`]: `/healthz`, `/readyz` and `/metrics`, for load balancers and monitoring.
+//! - [`observe`]: every request's id, span, latency and access-log line.
 //!
 //! Every route is registered through utoipa's router, so `/v1/openapi.json` lists exactly the
 //! routes served.
@@ -20,6 +22,8 @@ mod introspection;
 mod limiter;
 mod management;
 mod oauth_form;
+mod observe;
+mod operations;
 mod permissions;
 mod tls;
 mod token;
@@ -35,19 +39,25 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use limiter::LimiterConfig;
+pub use observe::{MAX_REQUEST_ID_LEN, REQUEST_ID};
+pub use operations::{MetricsAccess, Readiness};
 #[cfg(unix)]
 pub use tls::reload_on_hangup;
 pub use tls::{Tls, TlsError, TlsFiles};
 
+use crate::metrics::Metrics;
 use crate::service::AuthorizationServer;
 use limiter::FailureLimiter;
+
+/// How long a server told to stop keeps serving with `/readyz` failing, for load balancers to
+/// notice (a few of their health checks) before it stops taking connections.
+pub const DEFAULT_DRAIN_DELAY: Duration = Duration::from_secs(5);
 
 /// Below the 1,024 descriptors a process gets by default on Linux, leaving room for the store's.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 900;
@@ -74,6 +84,10 @@ pub struct ServerConfig {
     pub limiter: LimiterConfig,
     /// `Some` for HTTPS (`serve --tls-cert`): every connection speaks TLS, none plain HTTP.
     pub tls: Option<Arc<Tls>>,
+    /// Once told to stop, how long the server goes on serving with `/readyz` answering 503
+    /// before it stops taking connections and lets the requests in flight finish.
+    pub drain_delay: Duration,
+    pub metrics_access: MetricsAccess,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +100,8 @@ impl Default for ServerConfig {
             body_limit: 64 * 1024,
             limiter: LimiterConfig::default(),
             tls: None,
+            drain_delay: DEFAULT_DRAIN_DELAY,
+            metrics_access: MetricsAccess::Loopback,
         }
     }
 }
@@ -96,6 +112,9 @@ pub struct AppState {
     auth: AuthorizationServer,
     limiter: Arc<FailureLimiter>,
     body_limit: BodyLimit,
+    readiness: Readiness,
+    metrics: Arc<Metrics>,
+    metrics_access: MetricsAccess,
     /// The OpenAPI document, serialized once.
     openapi_json: Arc<str>,
 }
@@ -107,6 +126,9 @@ impl AppState {
         AppState {
             limiter: Arc::new(FailureLimiter::new(config.limiter, clock)),
             body_limit: BodyLimit(config.body_limit),
+            readiness: Readiness::default(),
+            metrics: auth.service().metrics().clone(),
+            metrics_access: config.metrics_access,
             auth,
             openapi_json: openapi
                 .to_json()
@@ -189,13 +211,16 @@ fn all_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(no_store(private))
         .merge(well_known::routes())
+        .merge(no_store(operations::routes()))
         .routes(routes!(openapi_json))
 }
 
-/// The whole application: the routes with bounded bodies, a timeout, request tracing and
-/// `X-Content-Type-Options: nosniff` on every answer.
+/// The whole application: the routes with bounded bodies, a timeout, a request id, span,
+/// metrics and access-log line for each request ([`observe`]) and `X-Content-Type-Options:
+/// nosniff` on every answer.
 fn router(state: AppState, config: &ServerConfig) -> Router {
     let (router, _) = all_routes().split_for_parts();
+    let metrics = state.metrics.clone();
     router
         .layer(DefaultBodyLimit::max(config.body_limit))
         // The handler's future reads the body too, so this one timer bounds slow bodies as well.
@@ -203,12 +228,12 @@ fn router(state: AppState, config: &ServerConfig) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(
-            // Method and path only: a query string or a header could carry a credential.
-            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-            }),
-        )
+        // Around the timeout, so that a 408 is counted and logged too. `Router::layer` wraps
+        // each route (and the fallback) after routing, so the route's template is known.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            observe::observe,
+        ))
         // Outermost, so that every answer has it, a 404 or a timeout too: a browser must not
         // guess a JSON error or a JWKS into HTML or script.
         .layer(SetResponseHeaderLayer::overriding(
@@ -229,7 +254,9 @@ async fn openapi_json(State(state): State<AppState>) -> Response {
 /// How long requests in flight get to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves until `shutdown` completes, then stops taking connections and lets requests in
+/// Serves until `shutdown` completes, then drains: `/readyz` answers 503 at once while requests
+/// are still served for [`ServerConfig::drain_delay`], so that a load balancer stops sending
+/// here before anything is refused; then it stops taking connections and lets requests in
 /// flight finish (for up to [`SHUTDOWN_GRACE`]). Each request carries its peer's address as
 /// `ConnectInfo`, for the failure limiter; [`connections`] bounds how many connections there are
 /// and how long they may idle.
@@ -239,9 +266,36 @@ pub async fn serve(
     config: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let readiness = state.readiness.clone();
+    let drain_delay = config.drain_delay;
+    let drained = async move {
+        shutdown.await;
+        readiness.drain();
+        if !drain_delay.is_zero() {
+            tracing::info!(
+                "draining: /readyz answers 503 and requests are still served for {drain_delay:?}, then the server stops taking connections"
+            );
+            tokio::time::sleep(drain_delay).await;
+        }
+    };
     let router = router(state, config);
-    connections::accept_until(listener, router, config, shutdown, SHUTDOWN_GRACE).await;
+    connections::accept_until(listener, router, config, drained, SHUTDOWN_GRACE).await;
     Ok(())
+}
+
+/// Serves `/healthz`, `/readyz` and `/metrics` on a listener of their own (`--metrics-listen`),
+/// for as long as the returned future is polled; its `/readyz` drains with the main server's,
+/// since they share `state`.
+pub async fn serve_operations(listener: TcpListener, state: AppState, config: &ServerConfig) {
+    let router = operations::operations_router(state);
+    connections::accept_until(
+        listener,
+        router,
+        config,
+        std::future::pending(),
+        SHUTDOWN_GRACE,
+    )
+    .await;
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.
@@ -266,5 +320,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("shutting down: draining, then finishing requests in flight");
 }

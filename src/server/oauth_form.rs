@@ -192,6 +192,7 @@ impl ClientCredentials {
         limiter: &FailureLimiter,
         call: impl Future<Output = Result<T, TokenError>>,
     ) -> Result<T, OAuthError> {
+        super::observe::record_client_id(&self.client_id);
         limiter
             .check(self.attempt())
             .map_err(OAuthError::TooManyFailures)?;

@@ -5,6 +5,7 @@
 
 use std::ops::ControlFlow;
 
+use crate::metrics::AuthorizationEvent;
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
     FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, RefreshToken, STATE_MAX_CHARS, SecretDigest,
@@ -255,6 +256,9 @@ impl ConsoleService {
         loop {
             let attempt = self.try_approve(&user, auth_time, request).await;
             if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                if done.is_ok() {
+                    self.metrics.authorization(AuthorizationEvent::Approved);
+                }
                 return done;
             }
         }
@@ -485,7 +489,9 @@ impl ConsoleService {
                     &found.authorization,
                     "refresh token revoked by the client",
                 )
-                .await
+                .await?;
+                self.metrics.authorization(AuthorizationEvent::Revoked);
+                Ok(())
             }
             None => Ok(()),
         }
@@ -529,6 +535,9 @@ impl ConsoleService {
         loop {
             let attempt = self.try_revoke_authorization(&user, sid).await;
             if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                if done.is_ok() {
+                    self.metrics.authorization(AuthorizationEvent::Revoked);
+                }
                 return done;
             }
         }
@@ -650,7 +659,11 @@ impl ConsoleService {
             .revoke_on_servers_account(authorization, replay.reason())
             .await
         {
-            Ok(()) => GrantError::InvalidGrant(replay.refusal().to_owned()),
+            Ok(()) => {
+                self.metrics
+                    .authorization(AuthorizationEvent::RevokedOnReplay);
+                GrantError::InvalidGrant(replay.refusal().to_owned())
+            }
             Err(error) => error.into(),
         }
     }

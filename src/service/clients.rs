@@ -142,8 +142,10 @@ impl ConsoleService {
     pub(super) async fn client_app(&self, sid: &Sid) -> Result<Option<Arc<OAuthApp>>> {
         let now = self.clock.now();
         if let Some(cached) = self.clients.get(sid, now) {
+            self.metrics.client_cache_hit();
             return Ok(cached);
         }
+        self.metrics.client_cache_miss();
         let generation = self.clients.generation.load(Ordering::Acquire);
         let app = self.store.app(sid).await?.map(Arc::new);
         self.clients.put(sid.clone(), app.clone(), now, generation);

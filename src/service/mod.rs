@@ -20,8 +20,9 @@ mod users;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use crate::metrics::Metrics;
 use crate::model::{Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors};
-use crate::store::{Store, StoreError, Write};
+use crate::store::{MeteredStore, Store, StoreError, Write};
 
 pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
 pub use audit::AuditFilter;
@@ -114,6 +115,8 @@ pub struct ConsoleService {
     entropy: Arc<dyn Entropy>,
     clients: Arc<clients::ClientCache>,
     hashing: Arc<users::HashingLimit>,
+    /// What this service and its store count and time, for `/metrics`.
+    metrics: Arc<Metrics>,
     /// How long a refresh token lasts unused: 30 days unless the server was configured with less.
     refresh_token_ttl: RefreshTokenTtl,
 }
@@ -122,9 +125,12 @@ pub struct ConsoleService {
 const CONFLICT_RETRIES: usize = 5;
 
 impl ConsoleService {
+    /// The service over `store`, which it times and counts in its [`Metrics`], whatever the store.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
+        let metrics = Arc::new(Metrics::new());
         ConsoleService {
-            store,
+            store: Arc::new(MeteredStore::new(store, metrics.clone())),
+            metrics,
             clock,
             entropy,
             clients: Arc::default(),
@@ -156,6 +162,16 @@ impl ConsoleService {
             .clients
             .forget_when_done(clients::apps_written(&writes));
         self.store.commit(writes).await
+    }
+
+    /// What this service and its store have counted and timed; the server adds its requests.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Whether the store answers: a read of the owners, a handful of records on any store.
+    pub async fn check_store(&self) -> Result<(), StoreError> {
+        self.store.owners().await.map(drop)
     }
 
     /// The clock, for parts at the edge that time things by it (the failure limiter).

@@ -2,6 +2,7 @@
 //! with it acts as that user until it expires or the user signs out. Only the token's digest is
 //! stored, so a copy of the data directory holds no usable session.
 
+use crate::metrics::SessionEvent;
 use crate::model::{SESSION_TTL, SecretDigest, Session, SessionToken, Sid, User};
 use crate::store::Write;
 
@@ -17,7 +18,15 @@ pub struct StartedSession {
 impl ConsoleService {
     /// Signs in and starts a session of [`SESSION_TTL`].
     pub async fn start_session(&self, username: &str, password: &str) -> Result<StartedSession> {
-        let user = self.sign_in(username, password).await?;
+        let user = match self.sign_in(username, password).await {
+            Ok(user) => user,
+            Err(refused) => {
+                if matches!(refused, ServiceError::BadCredentials) {
+                    self.metrics.session(SessionEvent::Refused);
+                }
+                return Err(refused);
+            }
+        };
         let mut random = [0; 32];
         self.entropy.fill(&mut random);
         let token = SessionToken::from_random(random);
@@ -30,6 +39,7 @@ impl ConsoleService {
         };
         self.commit(vec![Write::PutSession(session.clone())])
             .await?;
+        self.metrics.session(SessionEvent::Started);
         Ok(StartedSession {
             token,
             session,
@@ -57,6 +67,7 @@ impl ConsoleService {
         self.session_user(token).await?;
         self.commit(vec![Write::DeleteSession(SecretDigest::of(token))])
             .await?;
+        self.metrics.session(SessionEvent::Ended);
         Ok(())
     }
 }

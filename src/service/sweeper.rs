@@ -44,10 +44,16 @@ impl ConsoleService {
     /// Removes one batch of what no longer matters (see the module doc): at most `limit` records
     /// of each kind.
     pub async fn sweep_batch(&self, limit: usize) -> Result<Purged> {
-        Ok(self
+        let purged = self
             .store
             .purge(&sweep_cutoffs(self.clock.now()), limit)
-            .await?)
+            .await?;
+        self.metrics.swept("code", purged.codes);
+        self.metrics.swept("refresh_token", purged.refresh_tokens);
+        self.metrics.swept("revoked_jti", purged.revocations);
+        self.metrics.swept("session", purged.sessions);
+        self.metrics.swept("signing_key", purged.signing_keys);
+        Ok(purged)
     }
 
     /// Removes everything that no longer matters, a batch of [`SWEEP_BATCH`] at a time, letting

@@ -11,6 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::Metrics;
 use crate::model::scopes;
 use crate::model::{GrantType, OAuthApp, SigningAlg, Timestamp};
 use crate::store::Write;
@@ -291,8 +292,23 @@ impl AuthorizationServer {
         Ok(())
     }
 
-    /// `POST /v2/token`: authenticates the client and issues an access token for its grant.
+    /// `POST /v2/token`: authenticates the client and issues an access token for its grant,
+    /// counted under the grant type and the outcome.
     pub async fn issue_token(&self, request: TokenRequest) -> Result<IssuedToken, TokenError> {
+        let grant = Metrics::grant_label(&request.grant_type);
+        let issued = self.issue_token_uncounted(request).await;
+        let outcome = match &issued {
+            Ok(_) => "issued",
+            Err(error) => error.code(),
+        };
+        self.service.metrics.token(grant, outcome);
+        issued
+    }
+
+    async fn issue_token_uncounted(
+        &self,
+        request: TokenRequest,
+    ) -> Result<IssuedToken, TokenError> {
         let grant = match request.grant_type.as_str() {
             "client_credentials" => GrantType::ClientCredentials,
             "authorization_code" | "refresh_token" => GrantType::AuthorizationCode,

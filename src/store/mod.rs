@@ -7,6 +7,7 @@
 //! [`StoreError::Conflict`], which says which write of the commit was refused, and the service
 //! decides what to do.
 
+mod metered;
 mod private_dir;
 mod sled_repair;
 mod sled_store;
@@ -18,6 +19,7 @@ use crate::model::{
     SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
+pub use metered::MeteredStore;
 pub use sled_store::{
     BACKUP_FORMAT_VERSION, BackupError, BackupSummary, SledStore, backup_failure_line,
     verify_backup,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oauth_console::model::{
-    AppSettings, GrantType, Role, Seconds, Sid, SigningAlg, scopes::OFFLINE_ACCESS,
+    AppSettings, GrantType, NewApp, NewUser, Role, Seconds, Sid, SigningAlg, scopes::OFFLINE_ACCESS,
 };
 use oauth_console::server::{self, AppState, LimiterConfig, ServerConfig};
 use oauth_console::service::{
     AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, HashingConfig, ManualClock,
-    NewApp, NewUser, OsEntropy, SystemClock,
+    OsEntropy, SystemClock,
 };
 use oauth_console::store::SledStore;
 use reqwest::StatusCode;

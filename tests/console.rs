@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, Timeouts};
 use oauth_console::model::{
-    AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, SigningAlg,
-    Timestamp, s256_challenge,
+    AppSettings, AppUpdate, GrantType, ListApps, NewApp, NewUser, OAuthApp, Role, Seconds,
+    SecretDigest, Session, Sid, SigningAlg, Timestamp, s256_challenge,
 };
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AppUpdate, AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService,
-    ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+    AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService, ManualClock,
+    SeededEntropy,
 };
 use oauth_console::store::{SledStore, Store, Write};
 use oauth_console::tui::replay::parse_key;

@@ -7,12 +7,13 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use oauth_console::api::{AppDefinitionJson, AppsFileJson, FileFormat};
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, TokenError, TokenRequest};
-use oauth_console::model::{AppSettings, GrantType, Sid};
+use oauth_console::backend::{
+    Backend, BackendError, LocalBackend, RemoteBackend, TokenError, TokenRequest,
+};
+use oauth_console::model::{AppSettings, AppUpdate, GrantType, NewApp, Sid};
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AppUpdate, AuthorizationConfig, AuthorizationServer, ConsoleService, NewApp, OsEntropy,
-    ServiceError, SystemClock,
+    AuthorizationConfig, AuthorizationServer, ConsoleService, OsEntropy, ServiceError, SystemClock,
 };
 use oauth_console::store::SledStore;
 use tokio::runtime::Runtime;
@@ -584,7 +585,7 @@ fn a_stale_edit_over_the_server_is_refused_as_changed_elsewhere() {
     let stale = runtime
         .block_on(backend.update_app(&sid, edit("second save")))
         .unwrap_err();
-    let ServiceError::Conflict(message) = &stale else {
+    let BackendError::Conflict(message) = &stale else {
         panic!("not a conflict: {stale}")
     };
     assert!(message.contains("was changed elsewhere"), "{message}");
@@ -603,7 +604,7 @@ fn a_stale_edit_over_the_server_is_refused_as_changed_elsewhere() {
         .block_on(backend.delete_app(&sid, Some(read_by_both)))
         .unwrap_err();
     assert!(
-        matches!(stale_delete, ServiceError::Conflict(_)),
+        matches!(stale_delete, BackendError::Conflict(_)),
         "{stale_delete}"
     );
     let now = runtime.block_on(backend.app(&sid)).unwrap();
@@ -643,24 +644,22 @@ fn bad_input_over_the_server_marks_the_same_fields_as_locally() {
     let remote_error = runtime.block_on(backend.create_app(bad())).err().unwrap();
     let local_error = runtime.block_on(local.create_app(bad())).err().unwrap();
     match (&remote_error, &local_error) {
-        (ServiceError::Invalid(remote), ServiceError::Invalid(local)) => {
+        (BackendError::Invalid(remote), BackendError::Invalid(local)) => {
             assert_eq!(remote, local)
         }
         other => panic!("not both invalid: {other:?}"),
     }
-    let none = runtime
-        .block_on(backend.app(&format!("OQ{}", "0".repeat(32)).parse().unwrap()))
-        .unwrap_err();
+    let missing: Sid = format!("OQ{}", "0".repeat(32)).parse().unwrap();
+    let none = runtime.block_on(backend.app(&missing)).unwrap_err();
+    let none_here = runtime.block_on(local.app(&missing)).unwrap_err();
     assert!(
         matches!(
-            none,
-            ServiceError::NotFound {
-                what: "OAuth app",
-                ..
-            }
+            &none,
+            BackendError::NotFound { resource, id } if resource == "OAuth app" && *id == missing.to_string()
         ),
         "{none}"
     );
+    assert_eq!(none.to_string(), none_here.to_string());
 }
 
 #[test]
@@ -825,7 +824,7 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
         .block_on(server.service.apps(
             &admin.sid,
             &owner,
-            oauth_console::service::ListApps::default(),
+            oauth_console::model::ListApps::default(),
         ))
         .unwrap();
     let names: Vec<_> = apps

@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use oauth_console::model::{
-    AppSettings, AuditEventType, Field, GrantType, OwnerKind, Role, Seconds, Sid, Timestamp,
+    AppOrder, AppSettings, AppUpdate, AuditEventType, AuditFilter, Field, GrantType, ListApps,
+    NewApp, NewUser, OwnerKind, Role, Seconds, Sid, Timestamp,
 };
 use oauth_console::service::{
-    AppUpdate, AuditFilter, CLIENT_CACHE_MAX_AGE, ConsoleService, ListApps, ManualClock, NewApp,
-    NewUser, SeededEntropy, ServiceError,
+    CLIENT_CACHE_MAX_AGE, ConsoleService, ManualClock, SeededEntropy, ServiceError,
 };
-use oauth_console::store::{AppOrder, SledStore};
+use oauth_console::store::SledStore;
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const MESSAGES_LIST: &str = "/twilio/messaging/messages/list";

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{RemoteBackend, RemoteSession, normalize_server};
+use crate::backend::{BackendError, RemoteBackend, RemoteSession, normalize_server};
 use crate::model::Timestamp;
-use crate::service::{Clock, ServiceError, SystemClock};
+use crate::service::{Clock, SystemClock};
 
 const FILE_NAME: &str = "sessions.json";
 
@@ -194,7 +194,7 @@ pub async fn login(
     let (username, password) = credentials(&server, username, password_stdin)?;
     let session = match RemoteBackend::sign_in(&server, &username, &password).await {
         Ok(session) => session,
-        Err(ServiceError::BadCredentials) => {
+        Err(BackendError::BadCredentials) => {
             bail!("wrong username or password for {server}; nothing was saved")
         }
         Err(other) => return Err(other.into()),
@@ -291,7 +291,7 @@ pub async fn logout(sessions: &Sessions, server: &str) -> anyhow::Result<()> {
         Err(error) => Err(error),
     };
     match ended {
-        Ok(()) | Err(ServiceError::NotSignedIn(_)) => {
+        Ok(()) | Err(BackendError::NotSignedIn(_)) => {
             eprintln!("Signed out of {server}.");
         }
         Err(error) => eprintln!(

@@ -25,12 +25,12 @@ use crate::api::{
     AppJson, AppsFileJson, AuditEventJson, AuthorizationJson, CredentialsJson, FileFormat,
     ImportResultJson, OwnerJson, UserJson,
 };
-use crate::backend::{Backend, LocalBackend};
-use crate::model::{AppSettings, GrantType, OwnerKind, RefreshTokenTtl, Sid, scopes};
-use crate::service::{
-    AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
-    SWEEP_BATCH, ServiceError, SystemClock,
+use crate::backend::{Backend, BackendError, LocalBackend};
+use crate::model::{
+    AppSettings, AppUpdate, AuditFilter, GrantType, ImportMode, ListApps, NewApp, NewUser,
+    OwnerKind, RefreshTokenTtl, Sid, scopes,
 };
+use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{SledStore, StoreError, verify_backup};
 
 /// Environment variables read on the first start of a store.
@@ -584,15 +584,15 @@ async fn import(ctx: &Session, args: ImportArgs) -> anyhow::Result<()> {
     let definitions = AppsFileJson::parse(&text, FileFormat::of_path(&args.file))
         .with_context(|| shown.clone())?
         .into_definitions()
-        .map_err(ServiceError::Invalid)
+        .map_err(BackendError::Invalid)
         .with_context(|| format!("{shown}: nothing was imported"))?;
     let mode = ImportMode {
         dry_run: args.dry_run,
         prune: args.prune,
     };
     let outcome = match ctx.backend.import_apps(&definitions, mode).await {
-        Err(ServiceError::Invalid(invalid)) => {
-            return Err(anyhow::Error::new(ServiceError::Invalid(invalid)))
+        Err(BackendError::Invalid(invalid)) => {
+            return Err(anyhow::Error::new(BackendError::Invalid(invalid)))
                 .with_context(|| format!("{shown}: nothing was imported"));
         }
         other => other?,
@@ -623,14 +623,13 @@ impl Session {
 }
 
 async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
-    let now = crate::service::Clock::now(&SystemClock);
     match command {
         AppsCommand::Create(args) => create(ctx, args).await,
         AppsCommand::List(args) => list(ctx, args).await,
         AppsCommand::Show { id } => {
             let app = ctx.backend.app(&id).await?;
             ctx.out.app(
-                &AppJson::new(&app, now),
+                &AppJson::from(&app),
                 app.authorization_url(ctx.backend.issuer()),
             )
         }
@@ -642,7 +641,7 @@ async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
                 client_secret: rotated.secret.expose().to_owned(),
                 authorization_url: rotated.app.authorization_url(ctx.backend.issuer()),
                 previous_secret_expires_at: rotated.previous_expires_at.map(|t| t.to_rfc3339()),
-                app: AppJson::new(&rotated.app, now),
+                app: AppJson::from(&rotated.app),
             })
         }
         AppsCommand::Delete { id, yes } => {
@@ -651,7 +650,7 @@ async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
                 confirm_delete(&app.settings.name, &id)?;
             }
             let deleted = ctx.backend.delete_app(&id, None).await?;
-            ctx.out.deleted(&AppJson::new(&deleted, now))
+            ctx.out.deleted(&AppJson::from(&deleted))
         }
     }
 }
@@ -682,13 +681,12 @@ async fn create(ctx: &Session, args: CreateArgs) -> anyhow::Result<()> {
             region: args.region,
         })
         .await?;
-    let now = created.app.created_at;
     ctx.out.credentials(&CredentialsJson {
         client_id: created.app.sid.to_string(),
         client_secret: created.secret.expose().to_owned(),
         authorization_url: created.app.authorization_url(ctx.backend.issuer()),
         previous_secret_expires_at: None,
-        app: AppJson::new(&created.app, now),
+        app: AppJson::from(&created.app),
     })
 }
 
@@ -706,12 +704,7 @@ async fn list(ctx: &Session, args: ListArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
-    let now = crate::service::Clock::now(&SystemClock);
-    let apps: Vec<AppJson> = page
-        .items
-        .iter()
-        .map(|app| AppJson::new(app, now))
-        .collect();
+    let apps: Vec<AppJson> = page.items.iter().map(AppJson::from).collect();
     ctx.out.apps(&apps, page.next.as_deref())
 }
 
@@ -739,9 +732,8 @@ async fn update(ctx: &Session, args: UpdateArgs) -> anyhow::Result<()> {
         expected_version: None,
     };
     let app = ctx.backend.update_app(&args.id, update).await?;
-    let now = crate::service::Clock::now(&SystemClock);
     ctx.out.app(
-        &AppJson::new(&app, now),
+        &AppJson::from(&app),
         app.authorization_url(ctx.backend.issuer()),
     )
 }

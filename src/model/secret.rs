@@ -53,13 +53,6 @@ impl SecretDigest {
         SecretDigest(Sha256::digest(secret.as_bytes()).into())
     }
 
-    /// Stands in for a digest the management API never sends: a remote console knows when a
-    /// secret was made and when it ends, not its digest. No secret is known to hash to all zeros,
-    /// so it matches nothing.
-    pub fn withheld() -> SecretDigest {
-        SecretDigest([0; 32])
-    }
-
     /// Lower-case hex, for use as a store key.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::api::ApiErrorJson;
-use crate::api::FieldErrorJson;
+use crate::api::{FieldErrorJson, NotFoundJson};
 use crate::service::{ServiceError, TokenError};
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
@@ -171,6 +171,7 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut field_errors = Vec::new();
+        let mut not_found = None;
         let (status, code, message) = match self {
             ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, 20001, message),
             ApiError::InvalidToken(message) => {
@@ -203,7 +204,13 @@ impl IntoResponse for ApiError {
                     field_errors = invalid.0.iter().map(FieldErrorJson::from).collect();
                     (StatusCode::BAD_REQUEST, 20001, error.to_string())
                 }
-                ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, 20404, error.to_string()),
+                ServiceError::NotFound { what, ref id } => {
+                    not_found = Some(NotFoundJson {
+                        resource: what.to_owned(),
+                        id: id.clone(),
+                    });
+                    (StatusCode::NOT_FOUND, 20404, error.to_string())
+                }
                 ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, 20403, error.to_string()),
                 ServiceError::Conflict(_)
                 | ServiceError::Store(crate::store::StoreError::Conflict { .. }) => {
@@ -220,12 +227,7 @@ impl IntoResponse for ApiError {
                     );
                     return response;
                 }
-                ServiceError::Store(_)
-                | ServiceError::Crypto(_)
-                // A server never calls another one; if it ever did, its failure is a fault here.
-                | ServiceError::Unreachable(_)
-                | ServiceError::Remote(_)
-                | ServiceError::Cancelled => {
+                ServiceError::Store(_) | ServiceError::Crypto(_) => {
                     tracing::error!(error = %error, "management API request failed");
                     (
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -237,6 +239,7 @@ impl IntoResponse for ApiError {
         };
         let mut body = error_body(status, code, message);
         body.errors = field_errors;
+        body.not_found = not_found;
         (status, Json(body)).into_response()
     }
 }
@@ -255,11 +258,7 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
         ServiceError::BadCredentials | ServiceError::BadClient | ServiceError::NotSignedIn(_) => {
             (StatusCode::UNAUTHORIZED, error.to_string())
         }
-        ServiceError::Store(_)
-        | ServiceError::Crypto(_)
-        | ServiceError::Unreachable(_)
-        | ServiceError::Remote(_)
-        | ServiceError::Cancelled => {
+        ServiceError::Store(_) | ServiceError::Crypto(_) => {
             tracing::error!(error = %error, "an authorization page failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -276,6 +275,7 @@ fn error_body(status: StatusCode, code: u32, message: String) -> ApiErrorJson {
         more_info: format!("https://www.twilio.com/docs/errors/{code}"),
         status: status.as_u16(),
         errors: Vec::new(),
+        not_found: None,
     }
 }
 

@@ -32,11 +32,11 @@ use crate::api::{
     NewAppJson, NewUserJson, OwnerJson, OwnerListJson, PageMetaJson, PageQuery, RotateSecretJson,
     ScopeJson, ScopeListJson, SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
 };
-use crate::model::{AuditEventType, OAuthApp, OwnerKind, Seconds, Sid, scopes};
-use crate::service::{
-    AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ImportMode, ListApps, ServiceError,
+use crate::model::{
+    AppOrder, AppUpdate, AuditEventType, AuditFilter, ImportMode, ListApps, OAuthApp, OwnerKind,
+    Seconds, Sid, scopes,
 };
-use crate::store::AppOrder;
+use crate::service::{AuthorizationServer, ConsoleService, ServiceError};
 
 /// The largest apps file `POST /v1/import` takes, above the server's limit for other requests:
 /// an export of 10,000 apps with every field filled is about 4 MiB.

@@ -2,24 +2,15 @@
 //! its audit event together.
 
 use crate::model::{
-    self, AppSettings, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange, FieldError,
-    GrantType, OAuthApp, Role, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
+    self, AppSettings, AppUpdate, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange,
+    FieldError, GrantType, ListApps, NewApp, OAuthApp, Page, Role, Seconds, SecretRecord, Sid,
+    SidKind, Timestamp, User,
 };
-use crate::store::{AppOrder, AppQuery, Expect, Page, Write};
+use crate::store::{AppQuery, Expect, Write};
 
 use std::ops::ControlFlow;
 
 use super::{ConsoleService, Result, ServiceError, settle};
-
-/// What a person fills in to create an app.
-#[derive(Debug, Clone)]
-pub struct NewApp {
-    pub owner: Sid,
-    pub grant_type: GrantType,
-    pub settings: AppSettings,
-    /// `None` is the only region there is, us1.
-    pub region: Option<String>,
-}
 
 /// The app and its first secret, which is shown now and never again.
 pub struct CreatedApp {
@@ -33,61 +24,6 @@ pub struct RotatedSecret {
     pub secret: ClientSecret,
     pub grace_period: Seconds,
     pub previous_expires_at: Option<Timestamp>,
-}
-
-/// A change to an app's settings: each `Some` replaces that field.
-#[derive(Debug, Clone, Default)]
-pub struct AppUpdate {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub token_ttl: Option<Seconds>,
-    pub company_name: Option<String>,
-    pub images: Option<Vec<String>>,
-    pub homepage_url: Option<String>,
-    pub terms_url: Option<String>,
-    pub redirect_uris: Option<Vec<String>>,
-    /// The version the editor started from; a save over a newer version is refused instead of
-    /// silently overwriting someone else's change. `None` applies the change to the latest.
-    pub expected_version: Option<u64>,
-}
-
-impl AppUpdate {
-    fn apply_to(&self, settings: &AppSettings) -> AppSettings {
-        let mut next = settings.clone();
-        let replace = |target: &mut String, value: &Option<String>| {
-            if let Some(value) = value {
-                target.clone_from(value);
-            }
-        };
-        replace(&mut next.name, &self.name);
-        replace(&mut next.description, &self.description);
-        replace(&mut next.company_name, &self.company_name);
-        replace(&mut next.homepage_url, &self.homepage_url);
-        replace(&mut next.terms_url, &self.terms_url);
-        for (target, value) in [
-            (&mut next.scopes, &self.scopes),
-            (&mut next.images, &self.images),
-            (&mut next.redirect_uris, &self.redirect_uris),
-        ] {
-            if let Some(value) = value {
-                target.clone_from(value);
-            }
-        }
-        if let Some(ttl) = self.token_ttl {
-            next.token_ttl = ttl;
-        }
-        next
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ListApps {
-    pub name_contains: Option<String>,
-    /// Newest first unless asked otherwise; the console's sort key.
-    pub order: AppOrder,
-    pub page_size: usize,
-    pub after: Option<String>,
 }
 
 /// Pages hold 1 to this many items.

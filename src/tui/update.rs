@@ -26,7 +26,7 @@ use super::screens::token::TokenTool;
 use super::screens::wizard::{Step, Wizard};
 use super::screens::{Ctx, Nav, describe_failure};
 use super::state::{Screen, State, Status};
-use crate::service::ServiceError;
+use crate::backend::BackendError;
 
 /// The first effects: who is signed in, and their owners.
 pub fn init() -> Vec<Effect> {
@@ -45,12 +45,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// Whether a backend answered that the session is over (a server's, after an hour).
 fn ends_session(msg: &Msg) -> bool {
     fn ended<T>(result: &crate::backend::Result<T>) -> bool {
-        matches!(result, Err(ServiceError::NotSignedIn(_)))
+        matches!(result, Err(BackendError::NotSignedIn(_)))
     }
     fn ended_file<T>(result: &Result<T, FileFailure>) -> bool {
         matches!(
             result,
-            Err(FileFailure::Backend(ServiceError::NotSignedIn(_)))
+            Err(FileFailure::Backend(BackendError::NotSignedIn(_)))
         )
     }
     match msg {
@@ -348,10 +348,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(imported) => {
                     state.dialog = None;
-                    let count = |wanted: fn(&crate::backend::ImportAction) -> bool| {
+                    let count = |wanted: fn(&crate::model::ImportAction) -> bool| {
                         imported.outcome.count(wanted)
                     };
-                    use crate::backend::ImportAction;
+                    use crate::model::ImportAction;
                     let said = format!(
                         "Imported {}: {} created, {} updated, {} unchanged",
                         imported.path,
@@ -413,15 +413,15 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn show_dialog_failure(
     dialog: &mut Option<Dialog>,
     doing: &str,
-    error: &ServiceError,
+    error: &BackendError,
     ctx: &mut Ctx,
 ) {
-    if let (Some(Dialog::Rotate(rotate)), ServiceError::Invalid(errors)) = (dialog.as_mut(), error)
+    if let (Some(Dialog::Rotate(rotate)), BackendError::Invalid(errors)) = (dialog.as_mut(), error)
     {
         rotate.grace.error = Some(errors.to_string());
         return;
     }
-    if matches!(error, ServiceError::NotFound { .. }) {
+    if matches!(error, BackendError::NotFound { .. }) {
         *dialog = None;
     }
     ctx.error(describe_failure(doing, error));
@@ -441,7 +441,7 @@ fn show_file_failure(
             _ => ctx.error(format!("Could not {doing}: {why}")),
         },
         // Entries that break a rule: the file is the person's to correct, not a form.
-        FileFailure::Backend(ServiceError::Invalid(errors)) => {
+        FileFailure::Backend(BackendError::Invalid(errors)) => {
             let file = match dialog {
                 Some(Dialog::File(file)) => file.path.value().trim().to_owned(),
                 _ => "the file".to_owned(),
@@ -490,7 +490,7 @@ fn session_loaded(
             navigate(state, Nav::Apps)
         }
         // No session yet (or the saved one is over): the console opens on its sign-in screen.
-        Err(ServiceError::NotSignedIn(_)) if state.session.user.is_none() => {
+        Err(BackendError::NotSignedIn(_)) if state.session.user.is_none() => {
             state.screen = Screen::SignIn(SignInForm::new());
             Vec::new()
         }

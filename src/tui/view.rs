@@ -26,8 +26,7 @@ use super::screens::wizard::{STEP_TITLES, Step, Wizard};
 use super::state::{Screen, State, StatusKind};
 use super::update::hints;
 use super::widgets::{self, Palette, put};
-use crate::model::{AuditEvent, GrantType, MAX_SCOPES, OAuthApp, OwnerKind, scopes::Area};
-use crate::store::AppOrder;
+use crate::model::{AppOrder, AppView, AuditEvent, GrantType, MAX_SCOPES, OwnerKind, scopes::Area};
 
 impl Widget for &State {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -806,7 +805,7 @@ fn pairs(buf: &mut Buffer, area: Rect, rows: &[(&str, String)], palette: &Palett
     }
 }
 
-fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn app_details(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let s = &app.settings;
     let mut rows = vec![
         ("Application name", s.name.clone()),
@@ -828,7 +827,7 @@ fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) 
     pairs(buf, area, &rows, palette);
 }
 
-fn access_settings(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn access_settings(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let ttl = match app.owner_kind() {
         OwnerKind::Account => app.settings.token_ttl.to_string(),
         OwnerKind::Organization => {

@@ -11,9 +11,9 @@ use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
 use super::forms::{DetailsForm, FormOutcome};
 use super::scopes::ScopesForm;
 use super::{Ctx, Nav};
+use crate::backend::BackendError;
 use crate::backend::Result;
-use crate::model::{GrantType, OAuthApp, OwnerKind};
-use crate::service::{AppUpdate, ServiceError};
+use crate::model::{AppUpdate, AppView, GrantType, OwnerKind};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 use crate::tui::layout;
@@ -39,7 +39,7 @@ impl Tab {
 
     /// The tabs of `app`: Authorized applications only for the authorization-code grant, the
     /// only one people approve.
-    pub fn of(app: &OAuthApp) -> Vec<Tab> {
+    pub fn of(app: &AppView) -> Vec<Tab> {
         Tab::ALL
             .into_iter()
             .filter(|tab| {
@@ -65,7 +65,7 @@ pub enum DetailEdit {
 }
 
 pub struct Detail {
-    pub app: OAuthApp,
+    pub app: AppView,
     pub tab: Tab,
     pub edit: Option<DetailEdit>,
     /// Set while a save runs.
@@ -76,7 +76,7 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn new(app: OAuthApp, tab: Tab, ctx: &mut Ctx) -> Detail {
+    pub fn new(app: AppView, tab: Tab, ctx: &mut Ctx) -> Detail {
         let audit = AuditLog::for_app(
             app.owner.clone(),
             app.sid.clone(),
@@ -221,7 +221,7 @@ impl Detail {
         }
     }
 
-    pub fn on_updated(&mut self, result: Result<OAuthApp>, ctx: &mut Ctx) {
+    pub fn on_updated(&mut self, result: Result<AppView>, ctx: &mut Ctx) {
         self.saving = false;
         match result {
             Ok(app) => {
@@ -229,11 +229,11 @@ impl Detail {
                 self.replace_app(app);
                 self.edit = None;
             }
-            Err(ServiceError::Invalid(errors)) => {
+            Err(BackendError::Invalid(errors)) => {
                 self.show_errors(&errors);
                 ctx.error(format!("Not saved: {errors}"));
             }
-            Err(ServiceError::Conflict(message)) => {
+            Err(BackendError::Conflict(message)) => {
                 self.edit = None;
                 ctx.error(format!(
                     "Not saved; the latest version is shown, press e to make your change again: {message}"
@@ -245,7 +245,7 @@ impl Detail {
     }
 
     /// The app as read afresh; its audit events are read again too.
-    pub fn replace_app(&mut self, app: OAuthApp) {
+    pub fn replace_app(&mut self, app: AppView) {
         self.app = app;
         self.audit.events.loaded = false;
         self.authorized.rows.loaded = false;

@@ -7,8 +7,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use super::sign_in::{SignInForm, SignInOutcome};
-use crate::backend::{AppDefinitions, ImportAction, ImportOutcome};
-use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
+use crate::model::{AppDefinitions, ImportAction, ImportOutcome};
+use crate::model::{AppView, Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, Seconds, Sid};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -127,7 +127,7 @@ pub struct RotateDialog {
 }
 
 impl RotateDialog {
-    pub fn new(app: &OAuthApp) -> RotateDialog {
+    pub fn new(app: &AppView) -> RotateDialog {
         let days = DEFAULT_GRACE_PERIOD.0 / Seconds::DAY.0;
         RotateDialog {
             app: app.sid.clone(),
@@ -197,7 +197,7 @@ pub struct DeleteDialog {
 }
 
 impl DeleteDialog {
-    pub fn new(app: &OAuthApp) -> DeleteDialog {
+    pub fn new(app: &AppView) -> DeleteDialog {
         DeleteDialog {
             app: app.sid.clone(),
             name: app.settings.name.clone(),

@@ -99,6 +99,10 @@ async fn store_with(count: usize) -> PathBuf {
                 digest: SecretDigest::of(&format!("bench secret {n}")),
                 created_at,
                 expires_at: None,
+                created_by: Some(UserRef {
+                    sid: admin.sid.clone(),
+                    username: admin.username.clone(),
+                }),
             }],
             created_at,
             updated_at: created_at,

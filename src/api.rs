@@ -45,10 +45,16 @@ pub struct AuthorizationCodeJson {
     pub redirect_uris: Vec<String>,
 }
 
-/// What is known of a secret without the secret: when it was made and when it stops working.
+/// What is known of a secret without the secret: which it is, when it was made and by whom, and
+/// when it stops working (`null`: no expiry, it is the current one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecretJson {
+    /// Eight hex digits that tell an app's secrets apart; derived so that they give nothing away.
+    pub id: String,
     pub date_created: String,
+    /// Who made it; `null` for secrets made before this was recorded.
+    pub created_by: Option<String>,
+    pub created_by_sid: Option<String>,
     pub expires_at: Option<String>,
 }
 
@@ -84,7 +90,10 @@ impl From<&AppView> for AppJson {
                 .secrets
                 .iter()
                 .map(|secret| SecretJson {
+                    id: secret.id.clone(),
                     date_created: secret.created_at.to_rfc3339(),
+                    created_by: secret.created_by.as_ref().map(|u| u.username.clone()),
+                    created_by_sid: secret.created_by.as_ref().map(|u| u.sid.to_string()),
                     expires_at: secret.expires_at.map(Timestamp::to_rfc3339),
                 })
                 .collect(),
@@ -107,8 +116,17 @@ impl TryFrom<AppJson> for AppView {
             .secrets
             .iter()
             .map(|secret| {
+                let created_by = match (&secret.created_by, &secret.created_by_sid) {
+                    (Some(username), Some(by)) => Some(UserRef {
+                        sid: sid(by)?,
+                        username: username.clone(),
+                    }),
+                    _ => None,
+                };
                 Ok(SecretView {
+                    id: secret.id.clone(),
                     created_at: timestamp(&secret.date_created)?,
+                    created_by,
                     expires_at: secret.expires_at.as_deref().map(timestamp).transpose()?,
                 })
             })

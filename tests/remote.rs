@@ -220,6 +220,9 @@ impl Normalizer {
                 }
             };
             format!("{:<34}", format!("<SID {n}>"))
+        } else if word.len() == 8 && hex(word) {
+            // A secret's short id, derived from the secret.
+            "<ID>    ".to_owned()
         } else if word.len() == 43 {
             format!("{:<43}", "<SECRET>")
         } else if word.len() >= 40 && hex(word) {
@@ -326,6 +329,12 @@ fn parity_script(mut run: impl FnMut(&[&str]) -> Output) -> Vec<Output> {
         vec!["apps", "rotate-secret", &app, "--grace", "1h"],
         vec!["apps", "rotate-secret", &app, "--grace", "0", "--json"],
         vec!["apps", "rotate-secret", &app, "--grace", "31d"],
+        vec!["apps", "rotate-secret", &app, "--grace", "1h"],
+        vec!["apps", "show", &app],
+        vec!["apps", "end-grace", &app],
+        vec!["apps", "end-grace", &app, "--yes"],
+        vec!["apps", "end-grace", &app, "--yes"],
+        vec!["apps", "show", &app, "--json"],
         vec!["apps", "create", "--name", "", "--scope", "nope"],
         vec!["apps", "show", &unknown],
         vec!["apps", "list", "--owner", &org],

@@ -94,6 +94,14 @@ impl Backend for LocalBackend {
         })
     }
 
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
+        let app = self
+            .service
+            .end_grace(&self.user, app, expected_version)
+            .await?;
+        Ok(self.view(&app))
+    }
+
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
         let deleted = self
             .service

@@ -49,6 +49,10 @@ pub trait Backend: Send + Sync {
     async fn create_app(&self, new: NewApp) -> Result<CreatedApp>;
     async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<AppView>;
     async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret>;
+    /// Ends the grace period of the app's older secret now, without making a new one; refused
+    /// when no secret is in a grace period. `expected_version` refuses it if the app changed
+    /// since it was shown.
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView>;
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView>;
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>>;
     /// The definitions of `owner`'s apps, or of every owner's whose apps the user manages; no

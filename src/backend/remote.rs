@@ -471,6 +471,16 @@ impl Backend for RemoteBackend {
         })
     }
 
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
+        let mut request =
+            self.request(Method::POST, &format!("/v1/apps/{app}/secret/end-grace"))?;
+        if let Some(version) = expected_version {
+            request = request.header(header::IF_MATCH, format!("\"{version}\""));
+        }
+        let ended: AppJson = self.call(request).await?;
+        decode(ended)
+    }
+
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
         let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"))?;
         if let Some(version) = expected_version {

@@ -27,7 +27,7 @@ use crate::api::{
 };
 use crate::backend::{Backend, BackendError, LocalBackend};
 use crate::model::{
-    AppSettings, AppUpdate, AuditFilter, GrantType, ImportMode, ListApps, NewApp, NewUser,
+    AppSettings, AppUpdate, AppView, AuditFilter, GrantType, ImportMode, ListApps, NewApp, NewUser,
     OwnerKind, RefreshTokenTtl, Sid, scopes,
 };
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
@@ -644,6 +644,14 @@ async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
                 app: AppJson::from(&rotated.app),
             })
         }
+        AppsCommand::EndGrace { id, yes } => {
+            if !yes {
+                let app = ctx.backend.app(&id).await?;
+                confirm_end_grace(&app)?;
+            }
+            let app = ctx.backend.end_grace(&id, None).await?;
+            ctx.out.grace_ended(&AppJson::from(&app))
+        }
         AppsCommand::Delete { id, yes } => {
             if !yes {
                 let app = ctx.backend.app(&id).await?;
@@ -736,6 +744,31 @@ async fn update(ctx: &Session, args: UpdateArgs) -> anyhow::Result<()> {
         &AppJson::from(&app),
         app.authorization_url(ctx.backend.issuer()),
     )
+}
+
+/// Ending a grace period cannot be undone and may stop a client still on the old secret, so on a
+/// terminal the person says yes; elsewhere the script must say `--yes`. Which secret would end is
+/// the service's to decide: an app with one secret is refused by it, with its reason.
+fn confirm_end_grace(app: &AppView) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let id = &app.sid;
+    if !stdin.is_terminal() {
+        bail!(
+            "ending the grace period of {id} needs confirmation: pass --yes (standard input is not a terminal)"
+        );
+    }
+    if let Some(older) = app.secret_in_grace() {
+        eprint!(
+            "End the grace period of secret {} of '{}' ({id}) now? Clients still using it are refused at once.\nType yes to confirm: ",
+            older.id, app.settings.name
+        );
+        let mut typed = String::new();
+        stdin.lock().read_line(&mut typed)?;
+        if !typed.trim().eq_ignore_ascii_case("yes") {
+            bail!("not ended: type yes to end the grace period");
+        }
+    }
+    Ok(())
 }
 
 /// Deleting cannot be undone, so on a terminal the person types the app's name; elsewhere the

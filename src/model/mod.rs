@@ -32,8 +32,8 @@ pub use owner::{
 };
 pub use requests::{AppOrder, AppUpdate, AuditFilter, ListApps, NewApp, NewUser, Page};
 pub use secret::{
-    ClientSecret, DEFAULT_GRACE_PERIOD, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,
-    SecretDigest, SecretRecord, rotate, verify,
+    ClientSecret, DEFAULT_GRACE_PERIOD, GraceEnded, MAX_ACTIVE_SECRETS, MAX_GRACE_PERIOD, Rotation,
+    SecretDigest, SecretRecord, end_grace, rotate, verify,
 };
 pub use session::{SESSION_TTL, Session, SessionToken};
 pub use sid::{InvalidSid, SID_LEN, Sid, SidKind};

@@ -24,10 +24,14 @@ pub struct AppView {
     pub version: u64,
 }
 
-/// One secret that works: when it was made and when it stops.
+/// One secret that works: which it is, when it was made and by whom, and when it stops.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretView {
+    /// [`SecretRecord::short_id`]: tells the secrets apart, gives nothing of them away.
+    pub id: String,
     pub created_at: Timestamp,
+    /// `None` for secrets stored before their maker was recorded.
+    pub created_by: Option<UserRef>,
     /// `None` for the newest secret, which works until the next rotation.
     pub expires_at: Option<Timestamp>,
 }
@@ -35,7 +39,9 @@ pub struct SecretView {
 impl SecretView {
     fn of(record: &SecretRecord) -> SecretView {
         SecretView {
+            id: record.short_id(),
             created_at: record.created_at,
+            created_by: record.created_by.clone(),
             expires_at: record.expires_at,
         }
     }
@@ -76,6 +82,15 @@ impl AppView {
     /// whose issuer URL is given; `None` for client-credentials apps.
     pub fn authorization_url(&self, issuer: &str) -> Option<String> {
         super::app::authorization_url(&self.sid, self.grant_type, &self.settings, issuer)
+    }
+
+    /// The secret still in its grace period beside the newest one, when there are two: the one a
+    /// rotation now would end at once, and the one "end grace" ends.
+    pub fn secret_in_grace(&self) -> Option<&SecretView> {
+        match self.secrets.as_slice() {
+            [.., older, _newest] => Some(older),
+            _ => None,
+        }
     }
 }
 

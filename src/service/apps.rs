@@ -54,7 +54,7 @@ impl ConsoleService {
             sid: self.new_sid(SidKind::OAuthApp),
             owner: owner.sid,
             grant_type: new.grant_type,
-            secrets: vec![SecretRecord::new(&secret, now)],
+            secrets: vec![SecretRecord::new(&secret, now, user.reference())],
             created_at: now,
             updated_at: now,
             created_by: user.reference(),
@@ -161,24 +161,12 @@ impl ConsoleService {
 
     async fn try_rotate(&self, user: &User, sid: &Sid, grace: Seconds) -> Result<RotatedSecret> {
         let current = self.managed_app(user, sid).await?;
-        // The new secret is the app's power: whoever may not give the app its scopes may not
-        // take a secret for it either.
-        let role = user.role_for(&current.owner);
-        if let Some(scope) =
-            role.and_then(|role| model::scopes::scope_beyond_role(role, &current.settings.scopes))
-        {
-            return Err(ServiceError::Forbidden(format!(
-                "app {} has scope '{scope}', which manages people and their roles: only an Owner or Administrator of {} may rotate its secret (you are {})",
-                current.sid,
-                current.owner,
-                role.map_or("not a member", Role::name),
-            )));
-        }
+        may_handle_secrets_of(user, &current, "rotate its secret")?;
         let now = self.clock.now();
         let secret = self.new_secret();
         let rotation = model::rotate(
             &current.secrets,
-            SecretRecord::new(&secret, now),
+            SecretRecord::new(&secret, now, user.reference()),
             now,
             grace,
         );
@@ -209,6 +197,68 @@ impl ConsoleService {
             grace_period: grace,
             previous_expires_at: rotation.previous_expires_at,
         })
+    }
+
+    /// Ends the grace period of the app's older secret now: it stops working at once (this
+    /// process's client authentication forgets the app with the commit), the newest secret
+    /// carries on, and no secret is made. Refused when no secret is in a grace period. Whoever
+    /// may rotate the secret may end its grace; `expected_version` as in
+    /// [`AppUpdate::expected_version`], so that a console ends the secret it showed.
+    pub async fn end_grace(
+        &self,
+        actor: &Sid,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_end_grace(&user, sid, expected_version).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    async fn try_end_grace(
+        &self,
+        user: &User,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let current = self.managed_app(user, sid).await?;
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(changed_elsewhere(&current));
+        }
+        may_handle_secrets_of(user, &current, "end the grace period of its secret")?;
+        let now = self.clock.now();
+        let Some(ended) = model::end_grace(&current.secrets, now) else {
+            return Err(ServiceError::Conflict(format!(
+                "OAuth app '{}' has no secret in a grace period: only its current secret works, so there is nothing to end (rotating makes a new secret)",
+                current.settings.name
+            )));
+        };
+        let app = OAuthApp {
+            secrets: ended.secrets,
+            updated_at: now,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let was_valid_until = ended.ended.expires_at.map(Timestamp::to_rfc3339);
+        let changes = vec![
+            FieldChange::new("secret ended", "", &ended.ended.short_id()),
+            FieldChange::new(
+                "previous secret valid until",
+                was_valid_until.as_deref().unwrap_or("no expiry"),
+                &now.to_rfc3339(),
+            ),
+        ];
+        let event = self.audit_event(AuditEventType::SecretGraceEnded, &app, user, changes);
+        self.save_app(&app, Expect::Version(current.version), event)
+            .await?;
+        Ok(app)
     }
 
     /// Writes `app` and the audit event recording the change in one commit: both or neither.
@@ -295,6 +345,21 @@ impl ConsoleService {
             at: self.clock.now(),
             changes,
         }
+    }
+}
+
+/// An app's secrets are its power: whoever may not give the app its scopes may not take a new
+/// secret for it, nor end one that its clients may still use. `doing` is what was refused.
+fn may_handle_secrets_of(user: &User, app: &OAuthApp, doing: &str) -> Result<()> {
+    let role = user.role_for(&app.owner);
+    match role.and_then(|role| model::scopes::scope_beyond_role(role, &app.settings.scopes)) {
+        Some(scope) => Err(ServiceError::Forbidden(format!(
+            "app {} has scope '{scope}', which manages people and their roles: only an Owner or Administrator of {} may {doing} (you are {})",
+            app.sid,
+            app.owner,
+            role.map_or("not a member", Role::name),
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -135,7 +135,11 @@ impl ConsoleService {
                     let mut secret = None;
                     if apply {
                         let new_secret = self.new_secret();
-                        app.secrets = vec![SecretRecord::new(&new_secret, app.created_at)];
+                        app.secrets = vec![SecretRecord::new(
+                            &new_secret,
+                            app.created_at,
+                            user.reference(),
+                        )];
                         let changes = AppSettings::default().changes_to(&app.settings);
                         let event =
                             self.audit_event(AuditEventType::AppCreated, &app, user, changes);

@@ -30,6 +30,7 @@ pub enum Msg {
     AppCreated(Result<CreatedApp>),
     AppUpdated(Result<AppView>),
     SecretRotated(Result<RotatedSecret>),
+    GraceEnded(Result<AppView>),
     AppDeleted(Result<AppView>),
     AuditLoaded {
         request: u64,
@@ -142,6 +143,11 @@ pub enum Effect {
         app: Sid,
         version: u64,
     },
+    /// Ends the older secret's grace period of the app as shown at `version`.
+    EndGrace {
+        app: Sid,
+        version: u64,
+    },
     LoadAudit {
         request: u64,
         filter: AuditFilter,
@@ -227,6 +233,7 @@ pub fn cancelled(effect: &Effect) -> Option<Msg> {
         Effect::UpdateApp { .. } => Msg::AppUpdated(Err(Cancelled)),
         Effect::RotateSecret { .. } => Msg::SecretRotated(Err(Cancelled)),
         Effect::DeleteApp { .. } => Msg::AppDeleted(Err(Cancelled)),
+        Effect::EndGrace { .. } => Msg::GraceEnded(Err(Cancelled)),
         Effect::LoadAudit {
             request, append, ..
         } => Msg::AuditLoaded {
@@ -292,6 +299,9 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
         }
         Effect::DeleteApp { app, version } => {
             Msg::AppDeleted(backend.delete_app(&app, Some(version)).await)
+        }
+        Effect::EndGrace { app, version } => {
+            Msg::GraceEnded(backend.end_grace(&app, Some(version)).await)
         }
         Effect::LoadAudit {
             request,

@@ -60,6 +60,7 @@ fn ends_session(msg: &Msg) -> bool {
         Msg::AppLoaded(result) | Msg::AppUpdated(result) | Msg::AppDeleted(result) => ended(result),
         Msg::AppCreated(result) => ended(result),
         Msg::SecretRotated(result) => ended(result),
+        Msg::GraceEnded(result) => ended(result),
         Msg::SignedIn(result) => ended(result),
         Msg::AuthorizedLoaded { result, .. } => ended(result),
         Msg::AuthorizationRevoked(result) => ended(result),
@@ -221,6 +222,21 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::GraceEnded(result) => match result {
+            Ok(app) => {
+                let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
+                ctx.done(format!(
+                    "Ended the grace period of {}: its older secret no longer works; secret {current} carries on",
+                    app.settings.name
+                ));
+                if let Screen::Detail(detail) = &mut state.screen
+                    && detail.app.sid == app.sid
+                {
+                    detail.replace_app(app);
+                }
+            }
+            Err(error) => ctx.failed("end the grace period", &error),
+        },
         Msg::AppDeleted(result) => match result {
             Ok(app) => {
                 state.dialog = None;
@@ -733,6 +749,9 @@ fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &
         }
         ConfirmAction::RevokeAuthorization(sid) => {
             ctx.effect(super::effect::Effect::RevokeAuthorization(sid));
+        }
+        ConfirmAction::EndGrace { app, version } => {
+            ctx.effect(super::effect::Effect::EndGrace { app, version });
         }
         ConfirmAction::LeaveSecret => match screen {
             Screen::RotatedSecret(page) => leave_secret(page, ctx),

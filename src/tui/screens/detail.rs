@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::audit::AuditLog;
 use super::authorized::AuthorizedList;
-use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
+use super::dialogs::{Confirm, DeleteDialog, Dialog, RotateDialog};
 use super::forms::{DetailsForm, FormOutcome};
 use super::scopes::ScopesForm;
 use super::{Ctx, Nav};
@@ -305,6 +305,8 @@ impl Detail {
             self.start_edit(ctx);
         } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
             ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+        } else if keys::is_char(key, 'g') {
+            self.end_grace(ctx);
         } else if keys::is_char(key, 'd') {
             ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
         } else if keys::is_char(key, 'c') {
@@ -327,6 +329,21 @@ impl Detail {
         true
     }
 
+    /// Asks before ending the older secret's grace period. With no second secret shown there is
+    /// nothing to confirm: the service is asked all the same, and its answer says why not (the
+    /// app may have changed since it was loaded).
+    fn end_grace(&self, ctx: &mut Ctx) {
+        match self.app.secret_in_grace() {
+            Some(older) => {
+                ctx.dialog = Some(Dialog::Confirm(Confirm::end_grace(&self.app, older)));
+            }
+            None => ctx.effect(Effect::EndGrace {
+                app: self.app.sid.clone(),
+                version: self.app.version,
+            }),
+        }
+    }
+
     /// The buttons under the current tab, as (label, what pressing it does as a key).
     pub fn buttons(&self) -> Vec<(&'static str, char)> {
         match (&self.edit, self.tab) {
@@ -334,11 +351,12 @@ impl Detail {
             (None, Tab::ApplicationDetails) => vec![("Edit application details", 'e')],
             (None, Tab::AccessSettings) => vec![("Edit access settings", 'e')],
             (None, Tab::Credentials) => {
-                vec![
-                    ("Rotate secret", 'r'),
-                    ("Copy client ID", 'c'),
-                    ("Delete app", 'd'),
-                ]
+                let mut buttons = vec![("Rotate secret", 'r')];
+                if self.app.secret_in_grace().is_some() {
+                    buttons.push(("End grace now", 'g'));
+                }
+                buttons.extend([("Copy client ID", 'c'), ("Delete app", 'd')]);
+                buttons
             }
             (None, Tab::AuthorizedApps) => vec![("Revoke", 'x')],
             (None, Tab::AuditEvents) => Vec::new(),
@@ -374,9 +392,11 @@ impl Detail {
                 if self.tab == Tab::AuthorizedApps {
                     hints.extend(self.authorized.hints());
                 }
+                hints.extend([hint("e", "edit"), hint("r", "rotate secret")]);
+                if self.tab == Tab::Credentials && self.app.secret_in_grace().is_some() {
+                    hints.push(hint("g", "end grace"));
+                }
                 hints.extend([
-                    hint("e", "edit"),
-                    hint("r", "rotate secret"),
                     hint("d", "delete"),
                     hint("T", "token"),
                     hint("c", "copy client ID"),

@@ -19,7 +19,7 @@ use crate::model::{
 pub use error::BackendError;
 pub use local::LocalBackend;
 pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
-pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
+pub use token::{IssuedToken, TokenClaims, TokenError, TokenHeader, TokenRequest};
 
 pub type Result<T> = std::result::Result<T, BackendError>;
 

@@ -19,13 +19,12 @@ use std::time::{Duration, Instant};
 
 use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust};
 use oauth_console::model::{
-    AppSettings, GrantType, OAuthApp, OwnerKind, SecretDigest, SecretRecord, Sid, SidKind,
-    Timestamp, UserRef, scopes,
+    AppSettings, GrantType, ListApps, OAuthApp, OwnerKind, SecretDigest, SecretRecord, Sid,
+    SidKind, Timestamp, UserRef, scopes,
 };
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, ListApps, OsEntropy,
-    SystemClock,
+    AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, OsEntropy, SystemClock,
 };
 use oauth_console::store::{Expect, SledStore, Store, Write};
 use oauth_console::tui::{Headless, MemoryClipboard};
@@ -100,6 +99,10 @@ async fn store_with(count: usize) -> PathBuf {
                 digest: SecretDigest::of(&format!("bench secret {n}")),
                 created_at,
                 expires_at: None,
+                created_by: Some(UserRef {
+                    sid: admin.sid.clone(),
+                    username: admin.username.clone(),
+                }),
             }],
             created_at,
             updated_at: created_at,

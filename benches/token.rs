@@ -16,10 +16,9 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
-use oauth_console::model::{AppSettings, GrantType, OwnerKind, scopes};
+use oauth_console::model::{AppSettings, GrantType, NewApp, OwnerKind, scopes};
 use oauth_console::service::{
-    AuthorizationConfig, AuthorizationServer, ConsoleService, NewApp, OsEntropy, SystemClock,
-    TokenRequest,
+    AuthorizationConfig, AuthorizationServer, ConsoleService, OsEntropy, SystemClock, TokenRequest,
 };
 use oauth_console::store::SledStore;
 

@@ -6,13 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::model::{
-    AppSettings, AuditEvent, Authorization, ClientSecret, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL,
-    Field, FieldChange, FieldError, GrantType, InvalidSid, OAuthApp, Owner, Role, Seconds, Sid,
-    Timestamp, User, ValidationErrors, scopes,
-};
-use crate::service::{
-    AppDefinition, AppDefinitions, AppUpdate, ImportAction, ImportItem, ImportOutcome, NewApp,
-    NewUser, OwnerAccess, OwnerDefinitions,
+    AppDefinition, AppDefinitions, AppSettings, AppUpdate, AppView, AuditEvent, Authorization,
+    ClientSecret, DEFAULT_GRACE_PERIOD, DEFAULT_TOKEN_TTL, Field, FieldChange, FieldError,
+    GrantType, ImportAction, ImportItem, ImportOutcome, InvalidSid, Membership, NewApp, NewUser,
+    OAuthApp, Owner, OwnerAccess, OwnerDefinitions, Role, Seconds, SecretView, Sid, Timestamp,
+    User, UserRef, UserView, ValidationErrors, scopes,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -47,15 +45,28 @@ pub struct AuthorizationCodeJson {
     pub redirect_uris: Vec<String>,
 }
 
-/// What is known of a secret without the secret: when it was made and when it stops working.
+/// What is known of a secret without the secret: which it is, when it was made and by whom, and
+/// when it stops working (`null`: no expiry, it is the current one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecretJson {
+    /// Eight hex digits that tell an app's secrets apart; derived so that they give nothing away.
+    pub id: String,
     pub date_created: String,
+    /// Who made it; `null` for secrets made before this was recorded.
+    pub created_by: Option<String>,
+    pub created_by_sid: Option<String>,
     pub expires_at: Option<String>,
 }
 
 impl AppJson {
+    /// `app` as the API shows it at `now`: its active secrets, without their digests.
     pub fn new(app: &OAuthApp, now: Timestamp) -> AppJson {
+        AppJson::from(&AppView::of(app, now))
+    }
+}
+
+impl From<&AppView> for AppJson {
+    fn from(app: &AppView) -> AppJson {
         let s = &app.settings;
         AppJson {
             sid: app.sid.to_string(),
@@ -66,20 +77,23 @@ impl AppJson {
             description: s.description.clone(),
             scopes: s.scopes.clone(),
             access_token_ttl: s.token_ttl.0,
-            authorization_code: (app.grant_type == crate::model::GrantType::AuthorizationCode)
-                .then(|| AuthorizationCodeJson {
+            authorization_code: (app.grant_type == GrantType::AuthorizationCode).then(|| {
+                AuthorizationCodeJson {
                     company_name: s.company_name.clone(),
                     image_urls: s.images.clone(),
                     homepage_url: s.homepage_url.clone(),
                     terms_of_service_url: s.terms_url.clone(),
                     redirect_uris: s.redirect_uris.clone(),
-                }),
+                }
+            }),
             secrets: app
                 .secrets
                 .iter()
-                .filter(|secret| secret.is_active(now))
                 .map(|secret| SecretJson {
+                    id: secret.id.clone(),
                     date_created: secret.created_at.to_rfc3339(),
+                    created_by: secret.created_by.as_ref().map(|u| u.username.clone()),
+                    created_by_sid: secret.created_by.as_ref().map(|u| u.sid.to_string()),
                     expires_at: secret.expires_at.map(Timestamp::to_rfc3339),
                 })
                 .collect(),
@@ -90,6 +104,83 @@ impl AppJson {
             version: app.version,
         }
     }
+}
+
+/// What the remote backend reads back: [`AppJson::from`] undone.
+impl TryFrom<AppJson> for AppView {
+    type Error = Unreadable;
+    fn try_from(json: AppJson) -> Result<AppView, Unreadable> {
+        let grant_type: GrantType = json.grant_type.parse().map_err(Unreadable::from_error)?;
+        let code = json.authorization_code.unwrap_or_default();
+        let secrets = json
+            .secrets
+            .iter()
+            .map(|secret| {
+                let created_by = match (&secret.created_by, &secret.created_by_sid) {
+                    (Some(username), Some(by)) => Some(UserRef {
+                        sid: sid(by)?,
+                        username: username.clone(),
+                    }),
+                    _ => None,
+                };
+                Ok(SecretView {
+                    id: secret.id.clone(),
+                    created_at: timestamp(&secret.date_created)?,
+                    created_by,
+                    expires_at: secret.expires_at.as_deref().map(timestamp).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, Unreadable>>()?;
+        Ok(AppView {
+            sid: sid(&json.sid)?,
+            owner: sid(&json.owner_sid)?,
+            grant_type,
+            settings: AppSettings {
+                name: json.friendly_name,
+                description: json.description,
+                scopes: json.scopes,
+                token_ttl: Seconds(json.access_token_ttl),
+                company_name: code.company_name,
+                images: code.image_urls,
+                homepage_url: code.homepage_url,
+                terms_url: code.terms_of_service_url,
+                redirect_uris: code.redirect_uris,
+            },
+            secrets,
+            created_at: timestamp(&json.date_created)?,
+            updated_at: timestamp(&json.date_updated)?,
+            created_by: UserRef {
+                sid: sid(&json.created_by_sid)?,
+                username: json.created_by,
+            },
+            version: json.version,
+        })
+    }
+}
+
+/// A field of an answer that this build cannot read: the server is of another version, or is
+/// not an oauth-console server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(String);
+
+impl Unreadable {
+    fn from_error(error: impl std::fmt::Display) -> Unreadable {
+        Unreadable(error.to_string())
+    }
+}
+
+fn sid(text: &str) -> Result<Sid, Unreadable> {
+    text.parse()
+        .map_err(|e: InvalidSid| Unreadable::from_error(e))
+}
+
+fn timestamp(text: &str) -> Result<Timestamp, Unreadable> {
+    Timestamp::parse_rfc3339(text).ok_or_else(|| Unreadable(format!("'{text}' is not a time")))
+}
+
+fn role(text: &str) -> Result<Role, Unreadable> {
+    text.parse().map_err(Unreadable::from_error)
 }
 
 /// The answer to a create or a rotation: the only time the secret is shown.
@@ -103,6 +194,29 @@ pub struct CredentialsJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<String>,
     pub app: AppJson,
+}
+
+/// An app and its new secret, as the remote backend reads a [`CredentialsJson`].
+pub struct Credentials {
+    pub app: AppView,
+    pub secret: ClientSecret,
+    /// After a rotation: when the previous secret stops working.
+    pub previous_secret_expires_at: Option<Timestamp>,
+}
+
+impl TryFrom<CredentialsJson> for Credentials {
+    type Error = Unreadable;
+    fn try_from(json: CredentialsJson) -> Result<Credentials, Unreadable> {
+        Ok(Credentials {
+            app: AppView::try_from(json.app)?,
+            secret: ClientSecret::received(json.client_secret),
+            previous_secret_expires_at: json
+                .previous_secret_expires_at
+                .as_deref()
+                .map(timestamp)
+                .transpose()?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -149,6 +263,33 @@ impl From<&AuditEvent> for AuditEventJson {
     }
 }
 
+impl TryFrom<AuditEventJson> for AuditEvent {
+    type Error = Unreadable;
+    fn try_from(json: AuditEventJson) -> Result<AuditEvent, Unreadable> {
+        Ok(AuditEvent {
+            sid: sid(&json.sid)?,
+            event_type: json.event_type.parse().map_err(Unreadable::from_error)?,
+            owner: sid(&json.owner_sid)?,
+            app: sid(&json.app_sid)?,
+            app_name: json.app_name,
+            actor: UserRef {
+                sid: sid(&json.actor_sid)?,
+                username: json.actor,
+            },
+            at: timestamp(&json.date_created)?,
+            changes: json
+                .changes
+                .into_iter()
+                .map(|c| FieldChange {
+                    field: c.field,
+                    before: c.before,
+                    after: c.after,
+                })
+                .collect(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OwnerJson {
     pub sid: String,
@@ -174,6 +315,20 @@ impl From<&OwnerAccess> for OwnerJson {
     }
 }
 
+impl TryFrom<OwnerJson> for OwnerAccess {
+    type Error = Unreadable;
+    fn try_from(json: OwnerJson) -> Result<OwnerAccess, Unreadable> {
+        Ok(OwnerAccess {
+            owner: Owner {
+                sid: sid(&json.sid)?,
+                name: json.friendly_name,
+                parent: json.parent_sid.as_deref().map(sid).transpose()?,
+            },
+            role: role(&json.role)?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserJson {
     pub sid: String,
@@ -190,6 +345,12 @@ pub struct RoleJson {
 
 impl From<&User> for UserJson {
     fn from(user: &User) -> UserJson {
+        UserJson::from(&UserView::from(user))
+    }
+}
+
+impl From<&UserView> for UserJson {
+    fn from(user: &UserView) -> UserJson {
         UserJson {
             sid: user.sid.to_string(),
             username: user.username.clone(),
@@ -203,6 +364,27 @@ impl From<&User> for UserJson {
                 .collect(),
             date_created: user.created_at.to_rfc3339(),
         }
+    }
+}
+
+impl TryFrom<UserJson> for UserView {
+    type Error = Unreadable;
+    fn try_from(json: UserJson) -> Result<UserView, Unreadable> {
+        Ok(UserView {
+            sid: sid(&json.sid)?,
+            username: json.username,
+            roles: json
+                .roles
+                .iter()
+                .map(|r| {
+                    Ok(Membership {
+                        owner: sid(&r.owner_sid)?,
+                        role: role(&r.role)?,
+                    })
+                })
+                .collect::<Result<_, Unreadable>>()?,
+            created_at: timestamp(&json.date_created)?,
+        })
     }
 }
 
@@ -237,6 +419,27 @@ impl From<&Authorization> for AuthorizationJson {
             date_revoked: a.revoked_at.map(Timestamp::to_rfc3339),
             version: a.version,
         }
+    }
+}
+
+impl TryFrom<AuthorizationJson> for Authorization {
+    type Error = Unreadable;
+    fn try_from(json: AuthorizationJson) -> Result<Authorization, Unreadable> {
+        Ok(Authorization {
+            sid: sid(&json.sid)?,
+            app: sid(&json.app_sid)?,
+            app_name: json.app_name,
+            owner: sid(&json.owner_sid)?,
+            user: UserRef {
+                sid: sid(&json.authorized_by_sid)?,
+                username: json.authorized_by,
+            },
+            scopes: json.scopes,
+            created_at: timestamp(&json.date_created)?,
+            last_used_at: timestamp(&json.date_last_used)?,
+            revoked_at: json.date_revoked.as_deref().map(timestamp).transpose()?,
+            version: json.version,
+        })
     }
 }
 
@@ -626,6 +829,17 @@ pub struct ApiErrorJson {
     /// With 400: each field that breaks a rule, in form order, so that a form can mark it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldErrorJson>,
+    /// With 404: what was not found, so that a client tells it from a missing route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_found: Option<NotFoundJson>,
+}
+
+/// What a 404 did not find: the kind of record (`OAuth app`, `authorization`, `owner`, `user`…)
+/// and the identifier asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NotFoundJson {
+    pub resource: String,
+    pub id: String,
 }
 
 /// One field that breaks a rule.

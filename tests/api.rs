@@ -7,12 +7,12 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use oauth_console::model::{
-    AppSettings, GrantType, Role, Seconds, Sid, SigningAlg, scopes::OFFLINE_ACCESS,
+    AppSettings, GrantType, NewApp, NewUser, Role, Seconds, Sid, SigningAlg, scopes::OFFLINE_ACCESS,
 };
 use oauth_console::server::{self, AppState, LimiterConfig, ServerConfig};
 use oauth_console::service::{
     AuthorizationConfig, AuthorizationServer, Clock, ConsoleService, HashingConfig, ManualClock,
-    NewApp, NewUser, OsEntropy, SystemClock,
+    OsEntropy, SystemClock,
 };
 use oauth_console::store::SledStore;
 use reqwest::StatusCode;
@@ -832,6 +832,68 @@ async fn a_grace_zero_rotation_stops_the_old_secret_at_once() {
 }
 
 #[tokio::test]
+async fn a_leaked_old_secret_is_refused_the_moment_its_grace_is_ended() {
+    let server = start().await;
+    let old = server.account_app().await;
+    let session = server.session("admin", PASSWORD).await;
+    let end_grace = || {
+        server
+            .http
+            .post(server.url(&format!("/v1/apps/{}/secret/end-grace", old.id)))
+            .bearer_auth(&session)
+            .send()
+    };
+    let nothing = end_grace().await.unwrap();
+    assert_eq!(nothing.status(), StatusCode::CONFLICT);
+    let body: Value = nothing.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no secret in a grace period"),
+        "{body}"
+    );
+
+    let rotated: Value = server
+        .http
+        .post(server.url(&format!("/v1/apps/{}/secret", old.id)))
+        .bearer_auth(&session)
+        .json(&json!({ "grace_period": 86400 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = Client {
+        id: old.id.clone(),
+        secret: rotated["client_secret"].as_str().unwrap().to_owned(),
+    };
+    let secrets = rotated["app"]["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 2, "{rotated}");
+    assert_eq!(secrets[1]["created_by"], "admin");
+    assert_eq!(secrets[1]["expires_at"], Value::Null);
+    // In its grace period the old secret works, and this server's client cache holds the app.
+    server.token(&old).await;
+    server.token(&new).await;
+
+    let ended = end_grace().await.unwrap();
+    assert_eq!(ended.status(), StatusCode::OK);
+    let app: Value = ended.json().await.unwrap();
+    assert_eq!(app["secrets"].as_array().unwrap().len(), 1, "{app}");
+    assert_eq!(app["secrets"][0]["id"], secrets[1]["id"]);
+
+    // No clock moves: the very next request with the old secret is refused.
+    let refused = server.token_request(&old, &[]).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+    server.token(&new).await;
+    let again = end_grace().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
 async fn the_permission_check_follows_scopes_and_the_owner_in_the_url() {
     let server = start().await;
     let client = server
@@ -1292,6 +1354,7 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_is_served
         "POST /v1/apps/{sid}",
         "DELETE /v1/apps/{sid}",
         "POST /v1/apps/{sid}/secret",
+        "POST /v1/apps/{sid}/secret/end-grace",
         "GET /v1/audit-events",
         "GET /v1/export",
         "POST /v1/import",

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use oauth_console::model::{
-    AppSettings, AuditEventType, GrantType, OAuthApp, Role, Seconds, Sid, Timestamp, s256_challenge,
+    AppSettings, AuditEventType, AuditFilter, GrantType, NewApp, NewUser, OAuthApp, Role, Seconds,
+    Sid, Timestamp, s256_challenge,
 };
 use oauth_console::service::{
-    AuditFilter, AuthorizationRequest, AuthorizeError, ConsoleService, GrantError, ManualClock,
-    NewApp, NewUser, SeededEntropy, ValidAuthorizationRequest,
+    AuthorizationRequest, AuthorizeError, ConsoleService, GrantError, ManualClock, SeededEntropy,
+    ValidAuthorizationRequest,
 };
 use oauth_console::store::SledStore;
 

@@ -279,6 +279,60 @@ fn rotations_keep_the_two_newest_secrets_and_delete_needs_yes_off_a_terminal() {
 }
 
 #[test]
+fn end_grace_needs_yes_off_a_terminal_ends_the_older_secret_and_says_when_there_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = json(&run(
+        dir.path(),
+        &[
+            "apps",
+            "create",
+            "--name",
+            "g",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let id = created["client_id"].as_str().unwrap();
+    let nothing = run(dir.path(), &["apps", "end-grace", id, "--yes"]);
+    assert!(!nothing.status.success());
+    assert_eq!(
+        stderr(&nothing).trim(),
+        "error: OAuth app 'g' has no secret in a grace period: only its current secret works, so there is nothing to end (rotating makes a new secret)"
+    );
+    let rotated = json(&run(dir.path(), &["apps", "rotate-secret", id, "--json"]));
+    let current = rotated["app"]["secrets"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let unconfirmed = run(dir.path(), &["apps", "end-grace", id]);
+    assert!(!unconfirmed.status.success());
+    assert!(
+        stderr(&unconfirmed).contains("pass --yes"),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let shown = json(&run(dir.path(), &["apps", "show", id, "--json"]));
+    assert_eq!(shown["secrets"].as_array().unwrap().len(), 2);
+
+    let ended = run(dir.path(), &["apps", "end-grace", id, "--yes"]);
+    assert!(ended.status.success(), "{}", stderr(&ended));
+    assert_eq!(
+        stdout(&ended),
+        format!(
+            "Ended the grace period of 'g' ({id}): its older secret no longer works; secret {current} carries on.\n"
+        )
+    );
+    let shown = json(&run(dir.path(), &["apps", "show", id, "--json"]));
+    let secrets = shown["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 1, "{shown}");
+    assert_eq!(secrets[0]["id"], current.as_str());
+    let audit = stdout(&run(dir.path(), &["audit", "--type", "secret-grace-ended"]));
+    assert!(audit.contains("oauth-apps.secret-grace-ended"), "{audit}");
+}
+
+#[test]
 fn a_billing_user_is_refused_and_a_developer_of_one_account_cannot_see_another() {
     let dir = tempfile::tempdir().unwrap();
     let owners = json(&run(dir.path(), &["owners", "--json"]));

@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust, Timeouts};
 use oauth_console::model::{
-    AppSettings, GrantType, OAuthApp, Role, Seconds, SecretDigest, Session, Sid, SigningAlg,
-    Timestamp, s256_challenge,
+    AppSettings, AppUpdate, GrantType, ListApps, NewApp, NewUser, OAuthApp, Role, Seconds,
+    SecretDigest, Session, Sid, SigningAlg, Timestamp, s256_challenge,
 };
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AppUpdate, AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService,
-    ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
+    AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService, ManualClock,
+    SeededEntropy,
 };
 use oauth_console::store::{SledStore, Store, Write};
 use oauth_console::tui::replay::parse_key;
@@ -701,6 +701,40 @@ async fn rotating_with_the_default_grace_keeps_the_old_secret_a_day() {
 }
 
 #[tokio::test]
+async fn the_credentials_tab_lists_both_secrets_and_ends_the_older_ones_grace_when_confirmed() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    w.clock.advance(Seconds::HOUR);
+    let rotated = w
+        .service
+        .rotate_secret(&w.admin, &app.sid, Seconds::DAY)
+        .await
+        .unwrap();
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab").await;
+    snap!("credentials_two_secrets", c);
+    c.keys("r").await;
+    snap!("rotate_dialog_ends_the_older", c);
+    c.keys("Esc g").await;
+    snap!("end_grace_confirm", c);
+    // "Cancel" is focused first: a stray Enter ends nothing.
+    c.keys("Enter").await;
+    assert!(c.ui.state().dialog.is_none());
+    let unchanged = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(unchanged.secrets.len(), 2);
+    c.keys("g Tab Enter").await;
+    snap!("end_grace_done", c);
+    let now = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(now.secrets, rotated.app.secrets[1..]);
+    c.keys("g").await;
+    assert!(
+        c.status().contains("has no secret in a grace period"),
+        "{}",
+        c.status()
+    );
+}
+
+#[tokio::test]
 async fn rotating_with_grace_0_stops_the_old_secret_at_once() {
     let w = world().await;
     let dir = w.service.clone();
@@ -893,8 +927,8 @@ async fn audit_events_show_newest_first_with_details_and_filters() {
     snap!("audit_update_details", c);
     c.keys("t t t t").await;
     snap!("audit_only_rotations", c);
-    // On past the authorization types, back to all types.
-    c.keys("t t t f").await;
+    // On past the authorization types and ended grace periods, back to all types.
+    c.keys("t t t t f").await;
     snap!("audit_one_app", c);
     c.keys("Esc").await;
     assert!(matches!(c.ui.state().screen, Screen::Apps(_)));

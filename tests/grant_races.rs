@@ -8,16 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use oauth_console::model::{
-    AppSettings, AuditEvent, Authorization, AuthorizationCode, GrantType, OAuthApp, Owner,
-    RefreshToken, SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User, s256_challenge,
+    AppSettings, AuditEvent, Authorization, AuthorizationCode, GrantType, NewApp, OAuthApp, Owner,
+    Page, RefreshToken, SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
+    s256_challenge,
 };
 use oauth_console::service::{
-    AuthorizationRequest, ConsoleService, Grant, GrantError, ManualClock, NewApp, SeededEntropy,
+    AuthorizationRequest, ConsoleService, Grant, GrantError, ManualClock, SeededEntropy,
     ServiceError,
 };
 use oauth_console::store::{
-    AppQuery, AuditQuery, AuthorizationQuery, Page, PurgeCutoffs, Purged, SledStore, Store,
-    StoreError, Write,
+    AppQuery, AuditQuery, AuthorizationQuery, PurgeCutoffs, Purged, SledStore, Store, StoreError,
+    Write,
 };
 use tokio::sync::Barrier;
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oauth_console::model::{GrantType, Role, Seconds, s256_challenge};
-use oauth_console::service::{AppUpdate, AuthorizationRequest, NewUser};
+use oauth_console::model::{AppUpdate, GrantType, NewUser, Role, Seconds, s256_challenge};
+use oauth_console::service::AuthorizationRequest;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

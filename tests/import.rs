@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use oauth_console::model::{AppSettings, AuditEventType, Field, GrantType, Role, Sid, Timestamp};
-use oauth_console::service::{
-    AppDefinition, AppDefinitions, AuditFilter, ConsoleService, ImportAction, ImportMode,
-    ManualClock, NewApp, NewUser, OwnerDefinitions, SeededEntropy, ServiceError,
+use oauth_console::model::{
+    AppDefinition, AppDefinitions, AppSettings, AuditEventType, AuditFilter, Field, GrantType,
+    ImportAction, ImportMode, NewApp, NewUser, OwnerDefinitions, Role, Sid, Timestamp,
 };
+use oauth_console::service::{ConsoleService, ManualClock, SeededEntropy, ServiceError};
 use oauth_console::store::SledStore;
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
@@ -130,7 +130,7 @@ impl World {
 }
 
 /// Each item's action, by app name, in plan order.
-fn plan(outcome: &oauth_console::service::ImportOutcome) -> Vec<(String, String)> {
+fn plan(outcome: &oauth_console::model::ImportOutcome) -> Vec<(String, String)> {
     outcome
         .items
         .iter()

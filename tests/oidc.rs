@@ -3,8 +3,8 @@
 //! the real pages), exchanges the code with PKCE and a nonce, verifies the ID token against the
 //! JWKS, asks userinfo, refreshes and revokes — against a real `serve` on 127.0.0.1.
 
-use oauth_console::model::Role;
-use oauth_console::service::NewUser;
+use oauth_console::model::{NewUser, Role};
+
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreRevocableToken,
     CoreUserInfoClaims,

@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use oauth_console::api::{AppDefinitionJson, AppsFileJson, FileFormat};
 use oauth_console::backend::{
-    Backend, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
+    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
 };
-use oauth_console::model::{AppSettings, GrantType, Sid};
+use oauth_console::model::{AppSettings, AppUpdate, GrantType, NewApp, Sid};
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
-    AppUpdate, AuthorizationConfig, AuthorizationServer, ConsoleService, NewApp, OsEntropy,
-    ServiceError, SystemClock,
+    AuthorizationConfig, AuthorizationServer, ConsoleService, OsEntropy, ServiceError, SystemClock,
 };
 use oauth_console::store::SledStore;
 use tokio::runtime::Runtime;
@@ -225,6 +224,9 @@ impl Normalizer {
                 }
             };
             format!("{:<34}", format!("<SID {n}>"))
+        } else if word.len() == 8 && hex(word) {
+            // A secret's short id, derived from the secret.
+            "<ID>    ".to_owned()
         } else if word.len() == 43 {
             format!("{:<43}", "<SECRET>")
         } else if word.len() >= 40 && hex(word) {
@@ -331,6 +333,12 @@ fn parity_script(mut run: impl FnMut(&[&str]) -> Output) -> Vec<Output> {
         vec!["apps", "rotate-secret", &app, "--grace", "1h"],
         vec!["apps", "rotate-secret", &app, "--grace", "0", "--json"],
         vec!["apps", "rotate-secret", &app, "--grace", "31d"],
+        vec!["apps", "rotate-secret", &app, "--grace", "1h"],
+        vec!["apps", "show", &app],
+        vec!["apps", "end-grace", &app],
+        vec!["apps", "end-grace", &app, "--yes"],
+        vec!["apps", "end-grace", &app, "--yes"],
+        vec!["apps", "show", &app, "--json"],
         vec!["apps", "create", "--name", "", "--scope", "nope"],
         vec!["apps", "show", &unknown],
         vec!["apps", "list", "--owner", &org],
@@ -599,7 +607,7 @@ fn a_stale_edit_over_the_server_is_refused_as_changed_elsewhere() {
     let stale = runtime
         .block_on(backend.update_app(&sid, edit("second save")))
         .unwrap_err();
-    let ServiceError::Conflict(message) = &stale else {
+    let BackendError::Conflict(message) = &stale else {
         panic!("not a conflict: {stale}")
     };
     assert!(message.contains("was changed elsewhere"), "{message}");
@@ -618,7 +626,7 @@ fn a_stale_edit_over_the_server_is_refused_as_changed_elsewhere() {
         .block_on(backend.delete_app(&sid, Some(read_by_both)))
         .unwrap_err();
     assert!(
-        matches!(stale_delete, ServiceError::Conflict(_)),
+        matches!(stale_delete, BackendError::Conflict(_)),
         "{stale_delete}"
     );
     let now = runtime.block_on(backend.app(&sid)).unwrap();
@@ -667,24 +675,22 @@ fn bad_input_over_the_server_marks_the_same_fields_as_locally() {
     let remote_error = runtime.block_on(backend.create_app(bad())).err().unwrap();
     let local_error = runtime.block_on(local.create_app(bad())).err().unwrap();
     match (&remote_error, &local_error) {
-        (ServiceError::Invalid(remote), ServiceError::Invalid(local)) => {
+        (BackendError::Invalid(remote), BackendError::Invalid(local)) => {
             assert_eq!(remote, local)
         }
         other => panic!("not both invalid: {other:?}"),
     }
-    let none = runtime
-        .block_on(backend.app(&format!("OQ{}", "0".repeat(32)).parse().unwrap()))
-        .unwrap_err();
+    let missing: Sid = format!("OQ{}", "0".repeat(32)).parse().unwrap();
+    let none = runtime.block_on(backend.app(&missing)).unwrap_err();
+    let none_here = runtime.block_on(local.app(&missing)).unwrap_err();
     assert!(
         matches!(
-            none,
-            ServiceError::NotFound {
-                what: "OAuth app",
-                ..
-            }
+            &none,
+            BackendError::NotFound { resource, id } if resource == "OAuth app" && *id == missing.to_string()
         ),
         "{none}"
     );
+    assert_eq!(none.to_string(), none_here.to_string());
 }
 
 #[test]
@@ -867,7 +873,7 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
         .block_on(server.service.apps(
             &admin.sid,
             &owner,
-            oauth_console::service::ListApps::default(),
+            oauth_console::model::ListApps::default(),
         ))
         .unwrap();
     let names: Vec<_> = apps

@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use oauth_console::model::{
-    AppSettings, AuditEventType, Field, GrantType, OwnerKind, Role, Seconds, Sid, Timestamp,
+    AppOrder, AppSettings, AppUpdate, AuditEventType, AuditFilter, Field, GrantType, ListApps,
+    NewApp, NewUser, OwnerKind, Role, Seconds, Sid, Timestamp,
 };
 use oauth_console::service::{
-    AppUpdate, AuditFilter, CLIENT_CACHE_MAX_AGE, ConsoleService, ListApps, ManualClock, NewApp,
-    NewUser, SeededEntropy, ServiceError,
+    CLIENT_CACHE_MAX_AGE, Clock, ConsoleService, ManualClock, SeededEntropy, ServiceError,
 };
-use oauth_console::store::{AppOrder, SledStore};
+use oauth_console::store::SledStore;
 
 const MESSAGES_READ: &str = "/twilio/messaging/messages/read";
 const MESSAGES_LIST: &str = "/twilio/messaging/messages/list";
@@ -505,6 +505,109 @@ async fn deleting_stops_the_secret_and_is_audited() {
         w.service.app(&w.admin, &created.app.sid).await,
         Err(ServiceError::NotFound { .. })
     ));
+}
+
+#[tokio::test]
+async fn ending_the_grace_stops_the_older_secret_at_once_makes_none_and_is_audited() {
+    let w = world().await;
+    let created = w.create("ending").await;
+    let id = created.app.sid.clone();
+    let valid = async |secret: &str| {
+        w.service
+            .authenticate_client(id.as_str(), secret)
+            .await
+            .is_ok()
+    };
+    let nothing = w.service.end_grace(&w.admin, &id, None).await.unwrap_err();
+    assert!(matches!(nothing, ServiceError::Conflict(_)), "{nothing:?}");
+    assert_eq!(
+        nothing.to_string(),
+        "OAuth app 'ending' has no secret in a grace period: only its current secret works, so there is nothing to end (rotating makes a new secret)"
+    );
+
+    w.clock.advance(Seconds(10));
+    let rotated = w
+        .service
+        .rotate_secret(&w.admin, &id, Seconds::DAY)
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated
+            .app
+            .secrets
+            .last()
+            .unwrap()
+            .created_by
+            .as_ref()
+            .map(|u| u.username.as_str()),
+        Some("admin")
+    );
+    // Both work, and client authentication has the app cached now.
+    assert!(valid(created.secret.expose()).await);
+    assert!(valid(rotated.secret.expose()).await);
+
+    let stale = w
+        .service
+        .end_grace(&w.admin, &id, Some(rotated.app.version - 1))
+        .await
+        .unwrap_err();
+    assert!(stale.to_string().contains("changed elsewhere"), "{stale}");
+    let billing = w.add_user("bill", &w.account, Role::Billing).await;
+    assert!(matches!(
+        w.service.end_grace(&billing, &id, None).await,
+        Err(ServiceError::Forbidden(_))
+    ));
+    assert!(
+        valid(created.secret.expose()).await,
+        "a refusal ends nothing"
+    );
+
+    w.clock.advance(Seconds(5));
+    let ended = w
+        .service
+        .end_grace(&w.admin, &id, Some(rotated.app.version))
+        .await
+        .unwrap();
+    assert_eq!(ended.secrets, rotated.app.secrets[1..]);
+    assert!(!valid(created.secret.expose()).await, "ended at once");
+    assert!(valid(rotated.secret.expose()).await);
+
+    let events = w
+        .service
+        .audit_events(
+            &w.admin,
+            AuditFilter {
+                event_type: Some(AuditEventType::SecretGraceEnded),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].actor.username, "admin");
+    let changes: Vec<_> = events[0]
+        .changes
+        .iter()
+        .map(|c| (c.field.as_str(), c.before.as_str(), c.after.as_str()))
+        .collect();
+    let grace_end = rotated.previous_expires_at.unwrap().to_rfc3339();
+    let now = w.clock.now().to_rfc3339();
+    assert_eq!(
+        changes,
+        [
+            (
+                "secret ended",
+                "",
+                created.app.secrets[0].short_id().as_str()
+            ),
+            (
+                "previous secret valid until",
+                grace_end.as_str(),
+                now.as_str()
+            ),
+        ]
+    );
 }
 
 #[tokio::test]

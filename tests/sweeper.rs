@@ -7,12 +7,12 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth_console::model::{
-    AppSettings, CODE_TTL, GrantType, MAX_TOKEN_TTL, OAuthApp, RefreshTokenTtl, SESSION_TTL,
-    Seconds, Sid, SigningAlg, Timestamp, s256_challenge,
+    AppSettings, CODE_TTL, GrantType, MAX_TOKEN_TTL, NewApp, OAuthApp, RefreshTokenTtl,
+    SESSION_TTL, Seconds, Sid, SigningAlg, Timestamp, s256_challenge,
 };
 use oauth_console::service::{
     AuthorizationConfig, AuthorizationRequest, AuthorizationServer, ConsoleService, Grant,
-    GrantError, ManualClock, NewApp, SWEEP_MARGIN, SeededEntropy, TokenRequest,
+    GrantError, ManualClock, SWEEP_MARGIN, SeededEntropy, TokenRequest,
 };
 use oauth_console::store::{Purged, SledStore, Store};
 

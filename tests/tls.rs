@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_console::backend::{
-    Backend, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
+    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
 };
 use oauth_console::model::SigningAlg;
 use oauth_console::server::{ServerConfig, Tls, TlsFiles};
-use oauth_console::service::ServiceError;
 use reqwest::{StatusCode, Version};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -339,7 +338,7 @@ async fn the_remote_backend_and_the_token_tool_trust_only_the_ca_they_are_given(
     let untrusted =
         RemoteBackend::sign_in(&https, &ServerTrust::platform(), "admin", PASSWORD).await;
     match untrusted {
-        Err(ServiceError::Unreachable(message)) => {
+        Err(BackendError::Unreachable(message)) => {
             assert!(message.contains("does not trust"), "{message}");
             assert!(message.contains("--ca-cert FILE"), "{message}");
         }

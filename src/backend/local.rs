@@ -4,14 +4,13 @@ use async_trait::async_trait;
 
 use super::token::{self, IssuedToken, TokenError, TokenRequest};
 use super::trust::ServerTrust;
-use super::{Backend, Result};
-use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
-use crate::service::GeneratedPassword;
-use crate::service::{
-    AppDefinitions, AppUpdate, AuditFilter, ConsoleService, CreatedApp, ImportMode, ImportOutcome,
-    ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
+use super::{Backend, BackendError, CreatedApp, Result, RotatedSecret};
+use crate::model::{
+    AppDefinitions, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, GeneratedPassword,
+    ImportMode, ImportOutcome, ListApps, NewApp, NewUser, OwnerAccess, Page, Seconds, Sid,
+    Timestamp, UserView,
 };
-use crate::store::Page;
+use crate::service::ConsoleService;
 
 pub struct LocalBackend {
     service: ConsoleService,
@@ -37,9 +36,10 @@ impl LocalBackend {
 
     /// Verifies the token endpoint's certificate against `trust` rather than the platform's CAs.
     pub fn trusting(mut self, trust: &ServerTrust) -> Result<LocalBackend> {
-        self.http = trust.client().build().map_err(|e| {
-            crate::service::ServiceError::Unreachable(format!("cannot make an HTTP client: {e}"))
-        })?;
+        self.http = trust
+            .client()
+            .build()
+            .map_err(|e| BackendError::Unreachable(format!("cannot make an HTTP client: {e}")))?;
         Ok(self)
     }
 
@@ -51,48 +51,81 @@ impl LocalBackend {
     }
 }
 
+impl LocalBackend {
+    /// `app` as its managers see it now.
+    fn view(&self, app: &crate::model::OAuthApp) -> AppView {
+        AppView::of(app, self.service.now())
+    }
+}
+
 #[async_trait]
 impl Backend for LocalBackend {
-    async fn me(&self) -> Result<User> {
-        self.service.user(&self.user).await
+    async fn me(&self) -> Result<UserView> {
+        let user = self.service.user(&self.user).await?;
+        Ok(UserView::from(&user))
     }
 
     async fn owners(&self) -> Result<Vec<OwnerAccess>> {
-        self.service.owners(&self.user).await
+        Ok(self.service.owners(&self.user).await?)
     }
 
-    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>> {
-        self.service.apps(&self.user, owner, list).await
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<AppView>> {
+        let page = self.service.apps(&self.user, owner, list).await?;
+        let now = self.service.now();
+        Ok(Page {
+            items: page.items.iter().map(|app| AppView::of(app, now)).collect(),
+            next: page.next,
+        })
     }
 
-    async fn app(&self, app: &Sid) -> Result<OAuthApp> {
-        self.service.app(&self.user, app).await
+    async fn app(&self, app: &Sid) -> Result<AppView> {
+        Ok(self.view(&self.service.app(&self.user, app).await?))
     }
 
     async fn create_app(&self, new: NewApp) -> Result<CreatedApp> {
-        self.service.create_app(&self.user, new).await
+        let created = self.service.create_app(&self.user, new).await?;
+        Ok(CreatedApp {
+            app: self.view(&created.app),
+            secret: created.secret,
+        })
     }
 
-    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp> {
-        self.service.update_app(&self.user, app, update).await
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<AppView> {
+        Ok(self.view(&self.service.update_app(&self.user, app, update).await?))
     }
 
     async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret> {
-        self.service.rotate_secret(&self.user, app, grace).await
+        let rotated = self.service.rotate_secret(&self.user, app, grace).await?;
+        Ok(RotatedSecret {
+            app: self.view(&rotated.app),
+            secret: rotated.secret,
+            grace_period: rotated.grace_period,
+            previous_expires_at: rotated.previous_expires_at,
+        })
     }
 
-    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp> {
-        self.service
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
+        let app = self
+            .service
+            .end_grace(&self.user, app, expected_version)
+            .await?;
+        Ok(self.view(&app))
+    }
+
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
+        let deleted = self
+            .service
             .delete_app(&self.user, app, expected_version)
-            .await
+            .await?;
+        Ok(self.view(&deleted))
     }
 
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
-        self.service.audit_events(&self.user, filter).await
+        Ok(self.service.audit_events(&self.user, filter).await?)
     }
 
     async fn export_apps(&self, owner: Option<&Sid>) -> Result<AppDefinitions> {
-        self.service.export_apps(&self.user, owner).await
+        Ok(self.service.export_apps(&self.user, owner).await?)
     }
 
     async fn import_apps(
@@ -100,17 +133,20 @@ impl Backend for LocalBackend {
         definitions: &AppDefinitions,
         mode: ImportMode,
     ) -> Result<ImportOutcome> {
-        self.service
+        Ok(self
+            .service
             .import_apps(&self.user, definitions, mode)
-            .await
+            .await?)
     }
 
-    async fn users(&self) -> Result<Vec<User>> {
-        self.service.users(&self.user).await
+    async fn users(&self) -> Result<Vec<UserView>> {
+        let users = self.service.users(&self.user).await?;
+        Ok(users.iter().map(UserView::from).collect())
     }
 
-    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)> {
-        self.service.add_user(&self.user, new).await
+    async fn add_user(&self, new: NewUser) -> Result<(UserView, Option<GeneratedPassword>)> {
+        let (user, password) = self.service.add_user(&self.user, new).await?;
+        Ok((UserView::from(&user), password))
     }
 
     async fn authorized_apps(
@@ -120,15 +156,17 @@ impl Backend for LocalBackend {
         page_size: usize,
         after: Option<String>,
     ) -> Result<Page<Authorization>> {
-        self.service
+        Ok(self
+            .service
             .authorized_apps(&self.user, owner, app, page_size, after)
-            .await
+            .await?)
     }
 
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
-        self.service
+        Ok(self
+            .service
             .revoke_authorization(&self.user, authorization)
-            .await
+            .await?)
     }
 
     async fn request_token(
@@ -139,7 +177,8 @@ impl Backend for LocalBackend {
     }
 
     async fn sign_in_as(&self, username: &str, password: &str) -> Result<()> {
-        self.service.sign_in(username, password).await.map(|_| ())
+        self.service.sign_in(username, password).await?;
+        Ok(())
     }
 
     /// The embedded store is in this process; there is no server to sign in to.

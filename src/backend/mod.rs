@@ -3,6 +3,7 @@
 //! speaks the management API of a running server. Screens and commands are written against
 //! [`Backend`] alone, so they behave the same either way.
 
+mod error;
 mod local;
 mod remote;
 pub mod token;
@@ -10,36 +11,51 @@ mod trust;
 
 use async_trait::async_trait;
 
-use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
-use crate::service::GeneratedPassword;
-use crate::service::{
-    AppUpdate, AuditFilter, ImportMode, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret,
-    ServiceError,
+use crate::model::{
+    AppDefinitions, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, ClientSecret,
+    GeneratedPassword, ImportMode, ImportOutcome, ListApps, NewApp, NewUser, OwnerAccess, Page,
+    Seconds, Sid, Timestamp, UserView,
 };
-use crate::store::Page;
 
-/// What export, import and create answer, in the words the console and the CLI read them: the
-/// console sees the backend and the model only.
-pub use crate::service::{AppDefinitions, CreatedApp, ImportAction, ImportOutcome};
+pub use error::BackendError;
 pub use local::LocalBackend;
 pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
-pub use token::{IssuedToken, TokenError, TokenHeader, TokenRequest};
+pub use token::{IssuedToken, TokenClaims, TokenError, TokenHeader, TokenRequest};
 pub use trust::{ServerTrust, TrustError};
 
-pub type Result<T> = std::result::Result<T, ServiceError>;
+pub type Result<T> = std::result::Result<T, BackendError>;
+
+/// The app just made and its first secret, which is shown now and never again.
+pub struct CreatedApp {
+    pub app: AppView,
+    pub secret: ClientSecret,
+}
+
+/// The new secret, shown once, and when the previous one stops working.
+pub struct RotatedSecret {
+    pub app: AppView,
+    pub secret: ClientSecret,
+    pub grace_period: Seconds,
+    /// `None` when there was no previous secret left to keep.
+    pub previous_expires_at: Option<Timestamp>,
+}
 
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// The signed-in user, with their roles.
-    async fn me(&self) -> Result<User>;
+    async fn me(&self) -> Result<UserView>;
     /// The owners the user belongs to, accounts first.
     async fn owners(&self) -> Result<Vec<OwnerAccess>>;
-    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>>;
-    async fn app(&self, app: &Sid) -> Result<OAuthApp>;
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<AppView>>;
+    async fn app(&self, app: &Sid) -> Result<AppView>;
     async fn create_app(&self, new: NewApp) -> Result<CreatedApp>;
-    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp>;
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<AppView>;
     async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret>;
-    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp>;
+    /// Ends the grace period of the app's older secret now, without making a new one; refused
+    /// when no secret is in a grace period. `expected_version` refuses it if the app changed
+    /// since it was shown.
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView>;
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView>;
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>>;
     /// The definitions of `owner`'s apps, or of every owner's whose apps the user manages; no
     /// secrets.
@@ -51,8 +67,8 @@ pub trait Backend: Send + Sync {
         mode: ImportMode,
     ) -> Result<ImportOutcome>;
     /// Users who share an owner with the signed-in user.
-    async fn users(&self) -> Result<Vec<User>>;
-    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)>;
+    async fn users(&self) -> Result<Vec<UserView>>;
+    async fn add_user(&self, new: NewUser) -> Result<(UserView, Option<GeneratedPassword>)>;
     /// An organization's authorized applications, newest first; only `app`'s when given.
     async fn authorized_apps(
         &self,

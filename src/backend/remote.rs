@@ -1,11 +1,12 @@
 //! The backend over a running `oauth-console serve`: each [`Backend`] call is one management-API
-//! request with the session's bearer token. Answers are read back from api.rs into the service's
-//! types, and refusals into the same [`ServiceError`]s the service gives, so that every screen and
-//! command says the same thing over a server as over the embedded store. Only failures of the
-//! connection itself are new: [`ServiceError::Unreachable`] says which server and what to do.
+//! request with the session's bearer token. Answers are read back with the api.rs types the
+//! server wrote them with, and refusals into the same [`BackendError`]s the local backend gives
+//! (a 404 from the record it names, not from its text), so that every screen and command says the
+//! same thing over a server as over the embedded store. Only failures of the connection itself
+//! are new: [`BackendError::Unreachable`] says which server and what to do.
 //!
 //! A backend may start signed out ([`RemoteBackend::signed_out`]): then every call answers
-//! [`ServiceError::NotSignedIn`] without asking the server, and the console shows its sign-in
+//! [`BackendError::NotSignedIn`] without asking the server, and the console shows its sign-in
 //! screen until [`Backend::sign_in_as`] starts a session. Not signed in yet and signed out by the
 //! server are the same state to the console, so one path handles both.
 
@@ -17,24 +18,21 @@ use reqwest::{Method, RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::trust::{ServerTrust, certificate_problem};
-use super::{Backend, IssuedToken, Result, TokenError, TokenRequest};
+use super::{
+    Backend, BackendError, CreatedApp, IssuedToken, Result, RotatedSecret, TokenError, TokenRequest,
+};
 use crate::api::{
-    ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson,
-    AuditEventListJson, AuthorizationJson, AuthorizationListJson, CredentialsJson,
-    ImportRequestJson, ImportResultJson, NewAppJson, NewUserJson, OwnerListJson, RotateSecretJson,
-    SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
+    ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventListJson,
+    AuthorizationJson, AuthorizationListJson, Credentials, CredentialsJson, ImportRequestJson,
+    ImportResultJson, NewAppJson, NewUserJson, OwnerListJson, RotateSecretJson, SessionJson,
+    SignInJson, Unreadable, UserAddedJson, UserJson, UserListJson,
 };
 use crate::model::{
-    AppSettings, AuditEvent, Authorization, ClientSecret, Field, FieldChange, FieldError,
-    GrantType, Membership, OAuthApp, Owner, Role, Seconds, SecretDigest, SecretRecord, Sid,
-    Timestamp, User, UserRef, ValidationErrors,
+    AppDefinitions, AppOrder, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, Field,
+    FieldError, GeneratedPassword, ImportMode, ImportOutcome, ListApps, NewApp, NewUser,
+    OwnerAccess, Page, Seconds, Sid, Timestamp, UserView, ValidationErrors,
 };
-use crate::service::{
-    AppDefinitions, AppUpdate, AuditFilter, Clock, CreatedApp, GeneratedPassword, ImportMode,
-    ImportOutcome, ListApps, NewApp, NewUser, OwnerAccess, RotatedSecret, ServiceError,
-    SystemClock,
-};
-use crate::store::{AppOrder, Page};
+use crate::service::{Clock, SystemClock};
 
 /// How long a backend waits for its server before saying it did not answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +51,6 @@ impl Default for Timeouts {
         }
     }
 }
-
-/// What every not-found message of the service names, as `{what} {id} was not found…`.
-const NOT_FOUND_KINDS: [&str; 5] = ["OAuth app", "client ID", "authorization", "owner", "user"];
 
 /// Keeps a session started by [`Backend::sign_in_as`] for the next start (the CLI's file).
 pub type SessionSaver = Arc<dyn Fn(&RemoteSession) + Send + Sync>;
@@ -76,7 +71,7 @@ pub struct RemoteBackend {
 pub struct RemoteSession {
     pub token: String,
     pub expires_at: Timestamp,
-    pub user: User,
+    pub user: UserView,
 }
 
 /// The base URL as given, without the trailing slash that would double in paths.
@@ -100,7 +95,7 @@ impl Connection {
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.request)
             .build()
-            .map_err(|e| ServiceError::Unreachable(format!("cannot make an HTTP client: {e}")))?;
+            .map_err(|e| BackendError::Unreachable(format!("cannot make an HTTP client: {e}")))?;
         Ok(Connection {
             http,
             server: normalize_server(server),
@@ -124,14 +119,15 @@ impl Connection {
             });
         let response = self.send(request).await?;
         match response.status() {
-            StatusCode::UNAUTHORIZED => return Err(ServiceError::BadCredentials),
+            StatusCode::UNAUTHORIZED => return Err(BackendError::BadCredentials),
             status if !status.is_success() => return Err(self.refusal(response).await),
             _ => {}
         }
         let session: SessionJson = self.read(response).await?;
         Ok(RemoteSession {
-            expires_at: timestamp(&session.expires_at)?,
-            user: user_from(session.user)?,
+            expires_at: Timestamp::parse_rfc3339(&session.expires_at)
+                .ok_or_else(|| unreadable(&format!("'{}' is not a time", session.expires_at)))?,
+            user: decode(session.user)?,
             token: session.token,
         })
     }
@@ -150,8 +146,8 @@ impl Connection {
         Ok(metadata.issuer)
     }
 
-    /// A refusal of the management API as the [`ServiceError`] the service gave it from.
-    async fn refusal(&self, response: reqwest::Response) -> ServiceError {
+    /// A refusal of the management API as the [`BackendError`] the service gave it from.
+    async fn refusal(&self, response: reqwest::Response) -> BackendError {
         let status = response.status();
         let retry_after = response
             .headers()
@@ -162,9 +158,9 @@ impl Connection {
         refusal(&self.server, status, retry_after, body)
     }
 
-    fn unreachable(&self, error: &reqwest::Error) -> ServiceError {
+    fn unreachable(&self, error: &reqwest::Error) -> BackendError {
         let server = &self.server;
-        ServiceError::Unreachable(if error.is_timeout() && error.is_connect() {
+        BackendError::Unreachable(if error.is_timeout() && error.is_connect() {
             format!(
                 "the server at {server} did not accept a connection within {}; check that --server is right and that nothing (a firewall, a proxy) is in the way, then try again",
                 seconds(self.timeouts.connect)
@@ -193,7 +189,7 @@ impl Connection {
     async fn read<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
         let status = response.status();
         if !status.is_success() {
-            return Err(ServiceError::Remote(format!(
+            return Err(BackendError::Remote(format!(
                 "the server at {} answered {status}; is it an oauth-console server?",
                 self.server
             )));
@@ -300,7 +296,7 @@ impl RemoteBackend {
         let token = self.token.read().unwrap_or_else(PoisonError::into_inner);
         let server = &self.connection.server;
         let Some(token) = token.as_deref() else {
-            return Err(ServiceError::NotSignedIn(format!(
+            return Err(BackendError::NotSignedIn(format!(
                 "not signed in to {server}: sign in with `oauth-console login --server {server}`"
             )));
         };
@@ -321,20 +317,20 @@ impl RemoteBackend {
         }
     }
 
-    async fn app_json(&self, method: Method, path: &str) -> Result<OAuthApp> {
+    async fn app_json(&self, method: Method, path: &str) -> Result<AppView> {
         let app: AppJson = self.call(self.request(method, path)?).await?;
-        app_from(app)
+        decode(app)
     }
 }
 
 /// A refusal of the management API (`status`, its `Retry-After` and error body) as the
-/// [`ServiceError`] the service gave it from.
+/// [`BackendError`] the service gave it from.
 fn refusal(
     server: &str,
     status: StatusCode,
     retry_after: Option<String>,
     body: Option<ApiErrorJson>,
-) -> ServiceError {
+) -> BackendError {
     // A proxy in front of the server may answer without our error body.
     let said = body.as_ref().map(|b| b.message.clone());
     let message = said.clone().unwrap_or_else(|| status.to_string());
@@ -347,195 +343,60 @@ fn refusal(
                 .collect();
             match errors {
                 Some(errors) if !errors.is_empty() => {
-                    ServiceError::Invalid(ValidationErrors(errors))
+                    BackendError::Invalid(ValidationErrors(errors))
                 }
-                _ => ServiceError::Remote(format!("the server refused the request: {message}")),
+                _ => BackendError::Remote(format!("the server refused the request: {message}")),
             }
         }
-        StatusCode::UNAUTHORIZED => ServiceError::NotSignedIn(format!(
+        StatusCode::UNAUTHORIZED => BackendError::NotSignedIn(format!(
             "your session on {server} has expired or was signed out; sign in again with `oauth-console login --server {server}`"
         )),
-        StatusCode::FORBIDDEN => ServiceError::Forbidden(message),
-        StatusCode::NOT_FOUND => not_found(&message),
+        StatusCode::FORBIDDEN => BackendError::Forbidden(message),
+        StatusCode::NOT_FOUND => match body.and_then(|b| b.not_found) {
+            Some(missing) => BackendError::NotFound {
+                resource: missing.resource,
+                id: missing.id,
+            },
+            // A 404 without saying what is missing: a route this server does not have.
+            None => BackendError::Remote(format!(
+                "the server at {server} does not know this request ({message}); is it an oauth-console server of this version?"
+            )),
+        },
         // 412: a stale If-Match, which is the same refusal as a stale version.
-        StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED => ServiceError::Conflict(message),
-        StatusCode::TOO_MANY_REQUESTS => ServiceError::Remote(match retry_after {
+        StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED => BackendError::Conflict(message),
+        StatusCode::TOO_MANY_REQUESTS => BackendError::Remote(match retry_after {
             Some(seconds) if !message.contains("try again") => {
                 format!("{message}; try again in {seconds} seconds")
             }
             _ => message,
         }),
         // Too many sign-ins at once: the server's message says when to try again.
-        StatusCode::SERVICE_UNAVAILABLE if said.is_some() => ServiceError::Remote(message),
+        StatusCode::SERVICE_UNAVAILABLE if said.is_some() => BackendError::Remote(message),
         _ => {
             let what = match said {
                 Some(said) => format!("{status}: {said}"),
                 None => status.to_string(),
             };
-            ServiceError::Remote(format!(
+            BackendError::Remote(format!(
                 "the server at {server} failed ({what}); try again, and if it persists see the server's log"
             ))
         }
     }
 }
 
-/// The service's not-found error again, from its message; a message from another version of the
-/// server, naming something this one does not know, stays as it came.
-fn not_found(message: &str) -> ServiceError {
-    let found = message
-        .strip_suffix(" was not found, or you have no access to it")
-        .and_then(|subject| {
-            NOT_FOUND_KINDS.iter().find_map(|what| {
-                let id = subject.strip_prefix(what)?.strip_prefix(' ')?;
-                Some(ServiceError::NotFound {
-                    what,
-                    id: id.to_owned(),
-                })
-            })
-        });
-    found.unwrap_or_else(|| ServiceError::Remote(message.to_owned()))
-}
-
-fn unreadable(detail: &str) -> ServiceError {
-    ServiceError::Remote(format!(
+fn unreadable(detail: &str) -> BackendError {
+    BackendError::Remote(format!(
         "the server's answer could not be read ({detail}); is it an oauth-console server of this version?"
     ))
 }
 
-fn sid(text: &str) -> Result<Sid> {
-    text.parse()
-        .map_err(|e: crate::model::InvalidSid| unreadable(&e.to_string()))
+/// An answer read with the api.rs type the server wrote it with.
+fn decode<J, T: TryFrom<J, Error = Unreadable>>(json: J) -> Result<T> {
+    T::try_from(json).map_err(|why| unreadable(&why.to_string()))
 }
 
-fn timestamp(text: &str) -> Result<Timestamp> {
-    Timestamp::parse_rfc3339(text).ok_or_else(|| unreadable(&format!("'{text}' is not a time")))
-}
-
-fn app_from(json: AppJson) -> Result<OAuthApp> {
-    let grant_type: GrantType = json
-        .grant_type
-        .parse()
-        .map_err(|e: crate::model::UnknownGrantType| unreadable(&e.to_string()))?;
-    let code = json.authorization_code.unwrap_or_default();
-    let secrets = json
-        .secrets
-        .iter()
-        .map(|secret| {
-            Ok(SecretRecord {
-                digest: SecretDigest::withheld(),
-                created_at: timestamp(&secret.date_created)?,
-                expires_at: secret.expires_at.as_deref().map(timestamp).transpose()?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(OAuthApp {
-        sid: sid(&json.sid)?,
-        owner: sid(&json.owner_sid)?,
-        grant_type,
-        settings: AppSettings {
-            name: json.friendly_name,
-            description: json.description,
-            scopes: json.scopes,
-            token_ttl: Seconds(json.access_token_ttl),
-            company_name: code.company_name,
-            images: code.image_urls,
-            homepage_url: code.homepage_url,
-            terms_url: code.terms_of_service_url,
-            redirect_uris: code.redirect_uris,
-        },
-        secrets,
-        created_at: timestamp(&json.date_created)?,
-        updated_at: timestamp(&json.date_updated)?,
-        created_by: UserRef {
-            sid: sid(&json.created_by_sid)?,
-            username: json.created_by,
-        },
-        version: json.version,
-    })
-}
-
-fn role(text: &str) -> Result<Role> {
-    text.parse()
-        .map_err(|e: crate::model::UnknownRole| unreadable(&e.to_string()))
-}
-
-fn user_from(json: UserJson) -> Result<User> {
-    Ok(User {
-        sid: sid(&json.sid)?,
-        username: json.username,
-        // The server never sends it, and nothing on this side checks a password.
-        password_hash: String::new(),
-        roles: json
-            .roles
-            .iter()
-            .map(|r| {
-                Ok(Membership {
-                    owner: sid(&r.owner_sid)?,
-                    role: role(&r.role)?,
-                })
-            })
-            .collect::<Result<_>>()?,
-        created_at: timestamp(&json.date_created)?,
-    })
-}
-
-fn event_from(json: AuditEventJson) -> Result<AuditEvent> {
-    Ok(AuditEvent {
-        sid: sid(&json.sid)?,
-        event_type: json
-            .event_type
-            .parse()
-            .map_err(|e: crate::model::UnknownEventType| unreadable(&e.to_string()))?,
-        owner: sid(&json.owner_sid)?,
-        app: sid(&json.app_sid)?,
-        app_name: json.app_name,
-        actor: UserRef {
-            sid: sid(&json.actor_sid)?,
-            username: json.actor,
-        },
-        at: timestamp(&json.date_created)?,
-        changes: json
-            .changes
-            .into_iter()
-            .map(|c| FieldChange {
-                field: c.field,
-                before: c.before,
-                after: c.after,
-            })
-            .collect(),
-    })
-}
-
-fn authorization_from(json: AuthorizationJson) -> Result<Authorization> {
-    Ok(Authorization {
-        sid: sid(&json.sid)?,
-        app: sid(&json.app_sid)?,
-        app_name: json.app_name,
-        owner: sid(&json.owner_sid)?,
-        user: UserRef {
-            sid: sid(&json.authorized_by_sid)?,
-            username: json.authorized_by,
-        },
-        scopes: json.scopes,
-        created_at: timestamp(&json.date_created)?,
-        last_used_at: timestamp(&json.date_last_used)?,
-        revoked_at: json.date_revoked.as_deref().map(timestamp).transpose()?,
-        version: json.version,
-    })
-}
-
-/// The answer to a create or a rotation: the app and its new secret.
-fn credentials_from(json: CredentialsJson) -> Result<(OAuthApp, ClientSecret, Option<Timestamp>)> {
-    let previous = json
-        .previous_secret_expires_at
-        .as_deref()
-        .map(timestamp)
-        .transpose()?;
-    Ok((
-        app_from(json.app)?,
-        ClientSecret::received(json.client_secret),
-        previous,
-    ))
+fn decode_all<J, T: TryFrom<J, Error = Unreadable>>(items: Vec<J>) -> Result<Vec<T>> {
+    items.into_iter().map(decode).collect()
 }
 
 /// Twilio's paging parameters for a page of `page_size` (0 leaves the server's default) after
@@ -553,29 +414,17 @@ fn paging(page_size: usize, after: Option<String>) -> Vec<(&'static str, String)
 
 #[async_trait]
 impl Backend for RemoteBackend {
-    async fn me(&self) -> Result<User> {
+    async fn me(&self) -> Result<UserView> {
         let user: UserJson = self.call(self.request(Method::GET, "/v1/me")?).await?;
-        user_from(user)
+        decode(user)
     }
 
     async fn owners(&self) -> Result<Vec<OwnerAccess>> {
         let list: OwnerListJson = self.call(self.request(Method::GET, "/v1/owners")?).await?;
-        list.owners
-            .into_iter()
-            .map(|o| {
-                Ok(OwnerAccess {
-                    owner: Owner {
-                        sid: sid(&o.sid)?,
-                        name: o.friendly_name,
-                        parent: o.parent_sid.as_deref().map(sid).transpose()?,
-                    },
-                    role: role(&o.role)?,
-                })
-            })
-            .collect()
+        decode_all(list.owners)
     }
 
-    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<OAuthApp>> {
+    async fn apps(&self, owner: &Sid, list: ListApps) -> Result<Page<AppView>> {
         let mut query = paging(list.page_size, list.after);
         if let Some(name) = list.name_contains.filter(|n| !n.is_empty()) {
             query.push(("FriendlyName", name));
@@ -588,12 +437,12 @@ impl Backend for RemoteBackend {
             .call(self.request(Method::GET, &path)?.query(&query))
             .await?;
         Ok(Page {
-            items: page.apps.into_iter().map(app_from).collect::<Result<_>>()?,
+            items: decode_all(page.apps)?,
             next: page.meta.next_page_token,
         })
     }
 
-    async fn app(&self, app: &Sid) -> Result<OAuthApp> {
+    async fn app(&self, app: &Sid) -> Result<AppView> {
         self.app_json(Method::GET, &format!("/v1/apps/{app}")).await
     }
 
@@ -603,11 +452,14 @@ impl Backend for RemoteBackend {
         let created: CredentialsJson = self
             .call(self.request(Method::POST, &path)?.json(&body))
             .await?;
-        let (app, secret, _) = credentials_from(created)?;
-        Ok(CreatedApp { app, secret })
+        let created: Credentials = decode(created)?;
+        Ok(CreatedApp {
+            app: created.app,
+            secret: created.secret,
+        })
     }
 
-    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<OAuthApp> {
+    async fn update_app(&self, app: &Sid, update: AppUpdate) -> Result<AppView> {
         let body = AppUpdateJson::from(update);
         let updated: AppJson = self
             .call(
@@ -615,7 +467,7 @@ impl Backend for RemoteBackend {
                     .json(&body),
             )
             .await?;
-        app_from(updated)
+        decode(updated)
     }
 
     async fn rotate_secret(&self, app: &Sid, grace: Seconds) -> Result<RotatedSecret> {
@@ -628,22 +480,32 @@ impl Backend for RemoteBackend {
                     .json(&body),
             )
             .await?;
-        let (app, secret, previous_expires_at) = credentials_from(rotated)?;
+        let rotated: Credentials = decode(rotated)?;
         Ok(RotatedSecret {
-            app,
-            secret,
+            app: rotated.app,
+            secret: rotated.secret,
             grace_period: grace,
-            previous_expires_at,
+            previous_expires_at: rotated.previous_secret_expires_at,
         })
     }
 
-    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<OAuthApp> {
+    async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
+        let mut request =
+            self.request(Method::POST, &format!("/v1/apps/{app}/secret/end-grace"))?;
+        if let Some(version) = expected_version {
+            request = request.header(header::IF_MATCH, format!("\"{version}\""));
+        }
+        let ended: AppJson = self.call(request).await?;
+        decode(ended)
+    }
+
+    async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
         let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"))?;
         if let Some(version) = expected_version {
             request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
         let deleted: AppJson = self.call(request).await?;
-        app_from(deleted)
+        decode(deleted)
     }
 
     async fn audit_events(&self, filter: AuditFilter) -> Result<Page<AuditEvent>> {
@@ -661,11 +523,7 @@ impl Backend for RemoteBackend {
             .call(self.request(Method::GET, "/v1/audit-events")?.query(&query))
             .await?;
         Ok(Page {
-            items: page
-                .events
-                .into_iter()
-                .map(event_from)
-                .collect::<Result<_>>()?,
+            items: decode_all(page.events)?,
             next: page.meta.next_page_token,
         })
     }
@@ -696,12 +554,12 @@ impl Backend for RemoteBackend {
         result.into_outcome().map_err(|why| unreadable(&why))
     }
 
-    async fn users(&self) -> Result<Vec<User>> {
+    async fn users(&self) -> Result<Vec<UserView>> {
         let list: UserListJson = self.call(self.request(Method::GET, "/v1/users")?).await?;
-        list.users.into_iter().map(user_from).collect()
+        decode_all(list.users)
     }
 
-    async fn add_user(&self, new: NewUser) -> Result<(User, Option<GeneratedPassword>)> {
+    async fn add_user(&self, new: NewUser) -> Result<(UserView, Option<GeneratedPassword>)> {
         let body = NewUserJson {
             username: new.username,
             owner_sid: new.owner.to_string(),
@@ -712,7 +570,7 @@ impl Backend for RemoteBackend {
             .call(self.request(Method::POST, "/v1/users")?.json(&body))
             .await?;
         Ok((
-            user_from(added.user)?,
+            decode(added.user)?,
             added.password.map(GeneratedPassword::received),
         ))
     }
@@ -734,11 +592,7 @@ impl Backend for RemoteBackend {
             )
             .await?;
         Ok(Page {
-            items: page
-                .authorizations
-                .into_iter()
-                .map(authorization_from)
-                .collect::<Result<_>>()?,
+            items: decode_all(page.authorizations)?,
             next: page.meta.next_page_token,
         })
     }
@@ -746,7 +600,7 @@ impl Backend for RemoteBackend {
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
         let path = format!("/v1/authorizations/{authorization}");
         let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)?).await?;
-        authorization_from(revoked)
+        decode(revoked)
     }
 
     async fn request_token(
@@ -801,7 +655,7 @@ mod tests {
 
     /// What a refusal becomes: `status` with `message` in the API's error body (none when
     /// empty), and a `Retry-After`.
-    fn refused(status: u16, message: &str, retry_after: Option<&str>) -> ServiceError {
+    fn refused(status: u16, message: &str, retry_after: Option<&str>) -> BackendError {
         let status = StatusCode::from_u16(status).unwrap();
         let body = (!message.is_empty()).then(|| ApiErrorJson {
             code: 20000 + u32::from(status.as_u16()),
@@ -809,6 +663,7 @@ mod tests {
             more_info: String::new(),
             status: status.as_u16(),
             errors: Vec::new(),
+            not_found: None,
         });
         refusal(SERVER, status, retry_after.map(str::to_owned), body)
     }
@@ -875,34 +730,39 @@ mod tests {
             let error = refused(status, message, retry_after);
             assert_eq!(error.to_string(), said, "{status}");
             let kind_matches = match status {
-                401 => matches!(error, ServiceError::NotSignedIn(_)),
-                403 => matches!(error, ServiceError::Forbidden(_)),
-                409 => matches!(error, ServiceError::Conflict(_)),
-                _ => matches!(error, ServiceError::Remote(_)),
+                401 => matches!(error, BackendError::NotSignedIn(_)),
+                403 => matches!(error, BackendError::Forbidden(_)),
+                409 => matches!(error, BackendError::Conflict(_)),
+                _ => matches!(error, BackendError::Remote(_)),
             };
             assert!(kind_matches, "{status}: {error:?}");
         }
-        let gone = refused(
-            404,
-            "OAuth app OQ0123 was not found, or you have no access to it",
-            None,
-        );
-        assert!(matches!(gone, ServiceError::NotFound { .. }), "{gone:?}");
     }
 
     #[test]
-    fn a_not_found_message_becomes_the_same_error_again() {
-        let original = ServiceError::NotFound {
-            what: "OAuth app",
-            id: "OQ0123".into(),
+    fn a_not_found_is_read_from_the_record_it_names_not_from_its_words() {
+        let body = ApiErrorJson {
+            code: 20404,
+            // Another version of the server may say it differently; the record it names decides.
+            message: "no such OAuth app here".to_owned(),
+            more_info: String::new(),
+            status: 404,
+            errors: Vec::new(),
+            not_found: Some(crate::api::NotFoundJson {
+                resource: "OAuth app".to_owned(),
+                id: "OQ0123".to_owned(),
+            }),
         };
-        let again = not_found(&original.to_string());
+        let gone = refusal(SERVER, StatusCode::NOT_FOUND, None, Some(body));
         assert!(
-            matches!(&again, ServiceError::NotFound { what: "OAuth app", id } if id == "OQ0123"),
-            "{again:?}"
+            matches!(&gone, BackendError::NotFound { resource, id } if resource == "OAuth app" && id == "OQ0123"),
+            "{gone:?}"
         );
-        assert_eq!(again.to_string(), original.to_string());
-        let unknown = not_found("widget 7 was not found, or you have no access to it");
-        assert!(matches!(unknown, ServiceError::Remote(_)), "{unknown:?}");
+        assert_eq!(
+            gone.to_string(),
+            "OAuth app OQ0123 was not found, or you have no access to it"
+        );
+        let no_route = refused(404, "Not Found", None);
+        assert!(matches!(no_route, BackendError::Remote(_)), "{no_route:?}");
     }
 }

@@ -6,8 +6,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use crate::service::AccessClaims;
-
 /// What the token tool asks for. No `Debug`: it carries a client secret in plain text.
 pub struct TokenRequest {
     pub client_id: String,
@@ -24,7 +22,23 @@ pub struct IssuedToken {
     /// The granted scopes, as the response names them.
     pub scope: String,
     pub header: TokenHeader,
-    pub claims: AccessClaims,
+    pub claims: TokenClaims,
+}
+
+/// The claims of an access token (RFC 9068 §2.2) that the token tool shows, read from whatever
+/// server answered: its own reading of a token, not the signing server's type.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TokenClaims {
+    pub iss: String,
+    /// The owner SID (account, subaccount or organization) the token acts for.
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    /// Space-separated.
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
 }
 
 /// The JOSE header of an access token.
@@ -148,7 +162,7 @@ fn describe_send_error(error: &reqwest::Error) -> String {
 
 /// The header and claims of a JWT, read without checking its signature: for showing what a
 /// token says, never for trusting it.
-pub fn decode_unverified(jwt: &str) -> Result<(TokenHeader, AccessClaims), String> {
+pub fn decode_unverified(jwt: &str) -> Result<(TokenHeader, TokenClaims), String> {
     let mut parts = jwt.split('.');
     let (Some(header), Some(claims), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -162,7 +176,7 @@ pub fn decode_unverified(jwt: &str) -> Result<(TokenHeader, AccessClaims), Strin
     };
     let header: TokenHeader = serde_json::from_slice(&part("header", header)?)
         .map_err(|e| format!("the token's header is not a JOSE header: {e}"))?;
-    let claims: AccessClaims = serde_json::from_slice(&part("claims", claims)?)
+    let claims: TokenClaims = serde_json::from_slice(&part("claims", claims)?)
         .map_err(|e| format!("the token's claims are not an access token's: {e}"))?;
     Ok((header, claims))
 }

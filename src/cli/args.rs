@@ -400,6 +400,13 @@ pub enum AppsCommand {
         #[arg(long, default_value = "1d", value_name = "DURATION")]
         grace: Seconds,
     },
+    /// End the grace period of the older secret now: it stops working at once, no secret is made
+    EndGrace {
+        id: Sid,
+        /// Do not ask for confirmation (for scripts)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Delete an app: its secrets and tokens stop working at once
     Delete {
         id: Sid,
@@ -524,8 +531,8 @@ pub struct AuditArgs {
     /// Only this app's events
     #[arg(long, value_name = "ID")]
     pub app: Option<Sid>,
-    /// Only this type: oauth-apps.created, .updated, .deleted, .secret-rotated, .authorized or
-    /// .authorization-revoked
+    /// Only this type: oauth-apps.created, .updated, .deleted, .secret-rotated,
+    /// .secret-grace-ended, .authorized or .authorization-revoked
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<AuditEventType>,
     /// Only this owner's events [default: every owner whose apps you manage]

@@ -24,8 +24,9 @@ use clap_complete::env::{Bash, CompleteEnv, EnvCompleter, Fish, Powershell, Zsh}
 
 use super::args::CompletionShell;
 use crate::backend::{Backend, LocalBackend};
+use crate::model::ListApps;
 use crate::model::OwnerKind;
-use crate::service::{ConsoleService, ListApps, OsEntropy, SystemClock};
+use crate::service::{ConsoleService, OsEntropy, SystemClock};
 use crate::store::SledStore;
 
 /// The variable the shell code sets when it asks for completions.

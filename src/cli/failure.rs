@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::api::FieldErrorJson;
+use crate::backend::BackendError;
 use crate::service::ServiceError;
 use crate::store::StoreError;
 
@@ -65,7 +66,9 @@ impl Failure {
         error
             .chain()
             .find_map(|cause| {
-                if let Some(service) = cause.downcast_ref::<ServiceError>() {
+                if let Some(backend) = cause.downcast_ref::<BackendError>() {
+                    Some(of_backend(backend))
+                } else if let Some(service) = cause.downcast_ref::<ServiceError>() {
                     Some(of_service(service))
                 } else if let Some(store) = cause.downcast_ref::<StoreError>() {
                     Some(of_store(store))
@@ -95,12 +98,29 @@ fn of_service(error: &ServiceError) -> Failure {
         ServiceError::BadCredentials => Failure::new("bad_credentials", exit::REFUSED),
         ServiceError::BadClient => Failure::new("bad_client", exit::REFUSED),
         ServiceError::NotSignedIn(_) => Failure::new("not_signed_in", exit::REFUSED),
-        ServiceError::Unreachable(_) => Failure::new("unreachable", exit::UNREACHABLE),
-        ServiceError::Remote(_) => Failure::new("server_error", exit::FAILED),
-        ServiceError::Cancelled => Failure::new("cancelled", exit::FAILED),
         ServiceError::Overloaded { .. } => Failure::new("overloaded", exit::FAILED),
         ServiceError::Crypto(_) => Failure::new("signing_key_error", exit::FAILED),
         ServiceError::Store(store) => of_store(store),
+    }
+}
+
+/// What commands meet through the `Backend`, over the embedded store or a server alike.
+fn of_backend(error: &BackendError) -> Failure {
+    match error {
+        BackendError::Invalid(_) => Failure::new("invalid_field", exit::INVALID),
+        BackendError::NotFound { resource, .. } => {
+            Failure::new(not_found_code(resource), exit::NOT_FOUND)
+        }
+        BackendError::Forbidden(_) => Failure::new("forbidden", exit::REFUSED),
+        BackendError::Conflict(_) => Failure::new("conflict", exit::CONFLICT),
+        BackendError::BadCredentials => Failure::new("bad_credentials", exit::REFUSED),
+        BackendError::BadClient => Failure::new("bad_client", exit::REFUSED),
+        BackendError::NotSignedIn(_) => Failure::new("not_signed_in", exit::REFUSED),
+        BackendError::Unreachable(_) => Failure::new("unreachable", exit::UNREACHABLE),
+        BackendError::Remote(_) => Failure::new("server_error", exit::FAILED),
+        BackendError::Cancelled => Failure::new("cancelled", exit::FAILED),
+        BackendError::Overloaded { .. } => Failure::new("overloaded", exit::FAILED),
+        BackendError::Failed(_) => Failure::new("failed", exit::FAILED),
     }
 }
 
@@ -146,11 +166,15 @@ pub fn report(error: &anyhow::Error, json: bool) -> ExitCode {
     if json {
         let fields = error
             .chain()
-            .find_map(|cause| match cause.downcast_ref::<ServiceError>() {
-                Some(ServiceError::Invalid(invalid)) => {
-                    Some(invalid.0.iter().map(FieldErrorJson::from).collect())
-                }
-                _ => None,
+            .find_map(|cause| {
+                let invalid = match cause.downcast_ref::<BackendError>() {
+                    Some(BackendError::Invalid(invalid)) => Some(invalid),
+                    _ => match cause.downcast_ref::<ServiceError>() {
+                        Some(ServiceError::Invalid(invalid)) => Some(invalid),
+                        _ => None,
+                    },
+                };
+                invalid.map(|invalid| invalid.0.iter().map(FieldErrorJson::from).collect())
             })
             .unwrap_or_default();
         let body = FailureJson {

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{RemoteBackend, RemoteSession, ServerTrust, normalize_server};
+use crate::backend::{BackendError, RemoteBackend, RemoteSession, ServerTrust, normalize_server};
 use crate::model::Timestamp;
-use crate::service::{Clock, ServiceError, SystemClock};
+use crate::service::{Clock, SystemClock};
 
 const FILE_NAME: &str = "sessions.json";
 
@@ -98,7 +98,7 @@ impl Sessions {
     pub async fn backend(&self, server: &str) -> anyhow::Result<RemoteBackend> {
         match self.usable(server)? {
             Ok(saved) => Ok(RemoteBackend::connect(server, &self.trust, saved.token).await?),
-            Err(why) => Err(ServiceError::NotSignedIn(why).into()),
+            Err(why) => Err(BackendError::NotSignedIn(why).into()),
         }
     }
 
@@ -131,7 +131,7 @@ impl Sessions {
             Err(_) if std::io::stdin().is_terminal() => {
                 RemoteBackend::signed_out(server, &self.trust)?
             }
-            Err(why) => return Err(ServiceError::NotSignedIn(why).into()),
+            Err(why) => return Err(BackendError::NotSignedIn(why).into()),
         };
         let sessions = Sessions::new(self.dir.clone(), self.trust.clone());
         let server = normalize_server(server);
@@ -200,8 +200,8 @@ pub async fn login(
     let session = match RemoteBackend::sign_in(&server, &sessions.trust, &username, &password).await
     {
         Ok(session) => session,
-        Err(ServiceError::BadCredentials) => {
-            return Err(anyhow::Error::new(ServiceError::BadCredentials)
+        Err(BackendError::BadCredentials) => {
+            return Err(anyhow::Error::new(BackendError::BadCredentials)
                 .context(format!("signing in to {server} failed; nothing was saved")));
         }
         Err(other) => return Err(other.into()),
@@ -298,7 +298,7 @@ pub async fn logout(sessions: &Sessions, server: &str) -> anyhow::Result<()> {
         Err(error) => Err(error),
     };
     match ended {
-        Ok(()) | Err(ServiceError::NotSignedIn(_)) => {
+        Ok(()) | Err(BackendError::NotSignedIn(_)) => {
             eprintln!("Signed out of {server}.");
         }
         Err(error) => eprintln!(

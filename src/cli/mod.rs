@@ -33,12 +33,12 @@ use crate::api::{
     AppJson, AppsFileJson, AuditEventJson, AuthorizationJson, CredentialsJson, FileFormat,
     ImportResultJson, OwnerJson, UserJson,
 };
-use crate::backend::{Backend, LocalBackend, ServerTrust};
-use crate::model::{AppSettings, GrantType, OwnerKind, RefreshTokenTtl, Sid, scopes};
-use crate::service::{
-    AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
-    SWEEP_BATCH, ServiceError, SystemClock,
+use crate::backend::{Backend, BackendError, LocalBackend, ServerTrust};
+use crate::model::{
+    AppSettings, AppUpdate, AppView, AuditFilter, GrantType, ImportMode, ListApps, NewApp, NewUser,
+    OwnerKind, RefreshTokenTtl, Sid, scopes,
 };
+use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{SledStore, StoreError, verify_backup};
 
 /// Environment variables read on the first start of a store.
@@ -731,15 +731,15 @@ async fn import(ctx: &Session, args: ImportArgs) -> anyhow::Result<()> {
     let definitions = AppsFileJson::parse(&text, FileFormat::of_path(&args.file))
         .with_context(|| shown.clone())?
         .into_definitions()
-        .map_err(ServiceError::Invalid)
+        .map_err(BackendError::Invalid)
         .with_context(|| format!("{shown}: nothing was imported"))?;
     let mode = ImportMode {
         dry_run: args.dry_run,
         prune: args.prune,
     };
     let outcome = match ctx.backend.import_apps(&definitions, mode).await {
-        Err(ServiceError::Invalid(invalid)) => {
-            return Err(anyhow::Error::new(ServiceError::Invalid(invalid)))
+        Err(BackendError::Invalid(invalid)) => {
+            return Err(anyhow::Error::new(BackendError::Invalid(invalid)))
                 .with_context(|| format!("{shown}: nothing was imported"));
         }
         other => other?,
@@ -770,14 +770,13 @@ impl Session {
 }
 
 async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
-    let now = crate::service::Clock::now(&SystemClock);
     match command {
         AppsCommand::Create(args) => create(ctx, args).await,
         AppsCommand::List(args) => list(ctx, args).await,
         AppsCommand::Show { id } => {
             let app = ctx.backend.app(&id).await?;
             ctx.out.app(
-                &AppJson::new(&app, now),
+                &AppJson::from(&app),
                 app.authorization_url(ctx.backend.issuer()),
             )
         }
@@ -789,8 +788,16 @@ async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
                 client_secret: rotated.secret.expose().to_owned(),
                 authorization_url: rotated.app.authorization_url(ctx.backend.issuer()),
                 previous_secret_expires_at: rotated.previous_expires_at.map(|t| t.to_rfc3339()),
-                app: AppJson::new(&rotated.app, now),
+                app: AppJson::from(&rotated.app),
             })
+        }
+        AppsCommand::EndGrace { id, yes } => {
+            if !yes {
+                let app = ctx.backend.app(&id).await?;
+                confirm_end_grace(&app)?;
+            }
+            let app = ctx.backend.end_grace(&id, None).await?;
+            ctx.out.grace_ended(&AppJson::from(&app))
         }
         AppsCommand::Delete { id, yes } => {
             if !yes {
@@ -798,7 +805,7 @@ async fn apps(ctx: &Session, command: AppsCommand) -> anyhow::Result<()> {
                 confirm_delete(&app.settings.name, &id)?;
             }
             let deleted = ctx.backend.delete_app(&id, None).await?;
-            ctx.out.deleted(&AppJson::new(&deleted, now))
+            ctx.out.deleted(&AppJson::from(&deleted))
         }
     }
 }
@@ -829,13 +836,12 @@ async fn create(ctx: &Session, args: CreateArgs) -> anyhow::Result<()> {
             region: args.region,
         })
         .await?;
-    let now = created.app.created_at;
     ctx.out.credentials(&CredentialsJson {
         client_id: created.app.sid.to_string(),
         client_secret: created.secret.expose().to_owned(),
         authorization_url: created.app.authorization_url(ctx.backend.issuer()),
         previous_secret_expires_at: None,
-        app: AppJson::new(&created.app, now),
+        app: AppJson::from(&created.app),
     })
 }
 
@@ -853,12 +859,7 @@ async fn list(ctx: &Session, args: ListArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
-    let now = crate::service::Clock::now(&SystemClock);
-    let apps: Vec<AppJson> = page
-        .items
-        .iter()
-        .map(|app| AppJson::new(app, now))
-        .collect();
+    let apps: Vec<AppJson> = page.items.iter().map(AppJson::from).collect();
     ctx.out.apps(&apps, page.next.as_deref())
 }
 
@@ -886,11 +887,35 @@ async fn update(ctx: &Session, args: UpdateArgs) -> anyhow::Result<()> {
         expected_version: None,
     };
     let app = ctx.backend.update_app(&args.id, update).await?;
-    let now = crate::service::Clock::now(&SystemClock);
     ctx.out.app(
-        &AppJson::new(&app, now),
+        &AppJson::from(&app),
         app.authorization_url(ctx.backend.issuer()),
     )
+}
+
+/// Ending a grace period cannot be undone and may stop a client still on the old secret, so on a
+/// terminal the person says yes; elsewhere the script must say `--yes`. Which secret would end is
+/// the service's to decide: an app with one secret is refused by it, with its reason.
+fn confirm_end_grace(app: &AppView) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let id = &app.sid;
+    if !stdin.is_terminal() {
+        bail!(
+            "ending the grace period of {id} needs confirmation: pass --yes (standard input is not a terminal)"
+        );
+    }
+    if let Some(older) = app.secret_in_grace() {
+        eprint!(
+            "End the grace period of secret {} of '{}' ({id}) now? Clients still using it are refused at once.\nType yes to confirm: ",
+            older.id, app.settings.name
+        );
+        let mut typed = String::new();
+        stdin.lock().read_line(&mut typed)?;
+        if !typed.trim().eq_ignore_ascii_case("yes") {
+            bail!("not ended: type yes to end the grace period");
+        }
+    }
+    Ok(())
 }
 
 /// Deleting cannot be undone, so on a terminal the person types the app's name; elsewhere the

@@ -88,9 +88,13 @@ impl Output {
         }
         for secret in &app.secrets {
             let until = secret.expires_at.as_deref().unwrap_or("no expiry (newest)");
+            let by = secret.created_by.as_deref().unwrap_or("(not recorded)");
             rows.push((
                 "Secret",
-                format!("created {}, valid until {until}", secret.date_created),
+                format!(
+                    "{} created {} by {by}, valid until {until}",
+                    secret.id, secret.date_created
+                ),
             ));
         }
         rows.push(("Scopes", format!("{} of 100", app.scopes.len())));
@@ -110,6 +114,18 @@ impl Output {
         }
         self.print(&format!(
             "Deleted '{}' ({}); its secrets and tokens no longer work.\n",
+            app.friendly_name, app.sid
+        ))
+    }
+
+    /// After `apps end-grace`: the app, now with its current secret alone.
+    pub fn grace_ended(&self, app: &AppJson) -> Printed {
+        if self.json {
+            return self.print_json(app);
+        }
+        let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
+        self.print(&format!(
+            "Ended the grace period of '{}' ({}): its older secret no longer works; secret {current} carries on.\n",
             app.friendly_name, app.sid
         ))
     }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::backend::{Backend, LocalBackend};
-use crate::model::{AppSettings, OwnerKind, Seconds, Timestamp, scopes};
-use crate::service::{ConsoleService, ManualClock, NewApp, SeededEntropy};
+use crate::model::{AppSettings, NewApp, OwnerKind, Seconds, Timestamp, scopes};
+use crate::service::{ConsoleService, ManualClock, SeededEntropy};
 use crate::store::SledStore;
 use crate::tui::replay::{Scenario, Step, parse};
 use crate::tui::{Headless, MemoryClipboard};

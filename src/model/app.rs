@@ -567,28 +567,35 @@ impl OAuthApp {
         OwnerKind::of(&self.owner)
     }
 
-    /// Where a person is sent to authorize an authorization-code app (seed 002), on the server
-    /// whose issuer URL is given; `None` for client-credentials apps. Clients add their own `state`
-    /// and PKCE parameters.
+    /// Where a person is sent to authorize this app; see `AppView::authorization_url`.
     pub fn authorization_url(&self, issuer: &str) -> Option<String> {
-        if self.grant_type != GrantType::AuthorizationCode {
-            return None;
-        }
-        let base = format!("{}/v2/authorize", issuer.trim_end_matches('/'));
-        let mut url = url::Url::parse(&base).ok()?;
-        url.query_pairs_mut()
-            .append_pair("client_id", self.sid.as_str())
-            .append_pair("response_type", "code")
-            .append_pair("scope", &self.settings.scopes.join(" "))
-            .append_pair(
-                "redirect_uri",
-                self.settings
-                    .redirect_uris
-                    .first()
-                    .map_or("", String::as_str),
-            );
-        Some(url.into())
+        authorization_url(&self.sid, self.grant_type, &self.settings, issuer)
     }
+}
+
+/// Where a person is sent to authorize an authorization-code app (seed 002), on the server whose
+/// issuer URL is given; `None` for client-credentials apps. Clients add their own `state` and
+/// PKCE parameters.
+pub(super) fn authorization_url(
+    client_id: &Sid,
+    grant_type: GrantType,
+    settings: &AppSettings,
+    issuer: &str,
+) -> Option<String> {
+    if grant_type != GrantType::AuthorizationCode {
+        return None;
+    }
+    let base = format!("{}/v2/authorize", issuer.trim_end_matches('/'));
+    let mut url = url::Url::parse(&base).ok()?;
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id.as_str())
+        .append_pair("response_type", "code")
+        .append_pair("scope", &settings.scopes.join(" "))
+        .append_pair(
+            "redirect_uri",
+            settings.redirect_uris.first().map_or("", String::as_str),
+        );
+    Some(url.into())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Audit events: who did what to which app, and when. The four OAuth-app event types are
-//! Twilio's, and two more record authorizations and their revocation; every change writes exactly
-//! one, in the same transaction as the change.
+//! Twilio's; one more records a grace period ended early, and two more record authorizations and
+//! their revocation. Every change writes exactly one, in the same transaction as the change.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,6 +15,8 @@ pub enum AuditEventType {
     AppUpdated,
     AppDeleted,
     SecretRotated,
+    /// The older secret stopped working before its grace period ran out, and no secret was made.
+    SecretGraceEnded,
     /// A person approved an authorization-code app.
     AppAuthorized,
     /// An authorization ended: revoked by an admin, by deleting its app, or by a replayed code or
@@ -23,13 +25,15 @@ pub enum AuditEventType {
 }
 
 impl AuditEventType {
-    pub const ALL: [AuditEventType; 6] = [
+    pub const ALL: [AuditEventType; 7] = [
         AuditEventType::AppCreated,
         AuditEventType::AppUpdated,
         AuditEventType::AppDeleted,
         AuditEventType::SecretRotated,
         AuditEventType::AppAuthorized,
         AuditEventType::AuthorizationRevoked,
+        // Last, so that the console's `t` meets the older types where it always did.
+        AuditEventType::SecretGraceEnded,
     ];
 
     /// Twilio's name for the event, e.g. `oauth-apps.secret-rotated`.
@@ -39,6 +43,7 @@ impl AuditEventType {
             AuditEventType::AppUpdated => "oauth-apps.updated",
             AuditEventType::AppDeleted => "oauth-apps.deleted",
             AuditEventType::SecretRotated => "oauth-apps.secret-rotated",
+            AuditEventType::SecretGraceEnded => "oauth-apps.secret-grace-ended",
             AuditEventType::AppAuthorized => "oauth-apps.authorized",
             AuditEventType::AuthorizationRevoked => "oauth-apps.authorization-revoked",
         }
@@ -53,7 +58,7 @@ impl fmt::Display for AuditEventType {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "'{0}' is not an audit event type: use oauth-apps.created, .updated, .deleted, .secret-rotated, .authorized or .authorization-revoked"
+    "'{0}' is not an audit event type: use oauth-apps.created, .updated, .deleted, .secret-rotated, .secret-grace-ended, .authorized or .authorization-revoked"
 )]
 pub struct UnknownEventType(String);
 

@@ -169,3 +169,24 @@ impl fmt::Display for UserRef {
         f.write_str(&self.username)
     }
 }
+
+/// A password made for someone, shown once. No `Debug`, so it cannot be logged by accident.
+pub struct GeneratedPassword(String);
+
+impl GeneratedPassword {
+    /// A password just generated, or as the remote backend receives it from the server.
+    pub fn received(text: String) -> GeneratedPassword {
+        GeneratedPassword(text)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An owner the user belongs to, with the user's role there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerAccess {
+    pub owner: Owner,
+    pub role: Role,
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Seconds, Timestamp};
+use super::{Seconds, Timestamp, UserRef};
 
 /// The longest grace period a rotation may give the old secret.
 pub const MAX_GRACE_PERIOD: Seconds = Seconds::days(30);
@@ -53,13 +53,6 @@ impl SecretDigest {
         SecretDigest(Sha256::digest(secret.as_bytes()).into())
     }
 
-    /// Stands in for a digest the management API never sends: a remote console knows when a
-    /// secret was made and when it ends, not its digest. No secret is known to hash to all zeros,
-    /// so it matches nothing.
-    pub fn withheld() -> SecretDigest {
-        SecretDigest([0; 32])
-    }
-
     /// Lower-case hex, for use as a store key.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
@@ -77,22 +70,40 @@ impl std::fmt::Debug for SecretDigest {
     }
 }
 
-/// One secret of an app as stored: its digest, when it was made, and when it stops working.
+/// One secret of an app as stored: its digest, when it was made and by whom, and when it stops
+/// working.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretRecord {
     pub digest: SecretDigest,
     pub created_at: Timestamp,
     /// `None` while it is the newest secret; set by a rotation to the end of its grace period.
     pub expires_at: Option<Timestamp>,
+    /// Who made it (created the app, rotated, imported). `None` for secrets stored before this
+    /// was recorded, which the console shows as not recorded rather than guess.
+    #[serde(default)]
+    pub created_by: Option<UserRef>,
 }
 
 impl SecretRecord {
-    pub fn new(secret: &ClientSecret, now: Timestamp) -> SecretRecord {
+    pub fn new(secret: &ClientSecret, now: Timestamp, created_by: UserRef) -> SecretRecord {
         SecretRecord {
             digest: secret.digest(),
             created_at: now,
             expires_at: None,
+            created_by: Some(created_by),
         }
+    }
+
+    /// Eight hex digits that tell an app's secrets apart in a list, a confirmation and the audit
+    /// trail. Derived from the digest under a label of its own, so that it gives away nothing
+    /// of the digest (and so nothing of the secret); no two secrets of an app share it but by a
+    /// 1 in 4 billion chance.
+    pub fn short_id(&self) -> String {
+        let hash = Sha256::new()
+            .chain_update(b"oauth-console secret id\0")
+            .chain_update(self.digest.0)
+            .finalize();
+        hex::encode(&hash[..4])
     }
 
     pub fn is_active(&self, now: Timestamp) -> bool {
@@ -141,6 +152,28 @@ pub fn rotate(
     }
 }
 
+/// What ending a grace period did: the secrets left, and the one that stopped working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraceEnded {
+    /// Only the newest secret: the one the app was last given.
+    pub secrets: Vec<SecretRecord>,
+    /// The older secret as it was, still in its grace period until now.
+    pub ended: SecretRecord,
+}
+
+/// Ends the grace period of the older active secret at `now`: only the newest keeps working, and
+/// no secret is made. `None` when no secret is in a grace period (one active secret, or none).
+pub fn end_grace(current: &[SecretRecord], now: Timestamp) -> Option<GraceEnded> {
+    let mut active: Vec<&SecretRecord> = current.iter().filter(|s| s.is_active(now)).collect();
+    active.sort_by_key(|s| s.created_at);
+    let (newest, older) = active.split_last()?;
+    let ended = (*older.last()?).clone();
+    Some(GraceEnded {
+        secrets: vec![(*newest).clone()],
+        ended,
+    })
+}
+
 /// The active secret record `presented` matches, if any.
 pub fn verify<'a>(
     secrets: &'a [SecretRecord],
@@ -160,6 +193,13 @@ mod tests {
         ClientSecret::from_random([n; 32])
     }
 
+    fn alice() -> UserRef {
+        UserRef {
+            sid: crate::model::Sid::new(crate::model::SidKind::User, [1; 16]),
+            username: "alice".into(),
+        }
+    }
+
     fn at(seconds: i64) -> Timestamp {
         Timestamp(seconds * 1000)
     }
@@ -176,17 +216,17 @@ mod tests {
     #[test]
     fn two_default_rotations_leave_the_two_newest_valid() {
         let (s1, s2, s3) = (secret(1), secret(2), secret(3));
-        let first = vec![SecretRecord::new(&s1, at(0))];
+        let first = vec![SecretRecord::new(&s1, at(0), alice())];
         let after_one = rotate(
             &first,
-            SecretRecord::new(&s2, at(10)),
+            SecretRecord::new(&s2, at(10), alice()),
             at(10),
             DEFAULT_GRACE_PERIOD,
         );
         assert!(verify(&after_one.secrets, s1.expose(), at(11)).is_some());
         let after_two = rotate(
             &after_one.secrets,
-            SecretRecord::new(&s3, at(20)),
+            SecretRecord::new(&s3, at(20), alice()),
             at(20),
             DEFAULT_GRACE_PERIOD,
         );
@@ -203,8 +243,8 @@ mod tests {
     fn a_grace_period_of_zero_leaves_only_the_newest() {
         let (s1, s2) = (secret(1), secret(2));
         let rotation = rotate(
-            &[SecretRecord::new(&s1, at(0))],
-            SecretRecord::new(&s2, at(5)),
+            &[SecretRecord::new(&s1, at(0), alice())],
+            SecretRecord::new(&s2, at(5), alice()),
             at(5),
             Seconds(0),
         );
@@ -212,5 +252,48 @@ mod tests {
         assert_eq!(rotation.secrets.len(), 1);
         assert!(verify(&rotation.secrets, s1.expose(), at(5)).is_none());
         assert!(verify(&rotation.secrets, s2.expose(), at(5)).is_some());
+    }
+
+    #[test]
+    fn ending_the_grace_leaves_only_the_newest_secret_and_makes_none() {
+        let (s1, s2) = (secret(1), secret(2));
+        let rotated = rotate(
+            &[SecretRecord::new(&s1, at(0), alice())],
+            SecretRecord::new(&s2, at(10), alice()),
+            at(10),
+            DEFAULT_GRACE_PERIOD,
+        );
+        let ended = end_grace(&rotated.secrets, at(20)).expect("s1 is in its grace period");
+        assert!(ended.ended.digest.matches(s1.expose()));
+        assert_eq!(ended.secrets.len(), 1);
+        assert!(verify(&ended.secrets, s1.expose(), at(20)).is_none());
+        assert!(verify(&ended.secrets, s2.expose(), at(20)).is_some());
+        // With one secret left there is no grace period to end.
+        assert_eq!(end_grace(&ended.secrets, at(21)), None);
+        // Nor once the grace period ran out by itself.
+        assert_eq!(end_grace(&rotated.secrets, at(10 + 86_400)), None);
+    }
+
+    #[test]
+    fn a_short_id_tells_secrets_apart_and_shows_nothing_of_the_digest() {
+        let (one, two) = (
+            SecretRecord::new(&secret(1), at(0), alice()),
+            SecretRecord::new(&secret(2), at(0), alice()),
+        );
+        assert_eq!(one.short_id().len(), 8);
+        assert_eq!(one.short_id(), one.clone().short_id());
+        assert_ne!(one.short_id(), two.short_id());
+        assert!(!one.digest.to_hex().contains(&one.short_id()));
+    }
+
+    #[test]
+    fn a_secret_stored_before_its_maker_was_recorded_still_reads() {
+        let stored = format!(
+            r#"{{"digest":"{}","created_at":1000,"expires_at":null}}"#,
+            secret(1).digest().to_hex()
+        );
+        let record: SecretRecord = serde_json::from_str(&stored).unwrap();
+        assert_eq!(record.created_by, None);
+        assert!(record.digest.matches(secret(1).expose()));
     }
 }

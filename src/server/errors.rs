@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::api::ApiErrorJson;
-use crate::api::{ApiErrorCode, FieldErrorJson};
+use crate::api::{ApiErrorCode, FieldErrorJson, NotFoundJson};
 use crate::service::{ServiceError, TokenError};
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
@@ -171,6 +171,7 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut field_errors = Vec::new();
+        let mut not_found = None;
         let (status, code, message) = match self {
             ApiError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest, message)
@@ -209,37 +210,58 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Service(error) => match error {
                 ServiceError::Overloaded { retry_after } => {
-                    let response =
-                        api_error(StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Busy, error.to_string());
+                    let response = api_error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ApiErrorCode::Busy,
+                        error.to_string(),
+                    );
                     return with_retry_after(response, retry_after);
                 }
                 ServiceError::Invalid(ref invalid) => {
                     field_errors = invalid.0.iter().map(FieldErrorJson::from).collect();
-                    (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest, error.to_string())
+                    (
+                        StatusCode::BAD_REQUEST,
+                        ApiErrorCode::BadRequest,
+                        error.to_string(),
+                    )
                 }
-                ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound, error.to_string()),
-                ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden, error.to_string()),
+                ServiceError::NotFound { what, ref id } => {
+                    not_found = Some(NotFoundJson {
+                        resource: what.to_owned(),
+                        id: id.clone(),
+                    });
+                    (
+                        StatusCode::NOT_FOUND,
+                        ApiErrorCode::NotFound,
+                        error.to_string(),
+                    )
+                }
+                ServiceError::Forbidden(_) => (
+                    StatusCode::FORBIDDEN,
+                    ApiErrorCode::Forbidden,
+                    error.to_string(),
+                ),
                 ServiceError::Conflict(_)
-                | ServiceError::Store(crate::store::StoreError::Conflict { .. }) => {
-                    (StatusCode::CONFLICT, ApiErrorCode::Conflict, error.to_string())
-                }
+                | ServiceError::Store(crate::store::StoreError::Conflict { .. }) => (
+                    StatusCode::CONFLICT,
+                    ApiErrorCode::Conflict,
+                    error.to_string(),
+                ),
                 ServiceError::BadCredentials
                 | ServiceError::BadClient
                 | ServiceError::NotSignedIn(_) => {
-                    let mut response =
-                        api_error(StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthenticated, error.to_string());
+                    let mut response = api_error(
+                        StatusCode::UNAUTHORIZED,
+                        ApiErrorCode::Unauthenticated,
+                        error.to_string(),
+                    );
                     response.headers_mut().insert(
                         header::WWW_AUTHENTICATE,
                         HeaderValue::from_static(r#"Bearer realm="oauth-console""#),
                     );
                     return response;
                 }
-                ServiceError::Store(_)
-                | ServiceError::Crypto(_)
-                // A server never calls another one; if it ever did, its failure is a fault here.
-                | ServiceError::Unreachable(_)
-                | ServiceError::Remote(_)
-                | ServiceError::Cancelled => {
+                ServiceError::Store(_) | ServiceError::Crypto(_) => {
                     tracing::error!(error = %error, "management API request failed");
                     (
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -251,6 +273,7 @@ impl IntoResponse for ApiError {
         };
         let mut body = error_body(status, code, message);
         body.errors = field_errors;
+        body.not_found = not_found;
         (status, Json(body)).into_response()
     }
 }
@@ -269,11 +292,7 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
         ServiceError::BadCredentials | ServiceError::BadClient | ServiceError::NotSignedIn(_) => {
             (StatusCode::UNAUTHORIZED, error.to_string())
         }
-        ServiceError::Store(_)
-        | ServiceError::Crypto(_)
-        | ServiceError::Unreachable(_)
-        | ServiceError::Remote(_)
-        | ServiceError::Cancelled => {
+        ServiceError::Store(_) | ServiceError::Crypto(_) => {
             tracing::error!(error = %error, "an authorization page failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -291,6 +310,7 @@ fn error_body(status: StatusCode, code: ApiErrorCode, message: String) -> ApiErr
         more_info: format!("https://www.twilio.com/docs/errors/{code}"),
         status: status.as_u16(),
         errors: Vec::new(),
+        not_found: None,
     }
 }
 

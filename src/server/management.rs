@@ -32,11 +32,11 @@ use crate::api::{
     NewAppJson, NewUserJson, OwnerJson, OwnerListJson, PageMetaJson, PageQuery, RotateSecretJson,
     ScopeJson, ScopeListJson, SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
 };
-use crate::model::{AuditEventType, OAuthApp, OwnerKind, Seconds, Sid, scopes};
-use crate::service::{
-    AppUpdate, AuditFilter, AuthorizationServer, ConsoleService, ImportMode, ListApps, ServiceError,
+use crate::model::{
+    AppOrder, AppUpdate, AuditEventType, AuditFilter, ImportMode, ListApps, OAuthApp, OwnerKind,
+    Seconds, Sid, scopes,
 };
-use crate::store::AppOrder;
+use crate::service::{AuthorizationServer, ConsoleService, ServiceError};
 
 /// The largest apps file `POST /v1/import` takes, above the server's limit for other requests:
 /// an export of 10,000 apps with every field filled is about 4 MiB.
@@ -54,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_apps, create_app))
         .routes(routes!(show_app, update_app, delete_app))
         .routes(routes!(rotate_secret))
+        .routes(routes!(end_grace))
         .routes(routes!(audit_events))
         .routes(routes!(export_apps))
         .routes(routes!(import_apps).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)))
@@ -481,6 +482,33 @@ async fn rotate_secret(
         previous_secret_expires_at: rotated.previous_expires_at.map(|at| at.to_rfc3339()),
         app: AppJson::new(&rotated.app, service.now()),
     }))
+}
+
+/// End the grace period of the older secret now: it stops at once, and no secret is made
+#[utoipa::path(post, path = "/v1/apps/{sid}/secret/end-grace", tag = "apps", security(("session" = [])),
+    params(
+        ("sid" = String, Path, description = "OQ…"),
+        ("If-Match" = Option<String>, Header, description = "The ETag as read; a newer app answers 412"),
+    ),
+    responses(
+        (status = 200, description = "The app with only its current secret", body = AppJson),
+        (status = 403, body = ApiErrorJson),
+        (status = 404, body = ApiErrorJson),
+        (status = 409, description = "No secret is in a grace period", body = ApiErrorJson),
+        (status = 412, description = "Changed by someone else since the If-Match version was read", body = ApiErrorJson),
+    ))]
+async fn end_grace(
+    State(service): State<ConsoleService>,
+    signed_in: SignedIn,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let expected = if_match(&headers)?;
+    let app = service
+        .end_grace(&signed_in.user, &sid(&app)?, expected)
+        .await
+        .map_err(|error| edit_refusal(expected.is_some(), error))?;
+    Ok(app_response(&app, &service))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

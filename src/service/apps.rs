@@ -2,24 +2,15 @@
 //! its audit event together.
 
 use crate::model::{
-    self, AppSettings, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange, FieldError,
-    GrantType, OAuthApp, Role, Seconds, SecretRecord, Sid, SidKind, Timestamp, User,
+    self, AppSettings, AppUpdate, AuditEvent, AuditEventType, ClientSecret, Field, FieldChange,
+    FieldError, GrantType, ListApps, NewApp, OAuthApp, Page, Role, Seconds, SecretRecord, Sid,
+    SidKind, Timestamp, User,
 };
-use crate::store::{AppOrder, AppQuery, Expect, Page, Write};
+use crate::store::{AppQuery, Expect, Write};
 
 use std::ops::ControlFlow;
 
 use super::{ConsoleService, Result, ServiceError, settle};
-
-/// What a person fills in to create an app.
-#[derive(Debug, Clone)]
-pub struct NewApp {
-    pub owner: Sid,
-    pub grant_type: GrantType,
-    pub settings: AppSettings,
-    /// `None` is the only region there is, us1.
-    pub region: Option<String>,
-}
 
 /// The app and its first secret, which is shown now and never again.
 pub struct CreatedApp {
@@ -33,61 +24,6 @@ pub struct RotatedSecret {
     pub secret: ClientSecret,
     pub grace_period: Seconds,
     pub previous_expires_at: Option<Timestamp>,
-}
-
-/// A change to an app's settings: each `Some` replaces that field.
-#[derive(Debug, Clone, Default)]
-pub struct AppUpdate {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub token_ttl: Option<Seconds>,
-    pub company_name: Option<String>,
-    pub images: Option<Vec<String>>,
-    pub homepage_url: Option<String>,
-    pub terms_url: Option<String>,
-    pub redirect_uris: Option<Vec<String>>,
-    /// The version the editor started from; a save over a newer version is refused instead of
-    /// silently overwriting someone else's change. `None` applies the change to the latest.
-    pub expected_version: Option<u64>,
-}
-
-impl AppUpdate {
-    fn apply_to(&self, settings: &AppSettings) -> AppSettings {
-        let mut next = settings.clone();
-        let replace = |target: &mut String, value: &Option<String>| {
-            if let Some(value) = value {
-                target.clone_from(value);
-            }
-        };
-        replace(&mut next.name, &self.name);
-        replace(&mut next.description, &self.description);
-        replace(&mut next.company_name, &self.company_name);
-        replace(&mut next.homepage_url, &self.homepage_url);
-        replace(&mut next.terms_url, &self.terms_url);
-        for (target, value) in [
-            (&mut next.scopes, &self.scopes),
-            (&mut next.images, &self.images),
-            (&mut next.redirect_uris, &self.redirect_uris),
-        ] {
-            if let Some(value) = value {
-                target.clone_from(value);
-            }
-        }
-        if let Some(ttl) = self.token_ttl {
-            next.token_ttl = ttl;
-        }
-        next
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ListApps {
-    pub name_contains: Option<String>,
-    /// Newest first unless asked otherwise; the console's sort key.
-    pub order: AppOrder,
-    pub page_size: usize,
-    pub after: Option<String>,
 }
 
 /// Pages hold 1 to this many items.
@@ -118,7 +54,7 @@ impl ConsoleService {
             sid: self.new_sid(SidKind::OAuthApp),
             owner: owner.sid,
             grant_type: new.grant_type,
-            secrets: vec![SecretRecord::new(&secret, now)],
+            secrets: vec![SecretRecord::new(&secret, now, user.reference())],
             created_at: now,
             updated_at: now,
             created_by: user.reference(),
@@ -225,24 +161,12 @@ impl ConsoleService {
 
     async fn try_rotate(&self, user: &User, sid: &Sid, grace: Seconds) -> Result<RotatedSecret> {
         let current = self.managed_app(user, sid).await?;
-        // The new secret is the app's power: whoever may not give the app its scopes may not
-        // take a secret for it either.
-        let role = user.role_for(&current.owner);
-        if let Some(scope) =
-            role.and_then(|role| model::scopes::scope_beyond_role(role, &current.settings.scopes))
-        {
-            return Err(ServiceError::Forbidden(format!(
-                "app {} has scope '{scope}', which manages people and their roles: only an Owner or Administrator of {} may rotate its secret (you are {})",
-                current.sid,
-                current.owner,
-                role.map_or("not a member", Role::name),
-            )));
-        }
+        may_handle_secrets_of(user, &current, "rotate its secret")?;
         let now = self.clock.now();
         let secret = self.new_secret();
         let rotation = model::rotate(
             &current.secrets,
-            SecretRecord::new(&secret, now),
+            SecretRecord::new(&secret, now, user.reference()),
             now,
             grace,
         );
@@ -273,6 +197,68 @@ impl ConsoleService {
             grace_period: grace,
             previous_expires_at: rotation.previous_expires_at,
         })
+    }
+
+    /// Ends the grace period of the app's older secret now: it stops working at once (this
+    /// process's client authentication forgets the app with the commit), the newest secret
+    /// carries on, and no secret is made. Refused when no secret is in a grace period. Whoever
+    /// may rotate the secret may end its grace; `expected_version` as in
+    /// [`AppUpdate::expected_version`], so that a console ends the secret it showed.
+    pub async fn end_grace(
+        &self,
+        actor: &Sid,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let user = self.actor(actor).await?;
+        let mut tries = 0;
+        loop {
+            let attempt = self.try_end_grace(&user, sid, expected_version).await;
+            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
+                return done;
+            }
+        }
+    }
+
+    async fn try_end_grace(
+        &self,
+        user: &User,
+        sid: &Sid,
+        expected_version: Option<u64>,
+    ) -> Result<OAuthApp> {
+        let current = self.managed_app(user, sid).await?;
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(changed_elsewhere(&current));
+        }
+        may_handle_secrets_of(user, &current, "end the grace period of its secret")?;
+        let now = self.clock.now();
+        let Some(ended) = model::end_grace(&current.secrets, now) else {
+            return Err(ServiceError::Conflict(format!(
+                "OAuth app '{}' has no secret in a grace period: only its current secret works, so there is nothing to end (rotating makes a new secret)",
+                current.settings.name
+            )));
+        };
+        let app = OAuthApp {
+            secrets: ended.secrets,
+            updated_at: now,
+            version: current.version + 1,
+            ..current.clone()
+        };
+        let was_valid_until = ended.ended.expires_at.map(Timestamp::to_rfc3339);
+        let changes = vec![
+            FieldChange::new("secret ended", "", &ended.ended.short_id()),
+            FieldChange::new(
+                "previous secret valid until",
+                was_valid_until.as_deref().unwrap_or("no expiry"),
+                &now.to_rfc3339(),
+            ),
+        ];
+        let event = self.audit_event(AuditEventType::SecretGraceEnded, &app, user, changes);
+        self.save_app(&app, Expect::Version(current.version), event)
+            .await?;
+        Ok(app)
     }
 
     /// Writes `app` and the audit event recording the change in one commit: both or neither.
@@ -359,6 +345,21 @@ impl ConsoleService {
             at: self.clock.now(),
             changes,
         }
+    }
+}
+
+/// An app's secrets are its power: whoever may not give the app its scopes may not take a new
+/// secret for it, nor end one that its clients may still use. `doing` is what was refused.
+fn may_handle_secrets_of(user: &User, app: &OAuthApp, doing: &str) -> Result<()> {
+    let role = user.role_for(&app.owner);
+    match role.and_then(|role| model::scopes::scope_beyond_role(role, &app.settings.scopes)) {
+        Some(scope) => Err(ServiceError::Forbidden(format!(
+            "app {} has scope '{scope}', which manages people and their roles: only an Owner or Administrator of {} may {doing} (you are {})",
+            app.sid,
+            app.owner,
+            role.map_or("not a member", Role::name),
+        ))),
+        None => Ok(()),
     }
 }
 

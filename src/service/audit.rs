@@ -1,20 +1,10 @@
 //! Reading the audit trail, limited to the owners the reader manages.
 
-use crate::model::{AuditEvent, AuditEventType, Sid};
-use crate::store::{AuditQuery, Page};
+use crate::model::{AuditEvent, AuditFilter, Page, Sid};
+use crate::store::AuditQuery;
 
 use super::apps::page_size;
 use super::{ConsoleService, Result};
-
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// One owner's events; `None` for every owner whose apps the reader manages.
-    pub owner: Option<Sid>,
-    pub app: Option<Sid>,
-    pub event_type: Option<AuditEventType>,
-    pub page_size: usize,
-    pub after: Option<String>,
-}
 
 impl ConsoleService {
     pub async fn audit_events(&self, actor: &Sid, filter: AuditFilter) -> Result<Page<AuditEvent>> {

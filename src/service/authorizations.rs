@@ -8,10 +8,10 @@ use std::ops::ControlFlow;
 use crate::metrics::AuthorizationEvent;
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
-    FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, RefreshToken, STATE_MAX_CHARS, SecretDigest,
-    Sid, SidKind, Timestamp, User, UserRef,
+    FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, Page, RefreshToken, STATE_MAX_CHARS,
+    SecretDigest, Sid, SidKind, Timestamp, User, UserRef,
 };
-use crate::store::{AuthorizationQuery, Expect, Page, StoreError, Write};
+use crate::store::{AuthorizationQuery, Expect, StoreError, Write};
 
 use super::apps::page_size;
 use super::{ConsoleService, Result, ServiceError, settle};

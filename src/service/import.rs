@@ -8,93 +8,14 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use crate::model::{
-    AppSettings, AuditEventType, ClientSecret, Field, FieldChange, FieldError, GrantType, OAuthApp,
-    SecretRecord, Sid, SidKind, User, ValidationErrors,
+    AppDefinition, AppDefinitions, AppOrder, AppSettings, AuditEventType, Field, FieldChange,
+    FieldError, GrantType, ImportAction, ImportItem, ImportMode, ImportOutcome, OAuthApp,
+    OwnerDefinitions, SecretRecord, Sid, SidKind, User, ValidationErrors,
 };
-use crate::store::{AppOrder, AppQuery, Expect, Write};
+use crate::store::{AppQuery, Expect, Write};
 
 use super::apps::MAX_PAGE_SIZE;
 use super::{ConsoleService, Result, ServiceError, settle};
-
-/// One app as a file describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppDefinition {
-    pub client_id: Sid,
-    pub grant_type: GrantType,
-    pub settings: AppSettings,
-}
-
-/// An owner's apps as a file describes them. Listing an owner with no apps says it should have
-/// none, which matters to `--prune`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnerDefinitions {
-    pub owner: Sid,
-    pub apps: Vec<AppDefinition>,
-}
-
-/// The whole file: the owners it covers and their apps.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AppDefinitions {
-    pub owners: Vec<OwnerDefinitions>,
-}
-
-/// How an import runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ImportMode {
-    /// Only plan: change nothing.
-    pub dry_run: bool,
-    /// Delete the apps of the file's owners that the file does not list.
-    pub prune: bool,
-}
-
-/// What an import does, or did, to one app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportAction {
-    Create,
-    /// The fields that differ, as the audit event records them.
-    Update(Vec<FieldChange>),
-    Unchanged,
-    /// Not in the file, and `prune` was asked for.
-    Delete,
-    /// Not in the file; left alone because `prune` was not asked for.
-    Kept,
-}
-
-/// One line of the plan. `secret` is the new app's first secret once an import created it,
-/// shown this once.
-pub struct ImportItem {
-    pub client_id: Sid,
-    pub owner: Sid,
-    pub name: String,
-    pub action: ImportAction,
-    pub secret: Option<ClientSecret>,
-}
-
-/// The plan, and whether it was applied (not when a dry run, nor when nothing differed).
-pub struct ImportOutcome {
-    pub items: Vec<ImportItem>,
-    pub applied: bool,
-}
-
-impl ImportOutcome {
-    /// How many items take each action.
-    pub fn count(&self, wanted: fn(&ImportAction) -> bool) -> usize {
-        self.items
-            .iter()
-            .filter(|item| wanted(&item.action))
-            .count()
-    }
-
-    /// Whether applying the plan changes anything.
-    pub fn changes_anything(&self) -> bool {
-        self.items.iter().any(|item| {
-            matches!(
-                item.action,
-                ImportAction::Create | ImportAction::Update(_) | ImportAction::Delete
-            )
-        })
-    }
-}
 
 /// An app of the plan with what it becomes.
 enum Step {
@@ -214,7 +135,11 @@ impl ConsoleService {
                     let mut secret = None;
                     if apply {
                         let new_secret = self.new_secret();
-                        app.secrets = vec![SecretRecord::new(&new_secret, app.created_at)];
+                        app.secrets = vec![SecretRecord::new(
+                            &new_secret,
+                            app.created_at,
+                            user.reference(),
+                        )];
                         let changes = AppSettings::default().changes_to(&app.settings);
                         let event =
                             self.audit_event(AuditEventType::AppCreated, &app, user, changes);

@@ -24,17 +24,12 @@ use crate::metrics::Metrics;
 use crate::model::{Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors};
 use crate::store::{MeteredStore, Store, StoreError, Write};
 
-pub use apps::{AppUpdate, CreatedApp, ListApps, NewApp, RotatedSecret};
-pub use audit::AuditFilter;
+pub use apps::{CreatedApp, RotatedSecret};
 pub use authorizations::{
     Approver, AuthorizationRequest, AuthorizeError, Grant, GrantError, ValidAuthorizationRequest,
 };
 pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
-pub use import::{
-    AppDefinition, AppDefinitions, ImportAction, ImportItem, ImportMode, ImportOutcome,
-    OwnerDefinitions,
-};
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub use sessions::StartedSession;
 pub use sweeper::{SWEEP_BATCH, SWEEP_MARGIN};
@@ -42,9 +37,7 @@ pub use tokens::{
     AccessClaims, AuthorizationConfig, AuthorizationServer, IdClaims, Introspection, IssuedToken,
     PermissionDecision, TokenError, TokenRequest, UserInfo, UserInfoAnswer,
 };
-pub use users::{
-    Bootstrap, GeneratedPassword, HashingConfig, NewUser, OwnerAccess, validate_username,
-};
+pub use users::{Bootstrap, HashingConfig, validate_username};
 
 /// What went wrong, in words a person can act on. Every variant but `Store` is the caller's to
 /// fix; the edges map them to HTTP statuses, banners and exit codes.
@@ -68,20 +61,6 @@ pub enum ServiceError {
     /// A management-API request without a live session.
     #[error("{0}")]
     NotSignedIn(String),
-    /// A remote console cannot reach its server: refused, timed out, or not an HTTP server. The
-    /// message says which server and what to do.
-    #[error("{0}")]
-    Unreachable(String),
-    /// The server answered with what the caller can only wait out or report: too many requests,
-    /// a fault of the server, or an answer this version cannot read. The message says what to do.
-    #[error("{0}")]
-    Remote(String),
-    /// The person stopped waiting for an answer (Esc in the console). A change may have been
-    /// made all the same: the request may have reached the server.
-    #[error(
-        "stopped waiting for the answer (Esc); if it was a change, reload to see whether it was made"
-    )]
-    Cancelled,
     /// Too many sign-ins are being checked at once; the caller may try again after
     /// `retry_after` seconds.
     #[error("the server is busy checking other sign-ins; try again in {retry_after} seconds")]

@@ -8,7 +8,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::model::{Field, FieldError, Membership, Owner, OwnerKind, Role, Sid, SidKind, User};
+use crate::model::{
+    Field, FieldError, GeneratedPassword, Membership, NewUser, Owner, OwnerAccess, OwnerKind, Role,
+    Sid, SidKind, User,
+};
 use crate::store::{StoreError, Write};
 
 use super::{ConsoleService, Result, ServiceError};
@@ -23,35 +26,6 @@ pub struct Bootstrap {
     /// Set when no password was given: printed once, never stored in plain text.
     pub generated_password: Option<GeneratedPassword>,
     pub owners: Vec<Owner>,
-}
-
-/// A password made for someone, shown once. No `Debug`, so it cannot be logged by accident.
-pub struct GeneratedPassword(String);
-
-impl GeneratedPassword {
-    /// A password the server generated, as the remote backend receives it.
-    pub fn received(text: String) -> GeneratedPassword {
-        GeneratedPassword(text)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An owner the user belongs to, with the user's role there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OwnerAccess {
-    pub owner: Owner,
-    pub role: Role,
-}
-
-pub struct NewUser {
-    pub username: String,
-    /// `None` makes one, returned once.
-    pub password: Option<String>,
-    pub owner: Sid,
-    pub role: Role,
 }
 
 /// A hash to check against when the username is unknown, so that a refusal takes as long either
@@ -329,7 +303,10 @@ impl ConsoleService {
                 let mut random = [0; 18];
                 self.entropy.fill(&mut random);
                 let password = URL_SAFE_NO_PAD.encode(random);
-                Ok((password.clone(), Some(GeneratedPassword(password))))
+                Ok((
+                    password.clone(),
+                    Some(GeneratedPassword::received(password)),
+                ))
             }
         }
     }

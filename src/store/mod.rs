@@ -15,8 +15,8 @@ mod sled_store;
 use async_trait::async_trait;
 
 use crate::model::{
-    AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
-    SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
+    AppOrder, AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, Page,
+    RefreshToken, SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
 pub use metered::MeteredStore;
@@ -115,22 +115,6 @@ pub enum StoreError {
     Corrupt(String),
     #[error("storage failed: {0}")]
     Backend(String),
-}
-
-/// A page of results, newest first, and where the next one starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Opaque; pass it back as `after` for the next page. `None` on the last page.
-    pub next: Option<String>,
-}
-
-/// Which end of the creation order a list of apps starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AppOrder {
-    #[default]
-    NewestFirst,
-    OldestFirst,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,12 +8,11 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use super::clipboard::{Clipboard, CopiedVia};
 use crate::api::{AppsFileJson, FileFormat};
 use crate::backend::{Backend, IssuedToken, Result, TokenError, TokenRequest};
-use crate::model::{AuditEvent, Authorization, OAuthApp, Seconds, Sid, Timestamp, User};
-use crate::service::{
-    AppDefinitions, AppUpdate, AuditFilter, CreatedApp, ImportMode, ImportOutcome, ListApps,
-    NewApp, OwnerAccess, RotatedSecret, ServiceError,
+use crate::backend::{BackendError, CreatedApp, RotatedSecret};
+use crate::model::{
+    AppDefinitions, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, ImportMode,
+    ImportOutcome, ListApps, NewApp, OwnerAccess, Page, Seconds, Sid, Timestamp, UserView,
 };
-use crate::store::Page;
 
 /// Everything that changes the model: input from the terminal, and the results of effects.
 pub enum Msg {
@@ -25,13 +24,14 @@ pub enum Msg {
     AppsLoaded {
         request: u64,
         append: bool,
-        result: Result<Page<OAuthApp>>,
+        result: Result<Page<AppView>>,
     },
-    AppLoaded(Result<OAuthApp>),
+    AppLoaded(Result<AppView>),
     AppCreated(Result<CreatedApp>),
-    AppUpdated(Result<OAuthApp>),
+    AppUpdated(Result<AppView>),
     SecretRotated(Result<RotatedSecret>),
-    AppDeleted(Result<OAuthApp>),
+    GraceEnded(Result<AppView>),
+    AppDeleted(Result<AppView>),
     AuditLoaded {
         request: u64,
         append: bool,
@@ -73,11 +73,11 @@ pub enum Msg {
 /// message says which and why), or the backend refused.
 pub enum FileFailure {
     File(String),
-    Backend(ServiceError),
+    Backend(BackendError),
 }
 
-impl From<ServiceError> for FileFailure {
-    fn from(error: ServiceError) -> FileFailure {
+impl From<BackendError> for FileFailure {
+    fn from(error: BackendError) -> FileFailure {
         FileFailure::Backend(error)
     }
 }
@@ -106,7 +106,7 @@ pub struct Imported {
 
 /// Who is signed in, where, and with which role for each owner: what the console starts from.
 pub struct LoadedSession {
-    pub user: User,
+    pub user: UserView,
     pub owners: Vec<OwnerAccess>,
     /// The authorization server's URL, for authorization URLs; a server's is only known for
     /// certain once signed in to it.
@@ -140,6 +140,11 @@ pub enum Effect {
         grace: Seconds,
     },
     DeleteApp {
+        app: Sid,
+        version: u64,
+    },
+    /// Ends the older secret's grace period of the app as shown at `version`.
+    EndGrace {
         app: Sid,
         version: u64,
     },
@@ -213,7 +218,7 @@ impl Effect {
 /// turns), shaped as its real answer so that the screen that asked settles as after a failure;
 /// `None` for what is no request.
 pub fn cancelled(effect: &Effect) -> Option<Msg> {
-    use crate::service::ServiceError::Cancelled;
+    use crate::backend::BackendError::Cancelled;
     Some(match effect {
         Effect::LoadSession => Msg::SessionLoaded(Err(Cancelled)),
         Effect::LoadApps {
@@ -228,6 +233,7 @@ pub fn cancelled(effect: &Effect) -> Option<Msg> {
         Effect::UpdateApp { .. } => Msg::AppUpdated(Err(Cancelled)),
         Effect::RotateSecret { .. } => Msg::SecretRotated(Err(Cancelled)),
         Effect::DeleteApp { .. } => Msg::AppDeleted(Err(Cancelled)),
+        Effect::EndGrace { .. } => Msg::GraceEnded(Err(Cancelled)),
         Effect::LoadAudit {
             request, append, ..
         } => Msg::AuditLoaded {
@@ -293,6 +299,9 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
         }
         Effect::DeleteApp { app, version } => {
             Msg::AppDeleted(backend.delete_app(&app, Some(version)).await)
+        }
+        Effect::EndGrace { app, version } => {
+            Msg::GraceEnded(backend.end_grace(&app, Some(version)).await)
         }
         Effect::LoadAudit {
             request,
@@ -419,8 +428,8 @@ async fn apply_import(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::BackendError;
     use crate::model::SidKind;
-    use crate::service::ServiceError;
 
     #[test]
     fn a_cancelled_list_answers_its_own_request_and_a_copy_is_no_request() {
@@ -433,7 +442,7 @@ mod tests {
         let Some(Msg::AppsLoaded {
             request: 7,
             append: true,
-            result: Err(ServiceError::Cancelled),
+            result: Err(BackendError::Cancelled),
         }) = cancelled(&effect)
         else {
             panic!("not the cancelled answer to request 7")

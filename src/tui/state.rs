@@ -8,8 +8,7 @@ use super::screens::{
     apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail, dialogs::Dialog,
     secret::SecretPage, sign_in::SignInForm, token::TokenTool, wizard::Wizard,
 };
-use crate::model::User;
-use crate::service::OwnerAccess;
+use crate::model::{OwnerAccess, UserView};
 
 pub struct State {
     pub session: Session,
@@ -38,7 +37,7 @@ pub struct State {
 
 /// Who is signed in and which owner's apps are in view.
 pub struct Session {
-    pub user: Option<User>,
+    pub user: Option<UserView>,
     pub owners: Vec<OwnerAccess>,
     pub current: usize,
     /// The authorization server's URL, for authorization URLs.

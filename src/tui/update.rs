@@ -26,7 +26,7 @@ use super::screens::token::TokenTool;
 use super::screens::wizard::{Step, Wizard};
 use super::screens::{Ctx, Nav, describe_failure};
 use super::state::{Screen, State, Status};
-use crate::service::ServiceError;
+use crate::backend::BackendError;
 
 /// The first effects: who is signed in, and their owners.
 pub fn init() -> Vec<Effect> {
@@ -45,12 +45,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// Whether a backend answered that the session is over (a server's, after an hour).
 fn ends_session(msg: &Msg) -> bool {
     fn ended<T>(result: &crate::backend::Result<T>) -> bool {
-        matches!(result, Err(ServiceError::NotSignedIn(_)))
+        matches!(result, Err(BackendError::NotSignedIn(_)))
     }
     fn ended_file<T>(result: &Result<T, FileFailure>) -> bool {
         matches!(
             result,
-            Err(FileFailure::Backend(ServiceError::NotSignedIn(_)))
+            Err(FileFailure::Backend(BackendError::NotSignedIn(_)))
         )
     }
     match msg {
@@ -60,6 +60,7 @@ fn ends_session(msg: &Msg) -> bool {
         Msg::AppLoaded(result) | Msg::AppUpdated(result) | Msg::AppDeleted(result) => ended(result),
         Msg::AppCreated(result) => ended(result),
         Msg::SecretRotated(result) => ended(result),
+        Msg::GraceEnded(result) => ended(result),
         Msg::SignedIn(result) => ended(result),
         Msg::AuthorizedLoaded { result, .. } => ended(result),
         Msg::AuthorizationRevoked(result) => ended(result),
@@ -221,6 +222,21 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::GraceEnded(result) => match result {
+            Ok(app) => {
+                let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
+                ctx.done(format!(
+                    "Ended the grace period of {}: its older secret no longer works; secret {current} carries on",
+                    app.settings.name
+                ));
+                if let Screen::Detail(detail) = &mut state.screen
+                    && detail.app.sid == app.sid
+                {
+                    detail.replace_app(app);
+                }
+            }
+            Err(error) => ctx.failed("end the grace period", &error),
+        },
         Msg::AppDeleted(result) => match result {
             Ok(app) => {
                 state.dialog = None;
@@ -348,10 +364,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(imported) => {
                     state.dialog = None;
-                    let count = |wanted: fn(&crate::backend::ImportAction) -> bool| {
+                    let count = |wanted: fn(&crate::model::ImportAction) -> bool| {
                         imported.outcome.count(wanted)
                     };
-                    use crate::backend::ImportAction;
+                    use crate::model::ImportAction;
                     let said = format!(
                         "Imported {}: {} created, {} updated, {} unchanged",
                         imported.path,
@@ -413,15 +429,15 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn show_dialog_failure(
     dialog: &mut Option<Dialog>,
     doing: &str,
-    error: &ServiceError,
+    error: &BackendError,
     ctx: &mut Ctx,
 ) {
-    if let (Some(Dialog::Rotate(rotate)), ServiceError::Invalid(errors)) = (dialog.as_mut(), error)
+    if let (Some(Dialog::Rotate(rotate)), BackendError::Invalid(errors)) = (dialog.as_mut(), error)
     {
         rotate.grace.error = Some(errors.to_string());
         return;
     }
-    if matches!(error, ServiceError::NotFound { .. }) {
+    if matches!(error, BackendError::NotFound { .. }) {
         *dialog = None;
     }
     ctx.error(describe_failure(doing, error));
@@ -441,7 +457,7 @@ fn show_file_failure(
             _ => ctx.error(format!("Could not {doing}: {why}")),
         },
         // Entries that break a rule: the file is the person's to correct, not a form.
-        FileFailure::Backend(ServiceError::Invalid(errors)) => {
+        FileFailure::Backend(BackendError::Invalid(errors)) => {
             let file = match dialog {
                 Some(Dialog::File(file)) => file.path.value().trim().to_owned(),
                 _ => "the file".to_owned(),
@@ -490,7 +506,7 @@ fn session_loaded(
             navigate(state, Nav::Apps)
         }
         // No session yet (or the saved one is over): the console opens on its sign-in screen.
-        Err(ServiceError::NotSignedIn(_)) if state.session.user.is_none() => {
+        Err(BackendError::NotSignedIn(_)) if state.session.user.is_none() => {
             state.screen = Screen::SignIn(SignInForm::new());
             Vec::new()
         }
@@ -733,6 +749,9 @@ fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &
         }
         ConfirmAction::RevokeAuthorization(sid) => {
             ctx.effect(super::effect::Effect::RevokeAuthorization(sid));
+        }
+        ConfirmAction::EndGrace { app, version } => {
+            ctx.effect(super::effect::Effect::EndGrace { app, version });
         }
         ConfirmAction::LeaveSecret => match screen {
             Screen::RotatedSecret(page) => leave_secret(page, ctx),

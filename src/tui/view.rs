@@ -27,8 +27,7 @@ use super::screens::wizard::{STEP_TITLES, Step, Wizard};
 use super::state::{Screen, State, StatusKind};
 use super::update::hints;
 use super::widgets::{self, Palette, put};
-use crate::model::{AuditEvent, GrantType, MAX_SCOPES, OAuthApp, OwnerKind, scopes::Area};
-use crate::store::AppOrder;
+use crate::model::{AppOrder, AppView, AuditEvent, GrantType, MAX_SCOPES, OwnerKind, scopes::Area};
 
 impl Widget for &State {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -805,7 +804,7 @@ fn pairs(buf: &mut Buffer, area: Rect, rows: &[(&str, String)], palette: &Palett
     }
 }
 
-fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn app_details(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let s = &app.settings;
     let mut rows = vec![
         ("Application name", s.name.clone()),
@@ -827,7 +826,7 @@ fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) 
     pairs(buf, area, &rows, palette);
 }
 
-fn access_settings(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn access_settings(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let ttl = match app.owner_kind() {
         OwnerKind::Account => app.settings.token_ttl.to_string(),
         OwnerKind::Organization => {
@@ -907,26 +906,49 @@ fn credentials(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, pale
     if y < area.bottom() {
         put(buf, line(y), area.x + 2, "Client secrets", palette.dim);
     }
-    let mut secrets = app.secrets.clone();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.created_at));
-    for record in &secrets {
+    y += 1;
+    // Newest first: the current secret, then the one in its grace period.
+    for secret in app.secrets.iter().rev() {
         if y + 1 >= area.bottom() {
             break;
         }
-        let state = match record.expires_at {
-            None => "active".to_owned(),
-            Some(end) => format!("works until {}", end.to_short()),
+        let by = secret
+            .created_by
+            .as_ref()
+            .map_or("(not recorded)", |user| user.username.as_str());
+        let state = match secret.expires_at {
+            None => "no expiry".to_owned(),
+            Some(end) => format!("expires {}", end.to_short()),
         };
         put(
             buf,
             line(y),
-            area.x + LABEL_WIDTH,
-            &format!("created {} · {state}", record.created_at.to_short()),
+            area.x + 4,
+            &format!(
+                "{}  created {} by {by} · {state}",
+                secret.id,
+                secret.created_at.to_short()
+            ),
             Style::default(),
         );
         y += 1;
     }
     y += 1;
+    if let Some(older) = app.secret_in_grace()
+        && y < area.bottom()
+    {
+        put(
+            buf,
+            line(y),
+            area.x + 2,
+            &format!(
+                "Two secrets are active: rotating now ends {} at once; g ends it now.",
+                older.id
+            ),
+            palette.dim,
+        );
+        y += 1;
+    }
     if y < area.bottom() {
         put(
             buf,
@@ -1149,10 +1171,16 @@ fn rotate_body(
 ) -> Option<usize> {
     let mut field = rotate.grace.clone();
     let error = field.error.take();
-    let message = format!(
-        "Rotate the client secret of \"{}\"? A new secret is made and shown once. The old one keeps working for the grace period.",
-        rotate.name
-    );
+    let message = match &rotate.ends_at_once {
+        None => format!(
+            "Rotate the client secret of \"{}\"? A new secret is made and shown once. The old one keeps working for the grace period.",
+            rotate.name
+        ),
+        Some(older) => format!(
+            "Rotate the client secret of \"{}\"? Two are active: the older, {older}, stops working at once; the current one keeps working for the grace period.",
+            rotate.name
+        ),
+    };
     let focused = rotate.focus == RotateFocus::Grace;
     if prompt_with_field(&message, &field, focused, area, buf, palette) {
         let below = Rect::new(area.x, area.y + 5, area.width, 1);

@@ -7,9 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use super::dialogs::{DeleteDialog, Dialog, FileAction, FileDialog};
 use super::{Ctx, Nav};
 use crate::backend::Result;
-use crate::model::{OAuthApp, OwnerKind, Sid};
-use crate::service::ListApps;
-use crate::store::{AppOrder, Page};
+use crate::model::{AppOrder, AppView, ListApps, OwnerKind, Page, Sid};
+
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -20,7 +19,7 @@ pub const PAGE_SIZE: usize = 200;
 
 pub struct AppsList {
     pub owner: Sid,
-    pub apps: Vec<OAuthApp>,
+    pub apps: Vec<AppView>,
     /// Where the next page starts; `None` once everything is loaded.
     pub next: Option<String>,
     pub loading: bool,
@@ -83,7 +82,7 @@ impl AppsList {
         &mut self,
         request: u64,
         append: bool,
-        result: Result<Page<OAuthApp>>,
+        result: Result<Page<AppView>>,
         ctx: &mut Ctx,
     ) {
         if request != self.request {
@@ -137,7 +136,7 @@ impl AppsList {
         }
     }
 
-    pub fn selected_app(&self) -> Option<&OAuthApp> {
+    pub fn selected_app(&self) -> Option<&AppView> {
         self.apps.get(self.selected)
     }
 

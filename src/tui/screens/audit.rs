@@ -7,9 +7,8 @@ use ratatui::crossterm::event::KeyEvent;
 use super::Ctx;
 use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
-use crate::model::{AuditEvent, AuditEventType, Sid};
-use crate::service::AuditFilter;
-use crate::store::Page;
+use crate::model::{AuditEvent, AuditEventType, AuditFilter, Page, Sid};
+
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 

@@ -9,8 +9,8 @@ use super::Ctx;
 use super::dialogs::{Confirm, Dialog};
 use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
-use crate::model::{Authorization, Sid};
-use crate::store::Page;
+use crate::model::{Authorization, Page, Sid};
+
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 

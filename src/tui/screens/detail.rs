@@ -7,13 +7,13 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::audit::AuditLog;
 use super::authorized::AuthorizedList;
-use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
+use super::dialogs::{Confirm, DeleteDialog, Dialog, RotateDialog};
 use super::forms::{DetailsForm, FormOutcome};
 use super::scopes::ScopesForm;
 use super::{Ctx, Nav};
+use crate::backend::BackendError;
 use crate::backend::Result;
-use crate::model::{GrantType, OAuthApp, OwnerKind};
-use crate::service::{AppUpdate, ServiceError};
+use crate::model::{AppUpdate, AppView, GrantType, OwnerKind};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 use crate::tui::layout;
@@ -39,7 +39,7 @@ impl Tab {
 
     /// The tabs of `app`: Authorized applications only for the authorization-code grant, the
     /// only one people approve.
-    pub fn of(app: &OAuthApp) -> Vec<Tab> {
+    pub fn of(app: &AppView) -> Vec<Tab> {
         Tab::ALL
             .into_iter()
             .filter(|tab| {
@@ -65,7 +65,7 @@ pub enum DetailEdit {
 }
 
 pub struct Detail {
-    pub app: OAuthApp,
+    pub app: AppView,
     pub tab: Tab,
     pub edit: Option<DetailEdit>,
     /// Set while a save runs.
@@ -76,7 +76,7 @@ pub struct Detail {
 }
 
 impl Detail {
-    pub fn new(app: OAuthApp, tab: Tab, ctx: &mut Ctx) -> Detail {
+    pub fn new(app: AppView, tab: Tab, ctx: &mut Ctx) -> Detail {
         let audit = AuditLog::for_app(
             app.owner.clone(),
             app.sid.clone(),
@@ -221,7 +221,7 @@ impl Detail {
         }
     }
 
-    pub fn on_updated(&mut self, result: Result<OAuthApp>, ctx: &mut Ctx) {
+    pub fn on_updated(&mut self, result: Result<AppView>, ctx: &mut Ctx) {
         self.saving = false;
         match result {
             Ok(app) => {
@@ -229,11 +229,11 @@ impl Detail {
                 self.replace_app(app);
                 self.edit = None;
             }
-            Err(ServiceError::Invalid(errors)) => {
+            Err(BackendError::Invalid(errors)) => {
                 self.show_errors(&errors);
                 ctx.error(format!("Not saved: {errors}"));
             }
-            Err(ServiceError::Conflict(message)) => {
+            Err(BackendError::Conflict(message)) => {
                 self.edit = None;
                 ctx.error(format!(
                     "Not saved; the latest version is shown, press e to make your change again: {message}"
@@ -245,7 +245,7 @@ impl Detail {
     }
 
     /// The app as read afresh; its audit events are read again too.
-    pub fn replace_app(&mut self, app: OAuthApp) {
+    pub fn replace_app(&mut self, app: AppView) {
         self.app = app;
         self.audit.events.loaded = false;
         self.authorized.rows.loaded = false;
@@ -305,6 +305,8 @@ impl Detail {
             self.start_edit(ctx);
         } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
             ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+        } else if keys::is_char(key, 'g') {
+            self.end_grace(ctx);
         } else if keys::is_char(key, 'd') {
             ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
         } else if keys::is_char(key, 'c') {
@@ -327,6 +329,21 @@ impl Detail {
         true
     }
 
+    /// Asks before ending the older secret's grace period. With no second secret shown there is
+    /// nothing to confirm: the service is asked all the same, and its answer says why not (the
+    /// app may have changed since it was loaded).
+    fn end_grace(&self, ctx: &mut Ctx) {
+        match self.app.secret_in_grace() {
+            Some(older) => {
+                ctx.dialog = Some(Dialog::Confirm(Confirm::end_grace(&self.app, older)));
+            }
+            None => ctx.effect(Effect::EndGrace {
+                app: self.app.sid.clone(),
+                version: self.app.version,
+            }),
+        }
+    }
+
     /// The buttons under the current tab, as (label, what pressing it does as a key).
     pub fn buttons(&self) -> Vec<(&'static str, char)> {
         match (&self.edit, self.tab) {
@@ -334,11 +351,12 @@ impl Detail {
             (None, Tab::ApplicationDetails) => vec![("Edit application details", 'e')],
             (None, Tab::AccessSettings) => vec![("Edit access settings", 'e')],
             (None, Tab::Credentials) => {
-                vec![
-                    ("Rotate secret", 'r'),
-                    ("Copy client ID", 'c'),
-                    ("Delete app", 'd'),
-                ]
+                let mut buttons = vec![("Rotate secret", 'r')];
+                if self.app.secret_in_grace().is_some() {
+                    buttons.push(("End grace now", 'g'));
+                }
+                buttons.extend([("Copy client ID", 'c'), ("Delete app", 'd')]);
+                buttons
             }
             (None, Tab::AuthorizedApps) => vec![("Revoke", 'x')],
             (None, Tab::AuditEvents) => Vec::new(),
@@ -374,9 +392,11 @@ impl Detail {
                 if self.tab == Tab::AuthorizedApps {
                     hints.extend(self.authorized.hints());
                 }
+                hints.extend([hint("e", "edit"), hint("r", "rotate secret")]);
+                if self.tab == Tab::Credentials && self.app.secret_in_grace().is_some() {
+                    hints.push(hint("g", "end grace"));
+                }
                 hints.extend([
-                    hint("e", "edit"),
-                    hint("r", "rotate secret"),
                     hint("d", "delete"),
                     hint("T", "token"),
                     hint("c", "copy client ID"),

@@ -7,8 +7,10 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use super::sign_in::{SignInForm, SignInOutcome};
-use crate::backend::{AppDefinitions, ImportAction, ImportOutcome};
-use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
+use crate::model::{AppDefinitions, ImportAction, ImportOutcome};
+use crate::model::{
+    AppView, Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, Seconds, SecretView, Sid,
+};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -35,6 +37,8 @@ pub enum ConfirmAction {
     DiscardWizard,
     /// End an authorization: its refresh and access tokens stop working.
     RevokeAuthorization(Sid),
+    /// End the grace period of the app's older secret, as shown at `version`.
+    EndGrace { app: Sid, version: u64 },
 }
 
 pub struct Confirm {
@@ -74,6 +78,12 @@ impl Confirm {
                 "Revoke",
                 "Cancel",
             ),
+            ConfirmAction::EndGrace { .. } => (
+                "End grace now?",
+                "End the grace period of the older secret now? It stops working at once.",
+                "End grace now",
+                "Cancel",
+            ),
         };
         Confirm {
             title,
@@ -82,6 +92,24 @@ impl Confirm {
             no,
             action,
             yes_focused: false,
+        }
+    }
+
+    /// Asks before ending the grace period of `app`'s older secret, naming both secrets.
+    pub fn end_grace(app: &AppView, older: &SecretView) -> Confirm {
+        let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
+        let until = older
+            .expires_at
+            .map_or("no expiry".to_owned(), |end| end.to_short());
+        Confirm {
+            message: format!(
+                "End the grace period of secret {} of \"{}\" now (it would work until {until})? Clients still using it are refused at once; secret {current} keeps working and no new secret is made.",
+                older.id, app.settings.name,
+            ),
+            ..Confirm::new(ConfirmAction::EndGrace {
+                app: app.sid.clone(),
+                version: app.version,
+            })
         }
     }
 
@@ -124,10 +152,12 @@ pub struct RotateDialog {
     pub focus: RotateFocus,
     /// Set while the rotation runs, so that a second Enter does not rotate twice.
     pub busy: bool,
+    /// The older of two active secrets, which this rotation ends at once (only two may work).
+    pub ends_at_once: Option<String>,
 }
 
 impl RotateDialog {
-    pub fn new(app: &OAuthApp) -> RotateDialog {
+    pub fn new(app: &AppView) -> RotateDialog {
         let days = DEFAULT_GRACE_PERIOD.0 / Seconds::DAY.0;
         RotateDialog {
             app: app.sid.clone(),
@@ -135,6 +165,7 @@ impl RotateDialog {
             grace: TextField::new("Grace period (days)", None).with_value(&days.to_string()),
             focus: RotateFocus::Grace,
             busy: false,
+            ends_at_once: app.secret_in_grace().map(|older| older.id.clone()),
         }
     }
 
@@ -197,7 +228,7 @@ pub struct DeleteDialog {
 }
 
 impl DeleteDialog {
-    pub fn new(app: &OAuthApp) -> DeleteDialog {
+    pub fn new(app: &AppView) -> DeleteDialog {
         DeleteDialog {
             app: app.sid.clone(),
             name: app.settings.name.clone(),
@@ -675,6 +706,7 @@ mod tests {
             grace: TextField::new("Grace period (days)", None),
             focus: RotateFocus::Grace,
             busy: false,
+            ends_at_once: None,
         };
         dialog.grace.paste(text);
         dialog.grace_period()

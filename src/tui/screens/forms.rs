@@ -5,8 +5,8 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use crate::model::{
-    AppSettings, COMPANY_NAME_MAX_CHARS, DESCRIPTION_MAX_CHARS, Field, GrantType, NAME_MAX_CHARS,
-    OAuthApp, OwnerKind, URL_MAX_CHARS, ValidationErrors,
+    AppSettings, AppView, COMPANY_NAME_MAX_CHARS, DESCRIPTION_MAX_CHARS, Field, GrantType,
+    NAME_MAX_CHARS, OwnerKind, URL_MAX_CHARS, ValidationErrors,
 };
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -82,7 +82,7 @@ impl DetailsForm {
     }
 
     /// The editor of an existing app, filled with its details; its grant type is fixed.
-    pub fn edit(app: &OAuthApp) -> DetailsForm {
+    pub fn edit(app: &AppView) -> DetailsForm {
         let s = &app.settings;
         let mut form = DetailsForm::new(app.owner_kind());
         form.mode = FormMode::Edit;

@@ -20,8 +20,8 @@ use ratatui::layout::Rect;
 
 use super::effect::Effect;
 use super::state::{Session, Status};
-use crate::model::OAuthApp;
-use crate::service::ServiceError;
+use crate::backend::BackendError;
+use crate::model::AppView;
 use dialogs::Dialog;
 use secret::SecretPage;
 
@@ -30,7 +30,7 @@ pub enum Nav {
     /// The apps list of the current owner, read afresh.
     Apps,
     /// An app's detail view, on the tab given.
-    App(Box<OAuthApp>, detail::Tab),
+    App(Box<AppView>, detail::Tab),
     NewApp,
     Audit,
     /// A rotated secret's copy page.
@@ -38,7 +38,7 @@ pub enum Nav {
     /// The token tool, with the client ID of `app` filled in; Esc goes back to that app's
     /// detail view when opened from it, else to the list.
     TokenTool {
-        app: Option<Box<OAuthApp>>,
+        app: Option<Box<AppView>>,
         from_detail: bool,
     },
     /// The organization's authorized applications.
@@ -100,28 +100,26 @@ impl<'a> Ctx<'a> {
     }
 
     /// A failed backend call on the status line: what went wrong, and what to do.
-    pub fn failed(&mut self, doing: &str, error: &ServiceError) {
+    pub fn failed(&mut self, doing: &str, error: &BackendError) {
         self.error(describe_failure(doing, error));
     }
 }
 
 /// One sentence for the status line: what failed, why, and what to do about it.
-pub fn describe_failure(doing: &str, error: &ServiceError) -> String {
+pub fn describe_failure(doing: &str, error: &BackendError) -> String {
     let advice = match error {
-        ServiceError::Invalid(_) => "correct the marked fields",
-        ServiceError::NotFound { .. } => "press Esc and reload the list (R)",
-        ServiceError::Forbidden(_) => "switch owner with o",
+        BackendError::Invalid(_) => "correct the marked fields",
+        BackendError::NotFound { .. } => "press Esc and reload the list (R)",
+        BackendError::Forbidden(_) => "switch owner with o",
         // Their messages say what to do already.
-        ServiceError::Conflict(_)
-        | ServiceError::Unreachable(_)
-        | ServiceError::Remote(_)
-        | ServiceError::Overloaded { .. }
-        | ServiceError::Cancelled => "",
-        ServiceError::BadCredentials | ServiceError::BadClient => "check the credentials",
-        ServiceError::NotSignedIn(_) => "sign in again",
-        ServiceError::Crypto(_) | ServiceError::Store(_) => {
-            "try again; if it persists, check the data directory"
-        }
+        BackendError::Conflict(_)
+        | BackendError::Unreachable(_)
+        | BackendError::Remote(_)
+        | BackendError::Overloaded { .. }
+        | BackendError::Cancelled => "",
+        BackendError::BadCredentials | BackendError::BadClient => "check the credentials",
+        BackendError::NotSignedIn(_) => "sign in again",
+        BackendError::Failed(_) => "try again; if it persists, check the data directory",
     };
     if advice.is_empty() {
         format!("Could not {doing}: {error}")

@@ -6,7 +6,8 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use crate::backend::Result;
-use crate::store::Page;
+use crate::model::Page;
+
 use crate::tui::keys;
 
 /// Where the selection goes when a first page replaces the rows.

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use super::forms::{FormMode, FormOutcome};
 use crate::model::scopes::{self, Area, Permission};
 use crate::model::{
-    AppSettings, Field, GrantType, MAX_SCOPES, OAuthApp, OwnerKind, Seconds, ValidationErrors,
+    AppSettings, AppView, Field, GrantType, MAX_SCOPES, OwnerKind, Seconds, ValidationErrors,
     validate_scopes,
 };
 use crate::tui::fields::TextField;
@@ -86,7 +86,7 @@ impl ScopesForm {
     }
 
     /// The editor of an app's access settings.
-    pub fn edit(app: &OAuthApp) -> ScopesForm {
+    pub fn edit(app: &AppView) -> ScopesForm {
         let mut form = ScopesForm::new(app.owner_kind(), app.grant_type);
         form.mode = FormMode::Edit;
         if let Some(ttl) = form.ttl.take() {

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::Ctx;
 use super::dialogs::{Confirm, ConfirmAction, Dialog};
 use crate::backend::CreatedApp;
-use crate::model::{ClientSecret, OAuthApp, Seconds, Timestamp};
+use crate::model::{AppView, ClientSecret, Seconds, Timestamp};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Hint, hint};
 
@@ -37,7 +37,7 @@ pub enum SecretFocus {
 }
 
 pub struct SecretPage {
-    pub app: OAuthApp,
+    pub app: AppView,
     secret: ClientSecret,
     pub authorization_url: Option<String>,
     pub got_it: bool,
@@ -53,7 +53,7 @@ pub const GOT_IT_FIRST: &str =
 
 impl SecretPage {
     pub fn new(
-        app: OAuthApp,
+        app: AppView,
         secret: ClientSecret,
         issuer: &str,
         purpose: SecretPurpose,

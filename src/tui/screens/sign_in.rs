@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::Ctx;
 use super::describe_failure;
-use crate::service::ServiceError;
+use crate::backend::BackendError;
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -159,7 +159,7 @@ impl SignInForm {
         match result {
             Ok(()) => true,
             Err(error) => {
-                if matches!(error, ServiceError::BadCredentials) {
+                if matches!(error, BackendError::BadCredentials) {
                     self.password = TextField::new(self.password.label, None).masked();
                 }
                 self.focus = SignInFocus::Password;

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::{Ctx, Nav};
 use crate::backend::{IssuedToken, TokenError, TokenRequest};
-use crate::model::{OAuthApp, Timestamp};
+use crate::model::{AppView, Timestamp};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Hint, hint};
@@ -36,7 +36,7 @@ pub enum TokenOutcome {
 
 pub struct TokenTool {
     /// The app whose client ID was filled in.
-    pub app: Option<Box<OAuthApp>>,
+    pub app: Option<Box<AppView>>,
     /// Whether Esc goes back to that app's detail view (else to the list).
     pub from_detail: bool,
     /// Where requests go, for the title.
@@ -55,7 +55,7 @@ pub struct TokenTool {
 }
 
 impl TokenTool {
-    pub fn new(app: Option<OAuthApp>, from_detail: bool, endpoint: String) -> TokenTool {
+    pub fn new(app: Option<AppView>, from_detail: bool, endpoint: String) -> TokenTool {
         let client_id = TextField::new("Client ID", None).with_placeholder("OQ…");
         let (client_id, focus) = match &app {
             Some(app) => (client_id.with_value(app.sid.as_str()), TokenFocus::Secret),

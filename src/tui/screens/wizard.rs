@@ -10,8 +10,8 @@ use super::scopes::ScopesForm;
 use super::secret::{SecretPage, SecretPurpose};
 use super::{Ctx, Nav};
 use crate::backend::Result;
-use crate::model::{self, AppSettings, ValidationErrors};
-use crate::service::{CreatedApp, NewApp, OwnerAccess, ServiceError};
+use crate::backend::{BackendError, CreatedApp};
+use crate::model::{self, AppSettings, NewApp, OwnerAccess, ValidationErrors};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{Hint, hint};
 use crate::tui::layout;
@@ -202,7 +202,7 @@ impl Wizard {
                     SecretPurpose::Created,
                 )));
             }
-            Err(ServiceError::Invalid(errors)) => self.show_errors(&errors, ctx),
+            Err(BackendError::Invalid(errors)) => self.show_errors(&errors, ctx),
             Err(error) => {
                 self.step = Step::Scopes;
                 ctx.failed("create the app", &error);

@@ -480,8 +480,16 @@ fn played(header: &Value, events: &[(f64, String, String)]) -> Vec<String> {
     };
     let mut terminal = vt100::Parser::new(size("height"), size("width"), 0);
     for (_, code, data) in events {
-        assert_eq!(code, "o", "this scenario never resizes");
-        terminal.process(data.as_bytes());
+        match code.as_str() {
+            "o" => terminal.process(data.as_bytes()),
+            "r" => {
+                let (width, height) = data.split_once('x').expect("a resize is WIDTHxHEIGHT");
+                terminal
+                    .screen_mut()
+                    .set_size(height.parse().unwrap(), width.parse().unwrap());
+            }
+            other => panic!("not an asciicast v2 event code: {other}"),
+        }
     }
     let width = terminal.screen().size().1.get();
     terminal
@@ -575,6 +583,41 @@ fn replay_records_a_cast_whose_terminal_shows_the_console_frames_and_whose_waits
     for ((short, ..), (long, ..)) in events[gap + 1..].iter().zip(&longer[gap + 1..]) {
         assert!((long - short - 60.0).abs() < 1e-6, "{short} then {long}");
     }
+}
+
+#[test]
+fn replay_records_a_resize_as_the_new_size_and_the_console_redrawn_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("resize.scenario");
+    std::fs::write(
+        &scenario,
+        "size 110 30\napps 3\nkey n\ntype Résumé 日本\nresize 80 24\nsnapshot small\n",
+    )
+    .unwrap();
+    let out = dir.path().join("resize.cast");
+    let output = run(
+        dir.path(),
+        &[
+            "replay",
+            scenario.to_str().unwrap(),
+            "--cast",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (header, events) = read_cast(&out);
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(110), Some(30))
+    );
+    let resizes: Vec<&str> = events
+        .iter()
+        .filter(|(_, code, _)| code == "r")
+        .map(|(_, _, data)| data.as_str())
+        .collect();
+    assert_eq!(resizes, ["80x24"]);
+    let frames = replayed_frames(dir.path(), &scenario);
+    assert_eq!(played(&header, &events), rows(&frames[0].1));
 }
 
 /// The text of an SVG picture, put back on its grid: each `<text>` at the column and row its

@@ -483,6 +483,291 @@ fn replay_names_the_line_of_a_mistake() {
     );
 }
 
+/// The frames `replay FILE` prints, by snapshot name.
+fn replayed_frames(dir: &Path, scenario: &Path) -> Vec<(String, String)> {
+    let output = run(dir, &["replay", scenario.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut frames: Vec<(String, String)> = Vec::new();
+    for line in stdout(&output).lines() {
+        match line
+            .strip_prefix("── ")
+            .and_then(|rest| rest.strip_suffix(" ──"))
+        {
+            Some(name) => frames.push((name.to_owned(), String::new())),
+            None => {
+                let (_, frame) = frames.last_mut().expect("a frame starts with its name");
+                frame.push_str(line);
+                frame.push('\n');
+            }
+        }
+    }
+    frames
+}
+
+/// A cast's header and its events, each line parsed as the JSON it must be.
+fn read_cast(path: &Path) -> (Value, Vec<(f64, String, String)>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().map(|line| {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    });
+    let header = lines.next().expect("a header line");
+    let events = lines
+        .map(|event| {
+            let [time, code, data] = event.as_array().expect("an event is an array").as_slice()
+            else {
+                panic!("an event is [time, code, data]: {event}");
+            };
+            (
+                time.as_f64().expect("a time in seconds"),
+                code.as_str().expect("a code").to_owned(),
+                data.as_str().expect("the output").to_owned(),
+            )
+        })
+        .collect();
+    (header, events)
+}
+
+/// The screen a terminal of the cast's size shows after `events`, row by row.
+fn played(header: &Value, events: &[(f64, String, String)]) -> Vec<String> {
+    let size = |key: &str| {
+        std::num::NonZeroU16::new(u16::try_from(header[key].as_u64().unwrap()).unwrap()).unwrap()
+    };
+    let mut terminal = vt100::Parser::new(size("height"), size("width"), 0);
+    for (_, code, data) in events {
+        match code.as_str() {
+            "o" => terminal.process(data.as_bytes()),
+            "r" => {
+                let (width, height) = data.split_once('x').expect("a resize is WIDTHxHEIGHT");
+                terminal
+                    .screen_mut()
+                    .set_size(height.parse().unwrap(), width.parse().unwrap());
+            }
+            other => panic!("not an asciicast v2 event code: {other}"),
+        }
+    }
+    let width = terminal.screen().size().1.get();
+    terminal
+        .screen()
+        .rows(0, width)
+        .map(|row| row.trim_end().to_owned())
+        .collect()
+}
+
+fn rows(frame: &str) -> Vec<String> {
+    frame.lines().map(|row| row.trim_end().to_owned()).collect()
+}
+
+#[test]
+fn replay_records_a_cast_whose_terminal_shows_the_console_frames_and_whose_waits_take_their_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |wait: &str| {
+        let path = dir.path().join(format!("cast-{wait}.scenario"));
+        std::fs::write(
+            &path,
+            format!(
+                "size 100 26\napps 2\nkey n\ntype Cast demo\nsnapshot typed\nwait {wait}\nkey Tab\ntype Sent as keys\nsnapshot described\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let cast = |wait: &str| {
+        let out = dir.path().join(format!("{wait}.cast"));
+        let output = run(
+            dir.path(),
+            &[
+                "replay",
+                scenario(wait).to_str().unwrap(),
+                "--cast",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(
+            stdout(&output).contains("asciinema play"),
+            "{}",
+            stdout(&output)
+        );
+        read_cast(&out)
+    };
+    let (header, events) = cast("30s");
+    assert_eq!(header["version"], 2);
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(100), Some(26))
+    );
+    assert!(header["timestamp"].as_u64().is_some(), "{header}");
+    assert!(
+        header["title"]
+            .as_str()
+            .unwrap()
+            .contains("cast-30s.scenario")
+    );
+    let times: Vec<f64> = events.iter().map(|(time, ..)| *time).collect();
+    assert!(
+        times.windows(2).all(|t| t[0] < t[1]),
+        "times grow: {times:?}"
+    );
+    // One frame per key and typed character: "Cast demo" typed shows letter by letter.
+    assert!(
+        events.len() > "Cast demoSent as keys".len(),
+        "{}",
+        events.len()
+    );
+
+    // Every frame is the console's: the terminal shows each snapshot as `replay` prints it.
+    let frames = replayed_frames(dir.path(), &scenario("30s"));
+    let gap = times
+        .windows(2)
+        .position(|t| t[1] - t[0] >= 30.0)
+        .expect("the wait");
+    assert_eq!(
+        played(&header, &events[..=gap]),
+        rows(&frames[0].1),
+        "typed"
+    );
+    assert_eq!(played(&header, &events), rows(&frames[1].1), "described");
+
+    // A longer wait is that much longer, and nothing else changes.
+    let (_, longer) = cast("90s");
+    assert_eq!(longer.len(), events.len());
+    for ((short, ..), (long, ..)) in events[..=gap].iter().zip(&longer) {
+        assert!((short - long).abs() < 1e-9);
+    }
+    for ((short, ..), (long, ..)) in events[gap + 1..].iter().zip(&longer[gap + 1..]) {
+        assert!((long - short - 60.0).abs() < 1e-6, "{short} then {long}");
+    }
+}
+
+#[test]
+fn replay_records_a_resize_as_the_new_size_and_the_console_redrawn_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("resize.scenario");
+    std::fs::write(
+        &scenario,
+        "size 110 30\napps 3\nkey n\ntype Résumé 日本\nresize 80 24\nsnapshot small\n",
+    )
+    .unwrap();
+    let out = dir.path().join("resize.cast");
+    let output = run(
+        dir.path(),
+        &[
+            "replay",
+            scenario.to_str().unwrap(),
+            "--cast",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (header, events) = read_cast(&out);
+    assert_eq!(
+        (header["width"].as_u64(), header["height"].as_u64()),
+        (Some(110), Some(30))
+    );
+    let resizes: Vec<&str> = events
+        .iter()
+        .filter(|(_, code, _)| code == "r")
+        .map(|(_, _, data)| data.as_str())
+        .collect();
+    assert_eq!(resizes, ["80x24"]);
+    let frames = replayed_frames(dir.path(), &scenario);
+    assert_eq!(played(&header, &events), rows(&frames[0].1));
+}
+
+/// The text of an SVG picture, put back on its grid: each `<text>` at the column and row its
+/// position falls in.
+fn svg_rows(svg: &str) -> (f64, f64, Vec<String>) {
+    let document = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not XML ({e})"));
+    let root = document.root_element();
+    let number = |node: roxmltree::Node, name: &str| -> f64 {
+        node.attribute(name).unwrap().parse().unwrap()
+    };
+    let (width, height) = (number(root, "width"), number(root, "height"));
+    let mut grid: Vec<Vec<char>> = Vec::new();
+    for text in root.descendants().filter(|n| n.has_tag_name("text")) {
+        let column = (number(text, "x") / 8.4).round() as usize;
+        let row = (number(text, "y") / 16.0).floor() as usize;
+        if grid.len() <= row {
+            grid.resize(row + 1, Vec::new());
+        }
+        let line = &mut grid[row];
+        for (at, c) in (column..).zip(text.text().unwrap_or("").chars()) {
+            if line.len() <= at {
+                line.resize(at + 1, ' ');
+            }
+            line[at] = c;
+        }
+    }
+    let rows = grid
+        .into_iter()
+        .map(|line| line.into_iter().collect::<String>().trim_end().to_owned())
+        .collect();
+    (width, height, rows)
+}
+
+#[test]
+fn replay_pictures_every_snapshot_of_the_seed_flow_as_an_svg_holding_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios/create-account-app.scenario");
+    let pictures = dir.path().join("pictures");
+    let output = run(
+        dir.path(),
+        &[
+            "replay",
+            scenario.to_str().unwrap(),
+            "--svg",
+            pictures.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let frames = replayed_frames(dir.path(), &scenario);
+    assert_eq!(frames.len(), 5);
+    let (_, scopes) = &frames[2];
+    insta::assert_snapshot!("replay_wizard_scopes_and_permissions", scopes);
+    for (name, frame) in &frames {
+        let path = pictures.join(format!("{name}.svg"));
+        assert!(
+            stdout(&output).contains(&format!("Wrote {}", path.display())),
+            "{}",
+            stdout(&output)
+        );
+        let (width, height, text) = svg_rows(&std::fs::read_to_string(&path).unwrap());
+        // The scenario's terminal is 110 × 24, a cell 8.4 × 16 pixels.
+        assert_eq!((width, height), (924.0, 384.0), "{name}");
+        let mut expected = rows(frame);
+        while expected.last().is_some_and(String::is_empty) {
+            expected.pop();
+        }
+        assert_eq!(text, expected, "{name}");
+    }
+}
+
+#[test]
+fn replay_refuses_two_snapshots_that_would_be_one_picture_and_writes_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("twice.scenario");
+    std::fs::write(&scenario, "snapshot list/one\nkey n\nsnapshot list one\n").unwrap();
+    let pictures = dir.path().join("pictures");
+    let output = run(
+        dir.path(),
+        &[
+            "replay",
+            scenario.to_str().unwrap(),
+            "--svg",
+            pictures.to_str().unwrap(),
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output)
+            .contains("'list/one' and 'list one' would both be pictured as list-one.svg"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!pictures.exists());
+}
+
 #[test]
 fn the_console_without_a_terminal_says_what_to_use_instead() {
     let dir = tempfile::tempdir().unwrap();

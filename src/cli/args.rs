@@ -234,11 +234,19 @@ pub enum Command {
     /// file or the default
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Run a console scenario file headless against a fresh store and print its marked frames
+    /// Run a console scenario file headless against a fresh store and print its marked frames,
+    /// or record it as an asciinema cast and SVG pictures
     Replay {
         /// The scenario: key presses, typed text, waits and `snapshot NAME` marks (see
         /// assets/scenarios/)
         file: PathBuf,
+        /// Write the scenario as an asciinema v2 recording (`asciinema play FILE`): keys at a
+        /// readable pace, each `wait` as that much time
+        #[arg(long, value_name = "FILE")]
+        cast: Option<PathBuf>,
+        /// Write one SVG picture of the screen per `snapshot`, as DIR/NAME.svg
+        #[arg(long, value_name = "DIR")]
+        svg: Option<PathBuf>,
     },
 }
 

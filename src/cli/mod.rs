@@ -54,15 +54,18 @@ struct Session {
 /// Runs the command `cli` (the console without one); `settings` are the values in force and where
 /// each came from, for `config show`.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    // A replay brings its own fresh store; it must not open (and lock) the real one. Its store is
+    // in a temporary directory only its user can enter, and its recordings and pictures are made
+    // to be published, so they keep the user's own umask.
+    if let Some(Command::Replay { file, cast, svg }) = cli.command {
+        let media = replay::Media { cast, svg };
+        return replay::run(&file, media).await;
+    }
     // Whatever this process creates is its user's alone: sled makes files (its snapshots) while it
     // runs, and they, like a backup or a restored store, hold the signing key. The store makes the
     // data directory 0700 and what it finds there 0600 itself; this covers what comes later.
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    // A replay brings its own fresh store; it must not open (and lock) the real one.
-    if let Some(Command::Replay { file }) = &cli.command {
-        return replay::run(file).await;
-    }
     // The shell's commands read no store.
     match &cli.command {
         Some(Command::Completions { shell }) => {

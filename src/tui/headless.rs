@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::CellWidth;
+use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -135,14 +135,25 @@ impl Headless {
         self.send(Msg::Resize(width, height)).await;
     }
 
-    /// Draws a frame and returns it as text, one line per row, trailing spaces trimmed.
-    pub fn frame(&mut self) -> String {
+    /// Colours as a terminal would show them (headless frames start without), for recordings
+    /// and pictures made from the drawn cells; text frames are the same either way.
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.state.theme = theme;
+    }
+
+    /// Draws a frame and returns its cells: what a terminal would show, colours and all.
+    pub fn buffer(&mut self) -> &Buffer {
         let state = &self.state;
-        // TestBackend's draw cannot fail; if it ever did, the text would still show the last frame.
+        // TestBackend's draw cannot fail; if it ever did, the buffer would still hold the last frame.
         let _ = self
             .terminal
             .draw(|frame| frame.render_widget(state, frame.area()));
-        let buffer = self.terminal.backend().buffer();
+        self.terminal.backend().buffer()
+    }
+
+    /// Draws a frame and returns it as text, one line per row, trailing spaces trimmed.
+    pub fn frame(&mut self) -> String {
+        let buffer = self.buffer();
         let mut text = String::new();
         for cells in buffer.content.chunks(usize::from(buffer.area.width.max(1))) {
             let mut line = String::new();

@@ -24,7 +24,11 @@ fn main() -> ExitCode {
     // A usage error (or --help) ends here, with clap's words and exit code; so does a mistake
     // in the config file, with nothing started.
     match cli::parse_command_line(args) {
-        Ok((cli, settings)) => run(cli, settings),
+        Ok((cli, settings)) => {
+            let code = run(cli, settings);
+            cli::flush_logs();
+            code
+        }
         Err(Refused::Usage(usage)) => cli::report_usage(usage, json),
         Err(Refused::Config(mistake)) => cli::report(&anyhow::Error::new(mistake), json),
     }

@@ -106,16 +106,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
-    // Written by tracing-appender's thread, so a request never waits on the terminal or a pipe;
-    // the guard flushes what is queued when `run` returns.
-    let mut _log_flush = None;
+    // Written by tracing-appender's thread, so a request never waits on the terminal or a pipe.
     if let Some(command) = &cli.command {
         let (default_filter, format) = match command {
             Command::Serve(args) => ("info", args.log_format),
             _ => (WARN, LogFormat::Text),
         };
         let (stderr, flush) = non_blocking(std::io::stderr());
-        _log_flush = Some(flush);
+        *LOG_FLUSH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(flush);
         init_logs(
             stderr,
             std::io::stderr().is_terminal(),
@@ -421,6 +421,21 @@ async fn sweep_every(service: ConsoleService, interval: Duration) {
 /// What a command logs unless `RUST_LOG` says otherwise: only what needs a look, such as a torn
 /// file that opening the store moved aside.
 const WARN: &str = "warn";
+
+/// The guard of the log's writer thread. It outlives `run`: tasks still log while the runtime
+/// shuts down after `run` returns, and a line sent once the guard is gone is lost with an error
+/// on standard error, so `main` calls [`flush_logs`] only after the runtime is dropped.
+static LOG_FLUSH: std::sync::Mutex<Option<WorkerGuard>> = std::sync::Mutex::new(None);
+
+/// Writes out every queued log line and stops the log's writer thread.
+pub fn flush_logs() {
+    drop(
+        LOG_FLUSH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(),
+    );
+}
 
 /// A writer whose lines a thread of tracing-appender's writes to `sink`, and the guard that
 /// flushes them. Lossless: past its buffer of lines a burst waits rather than loses any.

@@ -17,9 +17,11 @@ mod grants;
 mod hostile;
 mod import;
 mod oidc;
+mod postgres;
 mod properties;
 mod remote;
 mod service;
+mod store_contract;
 
 /// The one file the console's export and import scenarios write, under target/: the same path
 /// over both backends, so that their frames are the same, taken by one scenario at a time.

@@ -1025,42 +1025,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_refused_commit_names_the_write_refused_and_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let stale = app("Partner portal", 1);
-        let put = Write::PutApp {
-            app: stale.clone(),
-            expect: Expect::Absent,
-        };
-        runtime.block_on(store.commit(vec![put])).unwrap();
-        let mut other = app("Billing", 1);
-        other.sid = Sid::new(crate::model::SidKind::OAuthApp, [8; 16]);
-        let refused = runtime.block_on(store.commit(vec![
-            Write::PutApp {
-                app: other.clone(),
-                expect: Expect::Absent,
-            },
-            Write::PutApp {
-                app: app("Partner portal renamed", 3),
-                expect: Expect::Version(2),
-            },
-        ]));
-        assert!(
-            matches!(refused, Err(StoreError::Conflict { write: 1, .. })),
-            "{refused:?}"
-        );
-        assert!(runtime.block_on(store.app(&other.sid)).unwrap().is_none());
-        assert_eq!(
-            runtime.block_on(store.app(&stale.sid)).unwrap(),
-            Some(stale)
-        );
-    }
-
     /// The names of the apps whose name contains `needle`.
     fn named(store: &SledStore, needle: &str) -> Vec<String> {
         let query = AppQuery {

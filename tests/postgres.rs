@@ -330,3 +330,105 @@ async fn of_two_servers_spending_one_refresh_token_at_once_exactly_one_wins_ever
         }
     }
 }
+
+/// The binary over this test's database, given by `OAUTH_CONSOLE_DATABASE_URL` or (`by_flag`)
+/// `--database-url`, with a data directory that stays empty.
+fn over_database(database: &TestDatabase, data_dir: &std::path::Path, by_flag: bool) -> Command {
+    let mut command = crate::cli::oauth_console(data_dir);
+    command.env_remove("OAUTH_CONSOLE_DATABASE_URL");
+    if by_flag {
+        command.arg("--database-url").arg(&database.url);
+    } else {
+        command.env("OAUTH_CONSOLE_DATABASE_URL", &database.url);
+    }
+    command
+}
+
+use std::process::Command;
+
+#[tokio::test]
+async fn every_command_works_over_the_database_and_leaves_the_data_directory_empty() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let created = crate::cli::json(
+        &over_database(&database, dir.path(), true)
+            .args(["apps", "create", "--name", "Shared portal", "--json"])
+            .args(["--scope", crate::cli::MESSAGES_READ])
+            .output()
+            .unwrap(),
+    );
+    let client_id = created["client_id"].as_str().unwrap();
+    let listed = over_database(&database, dir.path(), false)
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    let table = crate::cli::stdout(&listed);
+    assert!(
+        table.contains(&format!("Shared portal  {client_id}")),
+        "{table}{}",
+        crate::cli::stderr(&listed)
+    );
+    let audit = crate::cli::json(
+        &over_database(&database, dir.path(), false)
+            .args(["audit", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(audit["events"][0]["app_sid"], client_id);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "sled made nothing in the data directory"
+    );
+    let backup = over_database(&database, dir.path(), false)
+        .args(["backup", "copy.json"])
+        .output()
+        .unwrap();
+    assert!(!backup.status.success());
+    assert!(
+        crate::cli::stderr(&backup).contains("pg_dump"),
+        "{}",
+        crate::cli::stderr(&backup)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_password_in_the_database_url_is_never_printed_or_logged() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = "Wr0ng-but-secret-7c1e";
+    let mut command = crate::cli::oauth_console(dir.path());
+    let refused = command
+        .env(
+            "OAUTH_CONSOLE_DATABASE_URL",
+            with_password(&database.url, wrong),
+        )
+        .env("RUST_LOG", "trace")
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = format!(
+        "{}{}",
+        crate::cli::stdout(&refused),
+        crate::cli::stderr(&refused)
+    );
+    assert!(!said.contains(wrong), "{said}");
+    assert!(said.contains("127.0.0.1:5432"), "{said}");
+    assert!(said.contains("refused the user or the password"), "{said}");
+    // The help shows where the URL comes from, not what it holds.
+    let help = crate::cli::oauth_console(dir.path())
+        .env(
+            "OAUTH_CONSOLE_DATABASE_URL",
+            with_password(&database.url, wrong),
+        )
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = crate::cli::stdout(&help);
+    assert!(help.contains("OAUTH_CONSOLE_DATABASE_URL"), "{help}");
+    assert!(!help.contains(wrong), "{help}");
+}

@@ -16,8 +16,8 @@ use anyhow::{Context, bail};
 
 pub use args::Cli;
 use args::{
-    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, ExportArgs,
-    ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
+    AppsCommand, AuditArgs, AuthorizedCommand, Command, CreateArgs, DEFAULT_ISSUER, DatabaseUrl,
+    ExportArgs, ImportArgs, KeysCommand, ListArgs, ServeArgs, UpdateArgs, UsersCommand,
 };
 use output::Output;
 
@@ -31,7 +31,7 @@ use crate::service::{
     AppUpdate, AuditFilter, ConsoleService, ImportMode, ListApps, NewApp, NewUser, OsEntropy,
     SWEEP_BATCH, ServiceError, SystemClock,
 };
-use crate::store::{SledStore, StoreError, verify_backup};
+use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -91,29 +91,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
-    match &cli.command {
-        Some(Command::Backup { file }) => return backup(&data_dir, file, &out),
-        Some(Command::Restore { file }) => return restore(&data_dir, file, &out),
+    let database_url = cli.global.database_url.clone();
+    match (&cli.command, &database_url) {
+        (Some(Command::Backup { .. } | Command::Restore { .. }), Some(_)) => bail!(
+            "backup and restore copy the embedded store of a data directory; a PostgreSQL database is backed up with its own tools (pg_dump, pg_restore, or the provider's snapshots)"
+        ),
+        (Some(Command::Backup { file }), None) => return backup(&data_dir, file, &out),
+        (Some(Command::Restore { file }), None) => return restore(&data_dir, file, &out),
         _ => {}
     }
+    let location = match &database_url {
+        Some(url) => StoreLocation::Database(url),
+        None => StoreLocation::DataDir(&data_dir),
+    };
     // Logs start before the store opens, so that whatever opening repaired is said on standard
     // error. The console's terminal is its own once it starts, so there only the open logs here;
     // with `--serve`, its server logs to a file afterwards.
-    let (service, store) = match &cli.command {
+    let (service, sled) = match &cli.command {
         None => {
             use tracing::instrument::WithSubscriber;
-            open_local(&data_dir)
+            open_store(location)
                 .with_subscriber(stderr_logs(WARN))
                 .await?
         }
-        Some(_) => open_local(&data_dir).await?,
+        Some(_) => open_store(location).await?,
     };
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
     // The processes that hold the store for long answer backups for it.
-    let _control = match &cli.command {
-        None | Some(Command::Serve(_)) => control::listen(&data_dir, store),
-        Some(_) => None,
+    let _control = match (&cli.command, sled) {
+        (None | Some(Command::Serve(_)), Some(store)) => control::listen(&data_dir, store),
+        (_, _) => None,
     };
     if cli.command.is_none()
         && let Some(listen) = cli.serve
@@ -343,6 +351,10 @@ async fn console_serving(
             "the console needs a terminal; for the server alone run `oauth-console serve --listen {listen}`"
         );
     }
+    // Over PostgreSQL, the data directory holds only this log, and may not exist yet; the umask
+    // keeps it private.
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let log_path = data_dir.join(SERVER_LOG);
     let mut log = std::fs::OpenOptions::new();
     log.create(true).append(true);
@@ -408,11 +420,31 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
         )
 }
 
-/// Opens (creating on first use) the embedded store and its service; on the first start, makes
-/// the first user and says once, on standard error, how to sign in.
-pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<SledStore>)> {
-    let store = Arc::new(open_store_waiting(data_dir).await?);
-    let service = ConsoleService::new(store.clone(), Arc::new(SystemClock), Arc::new(OsEntropy));
+/// Where the store is: the embedded one in a data directory, or a PostgreSQL database.
+#[derive(Clone, Copy)]
+enum StoreLocation<'a> {
+    DataDir(&'a Path),
+    Database(&'a DatabaseUrl),
+}
+
+/// Opens (creating on first use) the store and its service; on the first start, makes the first
+/// user and says once, on standard error, how to sign in. The sled store is returned too, for
+/// the control socket that answers its backups.
+async fn open_store(
+    location: StoreLocation<'_>,
+) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>)> {
+    let (store, sled, shown): (Arc<dyn Store>, _, _) = match location {
+        StoreLocation::DataDir(data_dir) => {
+            let sled = Arc::new(open_store_waiting(data_dir).await?);
+            (sled.clone(), Some(sled), data_dir.display().to_string())
+        }
+        StoreLocation::Database(url) => {
+            let store = PgStore::connect(url.expose()).await?;
+            let shown = format!("the database {}", store.database());
+            (Arc::new(store), None, shown)
+        }
+    };
+    let service = ConsoleService::new(store, Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
     let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
     // One bounded batch, so that a store used only by commands and the console stops growing
@@ -423,7 +455,7 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<
         .context("removing expired records from the store")?;
     if let Some(made) = service.bootstrap(&username, password).await? {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "Created a new store in {}.", data_dir.display())?;
+        writeln!(err, "Created a new store in {shown}.")?;
         for owner in &made.owners {
             writeln!(err, "  {:<13} {}  {}", owner.label(), owner.sid, owner.name)?;
         }
@@ -441,7 +473,7 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<
             )?,
         }
     }
-    Ok((service, store))
+    Ok((service, sled))
 }
 
 /// How long a command waits for another process (a script's previous command, say) to release

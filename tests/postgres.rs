@@ -432,3 +432,252 @@ async fn a_refused_password_in_the_database_url_is_never_printed_or_logged() {
     assert!(help.contains("OAUTH_CONSOLE_DATABASE_URL"), "{help}");
     assert!(!help.contains(wrong), "{help}");
 }
+
+const REDIRECT: &str = "https://partner.example.com/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+#[tokio::test]
+async fn a_migrated_store_keeps_its_refresh_tokens_and_codes_working_and_a_second_migrate_is_refused()
+ {
+    use oauth_console::model::{AppSettings, GrantType, Timestamp, s256_challenge};
+    use oauth_console::service::{
+        AuthorizationRequest, ConsoleService, ManualClock, NewApp, SeededEntropy,
+    };
+    use std::sync::Arc;
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Arc::new(oauth_console::store::SledStore::open(dir.path()).unwrap());
+    let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
+    let before = ConsoleService::new(sled.clone(), clock.clone(), Arc::new(SeededEntropy::new(5)));
+    let made = before
+        .bootstrap("admin", Some("correct horse battery".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = before.local_user(None).await.unwrap().sid;
+    let app = before
+        .create_app(
+            &admin,
+            NewApp {
+                owner: made.owners[2].sid.clone(),
+                grant_type: GrantType::AuthorizationCode,
+                settings: AppSettings {
+                    name: "Partner portal".into(),
+                    scopes: vec!["managed-users/read".into(), "offline_access".into()],
+                    redirect_uris: vec![REDIRECT.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap()
+        .app;
+    let code = async || {
+        let request = AuthorizationRequest {
+            client_id: app.sid.to_string(),
+            redirect_uri: Some(REDIRECT.into()),
+            response_type: "code".into(),
+            scope: Some("managed-users/read offline_access".into()),
+            state: Some("xyz".into()),
+            code_challenge: Some(s256_challenge(VERIFIER)),
+            code_challenge_method: Some("S256".into()),
+            nonce: None,
+        };
+        let valid = before.check_authorization_request(request).await.unwrap();
+        let code = before.approve(&admin, before.now(), &valid).await.unwrap();
+        code.expose().to_owned()
+    };
+    let granted = before
+        .exchange_code(&app, &code().await, Some(REDIRECT), Some(VERIFIER))
+        .await
+        .unwrap();
+    let refresh = granted.refresh_token.unwrap().expose().to_owned();
+    let pending_code = code().await;
+
+    let writes = sled.copy_writes().unwrap();
+    let store = Arc::new(database.store().await);
+    store.fill_empty(&writes).await.unwrap();
+    let after = ConsoleService::new(store.clone(), clock, Arc::new(SeededEntropy::new(6)));
+    let refreshed = after.refresh(&app, &refresh, None).await.unwrap();
+    assert_eq!(refreshed.authorization.sid, granted.authorization.sid);
+    after
+        .exchange_code(&app, &pending_code, Some(REDIRECT), Some(VERIFIER))
+        .await
+        .unwrap();
+    assert!(
+        after.refresh(&app, &refresh, None).await.is_err(),
+        "the copied token was spent once"
+    );
+
+    let again = store.fill_empty(&writes).await;
+    assert!(
+        matches!(again, Err(StoreError::DatabaseNotEmpty { .. })),
+        "{again:?}"
+    );
+    assert!(
+        again
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("already holds an oauth-console store")
+    );
+}
+
+/// `serve` on a free port of 127.0.0.1 over `command`'s store, killed when dropped.
+struct Serving {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Serving {
+    fn start(mut command: Command) -> Serving {
+        use std::io::BufRead;
+        let mut child = command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let address = loop {
+            line.clear();
+            assert!(log.read_line(&mut line).unwrap() > 0, "serve stopped");
+            if let Some(rest) = line.split("address=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+        Serving {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// A client-credentials token request: its status and body.
+    async fn token(&self, client_id: &str, secret: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v2/token", self.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    async fn jwks(&self) -> serde_json::Value {
+        let url = format!("{}/.well-known/jwks.json", self.base);
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_copies_a_used_store_and_its_secrets_and_signing_keys_work_on_the_database() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Billing sync",
+            "--scope",
+            crate::cli::MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let created = crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Reports",
+            "--scope",
+            crate::cli::MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().unwrap().to_owned();
+    let rotated = crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "rotate-secret",
+            &client_id,
+            "--grace",
+            "1h",
+            "--json",
+        ],
+    ));
+    let (old, new) = (
+        created["client_secret"].as_str().unwrap().to_owned(),
+        rotated["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let on_sled = Serving::start(crate::cli::oauth_console(data));
+    assert_eq!(on_sled.token(&client_id, &new).await.0, 200);
+    let jwks = on_sled.jwks().await;
+    on_sled.stop();
+
+    let migrated = crate::cli::run(data, &["migrate", "--to", &database.url]);
+    let said = crate::cli::stdout(&migrated);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        crate::cli::stderr(&migrated)
+    );
+    let password = url::Url::parse(&database.url)
+        .unwrap()
+        .password()
+        .unwrap()
+        .to_owned();
+    assert!(!said.contains(&password), "{said}");
+    assert!(said.contains("Copied the store of"), "{said}");
+    for line in [
+        "         2  apps",
+        "         3  owners",
+        "         1  users",
+    ] {
+        assert!(said.contains(line), "{line}: {said}");
+    }
+
+    let empty = tempfile::tempdir().unwrap();
+    let on_database = Serving::start(over_database(&database, empty.path(), false));
+    assert_eq!(
+        on_database.token(&client_id, &old).await.0,
+        200,
+        "the secret in its grace period"
+    );
+    assert_eq!(on_database.token(&client_id, &new).await.0, 200);
+    assert_eq!(on_database.jwks().await, jwks, "the same signing keys");
+    on_database.stop();
+
+    let again = crate::cli::run(data, &["migrate", "--to", &database.url]);
+    assert!(!again.status.success());
+    assert!(
+        crate::cli::stderr(&again).contains("already holds an oauth-console store"),
+        "{}",
+        crate::cli::stderr(&again)
+    );
+}

@@ -57,6 +57,7 @@ impl Cli {
                     | Command::Keys(_)
                     | Command::Replay { .. }
                     | Command::Backup { .. }
+                    | Command::Migrate { .. }
                     | Command::Restore { .. }
             )
         );
@@ -216,6 +217,16 @@ pub enum Command {
     Restore {
         /// A file written by `oauth-console backup`
         file: PathBuf,
+    },
+    /// Copy the embedded store of the data directory (every record: owners, users, apps with
+    /// their secrets' digests, audit events, authorizations, codes, refresh tokens, signing keys,
+    /// sessions) into an empty PostgreSQL database, in one transaction; stop `serve` first.
+    /// Afterwards, run with --database-url: every client secret, refresh token and token
+    /// signature keeps working
+    Migrate {
+        /// The empty database: postgres://USER:PASSWORD@HOST:5432/DATABASE
+        #[arg(long, value_name = "URL", value_parser = DatabaseUrl::from_arg)]
+        to: DatabaseUrl,
     },
     /// Write the apps' definitions (no secrets), keyed by client ID, as JSON or YAML
     Export(ExportArgs),

@@ -64,7 +64,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let on_data_dir = matches!(
         cli.command,
         Some(
-            Command::Serve(_) | Command::Keys(_) | Command::Backup { .. } | Command::Restore { .. }
+            Command::Serve(_)
+                | Command::Keys(_)
+                | Command::Backup { .. }
+                | Command::Restore { .. }
+                | Command::Migrate { .. }
         )
     );
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
@@ -96,6 +100,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         (Some(Command::Backup { .. } | Command::Restore { .. }), Some(_)) => bail!(
             "backup and restore copy the embedded store of a data directory; a PostgreSQL database is backed up with its own tools (pg_dump, pg_restore, or the provider's snapshots)"
         ),
+        (Some(Command::Migrate { .. }), Some(_)) => bail!(
+            "migrate copies the store of the data directory into --to; --database-url (or OAUTH_CONSOLE_DATABASE_URL) does not apply to it"
+        ),
+        (Some(Command::Migrate { to }), None) => return migrate(&data_dir, to, &out).await,
         (Some(Command::Backup { file }), None) => return backup(&data_dir, file, &out),
         (Some(Command::Restore { file }), None) => return restore(&data_dir, file, &out),
         _ => {}
@@ -141,7 +149,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         // Handled above, before the store is opened.
-        Command::Replay { .. } | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::Replay { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Migrate { .. } => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
@@ -183,6 +194,7 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
         | Command::Keys(_)
         | Command::Backup { .. }
         | Command::Restore { .. }
+        | Command::Migrate { .. }
         | Command::Login { .. }
         | Command::Logout => bail!("this command does not run over a backend"),
         Command::Apps(command) => apps(ctx, command).await,
@@ -570,6 +582,54 @@ fn write_backup(data_dir: &Path, partial: &Path) -> anyhow::Result<bool> {
     file.sync_all()
         .with_context(|| format!("writing {} failed", partial.display()))?;
     Ok(by_holder)
+}
+
+/// Copies the embedded store of `data_dir` into the empty database at `to`, in one transaction,
+/// and says what it copied. The store must be free: a `serve` still writing to it would make
+/// changes the copy misses.
+async fn migrate(data_dir: &Path, to: &DatabaseUrl, out: &Output) -> anyhow::Result<()> {
+    let shown = data_dir.display().to_string();
+    if !data_dir.join("conf").exists() {
+        bail!("there is no store in {shown} to migrate; pass the data directory with --data-dir");
+    }
+    let sled = open_store_waiting(data_dir).await?;
+    let writes = sled.copy_writes()?;
+    let database = PgStore::connect(to.expose()).await?;
+    database.fill_empty(&writes).await?;
+    out.migrated(&shown, database.database(), &copied(&writes))
+}
+
+/// How many records of each kind `writes` make, in the words `migrate` prints.
+fn copied(writes: &[crate::store::Write]) -> Vec<(&'static str, usize)> {
+    use crate::store::Write;
+    let mut counts = [
+        ("owners", 0),
+        ("users", 0),
+        ("apps", 0),
+        ("audit events", 0),
+        ("authorizations", 0),
+        ("authorization codes", 0),
+        ("refresh tokens", 0),
+        ("signing keys", 0),
+        ("revoked access tokens", 0),
+        ("sessions", 0),
+    ];
+    for write in writes {
+        let kind = match write {
+            Write::PutOwner(_) => 0,
+            Write::CreateUser(_) => 1,
+            Write::PutApp { .. } | Write::DeleteApp { .. } => 2,
+            Write::AddAuditEvent(_) => 3,
+            Write::PutAuthorization { .. } => 4,
+            Write::AddAuthorizationCode(_) | Write::RedeemAuthorizationCode(_) => 5,
+            Write::AddRefreshToken(_) | Write::SpendRefreshToken(_) => 6,
+            Write::PutSigningKey(_) => 7,
+            Write::RevokeToken { .. } => 8,
+            Write::PutSession(_) | Write::DeleteSession(_) => 9,
+        };
+        counts[kind].1 += 1;
+    }
+    counts.to_vec()
 }
 
 /// Makes a store in `data_dir`, which must be new or empty, from the backup `file`.

@@ -128,6 +128,10 @@ pub enum StoreError {
         cause: String,
         check: String,
     },
+    #[error(
+        "the database {database} already holds an oauth-console store; migrate only into an empty database (createdb -O USER NAME makes one), so that two stores are not mixed"
+    )]
+    DatabaseNotEmpty { database: String },
     /// The database stopped answering, and kept not answering through a few retries: a restart or
     /// a network fault, likely over soon; nothing was written.
     #[error("the database {database} does not answer ({detail}); try again shortly")]

@@ -312,10 +312,30 @@ impl PgStore {
         Ok(Page { items, next })
     }
 
+    /// Makes the records of `writes` (a copy of another store: `SledStore::copy_writes`) in this
+    /// database, which must hold no record yet, in one transaction: all of them or, refused,
+    /// none.
+    pub async fn fill_empty(&self, writes: &[Write]) -> Result<(), StoreError> {
+        self.retrying(|| self.try_commit(writes, Target::Empty))
+            .await
+    }
+
     /// One try at the whole commit, in one transaction.
-    async fn try_commit(&self, writes: &[Write]) -> Result<(), Failure> {
+    async fn try_commit(&self, writes: &[Write], into: Target) -> Result<(), Failure> {
         let mut client = self.pool.get().await.map_err(pool_failure)?;
         let tx = client.transaction().await.map_err(failure)?;
+        if into == Target::Empty {
+            let holds: bool = tx
+                .query_one(HOLDS_RECORDS, &[])
+                .await
+                .map_err(failure)?
+                .get(0);
+            if holds {
+                return Err(Failure::Final(StoreError::DatabaseNotEmpty {
+                    database: self.shown.clone(),
+                }));
+            }
+        }
         for (position, write) in writes.iter().enumerate() {
             apply(&tx, position, write).await?;
         }
@@ -329,6 +349,20 @@ impl PgStore {
         })
     }
 }
+
+/// What a commit may land on: the store as it is, or only a database that holds no record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Store,
+    Empty,
+}
+
+/// Whether any table holds a record.
+const HOLDS_RECORDS: &str = "SELECT EXISTS (SELECT 1 FROM owners) OR EXISTS (SELECT 1 FROM users)
+    OR EXISTS (SELECT 1 FROM apps) OR EXISTS (SELECT 1 FROM audit_events)
+    OR EXISTS (SELECT 1 FROM authorizations) OR EXISTS (SELECT 1 FROM authorization_codes)
+    OR EXISTS (SELECT 1 FROM refresh_tokens) OR EXISTS (SELECT 1 FROM signing_keys)
+    OR EXISTS (SELECT 1 FROM revoked_tokens) OR EXISTS (SELECT 1 FROM sessions)";
 
 #[derive(Clone, Copy)]
 enum OpenStep {
@@ -958,7 +992,8 @@ impl Store for PgStore {
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         tracing::debug!(writes = writes.len(), "committing");
-        self.retrying(|| self.try_commit(&writes)).await?;
+        self.retrying(|| self.try_commit(&writes, Target::Store))
+            .await?;
         tracing::debug!("commit durable");
         Ok(())
     }

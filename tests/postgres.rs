@@ -681,3 +681,39 @@ async fn migrate_copies_a_used_store_and_its_secrets_and_signing_keys_work_on_th
         crate::cli::stderr(&again)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_starting_together_on_an_empty_database_make_one_first_user_and_both_start() {
+    use oauth_console::model::Timestamp;
+    use oauth_console::service::{ConsoleService, ManualClock, SeededEntropy};
+    use std::sync::Arc;
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let service = async |seed| {
+        ConsoleService::new(
+            Arc::new(database.store().await),
+            Arc::new(ManualClock::new(Timestamp(1_795_462_741_000))),
+            Arc::new(SeededEntropy::new(seed)),
+        )
+    };
+    let (one, other) = (service(1).await, service(2).await);
+    let password = || Some("correct horse battery".to_owned());
+    let (first, second) = tokio::join!(
+        one.bootstrap("admin", password()),
+        other.bootstrap("admin", password())
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        usize::from(first.is_some()) + usize::from(second.is_some()),
+        1,
+        "one of them made the first user"
+    );
+    let store = database.store().await;
+    assert_eq!(store.users().await.unwrap().len(), 1);
+    assert_eq!(store.owners().await.unwrap().len(), 3);
+    assert_eq!(
+        one.local_user(None).await.unwrap().sid,
+        other.local_user(None).await.unwrap().sid
+    );
+}

@@ -126,6 +126,10 @@ impl PgStore {
             self.opening_failed(OpenStep::Create, error.code(), cause_of(&error))
         };
         let tx = client.transaction().await.map_err(creating)?;
+        // `IF NOT EXISTS` below would otherwise log a notice at every start.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")
+            .await
+            .map_err(creating)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(creating)?;

@@ -717,3 +717,73 @@ async fn two_servers_starting_together_on_an_empty_database_make_one_first_user_
         other.local_user(None).await.unwrap().sid
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_over_one_database_share_tokens_and_deletes_and_one_answers_when_the_other_is_killed()
+ {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let issuer = "http://127.0.0.1:9";
+    let start = |dir: &std::path::Path| {
+        let mut command = over_database(&database, dir, false);
+        command.args(["--issuer", issuer]);
+        Serving::start(command)
+    };
+    let (a, b) = (start(dir_a.path()), start(dir_b.path()));
+    let created = crate::cli::json(
+        &over_database(&database, dir_a.path(), false)
+            .args(["apps", "create", "--name", "Fleet", "--json"])
+            .args(["--scope", crate::cli::MESSAGES_READ])
+            .output()
+            .unwrap(),
+    );
+    let (client_id, secret) = (
+        created["client_id"].as_str().unwrap().to_owned(),
+        created["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let (status, issued) = a.token(&client_id, &secret).await;
+    assert_eq!(status, 200, "{issued}");
+    let introspected: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v2/introspect", b.base))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("token", issued["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        introspected["active"], true,
+        "a token of one server is the other's"
+    );
+    assert_eq!(a.jwks().await, b.jwks().await, "one signing key");
+
+    // Killed without a goodbye: the other keeps answering.
+    let mut a = a;
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    assert_eq!(b.token(&client_id, &secret).await.0, 200);
+
+    let deleted = over_database(&database, dir_a.path(), false)
+        .args(["apps", "delete", &client_id, "--yes"])
+        .output()
+        .unwrap();
+    assert!(deleted.status.success(), "{}", crate::cli::stderr(&deleted));
+    // The other server's client cache holds an app for at most 5 seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(6);
+    loop {
+        let status = b.token(&client_id, &secret).await.0;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {status} after the cache age"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    b.stop();
+}

@@ -795,7 +795,9 @@ impl ApiErrorCode {
                 "429: too many failed authentications; see Retry-After"
             }
             ApiErrorCode::ServerFault => "500: a fault of the server (its log says which)",
-            ApiErrorCode::Busy => "503: too many sign-ins being checked at once; see Retry-After",
+            ApiErrorCode::Busy => {
+                "503: too many sign-ins being checked at once, or the database does not answer for a moment; see Retry-After"
+            }
         }
     }
 }

@@ -18,10 +18,12 @@ mod hostile;
 mod import;
 mod oidc;
 mod operations;
+mod postgres;
 mod properties;
 mod remote;
 mod service;
 mod shell;
+mod store_contract;
 
 /// The one file the console's export and import scenarios write, under target/: the same path
 /// over both backends, so that their frames are the same, taken by one scenario at a time.

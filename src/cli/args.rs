@@ -69,6 +69,7 @@ impl Cli {
                     | Command::Keys(_)
                     | Command::Replay { .. }
                     | Command::Backup { .. }
+                    | Command::Migrate { .. }
                     | Command::Restore { .. }
             )
         );
@@ -120,6 +121,19 @@ pub struct GlobalArgs {
         value_name = "DIR"
     )]
     pub data_dir: Option<PathBuf>,
+    /// Keep the store in this PostgreSQL database instead of the data directory
+    /// (postgres://USER:PASSWORD@HOST:5432/DATABASE), so that several `serve` processes share
+    /// it; every command and the console work over it too
+    #[arg(
+        long,
+        global = true,
+        env = "OAUTH_CONSOLE_DATABASE_URL",
+        // The URL holds a password: never shown by --help, nor in a parse error.
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = DatabaseUrl::from_arg
+    )]
+    pub database_url: Option<DatabaseUrl>,
     /// Act as this user of the embedded store [default: the store's first user]
     #[arg(long, global = true, env = "OAUTH_CONSOLE_USER", value_name = "NAME")]
     pub user: Option<String>,
@@ -160,6 +174,28 @@ pub struct GlobalArgs {
     /// directory]
     #[arg(long, global = true, env = "OAUTH_CONSOLE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// A PostgreSQL URL as given. It may hold a password, so its `Debug` shows none of it and only
+/// the store, which never repeats it, reads it.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Takes anything: checking it here would have clap repeat it, password and all, in its error.
+    fn from_arg(text: &str) -> Result<DatabaseUrl, std::convert::Infallible> {
+        Ok(DatabaseUrl(text.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(…)")
+    }
 }
 
 /// Where the server listens unless told otherwise, and so the issuer local commands assume.
@@ -213,6 +249,16 @@ pub enum Command {
     Restore {
         /// A file written by `oauth-console backup`
         file: PathBuf,
+    },
+    /// Copy the embedded store of the data directory (every record: owners, users, apps with
+    /// their secrets' digests, audit events, authorizations, codes, refresh tokens, signing keys,
+    /// sessions) into an empty PostgreSQL database, in one transaction; stop `serve` first.
+    /// Afterwards, run with --database-url: every client secret, refresh token and token
+    /// signature keeps working
+    Migrate {
+        /// The empty database: postgres://USER:PASSWORD@HOST:5432/DATABASE
+        #[arg(long, value_name = "URL", value_parser = DatabaseUrl::from_arg)]
+        to: DatabaseUrl,
     },
     /// Write the apps' definitions (no secrets), keyed by client ID, as JSON or YAML
     Export(ExportArgs),

@@ -28,7 +28,7 @@ pub mod exit {
     pub const CONFLICT: u8 = 5;
     /// Refused: a role that may not do this, a wrong password, or no session with the server.
     pub const REFUSED: u8 = 6;
-    /// The server of `--server` could not be reached.
+    /// The server of `--server` could not be reached, or the database of `--database-url` used.
     pub const UNREACHABLE: u8 = 7;
 }
 
@@ -36,12 +36,14 @@ pub mod exit {
 pub const EXIT_STATUS_HELP: &str = "Exit status:
   0  done
   1  failed (a fault of the store or a file; with --json the code says which)
-  2  usage: the command line or the config file is wrong, nothing ran
+  2  usage: the command line or the config file is wrong, nothing ran (also invalid_database_url)
   3  invalid: a value was refused (code invalid_field; each field and its limit is named)
   4  not found (app_not_found, owner_not_found, user_not_found, authorization_not_found)
-  5  conflict: changed by someone else first, or the name is taken (conflict)
+  5  conflict: changed by someone else first, or the name is taken (conflict); migrate into a
+     database that holds a store (database_not_empty)
   6  refused (forbidden, bad_credentials, bad_client, not_signed_in)
-  7  unreachable: the server of --server did not answer (unreachable)
+  7  unreachable: the server of --server did not answer (unreachable), or the database of
+     --database-url cannot be used (database_unusable) or stopped answering (store_unavailable)
 
 With --json an error is one JSON object on standard error: {\"error\": MESSAGE, \"code\": CODE}, and
 for invalid_field also \"errors\": [{\"field\", \"message\"}].";
@@ -133,6 +135,11 @@ fn of_store(error: &StoreError) -> Failure {
             Failure::new("store_damaged", exit::FAILED)
         }
         StoreError::Exposed { .. } => Failure::new("store_exposed", exit::FAILED),
+        StoreError::NewerDatabaseSchema { .. } => Failure::new("store_too_new", exit::FAILED),
+        StoreError::BadDatabaseUrl(_) => Failure::new("invalid_database_url", exit::USAGE),
+        StoreError::DatabaseUnusable { .. } => Failure::new("database_unusable", exit::UNREACHABLE),
+        StoreError::DatabaseNotEmpty { .. } => Failure::new("database_not_empty", exit::CONFLICT),
+        StoreError::Unavailable { .. } => Failure::new("store_unavailable", exit::UNREACHABLE),
         StoreError::BadPageToken(_) => Failure::new("invalid_field", exit::INVALID),
         StoreError::Backend(_) => Failure::new("store_error", exit::FAILED),
     }

@@ -21,7 +21,8 @@ use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 pub use args::Cli;
 use args::{
     AppsCommand, AuditArgs, AuthorizedCommand, Command, ConfigCommand, CreateArgs, DEFAULT_ISSUER,
-    ExportArgs, ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, UpdateArgs, UsersCommand,
+    DatabaseUrl, ExportArgs, ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, UpdateArgs,
+    UsersCommand,
 };
 pub use completion::complete_if_asked;
 pub use config::{Refused, Settings, parse_command_line};
@@ -39,7 +40,7 @@ use crate::model::{
     OwnerKind, RefreshTokenTtl, Sid, scopes,
 };
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
-use crate::store::{SledStore, StoreError, verify_backup};
+use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -93,7 +94,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     let on_data_dir = matches!(
         cli.command,
         Some(
-            Command::Serve(_) | Command::Keys(_) | Command::Backup { .. } | Command::Restore { .. }
+            Command::Serve(_)
+                | Command::Keys(_)
+                | Command::Backup { .. }
+                | Command::Restore { .. }
+                | Command::Migrate { .. }
         )
     );
     if let Some(server) = cli.global.server.clone().filter(|_| !on_data_dir) {
@@ -125,29 +130,43 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
     // Both handle the store themselves: a backup may have to ask the process holding it, and a
     // restore makes a store where there is none.
-    match &cli.command {
-        Some(Command::Backup { file }) => return backup(&data_dir, file, &out),
-        Some(Command::Restore { file }) => return restore(&data_dir, file, &out),
+    let database_url = cli.global.database_url.clone();
+    match (&cli.command, &database_url) {
+        (Some(Command::Backup { .. } | Command::Restore { .. }), Some(_)) => bail!(
+            "backup and restore copy the embedded store of a data directory; a PostgreSQL database is backed up with its own tools (pg_dump, pg_restore, or the provider's snapshots)"
+        ),
+        (Some(Command::Migrate { .. }), Some(_)) => bail!(
+            "migrate copies the store of the data directory into --to; --database-url (or OAUTH_CONSOLE_DATABASE_URL) does not apply to it"
+        ),
+        (Some(Command::Migrate { to }), None) => return migrate(&data_dir, to, &out).await,
+        (Some(Command::Backup { file }), None) => return backup(&data_dir, file, &out),
+        (Some(Command::Restore { file }), None) => return restore(&data_dir, file, &out),
         _ => {}
     }
+    let location = match &database_url {
+        Some(url) => StoreLocation::Database(url),
+        None => StoreLocation::DataDir(&data_dir),
+    };
     // Logs start before the store opens, so that whatever opening repaired is said on standard
     // error. The console's terminal is its own once it starts, so there only the open logs here;
     // with `--serve`, its server logs to a file afterwards.
-    let (service, store) = match &cli.command {
+    let (service, sled) = match &cli.command {
         None => {
             use tracing::instrument::WithSubscriber;
-            open_local(&data_dir)
+            open_store(location)
                 .with_subscriber(stderr_logs(WARN))
                 .await?
         }
-        Some(_) => open_local(&data_dir).await?,
+        Some(_) => open_store(location).await?,
     };
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
     // The processes that hold the store for long answer backups for it.
-    let _control = match &cli.command {
-        None | Some(Command::Serve(_)) => control::listen(&data_dir, store, service.clone()),
-        Some(_) => None,
+    let _control = match (&cli.command, sled) {
+        (None | Some(Command::Serve(_)), Some(store)) => {
+            control::listen(&data_dir, store, service.clone())
+        }
+        (_, _) => None,
     };
     if cli.command.is_none()
         && let Some(listen) = cli.serve
@@ -175,7 +194,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         | Command::Restore { .. }
         | Command::Completions { .. }
         | Command::Man { .. }
-        | Command::Config(_) => Ok(()),
+        | Command::Config(_)
+        | Command::Migrate { .. } => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
             let key = service.rotate_signing_key(signing_alg).await?;
@@ -218,6 +238,7 @@ async fn backend_command(ctx: &Session, command: Command) -> anyhow::Result<()> 
         | Command::Keys(_)
         | Command::Backup { .. }
         | Command::Restore { .. }
+        | Command::Migrate { .. }
         | Command::Login { .. }
         | Command::Logout
         | Command::Completions { .. }
@@ -496,6 +517,9 @@ async fn console_serving(
             "the console needs a terminal; for the server alone run `oauth-console serve --listen {listen}`"
         );
     }
+    // Over PostgreSQL, the data directory holds only this log, and may not exist yet.
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     // A file a day, the last SERVER_LOG_DAYS kept; owner-only like the rest of the data
     // directory, by the umask `run` set.
     let log_path = data_dir.join(format!("{SERVER_LOG_PREFIX}.*.{SERVER_LOG_SUFFIX}"));
@@ -573,11 +597,31 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
         )
 }
 
-/// Opens (creating on first use) the embedded store and its service; on the first start, makes
-/// the first user and says once, on standard error, how to sign in.
-pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<SledStore>)> {
-    let store = Arc::new(open_store_waiting(data_dir).await?);
-    let service = ConsoleService::new(store.clone(), Arc::new(SystemClock), Arc::new(OsEntropy));
+/// Where the store is: the embedded one in a data directory, or a PostgreSQL database.
+#[derive(Clone, Copy)]
+enum StoreLocation<'a> {
+    DataDir(&'a Path),
+    Database(&'a DatabaseUrl),
+}
+
+/// Opens (creating on first use) the store and its service; on the first start, makes the first
+/// user and says once, on standard error, how to sign in. The sled store is returned too, for
+/// the control socket that answers its backups.
+async fn open_store(
+    location: StoreLocation<'_>,
+) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>)> {
+    let (store, sled, shown): (Arc<dyn Store>, _, _) = match location {
+        StoreLocation::DataDir(data_dir) => {
+            let sled = Arc::new(open_store_waiting(data_dir).await?);
+            (sled.clone(), Some(sled), data_dir.display().to_string())
+        }
+        StoreLocation::Database(url) => {
+            let store = PgStore::connect(url.expose()).await?;
+            let shown = format!("the database {}", store.database());
+            (Arc::new(store), None, shown)
+        }
+    };
+    let service = ConsoleService::new(store, Arc::new(SystemClock), Arc::new(OsEntropy));
     let username = std::env::var(ADMIN_USER_ENV).unwrap_or_else(|_| "admin".to_owned());
     let password = std::env::var(ADMIN_PASSWORD_ENV).ok();
     // One bounded batch, so that a store used only by commands and the console stops growing
@@ -588,7 +632,7 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<
         .context("removing expired records from the store")?;
     if let Some(made) = service.bootstrap(&username, password).await? {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "Created a new store in {}.", data_dir.display())?;
+        writeln!(err, "Created a new store in {shown}.")?;
         for owner in &made.owners {
             writeln!(err, "  {:<13} {}  {}", owner.label(), owner.sid, owner.name)?;
         }
@@ -606,7 +650,7 @@ pub async fn open_local(data_dir: &Path) -> anyhow::Result<(ConsoleService, Arc<
             )?,
         }
     }
-    Ok((service, store))
+    Ok((service, sled))
 }
 
 /// How long a command waits for another process (a script's previous command, say) to release
@@ -703,6 +747,54 @@ fn write_backup(data_dir: &Path, partial: &Path) -> anyhow::Result<bool> {
     file.sync_all()
         .with_context(|| format!("writing {} failed", partial.display()))?;
     Ok(by_holder)
+}
+
+/// Copies the embedded store of `data_dir` into the empty database at `to`, in one transaction,
+/// and says what it copied. The store must be free: a `serve` still writing to it would make
+/// changes the copy misses.
+async fn migrate(data_dir: &Path, to: &DatabaseUrl, out: &Output) -> anyhow::Result<()> {
+    let shown = data_dir.display().to_string();
+    if !data_dir.join("conf").exists() {
+        bail!("there is no store in {shown} to migrate; pass the data directory with --data-dir");
+    }
+    let sled = open_store_waiting(data_dir).await?;
+    let writes = sled.copy_writes()?;
+    let database = PgStore::connect(to.expose()).await?;
+    database.fill_empty(&writes).await?;
+    out.migrated(&shown, database.database(), &copied(&writes))
+}
+
+/// How many records of each kind `writes` make, in the words `migrate` prints.
+fn copied(writes: &[crate::store::Write]) -> Vec<(&'static str, usize)> {
+    use crate::store::Write;
+    let mut counts = [
+        ("owners", 0),
+        ("users", 0),
+        ("apps", 0),
+        ("audit events", 0),
+        ("authorizations", 0),
+        ("authorization codes", 0),
+        ("refresh tokens", 0),
+        ("signing keys", 0),
+        ("revoked access tokens", 0),
+        ("sessions", 0),
+    ];
+    for write in writes {
+        let kind = match write {
+            Write::PutOwner(_) => 0,
+            Write::CreateUser(_) => 1,
+            Write::PutApp { .. } | Write::DeleteApp { .. } => 2,
+            Write::AddAuditEvent(_) => 3,
+            Write::PutAuthorization { .. } => 4,
+            Write::AddAuthorizationCode(_) | Write::RedeemAuthorizationCode(_) => 5,
+            Write::AddRefreshToken(_) | Write::SpendRefreshToken(_) => 6,
+            Write::PutSigningKey(_) => 7,
+            Write::RevokeToken { .. } => 8,
+            Write::PutSession(_) | Write::DeleteSession(_) => 9,
+        };
+        counts[kind].1 += 1;
+    }
+    counts.to_vec()
 }
 
 /// Makes a store in `data_dir`, which must be new or empty, from the backup `file`.

@@ -341,6 +341,26 @@ impl Output {
         ))
     }
 
+    pub fn migrated(&self, data_dir: &str, database: &str, copied: &[(&str, usize)]) -> Printed {
+        if self.json {
+            let counts: serde_json::Map<String, serde_json::Value> = copied
+                .iter()
+                .map(|(kind, count)| (kind.replace(' ', "_"), json!(count)))
+                .collect();
+            return self.print_json(
+                &json!({ "data_dir": data_dir, "database": database, "copied": counts }),
+            );
+        }
+        let mut text = format!("Copied the store of {data_dir} into the database {database}:\n");
+        for (kind, count) in copied {
+            text.push_str(&format!("  {count:>8}  {kind}\n"));
+        }
+        text.push_str(
+            "Run serve, commands and the console with --database-url (or OAUTH_CONSOLE_DATABASE_URL) from now on; the data directory is left as it was.\n",
+        );
+        self.print(&text)
+    }
+
     pub fn restored(&self, file: &str, data_dir: &str, records: u64) -> Printed {
         if self.json {
             return self

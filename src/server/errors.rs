@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 pub use crate::api::ApiErrorJson;
 use crate::api::{ApiErrorCode, FieldErrorJson, NotFoundJson};
 use crate::service::{ServiceError, TokenError};
+use crate::store::StoreError;
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
 
@@ -111,6 +112,9 @@ impl IntoResponse for OAuthError {
         };
         let status = match &error {
             TokenError::InvalidClient => StatusCode::UNAUTHORIZED,
+            TokenError::Service(fault) if store_unavailable(fault) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             TokenError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
@@ -131,6 +135,9 @@ impl IntoResponse for OAuthError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(r#"Basic realm="oauth-console", charset="UTF-8""#),
             );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return with_retry_after(response, STORE_RETRY_AFTER);
         }
         response
     }
@@ -209,6 +216,15 @@ impl IntoResponse for ApiError {
                 message,
             ),
             ApiError::Service(error) => match error {
+                ServiceError::Store(StoreError::Unavailable { .. }) => {
+                    tracing::error!(error = %error, "management API request failed");
+                    let response = api_error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ApiErrorCode::Busy,
+                        STORE_UNAVAILABLE.to_owned(),
+                    );
+                    return with_retry_after(response, STORE_RETRY_AFTER);
+                }
                 ServiceError::Overloaded { retry_after } => {
                     let response = api_error(
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -289,6 +305,13 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
         ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, error.to_string()),
         ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, error.to_string()),
         ServiceError::Overloaded { .. } => (StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
+        ServiceError::Store(StoreError::Unavailable { .. }) => {
+            tracing::error!(error = %error, "an authorization page failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                STORE_UNAVAILABLE.to_owned(),
+            )
+        }
         ServiceError::BadCredentials | ServiceError::BadClient | ServiceError::NotSignedIn(_) => {
             (StatusCode::UNAUTHORIZED, error.to_string())
         }
@@ -300,6 +323,18 @@ pub fn page_message(error: &ServiceError) -> (StatusCode, String) {
             )
         }
     }
+}
+
+/// What a caller is told while the database does not answer: it is likely back within seconds
+/// (a restart, a failover), and nothing was written.
+const STORE_UNAVAILABLE: &str =
+    "the server cannot reach its database at the moment; nothing was changed, try again shortly";
+/// The `Retry-After` of a request refused while the database does not answer, in seconds.
+const STORE_RETRY_AFTER: u32 = 1;
+
+/// Whether the service failed only because the database did not answer for a moment.
+fn store_unavailable(error: &ServiceError) -> bool {
+    matches!(error, ServiceError::Store(StoreError::Unavailable { .. }))
 }
 
 fn error_body(status: StatusCode, code: ApiErrorCode, message: String) -> ApiErrorJson {
@@ -403,6 +438,26 @@ mod tests {
             assert!(body.contains(SOMETHING_WENT_WRONG), "{body}");
             assert!(!body.contains("/secret/path"), "{body}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_database_that_does_not_answer_is_503_with_retry_after_and_no_detail() {
+        let down = || {
+            ServiceError::Store(StoreError::Unavailable {
+                database: "console@db.internal:5432/oauth".into(),
+                detail: "connection refused".into(),
+            })
+        };
+        for response in [
+            ApiError::from(down()).into_response(),
+            OAuthError::from(down()).into_response(),
+        ] {
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+            let body = body_text(response).await;
+            assert!(!body.contains("db.internal"), "{body}");
+        }
+        assert_eq!(page_message(&down()).0, StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

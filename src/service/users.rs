@@ -131,7 +131,13 @@ impl ConsoleService {
         };
         let mut writes: Vec<Write> = owners.iter().cloned().map(Write::PutOwner).collect();
         writes.push(Write::CreateUser(user.clone()));
-        self.commit(writes).await?;
+        match self.commit(writes).await {
+            Ok(()) => {}
+            // Another server over the same database made the first user between the read above
+            // and this commit: that store stands, and this one was never written.
+            Err(StoreError::Conflict { .. }) => return Ok(None),
+            Err(other) => return Err(other.into()),
+        }
         Ok(Some(Bootstrap {
             username: user.username,
             generated_password,

@@ -8,6 +8,7 @@
 //! decides what to do.
 
 mod metered;
+mod pg_store;
 mod private_dir;
 mod sled_repair;
 mod sled_store;
@@ -20,6 +21,7 @@ use crate::model::{
 };
 
 pub use metered::MeteredStore;
+pub use pg_store::PgStore;
 pub use sled_store::{
     BACKUP_FORMAT_VERSION, BackupError, BackupSummary, SledStore, backup_failure_line,
     verify_backup,
@@ -109,6 +111,33 @@ pub enum StoreError {
         entry: String,
         mode: u32,
     },
+    #[error(
+        "the database {database} was written by a newer oauth-console (schema {found}; this build reads up to {supported}); upgrade oauth-console"
+    )]
+    NewerDatabaseSchema {
+        database: String,
+        found: u32,
+        supported: u32,
+    },
+    /// The database URL does not parse; the message never repeats the URL, which may hold a
+    /// password.
+    #[error("the database URL is not one PostgreSQL reads: {0}")]
+    BadDatabaseUrl(String),
+    /// The database cannot be used at all: unreachable, the role or password refused, no rights.
+    #[error("cannot use the database {database}: {cause}; {check}")]
+    DatabaseUnusable {
+        database: String,
+        cause: String,
+        check: String,
+    },
+    #[error(
+        "the database {database} already holds an oauth-console store; migrate only into an empty database (createdb -O USER NAME makes one), so that two stores are not mixed"
+    )]
+    DatabaseNotEmpty { database: String },
+    /// The database stopped answering, and kept not answering through a few retries: a restart or
+    /// a network fault, likely over soon; nothing was written.
+    #[error("the database {database} does not answer ({detail}); try again shortly")]
+    Unavailable { database: String, detail: String },
     #[error("'{0}' is not a page token: pass the one printed with the previous page")]
     BadPageToken(String),
     #[error("a stored record could not be read ({0}); the data directory may be damaged")]

@@ -256,6 +256,67 @@ impl SledStore {
     }
 }
 
+impl SledStore {
+    /// Every record of the store as the writes that make it again in an empty store, in an
+    /// order that keeps its orders: users and audit events oldest first. Commits wait meanwhile,
+    /// as for a backup, so that it is one moment of the store.
+    pub fn copy_writes(&self) -> Result<Vec<Write>, StoreError> {
+        let _no_commits = self
+            .writers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let trees = &self.trees;
+        let mut writes = Vec::new();
+        for value in trees.owners.iter().values() {
+            writes.push(Write::PutOwner(decode(&value.map_err(backend)?)?));
+        }
+        for sid in trees.users_in_order.iter().values() {
+            if let Some(user) = Self::get(&trees.users, &sid.map_err(backend)?)? {
+                writes.push(Write::CreateUser(user));
+            }
+        }
+        for value in trees.apps.iter().values() {
+            writes.push(Write::PutApp {
+                app: decode(&value.map_err(backend)?)?,
+                expect: Expect::Absent,
+            });
+        }
+        // The audit tree sorts newest first; the copy numbers events as it adds them.
+        for value in trees.audit.iter().values().rev() {
+            writes.push(Write::AddAuditEvent(decode(&value.map_err(backend)?)?));
+        }
+        for value in trees.authorizations.iter().values() {
+            writes.push(Write::PutAuthorization {
+                authorization: decode(&value.map_err(backend)?)?,
+                expect: Expect::Absent,
+            });
+        }
+        for value in trees.authorization_codes.iter().values() {
+            writes.push(Write::AddAuthorizationCode(decode(
+                &value.map_err(backend)?,
+            )?));
+        }
+        for value in trees.refresh_tokens.iter().values() {
+            writes.push(Write::AddRefreshToken(decode(&value.map_err(backend)?)?));
+        }
+        for value in trees.signing_keys.iter().values() {
+            writes.push(Write::PutSigningKey(decode(&value.map_err(backend)?)?));
+        }
+        for entry in trees.revoked_tokens.iter() {
+            let (jti, expiry) = entry.map_err(backend)?;
+            writes.push(Write::RevokeToken {
+                jti: String::from_utf8(jti.to_vec())
+                    .map_err(|_| StoreError::Corrupt("a revoked token's jti".into()))?,
+                expires_at: revocation_expiry(&expiry)?,
+            });
+        }
+        for value in trees.sessions.iter().values() {
+            writes.push(Write::PutSession(decode(&value.map_err(backend)?)?));
+        }
+        Ok(writes)
+    }
+}
+
 impl Trees {
     /// Builds the expiry indexes of a store written before they existed (schema 1), once.
     fn index_expiry(&self) -> Result<(), StoreError> {
@@ -1031,42 +1092,6 @@ mod tests {
             },
             version,
         }
-    }
-
-    #[test]
-    fn a_refused_commit_names_the_write_refused_and_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let stale = app("Partner portal", 1);
-        let put = Write::PutApp {
-            app: stale.clone(),
-            expect: Expect::Absent,
-        };
-        runtime.block_on(store.commit(vec![put])).unwrap();
-        let mut other = app("Billing", 1);
-        other.sid = Sid::new(crate::model::SidKind::OAuthApp, [8; 16]);
-        let refused = runtime.block_on(store.commit(vec![
-            Write::PutApp {
-                app: other.clone(),
-                expect: Expect::Absent,
-            },
-            Write::PutApp {
-                app: app("Partner portal renamed", 3),
-                expect: Expect::Version(2),
-            },
-        ]));
-        assert!(
-            matches!(refused, Err(StoreError::Conflict { write: 1, .. })),
-            "{refused:?}"
-        );
-        assert!(runtime.block_on(store.app(&other.sid)).unwrap().is_none());
-        assert_eq!(
-            runtime.block_on(store.app(&stale.sid)).unwrap(),
-            Some(stale)
-        );
     }
 
     /// The names of the apps whose name contains `needle`.

@@ -1,0 +1,1062 @@
+//! The shared store: PostgreSQL, for several `serve` processes over one database.
+//!
+//! Each record kind has its table (`pg_store/0001_tables.sql`): the record whole as JSON, in the
+//! same serde form sled keeps, beside the columns it is looked up, ordered, checked or swept by.
+//! Every [`Store::commit`] is one transaction at PostgreSQL's default isolation (read committed),
+//! where each write checks what it expects in its own statement: `Expect::Absent` is an insert
+//! that does nothing on a taken key, `Expect::Version` an update or delete `WHERE version = $n`,
+//! and a code's redemption or a refresh token's spending an update `WHERE NOT redeemed`. A racing
+//! transaction waits on the row's lock and then finds the condition false, so of two servers
+//! making the same change exactly one wins and the other's commit is refused as a conflict. What
+//! the database gives up on (a serialization failure, a deadlock, a dropped connection, a restart)
+//! is tried again a few times before it is an error; a commit whose `COMMIT` got no answer is not,
+//! since it may have landed.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{Json, ToSql};
+use tokio_postgres::{NoTls, Row};
+
+use super::{
+    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, PurgeCutoffs, Purged, Store,
+    StoreError, Write,
+};
+use crate::model::{
+    AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
+    SecretDigest, Session, Sid, SigningKeyRecord, Timestamp, User,
+};
+
+/// The schema's migrations, oldest first; the schema's version is how many have been applied.
+/// A change is a new file appended here, never an edit of one that has shipped.
+const MIGRATIONS: &[&str] = &[include_str!("pg_store/0001_tables.sql")];
+
+/// Holds off a second process migrating the same database at the same moment (two servers
+/// starting together); any number, as long as it is always this one.
+const MIGRATION_LOCK: i64 = 0x6f61_7574_6863_6f6e;
+
+/// How many times a statement the database gave up on is tried, in all.
+const ATTEMPTS: u32 = 4;
+/// The pause before the first retry; it doubles before each further one.
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(50);
+/// How long to wait for a connection, made or from the pool, before taking the database as gone.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub struct PgStore {
+    pool: Pool,
+    /// `user@host:port/database`, for messages: never the password.
+    shown: String,
+}
+
+/// Why one try failed: worth trying again (the database or the connection gave up), or not.
+enum Failure {
+    Transient(String),
+    Final(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        Failure::Final(error)
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`), brings
+    /// its tables up to this build's schema, and refuses one of a newer schema. A database that
+    /// cannot be reached, refuses the role or lacks rights is one line naming the host, the cause
+    /// and what to check; the URL's password is in none of them.
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|error| {
+            StoreError::BadDatabaseUrl(format!(
+                "{error}; it looks like postgres://USER:PASSWORD@HOST:5432/DATABASE"
+            ))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        config.application_name("oauth-console");
+        let shown = describe(&config);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|error| StoreError::Backend(format!("the connection pool: {error}")))?;
+        let store = PgStore { pool, shown };
+        store.migrate().await?;
+        tracing::debug!(database = %store.shown, "store opened");
+        Ok(store)
+    }
+
+    /// Where the store is, as messages name it: `user@host:port/database`, without the password.
+    pub fn database(&self) -> &str {
+        &self.shown
+    }
+
+    /// Applies the migrations this database lacks, in one transaction under a lock that a second
+    /// process doing the same waits on.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await.map_err(|error| {
+            let (code, cause) = match &error {
+                PoolError::Backend(error) => (error.code(), cause_of(error)),
+                PoolError::Timeout(_) => (
+                    None,
+                    format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
+                ),
+                PoolError::Closed
+                | PoolError::NoRuntimeSpecified
+                | PoolError::PostCreateHook(_) => (None, error.to_string()),
+            };
+            self.opening_failed(OpenStep::Connect, code, cause)
+        })?;
+        let creating = |error: tokio_postgres::Error| {
+            self.opening_failed(OpenStep::Create, error.code(), cause_of(&error))
+        };
+        let tx = client.transaction().await.map_err(creating)?;
+        // `IF NOT EXISTS` below would otherwise log a notice at every start.
+        tx.batch_execute("SET LOCAL client_min_messages = warning")
+            .await
+            .map_err(creating)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(creating)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS oauth_console_schema (
+                 version integer PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .map_err(creating)?;
+        let found: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM oauth_console_schema",
+                &[],
+            )
+            .await
+            .map_err(creating)?
+            .get(0);
+        let supported = MIGRATIONS.len() as u32;
+        let found = u32::try_from(found).unwrap_or_default();
+        if found > supported {
+            return Err(StoreError::NewerDatabaseSchema {
+                database: self.shown.clone(),
+                found,
+                supported,
+            });
+        }
+        for (version, migration) in (found + 1..).zip(&MIGRATIONS[found as usize..]) {
+            tx.batch_execute(migration).await.map_err(creating)?;
+            tx.execute(
+                "INSERT INTO oauth_console_schema (version) VALUES ($1)",
+                &[&(version as i32)],
+            )
+            .await
+            .map_err(creating)?;
+            tracing::info!(database = %self.shown, version, "applied a schema migration");
+        }
+        tx.commit().await.map_err(creating)?;
+        Ok(())
+    }
+
+    /// The one line that says why the database cannot be used, and what to check.
+    fn opening_failed(&self, step: OpenStep, code: Option<&SqlState>, cause: String) -> StoreError {
+        let (cause, check) = match code {
+            Some(code)
+                if *code == SqlState::INVALID_PASSWORD
+                    || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                (
+                    format!("it refused the user or the password ({cause})"),
+                    "check the user and password in the URL, and that pg_hba.conf lets this user in from this host",
+                )
+            }
+            Some(code) if *code == SqlState::INVALID_CATALOG_NAME => (
+                cause,
+                "create it (createdb -O USER DATABASE) or fix the database name at the end of the URL",
+            ),
+            Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => (
+                format!("the user may not create or read oauth-console's tables ({cause})"),
+                "let the user own the database (ALTER DATABASE … OWNER TO USER), or grant it CREATE and USAGE on its schema",
+            ),
+            Some(code) if *code == SqlState::TOO_MANY_CONNECTIONS => (
+                cause,
+                "raise max_connections or run fewer processes against it",
+            ),
+            _ => match step {
+                OpenStep::Connect => (
+                    cause,
+                    "check that PostgreSQL runs on that host and port and accepts TCP connections from here (listen_addresses, firewalls)",
+                ),
+                OpenStep::Create => (
+                    cause,
+                    "check the database's log for why it refused oauth-console's tables",
+                ),
+            },
+        };
+        StoreError::DatabaseUnusable {
+            database: self.shown.clone(),
+            cause,
+            check: check.to_owned(),
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or has failed transiently [`ATTEMPTS`]
+    /// times; the last is [`StoreError::Unavailable`].
+    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let mut pause = FIRST_RETRY_PAUSE;
+        let mut tried = 0;
+        loop {
+            tried += 1;
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(Failure::Final(error)) => return Err(error),
+                Err(Failure::Transient(detail)) if tried >= ATTEMPTS => {
+                    return Err(StoreError::Unavailable {
+                        database: self.shown.clone(),
+                        detail,
+                    });
+                }
+                Err(Failure::Transient(detail)) => {
+                    tracing::debug!(database = %self.shown, %detail, tried, "trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+    }
+
+    /// The rows `sql` selects, tried again as [`PgStore::retrying`] says.
+    async fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        self.retrying(|| async move {
+            let client = self.pool.get().await.map_err(pool_failure)?;
+            let statement = client.prepare_cached(sql).await.map_err(failure)?;
+            client.query(&statement, params).await.map_err(failure)
+        })
+        .await
+    }
+
+    /// The one record `sql` selects in its first column, if any.
+    async fn record<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<T>, StoreError> {
+        self.rows(sql, params)
+            .await?
+            .first()
+            .map(|row| decode(row, 0))
+            .transpose()
+    }
+
+    /// Every record `sql` selects in its first column, in its order.
+    async fn records<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<T>, StoreError> {
+        self.rows(sql, params)
+            .await?
+            .iter()
+            .map(|row| decode(row, 0))
+            .collect()
+    }
+
+    /// Rows affected by `sql`, tried again as [`PgStore::retrying`] says.
+    async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        self.retrying(|| async move {
+            let client = self.pool.get().await.map_err(pool_failure)?;
+            let statement = client.prepare_cached(sql).await.map_err(failure)?;
+            client.execute(&statement, params).await.map_err(failure)
+        })
+        .await
+    }
+
+    /// A page of rows whose first column is the record and whose last two are the keyset cursor
+    /// (an instant, then a tie-breaker); `sql` selects `page_size + 1` rows, so that a next page is
+    /// named only when there is one.
+    fn page<T: DeserializeOwned, K: ToString>(
+        rows: Vec<Row>,
+        page_size: usize,
+        cursor: impl Fn(&Row) -> Result<(i64, K), StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let shown = &rows[..rows.len().min(page_size)];
+        let next = match shown.last() {
+            Some(last) if rows.len() > page_size => {
+                let (at, tie) = cursor(last)?;
+                Some(page_token(at, &tie.to_string()))
+            }
+            _ => None,
+        };
+        let items = shown
+            .iter()
+            .map(|row| decode(row, 0))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next })
+    }
+
+    /// Makes the records of `writes` (a copy of another store: `SledStore::copy_writes`) in this
+    /// database, which must hold no record yet, in one transaction: all of them or, refused,
+    /// none.
+    pub async fn fill_empty(&self, writes: &[Write]) -> Result<(), StoreError> {
+        self.retrying(|| self.try_commit(writes, Target::Empty))
+            .await
+    }
+
+    /// One try at the whole commit, in one transaction.
+    async fn try_commit(&self, writes: &[Write], into: Target) -> Result<(), Failure> {
+        let mut client = self.pool.get().await.map_err(pool_failure)?;
+        let tx = client.transaction().await.map_err(failure)?;
+        if into == Target::Empty {
+            let holds: bool = tx
+                .query_one(HOLDS_RECORDS, &[])
+                .await
+                .map_err(failure)?
+                .get(0);
+            if holds {
+                return Err(Failure::Final(StoreError::DatabaseNotEmpty {
+                    database: self.shown.clone(),
+                }));
+            }
+        }
+        for (position, write) in writes.iter().enumerate() {
+            apply(&tx, position, write).await?;
+        }
+        tx.commit().await.map_err(|error| match transient(&error) {
+            // The database refused it whole: nothing landed, so it can be tried again.
+            Some(detail) if error.code().is_some() => Failure::Transient(detail),
+            Some(detail) => Failure::Final(StoreError::Backend(format!(
+                "the connection to the database dropped while committing ({detail}); the change may or may not have been made, so read it again before repeating it"
+            ))),
+            None => failure(error),
+        })
+    }
+}
+
+/// What a commit may land on: the store as it is, or only a database that holds no record.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Store,
+    Empty,
+}
+
+/// Whether any table holds a record.
+const HOLDS_RECORDS: &str = "SELECT EXISTS (SELECT 1 FROM owners) OR EXISTS (SELECT 1 FROM users)
+    OR EXISTS (SELECT 1 FROM apps) OR EXISTS (SELECT 1 FROM audit_events)
+    OR EXISTS (SELECT 1 FROM authorizations) OR EXISTS (SELECT 1 FROM authorization_codes)
+    OR EXISTS (SELECT 1 FROM refresh_tokens) OR EXISTS (SELECT 1 FROM signing_keys)
+    OR EXISTS (SELECT 1 FROM revoked_tokens) OR EXISTS (SELECT 1 FROM sessions)";
+
+#[derive(Clone, Copy)]
+enum OpenStep {
+    Connect,
+    Create,
+}
+
+/// `user@host:port/database` for messages, from what the URL said: the password is left out.
+fn describe(config: &tokio_postgres::Config) -> String {
+    let user = config.get_user().unwrap_or("(your login name)");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config.get_dbname().unwrap_or(user);
+    format!("{user}@{host}:{port}/{database}")
+}
+
+/// What went wrong, in words: the database's own message, or the connection's.
+fn cause_of(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return db.message().to_owned();
+    }
+    let mut cause = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        cause = format!("{cause}: {inner}");
+        source = inner.source();
+    }
+    cause
+}
+
+/// Whether the database or the connection gave up on a statement that may succeed when tried
+/// again, and what it said.
+fn transient(error: &tokio_postgres::Error) -> Option<String> {
+    let gave_up = match error.code() {
+        Some(code) => {
+            *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                || code.code().starts_with("08")
+        }
+        // No SQL state: the connection itself failed (closed, reset, refused, timed out).
+        None => true,
+    };
+    gave_up.then(|| cause_of(error))
+}
+
+fn failure(error: tokio_postgres::Error) -> Failure {
+    match transient(&error) {
+        Some(detail) => Failure::Transient(detail),
+        None => Failure::Final(StoreError::Backend(cause_of(&error))),
+    }
+}
+
+fn pool_failure(error: PoolError) -> Failure {
+    match error {
+        PoolError::Backend(error) => failure(error),
+        PoolError::Timeout(_) => Failure::Transient(format!(
+            "no connection within {} seconds",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+        PoolError::Closed | PoolError::NoRuntimeSpecified | PoolError::PostCreateHook(_) => {
+            Failure::Final(StoreError::Backend(format!("the connection pool: {error}")))
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(row: &Row, column: usize) -> Result<T, StoreError> {
+    row.try_get::<_, Json<T>>(column)
+        .map(|json| json.0)
+        .map_err(|error| StoreError::Corrupt(format!("{error}")))
+}
+
+fn json<T: Serialize + std::fmt::Debug>(record: &T) -> Json<&T> {
+    Json(record)
+}
+
+/// A version as PostgreSQL's `bigint` holds it; versions count writes, far below `i64::MAX`.
+fn version(version: u64) -> i64 {
+    i64::try_from(version).unwrap_or(i64::MAX)
+}
+
+/// The event type as its records spell it.
+fn event_type_name(event_type: AuditEventType) -> Result<String, StoreError> {
+    match serde_json::to_value(event_type) {
+        Ok(serde_json::Value::String(name)) => Ok(name),
+        Ok(other) => Err(StoreError::Corrupt(format!(
+            "an event type written as {other}"
+        ))),
+        Err(error) => Err(StoreError::Corrupt(error.to_string())),
+    }
+}
+
+/// A keyset cursor: the last row's instant and tie-breaker, hex so that it reads as opaque.
+fn page_token(at: i64, tie: &str) -> String {
+    hex::encode(format!("{at}/{tie}"))
+}
+
+fn parse_page_token(token: &str) -> Result<(i64, String), StoreError> {
+    let bad = || StoreError::BadPageToken(token.to_owned());
+    let text = String::from_utf8(hex::decode(token).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (at, tie) = text.split_once('/').ok_or_else(bad)?;
+    Ok((at.parse().map_err(|_| bad())?, tie.to_owned()))
+}
+
+fn conflict(what: String, write: usize) -> Failure {
+    Failure::Final(StoreError::Conflict { what, write })
+}
+
+/// Runs one statement of a commit; says how many rows it touched.
+async fn run(
+    tx: &deadpool_postgres::Transaction<'_>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, Failure> {
+    let statement = tx.prepare_cached(sql).await.map_err(failure)?;
+    tx.execute(&statement, params).await.map_err(failure)
+}
+
+/// Runs one write of a commit inside its transaction; a write that finds its row other than it
+/// expects is refused as a conflict at `position`.
+async fn apply(
+    tx: &deadpool_postgres::Transaction<'_>,
+    position: usize,
+    write: &Write,
+) -> Result<(), Failure> {
+    match write {
+        Write::PutApp { app, expect } => {
+            let name = app.settings.name.to_lowercase();
+            let changed = match expect {
+                Expect::Absent => {
+                    run(
+                        tx,
+                        "INSERT INTO apps (sid, owner, created_at, name_lower, version, record)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sid) DO NOTHING",
+                        &[
+                            &app.sid.as_str(),
+                            &app.owner.as_str(),
+                            &app.created_at.0,
+                            &name,
+                            &version(app.version),
+                            &json(app),
+                        ],
+                    )
+                    .await?
+                }
+                Expect::Version(expected) => {
+                    run(
+                        tx,
+                        "UPDATE apps SET owner = $2, created_at = $3, name_lower = $4,
+                             version = $5, record = $6
+                         WHERE sid = $1 AND version = $7",
+                        &[
+                            &app.sid.as_str(),
+                            &app.owner.as_str(),
+                            &app.created_at.0,
+                            &name,
+                            &version(app.version),
+                            &json(app),
+                            &version(*expected),
+                        ],
+                    )
+                    .await?
+                }
+            };
+            if changed == 0 {
+                return Err(conflict(format!("app {}", app.sid), position));
+            }
+        }
+        Write::DeleteApp { app, expect } => {
+            let refused = match expect {
+                Expect::Version(expected) => {
+                    run(
+                        tx,
+                        "DELETE FROM apps WHERE sid = $1 AND version = $2",
+                        &[&app.sid.as_str(), &version(*expected)],
+                    )
+                    .await?
+                        == 0
+                }
+                // Nothing to delete, as expected, unless it exists after all.
+                Expect::Absent => {
+                    run(
+                        tx,
+                        "SELECT 1 FROM apps WHERE sid = $1 FOR UPDATE",
+                        &[&app.sid.as_str()],
+                    )
+                    .await?
+                        > 0
+                }
+            };
+            if refused {
+                return Err(conflict(format!("app {}", app.sid), position));
+            }
+        }
+        Write::AddAuditEvent(event) => {
+            run(
+                tx,
+                "INSERT INTO audit_events (at, owner, app, event_type, record)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &event.at.0,
+                    &event.owner.as_str(),
+                    &event.app.as_str(),
+                    &event_type_name(event.event_type)?,
+                    &json(event),
+                ],
+            )
+            .await?;
+        }
+        Write::PutOwner(owner) => {
+            run(
+                tx,
+                "INSERT INTO owners (sid, record) VALUES ($1, $2)
+                 ON CONFLICT (sid) DO UPDATE SET record = EXCLUDED.record",
+                &[&owner.sid.as_str(), &json(owner)],
+            )
+            .await?;
+        }
+        Write::CreateUser(user) => {
+            let created = run(
+                tx,
+                "INSERT INTO users (sid, username_lower, record) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &user.sid.as_str(),
+                    &user.username.to_lowercase(),
+                    &json(user),
+                ],
+            )
+            .await?;
+            if created == 0 {
+                return Err(conflict(format!("username '{}'", user.username), position));
+            }
+        }
+        Write::PutAuthorization {
+            authorization,
+            expect,
+        } => {
+            let a = authorization;
+            let (sid, owner, app) = (a.sid.as_str(), a.owner.as_str(), a.app.as_str());
+            let revoked = a.revoked_at.is_some();
+            let new_version = version(a.version);
+            let record = json(a);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+                &sid,
+                &owner,
+                &app,
+                &a.created_at.0,
+                &revoked,
+                &new_version,
+                &record,
+            ];
+            let expected = match expect {
+                Expect::Absent => None,
+                Expect::Version(expected) => Some(version(*expected)),
+            };
+            let changed = match &expected {
+                None => {
+                    run(
+                        tx,
+                        "INSERT INTO authorizations
+                             (sid, owner, app, created_at, revoked, version, record)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sid) DO NOTHING",
+                        &params,
+                    )
+                    .await?
+                }
+                Some(expected) => {
+                    params.push(expected);
+                    run(
+                        tx,
+                        "UPDATE authorizations SET owner = $2, app = $3, created_at = $4,
+                             revoked = $5, version = $6, record = $7
+                         WHERE sid = $1 AND version = $8",
+                        &params,
+                    )
+                    .await?
+                }
+            };
+            if changed == 0 {
+                return Err(conflict(format!("authorization {}", a.sid), position));
+            }
+        }
+        Write::AddAuthorizationCode(code) => {
+            run(
+                tx,
+                "INSERT INTO authorization_codes (digest, expires_at, redeemed, record)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                     redeemed = EXCLUDED.redeemed, record = EXCLUDED.record",
+                &[
+                    &code.digest.to_hex(),
+                    &code.expires_at.0,
+                    &code.redeemed,
+                    &json(code),
+                ],
+            )
+            .await?;
+        }
+        Write::RedeemAuthorizationCode(digest) => {
+            let redeemed = run(
+                tx,
+                "UPDATE authorization_codes SET redeemed = true
+                 WHERE digest = $1 AND NOT redeemed",
+                &[&digest.to_hex()],
+            )
+            .await?;
+            if redeemed == 0 {
+                return Err(conflict("authorization code".to_owned(), position));
+            }
+        }
+        Write::AddRefreshToken(token) => {
+            run(
+                tx,
+                "INSERT INTO refresh_tokens (digest, expires_at, spent, record)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                     spent = EXCLUDED.spent, record = EXCLUDED.record",
+                &[
+                    &token.digest.to_hex(),
+                    &token.expires_at.0,
+                    &token.spent,
+                    &json(token),
+                ],
+            )
+            .await?;
+        }
+        Write::SpendRefreshToken(digest) => {
+            let spent = run(
+                tx,
+                "UPDATE refresh_tokens SET spent = true WHERE digest = $1 AND NOT spent",
+                &[&digest.to_hex()],
+            )
+            .await?;
+            if spent == 0 {
+                return Err(conflict("refresh token".to_owned(), position));
+            }
+        }
+        Write::PutSigningKey(key) => {
+            run(
+                tx,
+                "INSERT INTO signing_keys (kid, created_at, retired_at, record)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kid) DO UPDATE SET created_at = EXCLUDED.created_at,
+                     retired_at = EXCLUDED.retired_at, record = EXCLUDED.record",
+                &[
+                    &key.kid,
+                    &key.created_at.0,
+                    &key.retired_at.map(|at| at.0),
+                    &json(key),
+                ],
+            )
+            .await?;
+        }
+        Write::RevokeToken { jti, expires_at } => {
+            run(
+                tx,
+                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+                 ON CONFLICT (jti) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+                &[jti, &expires_at.0],
+            )
+            .await?;
+        }
+        Write::PutSession(session) => {
+            run(
+                tx,
+                "INSERT INTO sessions (digest, expires_at, record) VALUES ($1, $2, $3)
+                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                     record = EXCLUDED.record",
+                &[
+                    &session.digest.to_hex(),
+                    &session.expires_at.0,
+                    &json(session),
+                ],
+            )
+            .await?;
+        }
+        Write::DeleteSession(digest) => {
+            run(
+                tx,
+                "DELETE FROM sessions WHERE digest = $1",
+                &[&digest.to_hex()],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes up to `limit` rows of `table` whose `column` is before `before`, oldest first. The
+/// outer condition is checked again on a row written meanwhile, so a record written again to
+/// matter longer stays.
+fn purge_sql(table: &str, key: &str, column: &str) -> String {
+    format!(
+        "DELETE FROM {table} WHERE {key} IN (
+             SELECT {key} FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2
+         ) AND {column} < $1"
+    )
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn app(&self, sid: &Sid) -> Result<Option<OAuthApp>, StoreError> {
+        self.record("SELECT record FROM apps WHERE sid = $1", &[&sid.as_str()])
+            .await
+    }
+
+    async fn apps(&self, query: &AppQuery) -> Result<Page<OAuthApp>, StoreError> {
+        let owner = query.owner.as_str();
+        let limit = page_limit(query.page_size);
+        let needle = query.name_contains.as_ref().map(|n| n.to_lowercase());
+        let cursor = query.after.as_deref().map(parse_page_token).transpose()?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&owner, &limit];
+        let mut sql = String::from("SELECT record, created_at, sid FROM apps WHERE owner = $1");
+        if let Some(needle) = &needle {
+            params.push(needle);
+            sql.push_str(&format!(" AND strpos(name_lower, ${}) > 0", params.len()));
+        }
+        let newest_first = query.order == AppOrder::NewestFirst;
+        if let Some((at, sid)) = &cursor {
+            params.push(at);
+            params.push(sid);
+            let (at, sid) = (params.len() - 1, params.len());
+            // `created_at` bounds the index scan; the tie-break filters only one instant's rows.
+            sql.push_str(&if newest_first {
+                format!(" AND created_at <= ${at} AND (created_at < ${at} OR sid > ${sid})")
+            } else {
+                format!(" AND created_at >= ${at} AND (created_at > ${at} OR sid < ${sid})")
+            });
+        }
+        sql.push_str(if newest_first {
+            " ORDER BY created_at DESC, sid LIMIT $2"
+        } else {
+            " ORDER BY created_at, sid DESC LIMIT $2"
+        });
+        let rows = self.rows(&sql, &params).await?;
+        Self::page(rows, query.page_size, |row| {
+            Ok((
+                row.try_get::<_, i64>(1).map_err(corrupt)?,
+                row.try_get::<_, String>(2).map_err(corrupt)?,
+            ))
+        })
+    }
+
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Page<AuditEvent>, StoreError> {
+        let owners: Vec<&str> = query.owners.iter().map(Sid::as_str).collect();
+        let limit = page_limit(query.page_size);
+        let app = query.app.as_ref().map(Sid::as_str);
+        let event_type = query.event_type.map(event_type_name).transpose()?;
+        let cursor = match query.after.as_deref().map(parse_page_token).transpose()? {
+            Some((at, seq)) => Some((
+                at,
+                seq.parse::<i64>().map_err(|_| {
+                    StoreError::BadPageToken(query.after.clone().unwrap_or_default())
+                })?,
+            )),
+            None => None,
+        };
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&owners, &limit];
+        let mut sql =
+            String::from("SELECT record, at, seq FROM audit_events WHERE owner = ANY($1)");
+        if let Some(app) = &app {
+            params.push(app);
+            sql.push_str(&format!(" AND app = ${}", params.len()));
+        }
+        if let Some(event_type) = &event_type {
+            params.push(event_type);
+            sql.push_str(&format!(" AND event_type = ${}", params.len()));
+        }
+        if let Some((at, seq)) = &cursor {
+            params.push(at);
+            params.push(seq);
+            let (at, seq) = (params.len() - 1, params.len());
+            sql.push_str(&format!(
+                " AND at <= ${at} AND (at < ${at} OR seq < ${seq})"
+            ));
+        }
+        sql.push_str(" ORDER BY at DESC, seq DESC LIMIT $2");
+        let rows = self.rows(&sql, &params).await?;
+        Self::page(rows, query.page_size, |row| {
+            Ok((
+                row.try_get::<_, i64>(1).map_err(corrupt)?,
+                row.try_get::<_, i64>(2).map_err(corrupt)?,
+            ))
+        })
+    }
+
+    async fn owner(&self, sid: &Sid) -> Result<Option<Owner>, StoreError> {
+        self.record("SELECT record FROM owners WHERE sid = $1", &[&sid.as_str()])
+            .await
+    }
+
+    async fn owners(&self) -> Result<Vec<Owner>, StoreError> {
+        self.records("SELECT record FROM owners ORDER BY sid", &[])
+            .await
+    }
+
+    async fn user(&self, sid: &Sid) -> Result<Option<User>, StoreError> {
+        self.record("SELECT record FROM users WHERE sid = $1", &[&sid.as_str()])
+            .await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.record(
+            "SELECT record FROM users WHERE username_lower = $1",
+            &[&username.to_lowercase()],
+        )
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.records("SELECT record FROM users ORDER BY seq", &[])
+            .await
+    }
+
+    async fn authorization(&self, sid: &Sid) -> Result<Option<Authorization>, StoreError> {
+        self.record(
+            "SELECT record FROM authorizations WHERE sid = $1",
+            &[&sid.as_str()],
+        )
+        .await
+    }
+
+    async fn authorizations(
+        &self,
+        query: &AuthorizationQuery,
+    ) -> Result<Page<Authorization>, StoreError> {
+        let owner = query.owner.as_str();
+        let limit = page_limit(query.page_size);
+        let app = query.app.as_ref().map(Sid::as_str);
+        let cursor = query.after.as_deref().map(parse_page_token).transpose()?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&owner, &limit];
+        let mut sql =
+            String::from("SELECT record, created_at, sid FROM authorizations WHERE owner = $1");
+        if !query.include_revoked {
+            sql.push_str(" AND NOT revoked");
+        }
+        if let Some(app) = &app {
+            params.push(app);
+            sql.push_str(&format!(" AND app = ${}", params.len()));
+        }
+        if let Some((at, sid)) = &cursor {
+            params.push(at);
+            params.push(sid);
+            let (at, sid) = (params.len() - 1, params.len());
+            sql.push_str(&format!(
+                " AND created_at <= ${at} AND (created_at < ${at} OR sid > ${sid})"
+            ));
+        }
+        sql.push_str(" ORDER BY created_at DESC, sid LIMIT $2");
+        let rows = self.rows(&sql, &params).await?;
+        Self::page(rows, query.page_size, |row| {
+            Ok((
+                row.try_get::<_, i64>(1).map_err(corrupt)?,
+                row.try_get::<_, String>(2).map_err(corrupt)?,
+            ))
+        })
+    }
+
+    async fn authorization_code(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<AuthorizationCode>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT record, redeemed FROM authorization_codes WHERE digest = $1",
+                &[&digest.to_hex()],
+            )
+            .await?;
+        rows.first()
+            .map(|row| {
+                let mut code: AuthorizationCode = decode(row, 0)?;
+                code.redeemed = row.try_get(1).map_err(corrupt)?;
+                Ok(code)
+            })
+            .transpose()
+    }
+
+    async fn refresh_token(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<RefreshToken>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT record, spent FROM refresh_tokens WHERE digest = $1",
+                &[&digest.to_hex()],
+            )
+            .await?;
+        rows.first()
+            .map(|row| {
+                let mut token: RefreshToken = decode(row, 0)?;
+                token.spent = row.try_get(1).map_err(corrupt)?;
+                Ok(token)
+            })
+            .transpose()
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        self.records(
+            "SELECT record FROM signing_keys ORDER BY created_at, kid",
+            &[],
+        )
+        .await
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let rows = self
+            .rows("SELECT 1 FROM revoked_tokens WHERE jti = $1", &[&jti])
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    async fn session(&self, digest: &SecretDigest) -> Result<Option<Session>, StoreError> {
+        self.record(
+            "SELECT record FROM sessions WHERE digest = $1",
+            &[&digest.to_hex()],
+        )
+        .await
+    }
+
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        tracing::debug!(writes = writes.len(), "committing");
+        self.retrying(|| self.try_commit(&writes, Target::Store))
+            .await?;
+        tracing::debug!("commit durable");
+        Ok(())
+    }
+
+    async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut purged = Purged::default();
+        let kinds: [(&mut usize, &str, &str, &str, Timestamp); 5] = [
+            (
+                &mut purged.codes,
+                "authorization_codes",
+                "digest",
+                "expires_at",
+                cutoffs.codes_expired_before,
+            ),
+            (
+                &mut purged.refresh_tokens,
+                "refresh_tokens",
+                "digest",
+                "expires_at",
+                cutoffs.refresh_tokens_expired_before,
+            ),
+            (
+                &mut purged.revocations,
+                "revoked_tokens",
+                "jti",
+                "expires_at",
+                cutoffs.revocations_expired_before,
+            ),
+            (
+                &mut purged.sessions,
+                "sessions",
+                "digest",
+                "expires_at",
+                cutoffs.sessions_expired_before,
+            ),
+            (
+                &mut purged.signing_keys,
+                "signing_keys",
+                "kid",
+                "retired_at",
+                cutoffs.signing_keys_retired_before,
+            ),
+        ];
+        for (count, table, key, column, before) in kinds {
+            let removed = self
+                .execute(&purge_sql(table, key, column), &[&before.0, &limit])
+                .await?;
+            *count = usize::try_from(removed).unwrap_or(usize::MAX);
+        }
+        Ok(purged)
+    }
+}
+
+/// A page's `LIMIT`: one row more than it shows, to tell whether another page follows.
+fn page_limit(page_size: usize) -> i64 {
+    i64::try_from(page_size.saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+fn corrupt(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}

@@ -1,0 +1,789 @@
+//! A fresh PostgreSQL database for each test that needs one, and what only `PgStore` does:
+//! migrations, the errors of a database that cannot be used, retries, two servers racing.
+//!
+//! The database comes from `OAUTH_CONSOLE_TEST_DATABASE_URL` (a role that may create databases;
+//! `.ci/run` starts PostgreSQL and sets it). Without it these tests pass as skipped and say so
+//! once, except under CI (`CI` set), where they fail: CI must run them.
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use oauth_console::store::{PgStore, Store, StoreError, Write};
+
+pub const TEST_DATABASE_URL_ENV: &str = "OAUTH_CONSOLE_TEST_DATABASE_URL";
+
+/// A database made for one test, dropped after it.
+pub struct TestDatabase {
+    /// The URL of this test's database, password included.
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+static SKIPPED: Once = Once::new();
+static MADE: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDatabase {
+    /// A new, empty database; `None` when there is no PostgreSQL to test against outside CI.
+    pub async fn create() -> Option<TestDatabase> {
+        let in_ci = std::env::var_os("CI").is_some();
+        let Ok(admin_url) = std::env::var(TEST_DATABASE_URL_ENV) else {
+            assert!(
+                !in_ci,
+                "CI is set but {TEST_DATABASE_URL_ENV} is not: the PostgreSQL tests must run in CI (.ci/run starts PostgreSQL and sets it)"
+            );
+            // Straight to standard error, past the test harness's capture of `eprintln!`, so
+            // that a passing run says what it did not test.
+            SKIPPED.call_once(|| {
+                use std::io::Write as _;
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(
+                    stderr,
+                    "PostgreSQL tests skipped: set {TEST_DATABASE_URL_ENV}=postgres://USER:PASSWORD@127.0.0.1:5432/postgres (a role with CREATEDB) to run them; .ci/run shows how to start one"
+                );
+            });
+            return None;
+        };
+        let name = format!(
+            "oauth_console_test_{}_{}",
+            std::process::id(),
+            MADE.fetch_add(1, Ordering::SeqCst)
+        );
+        let admin = admin_client(&admin_url).await;
+        // Two statements: PostgreSQL makes databases outside transactions only.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .await
+                .unwrap_or_else(|error| {
+                    panic!("cannot create the test database {name}: {error:?}")
+                });
+        }
+        let mut url = url::Url::parse(&admin_url).expect("the test database URL parses");
+        url.set_path(&name);
+        Some(TestDatabase {
+            url: url.to_string(),
+            name,
+            admin_url,
+        })
+    }
+
+    pub async fn store(&self) -> PgStore {
+        PgStore::connect(&self.url)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// A plain connection to this test's database, to look at or change it behind the store.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        admin_client(&self.url).await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // The test's runtime may be the one dropping this; the drop gets its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let admin = admin_client(&admin_url).await;
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop the test database {}: {error}", self.name);
+        }
+    }
+}
+
+async fn admin_client(url: &str) -> tokio_postgres::Client {
+    let in_ci = std::env::var_os("CI").is_some();
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|error| {
+            panic!(
+                "{TEST_DATABASE_URL_ENV} is set but PostgreSQL cannot be reached ({error}){}",
+                if in_ci { " and CI is set" } else { "" }
+            )
+        });
+    tokio::spawn(connection);
+    client
+}
+
+fn app(byte: u8, version: u64) -> oauth_console::model::OAuthApp {
+    crate::store_contract::app(byte, 1, "Partner portal", version)
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused_with_what_to_do() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    drop(database.store().await);
+    let client = database.client().await;
+    client
+        .execute(
+            "INSERT INTO oauth_console_schema (version) VALUES (99)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let refused = PgStore::connect(&database.url).await.err().unwrap();
+    assert!(
+        matches!(refused, StoreError::NewerDatabaseSchema { found: 99, .. }),
+        "{refused:?}"
+    );
+    let said = refused.to_string();
+    assert!(
+        said.contains("written by a newer oauth-console (schema 99; this build reads up to 1); upgrade oauth-console"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn starting_again_applies_no_migration_twice_and_keeps_the_data() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let first = database.store().await;
+    first
+        .commit(vec![Write::PutApp {
+            app: app(1, 1),
+            expect: oauth_console::store::Expect::Absent,
+        }])
+        .await
+        .unwrap();
+    // Two servers starting at the same moment over the database: one migrates, the other waits.
+    let (second, third) = tokio::join!(
+        PgStore::connect(&database.url),
+        PgStore::connect(&database.url)
+    );
+    let (second, _third) = (second.unwrap(), third.unwrap());
+    assert_eq!(second.app(&app(1, 1).sid).await.unwrap(), Some(app(1, 1)));
+    let client = database.client().await;
+    let versions: i64 = client
+        .query_one("SELECT count(*) FROM oauth_console_schema", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(versions, 1);
+}
+
+/// The URL of the test database with another password.
+fn with_password(url: &str, password: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    url.set_password(Some(password)).unwrap();
+    url.to_string()
+}
+
+#[tokio::test]
+async fn a_refused_password_is_one_line_naming_the_host_and_what_to_check_without_the_password() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let wrong = "not-the-Passw0rd-4f9c";
+    let refused = PgStore::connect(&with_password(&database.url, wrong))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(!refused.contains(wrong), "{refused}");
+    assert!(!refused.contains('\n'), "{refused}");
+    assert!(
+        refused.contains("@127.0.0.1:5432/oauth_console_test_"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("refused the user or the password"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("check the user and password in the URL"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_one_line_naming_the_host_and_what_to_check() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    // A port nothing listens on: one a listener just let go of.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut url = url::Url::parse(&database.url).unwrap();
+    url.set_port(Some(port)).unwrap();
+    let password = url.password().unwrap().to_owned();
+    let refused = PgStore::connect(url.as_str())
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(!refused.contains(&password), "{refused}");
+    assert!(!refused.contains('\n'), "{refused}");
+    assert!(refused.contains(&format!("127.0.0.1:{port}/")), "{refused}");
+    assert!(refused.contains("refused"), "the cause: {refused}");
+    assert!(
+        refused.contains("check that PostgreSQL runs on that host and port"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_database_says_to_create_it() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let mut url = url::Url::parse(&database.url).unwrap();
+    url.set_path("no_such_database_here");
+    let refused = PgStore::connect(url.as_str())
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(refused.contains("/no_such_database_here"), "{refused}");
+    assert!(refused.contains("createdb"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_url_that_does_not_parse_is_refused_without_repeating_it() {
+    let refused = PgStore::connect("postgres://admin:s3cret-pw@db.example.com:notaport/x")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(!refused.contains("s3cret-pw"), "{refused}");
+    assert!(
+        refused.contains("postgres://USER:PASSWORD@HOST:5432/DATABASE"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn connections_the_database_drops_are_made_again_and_the_commit_lands() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = database.store().await;
+    // Fills the pool with a few connections, then has the database end every one of them, as a
+    // restart or a failover does.
+    let sid = app(1, 1).sid;
+    let reads = tokio::join!(store.app(&sid), store.app(&sid), store.app(&sid));
+    for read in [reads.0, reads.1, reads.2] {
+        assert_eq!(read.unwrap(), None);
+    }
+    let client = database.client().await;
+    let ended: i64 = client
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) AS ended",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "the store's connections were ended");
+    store
+        .commit(vec![Write::PutApp {
+            app: app(1, 1),
+            expect: oauth_console::store::Expect::Absent,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(store.app(&app(1, 1).sid).await.unwrap(), Some(app(1, 1)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_servers_spending_one_refresh_token_at_once_exactly_one_wins_every_time() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    // Two stores with their own pools: two servers over one database.
+    let (one, other) = (database.store().await, database.store().await);
+    for round in 0..25u8 {
+        let token = crate::store_contract::refresh_token(round, 10_000);
+        one.commit(vec![Write::AddRefreshToken(token.clone())])
+            .await
+            .unwrap();
+        let spend = || vec![Write::SpendRefreshToken(token.digest.clone())];
+        let (first, second) = tokio::join!(one.commit(spend()), other.commit(spend()));
+        let won = [&first, &second].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(won, 1, "round {round}: {first:?} {second:?}");
+        for result in [first, second] {
+            assert!(
+                matches!(result, Ok(()) | Err(StoreError::Conflict { write: 0, .. })),
+                "{result:?}"
+            );
+        }
+    }
+}
+
+/// The binary over this test's database, given by `OAUTH_CONSOLE_DATABASE_URL` or (`by_flag`)
+/// `--database-url`, with a data directory that stays empty.
+fn over_database(database: &TestDatabase, data_dir: &std::path::Path, by_flag: bool) -> Command {
+    let mut command = crate::cli::oauth_console(data_dir);
+    command.env_remove("OAUTH_CONSOLE_DATABASE_URL");
+    if by_flag {
+        command.arg("--database-url").arg(&database.url);
+    } else {
+        command.env("OAUTH_CONSOLE_DATABASE_URL", &database.url);
+    }
+    command
+}
+
+use std::process::Command;
+
+#[tokio::test]
+async fn every_command_works_over_the_database_and_leaves_the_data_directory_empty() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let created = crate::cli::json(
+        &over_database(&database, dir.path(), true)
+            .args(["apps", "create", "--name", "Shared portal", "--json"])
+            .args(["--scope", crate::cli::MESSAGES_READ])
+            .output()
+            .unwrap(),
+    );
+    let client_id = created["client_id"].as_str().unwrap();
+    let listed = over_database(&database, dir.path(), false)
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    let table = crate::cli::stdout(&listed);
+    assert!(
+        table.contains(&format!("Shared portal  {client_id}")),
+        "{table}{}",
+        crate::cli::stderr(&listed)
+    );
+    let audit = crate::cli::json(
+        &over_database(&database, dir.path(), false)
+            .args(["audit", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(audit["events"][0]["app_sid"], client_id);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "sled made nothing in the data directory"
+    );
+    let backup = over_database(&database, dir.path(), false)
+        .args(["backup", "copy.json"])
+        .output()
+        .unwrap();
+    assert!(!backup.status.success());
+    assert!(
+        crate::cli::stderr(&backup).contains("pg_dump"),
+        "{}",
+        crate::cli::stderr(&backup)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_password_in_the_database_url_is_never_printed_or_logged() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = "Wr0ng-but-secret-7c1e";
+    let mut command = crate::cli::oauth_console(dir.path());
+    let refused = command
+        .env(
+            "OAUTH_CONSOLE_DATABASE_URL",
+            with_password(&database.url, wrong),
+        )
+        .env("RUST_LOG", "trace")
+        .args(["apps", "list"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = format!(
+        "{}{}",
+        crate::cli::stdout(&refused),
+        crate::cli::stderr(&refused)
+    );
+    assert!(!said.contains(wrong), "{said}");
+    assert!(said.contains("127.0.0.1:5432"), "{said}");
+    assert!(said.contains("refused the user or the password"), "{said}");
+    // The help shows where the URL comes from, not what it holds.
+    let help = crate::cli::oauth_console(dir.path())
+        .env(
+            "OAUTH_CONSOLE_DATABASE_URL",
+            with_password(&database.url, wrong),
+        )
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = crate::cli::stdout(&help);
+    assert!(help.contains("OAUTH_CONSOLE_DATABASE_URL"), "{help}");
+    assert!(!help.contains(wrong), "{help}");
+}
+
+const REDIRECT: &str = "https://partner.example.com/callback";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+#[tokio::test]
+async fn a_migrated_store_keeps_its_refresh_tokens_and_codes_working_and_a_second_migrate_is_refused()
+ {
+    use oauth_console::model::{AppSettings, GrantType, NewApp, Timestamp, s256_challenge};
+    use oauth_console::service::{
+        AuthorizationRequest, ConsoleService, ManualClock, SeededEntropy,
+    };
+    use std::sync::Arc;
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sled = Arc::new(oauth_console::store::SledStore::open(dir.path()).unwrap());
+    let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
+    let before = ConsoleService::new(sled.clone(), clock.clone(), Arc::new(SeededEntropy::new(5)));
+    let made = before
+        .bootstrap("admin", Some("correct horse battery".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = before.local_user(None).await.unwrap().sid;
+    let app = before
+        .create_app(
+            &admin,
+            NewApp {
+                owner: made.owners[2].sid.clone(),
+                grant_type: GrantType::AuthorizationCode,
+                settings: AppSettings {
+                    name: "Partner portal".into(),
+                    scopes: vec!["managed-users/read".into(), "offline_access".into()],
+                    redirect_uris: vec![REDIRECT.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap()
+        .app;
+    let code = async || {
+        let request = AuthorizationRequest {
+            client_id: app.sid.to_string(),
+            redirect_uri: Some(REDIRECT.into()),
+            response_type: "code".into(),
+            scope: Some("managed-users/read offline_access".into()),
+            state: Some("xyz".into()),
+            code_challenge: Some(s256_challenge(VERIFIER)),
+            code_challenge_method: Some("S256".into()),
+            nonce: None,
+        };
+        let valid = before.check_authorization_request(request).await.unwrap();
+        let code = before.approve(&admin, before.now(), &valid).await.unwrap();
+        code.expose().to_owned()
+    };
+    let granted = before
+        .exchange_code(&app, &code().await, Some(REDIRECT), Some(VERIFIER))
+        .await
+        .unwrap();
+    let refresh = granted.refresh_token.unwrap().expose().to_owned();
+    let pending_code = code().await;
+
+    let writes = sled.copy_writes().unwrap();
+    let store = Arc::new(database.store().await);
+    store.fill_empty(&writes).await.unwrap();
+    let after = ConsoleService::new(store.clone(), clock, Arc::new(SeededEntropy::new(6)));
+    let refreshed = after.refresh(&app, &refresh, None).await.unwrap();
+    assert_eq!(refreshed.authorization.sid, granted.authorization.sid);
+    after
+        .exchange_code(&app, &pending_code, Some(REDIRECT), Some(VERIFIER))
+        .await
+        .unwrap();
+    assert!(
+        after.refresh(&app, &refresh, None).await.is_err(),
+        "the copied token was spent once"
+    );
+
+    let again = store.fill_empty(&writes).await;
+    assert!(
+        matches!(again, Err(StoreError::DatabaseNotEmpty { .. })),
+        "{again:?}"
+    );
+    assert!(
+        again
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("already holds an oauth-console store")
+    );
+}
+
+/// `serve` on a free port of 127.0.0.1 over `command`'s store, killed when dropped.
+struct Serving {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Serving {
+    fn start(mut command: Command) -> Serving {
+        use std::io::BufRead;
+        let mut child = command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let address = loop {
+            line.clear();
+            assert!(log.read_line(&mut line).unwrap() > 0, "serve stopped");
+            if let Some(rest) = line.split("address=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+        Serving {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// A client-credentials token request: its status and body.
+    async fn token(&self, client_id: &str, secret: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v2/token", self.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    async fn jwks(&self) -> serde_json::Value {
+        let url = format!("{}/.well-known/jwks.json", self.base);
+        reqwest::get(url).await.unwrap().json().await.unwrap()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_copies_a_used_store_and_its_secrets_and_signing_keys_work_on_the_database() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Billing sync",
+            "--scope",
+            crate::cli::MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let created = crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "Reports",
+            "--scope",
+            crate::cli::MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().unwrap().to_owned();
+    let rotated = crate::cli::json(&crate::cli::run(
+        data,
+        &[
+            "apps",
+            "rotate-secret",
+            &client_id,
+            "--grace",
+            "1h",
+            "--json",
+        ],
+    ));
+    let (old, new) = (
+        created["client_secret"].as_str().unwrap().to_owned(),
+        rotated["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let on_sled = Serving::start(crate::cli::oauth_console(data));
+    assert_eq!(on_sled.token(&client_id, &new).await.0, 200);
+    let jwks = on_sled.jwks().await;
+    on_sled.stop();
+
+    let migrated = crate::cli::run(data, &["migrate", "--to", &database.url]);
+    let said = crate::cli::stdout(&migrated);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        crate::cli::stderr(&migrated)
+    );
+    let password = url::Url::parse(&database.url)
+        .unwrap()
+        .password()
+        .unwrap()
+        .to_owned();
+    assert!(!said.contains(&password), "{said}");
+    assert!(said.contains("Copied the store of"), "{said}");
+    for line in [
+        "         2  apps",
+        "         3  owners",
+        "         1  users",
+    ] {
+        assert!(said.contains(line), "{line}: {said}");
+    }
+
+    let empty = tempfile::tempdir().unwrap();
+    let on_database = Serving::start(over_database(&database, empty.path(), false));
+    assert_eq!(
+        on_database.token(&client_id, &old).await.0,
+        200,
+        "the secret in its grace period"
+    );
+    assert_eq!(on_database.token(&client_id, &new).await.0, 200);
+    assert_eq!(on_database.jwks().await, jwks, "the same signing keys");
+    on_database.stop();
+
+    let again = crate::cli::run(data, &["migrate", "--to", &database.url]);
+    assert!(!again.status.success());
+    assert!(
+        crate::cli::stderr(&again).contains("already holds an oauth-console store"),
+        "{}",
+        crate::cli::stderr(&again)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_starting_together_on_an_empty_database_make_one_first_user_and_both_start() {
+    use oauth_console::model::Timestamp;
+    use oauth_console::service::{ConsoleService, ManualClock, SeededEntropy};
+    use std::sync::Arc;
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let service = async |seed| {
+        ConsoleService::new(
+            Arc::new(database.store().await),
+            Arc::new(ManualClock::new(Timestamp(1_795_462_741_000))),
+            Arc::new(SeededEntropy::new(seed)),
+        )
+    };
+    let (one, other) = (service(1).await, service(2).await);
+    let password = || Some("correct horse battery".to_owned());
+    let (first, second) = tokio::join!(
+        one.bootstrap("admin", password()),
+        other.bootstrap("admin", password())
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        usize::from(first.is_some()) + usize::from(second.is_some()),
+        1,
+        "one of them made the first user"
+    );
+    let store = database.store().await;
+    assert_eq!(store.users().await.unwrap().len(), 1);
+    assert_eq!(store.owners().await.unwrap().len(), 3);
+    assert_eq!(
+        one.local_user(None).await.unwrap().sid,
+        other.local_user(None).await.unwrap().sid
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_over_one_database_share_tokens_and_deletes_and_one_answers_when_the_other_is_killed()
+ {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let issuer = "http://127.0.0.1:9";
+    let start = |dir: &std::path::Path| {
+        let mut command = over_database(&database, dir, false);
+        command.args(["--issuer", issuer]);
+        Serving::start(command)
+    };
+    let (a, b) = (start(dir_a.path()), start(dir_b.path()));
+    let created = crate::cli::json(
+        &over_database(&database, dir_a.path(), false)
+            .args(["apps", "create", "--name", "Fleet", "--json"])
+            .args(["--scope", crate::cli::MESSAGES_READ])
+            .output()
+            .unwrap(),
+    );
+    let (client_id, secret) = (
+        created["client_id"].as_str().unwrap().to_owned(),
+        created["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let (status, issued) = a.token(&client_id, &secret).await;
+    assert_eq!(status, 200, "{issued}");
+    let introspected: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v2/introspect", b.base))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("token", issued["access_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        introspected["active"], true,
+        "a token of one server is the other's"
+    );
+    assert_eq!(a.jwks().await, b.jwks().await, "one signing key");
+
+    // Killed without a goodbye: the other keeps answering.
+    let mut a = a;
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    assert_eq!(b.token(&client_id, &secret).await.0, 200);
+
+    let deleted = over_database(&database, dir_a.path(), false)
+        .args(["apps", "delete", &client_id, "--yes"])
+        .output()
+        .unwrap();
+    assert!(deleted.status.success(), "{}", crate::cli::stderr(&deleted));
+    // The other server's client cache holds an app for at most 5 seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(6);
+    loop {
+        let status = b.token(&client_id, &secret).await.0;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {status} after the cache age"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    b.stop();
+}

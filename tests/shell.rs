@@ -316,6 +316,7 @@ fn every_failure_with_json_carries_a_stable_code_and_its_documented_exit_status(
     let account = owners[0]["sid"].as_str().unwrap().to_owned();
 
     refused(&run(data, &["apps", "show", "--json"]), "usage", 2);
+    refused(&run(data, &["apps", "--json"]), "usage", 2);
     let unknown = format!("OQ{}", "0".repeat(32));
     refused(
         &run(data, &["apps", "show", &unknown, "--json"]),

@@ -33,7 +33,7 @@ per_run_ms() { # label, command...
   end=$(date +%s%N)
   printf '%-40s %6.1f ms\n' "$label" "$(echo "($end - $start) / $TABS / 1000000" | bc -l)"
 }
-tab() { COMPLETE=fish "$BIN" -- oauth-console --config-dir "$DATA/config" --data-dir "$DATA/store" apps show OQ; }
+tab() { OAUTH_CONSOLE_COMPLETE=fish "$BIN" -- oauth-console --config-dir "$DATA/config" --data-dir "$DATA/store" apps show OQ; }
 
 offered=$(tab | wc -l)
 echo "$offered client IDs offered, $TABS Tabs each:"

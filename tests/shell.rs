@@ -23,7 +23,7 @@ fn bare(config: Option<&Path>) -> Command {
         "OAUTH_CONSOLE_MAX_CONNECTIONS",
         "OAUTH_CONSOLE_CONFIG",
         "OAUTH_CONSOLE_CONFIG_DIR",
-        "COMPLETE",
+        "OAUTH_CONSOLE_COMPLETE",
     ] {
         command.env_remove(variable);
     }
@@ -316,6 +316,7 @@ fn every_failure_with_json_carries_a_stable_code_and_its_documented_exit_status(
     let account = owners[0]["sid"].as_str().unwrap().to_owned();
 
     refused(&run(data, &["apps", "show", "--json"]), "usage", 2);
+    refused(&run(data, &["apps", "--json"]), "usage", 2);
     let unknown = format!("OQ{}", "0".repeat(32));
     refused(
         &run(data, &["apps", "show", &unknown, "--json"]),
@@ -456,7 +457,7 @@ fn every_failure_with_json_carries_a_stable_code_and_its_documented_exit_status(
 /// the shell code from `completions fish` asks.
 fn completed(words: &[&str]) -> Vec<String> {
     let output = bare(None)
-        .env("COMPLETE", "fish")
+        .env("OAUTH_CONSOLE_COMPLETE", "fish")
         .args(["--", "oauth-console"])
         .args(words)
         .output()
@@ -471,6 +472,17 @@ fn values_completed(words: &[&str]) -> Vec<String> {
         .into_iter()
         .filter(|c| !c.starts_with('-'))
         .collect()
+}
+
+#[test]
+fn a_complete_variable_of_another_tool_changes_nothing() {
+    let output = bare(None)
+        .env("COMPLETE", "1")
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("oauth-console "));
 }
 
 #[test]
@@ -589,7 +601,7 @@ fn completions_print_shell_code_that_calls_the_binary_back_for_each_shell() {
         let code = stdout(&output);
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(code.contains(expected), "{shell}: {code}");
-        assert!(code.contains("COMPLETE"), "{shell}: {code}");
+        assert!(code.contains("OAUTH_CONSOLE_COMPLETE"), "{shell}: {code}");
         assert!(
             code.contains(env!("CARGO_BIN_EXE_oauth-console")),
             "{shell}: {code}"

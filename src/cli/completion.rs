@@ -2,7 +2,7 @@
 //! completed from the store or server in use) and man pages (clap_mangen).
 //!
 //! The shell code that `completions SHELL` prints calls this binary back on every Tab with
-//! `COMPLETE=SHELL` set; [`complete_if_asked`] answers that before anything else runs. Flags and
+//! `OAUTH_CONSOLE_COMPLETE=SHELL` set; [`complete_if_asked`] answers that before anything else runs. Flags and
 //! subcommands come from clap; client IDs, owner SIDs and authorization SIDs from
 //! [`candidates`], over the backend the typed line would use:
 //!
@@ -29,8 +29,10 @@ use crate::model::OwnerKind;
 use crate::service::{ConsoleService, OsEntropy, SystemClock};
 use crate::store::SledStore;
 
-/// The variable the shell code sets when it asks for completions.
-const COMPLETE_VAR: &str = "COMPLETE";
+/// The variable the shell code sets when it asks for completions: this program's own, not
+/// clap_complete's default `COMPLETE`, which another tool's environment may well hold (and which
+/// would then stop every command).
+const COMPLETE_VAR: &str = "OAUTH_CONSOLE_COMPLETE";
 /// Each kind of candidate is listed up to this many (a first page of each owner's).
 const MAX_CANDIDATES: usize = 1000;
 /// How long a Tab waits for a server before offering nothing.

@@ -56,12 +56,25 @@ pub const KEYS: &[ConfigKey] = &[
     ConfigKey::global("issuer", "a URL, like https://id.example.com"),
     ConfigKey::global("data_dir", "a directory"),
     ConfigKey::global("server", "a URL of a running `oauth-console serve`"),
+    ConfigKey::global(
+        "database_url",
+        "a PostgreSQL URL, like postgres://USER:PASSWORD@HOST:5432/DATABASE",
+    ),
+    ConfigKey::global(
+        "ca_cert",
+        "a PEM file of the CA that signed the server's certificate",
+    ),
     ConfigKey::serve("listen", "an address and port, like 127.0.0.1:8080"),
     ConfigKey::serve("signing_alg", "ES256 or RS256"),
     ConfigKey::serve("audience", "a URL"),
     ConfigKey::serve("max_connections", "a whole number from 1"),
     ConfigKey::serve("max_failed_attempts", "a whole number from 1 to 1000"),
     ConfigKey::serve("refresh_token_ttl", "a duration from 1m to 30d, like 30d"),
+    ConfigKey::serve("log_format", "text or json"),
+    ConfigKey::serve("tls_cert", "a PEM certificate chain file"),
+    ConfigKey::serve("tls_key", "a PEM private key file"),
+    ConfigKey::serve("drain_delay", "a duration from 0s to 5m, like 5s"),
+    ConfigKey::serve("metrics_listen", "an address and port, like 10.0.0.5:9100"),
 ];
 
 /// A mistake in the config file, or a file that cannot be read. Its text is the one line that

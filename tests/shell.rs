@@ -140,7 +140,7 @@ fn a_mistake_in_the_config_file_is_one_line_naming_file_line_key_and_what_is_all
     for (text, expected) in [
         (
             "issuer = \"https://id.example\"\nmax_conections = 10\n",
-            ":2: unknown key 'max_conections'; the keys are issuer, data_dir, server, listen,",
+            ":2: unknown key 'max_conections'; the keys are issuer, data_dir, server, database_url,",
         ),
         (
             "\n\nsigning_alg = \"HS256\"\n",

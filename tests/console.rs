@@ -1395,6 +1395,37 @@ async fn an_authorization_code_app_has_an_authorized_applications_tab() {
     }
 }
 
+#[tokio::test]
+async fn clicking_revoke_on_an_apps_authorized_tab_asks_to_revoke_the_selected_authorization() {
+    let w = world().await;
+    let dana = w.organization_user("dana").await;
+    let app = w.authorized_app("Partner portal", &[&w.admin, &dana]).await;
+    let mut c = w.console().await;
+    c.switch_to(2).await;
+    c.keys("Enter 4").await;
+    let frame = c.frame();
+    let (row, line) = frame
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("[ Revoke ]"))
+        .expect("the tab has a Revoke button");
+    let column = line[..line.find("[ Revoke ]").unwrap()].chars().count();
+    c.ui.click(column as u16 + 2, row as u16).await;
+    assert!(
+        c.frame().contains("Revoke access?"),
+        "the click asks before revoking:\n{}",
+        c.frame()
+    );
+    c.keys("y").await;
+    assert_eq!(w.active_authorizations(Some(&app.sid)).await, 1);
+    assert!(
+        c.status()
+            .starts_with("Revoked the access dana gave to Partner portal"),
+        "{}",
+        c.status()
+    );
+}
+
 /// A port on 127.0.0.1 where nothing listens (bound, then let go).
 async fn unused_address() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -59,7 +59,7 @@ impl AuthorizedList {
     }
 
     /// Asks before revoking the selected authorization.
-    fn ask_revoke(&self, ctx: &mut Ctx) {
+    pub fn ask_revoke(&self, ctx: &mut Ctx) {
         match self.rows.selected_item() {
             Some(authorization) => {
                 ctx.dialog = Some(Dialog::Confirm(Confirm::revoke(authorization)));

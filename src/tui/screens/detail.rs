@@ -59,6 +59,18 @@ impl Tab {
     }
 }
 
+/// What a button under a tab does when pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailButton {
+    Save,
+    CancelEdit,
+    Edit,
+    Rotate,
+    CopyClientId,
+    Delete,
+    Revoke,
+}
+
 pub enum DetailEdit {
     Details(Box<DetailsForm>),
     Access(Box<ScopesForm>),
@@ -266,8 +278,7 @@ impl Detail {
                     true
                 }
                 FormOutcome::Cancel => {
-                    self.edit = None;
-                    ctx.info("Edit cancelled; nothing was saved");
+                    self.cancel_edit(ctx);
                     true
                 }
                 FormOutcome::Handled => true,
@@ -304,14 +315,11 @@ impl Detail {
         {
             self.start_edit(ctx);
         } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
-            ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+            self.ask_rotate(ctx);
         } else if keys::is_char(key, 'd') {
-            ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
+            self.ask_delete(ctx);
         } else if keys::is_char(key, 'c') {
-            ctx.effect(Effect::Copy {
-                what: "client ID",
-                text: self.app.sid.to_string(),
-            });
+            self.copy_client_id(ctx);
         } else if keys::is_char(key, 'T') {
             ctx.go(Nav::TokenTool {
                 app: Some(Box::new(self.app.clone())),
@@ -327,39 +335,58 @@ impl Detail {
         true
     }
 
-    /// The buttons under the current tab, as (label, what pressing it does as a key).
-    pub fn buttons(&self) -> Vec<(&'static str, char)> {
+    /// The buttons under the current tab, as (label, what pressing it does).
+    pub fn buttons(&self) -> Vec<(&'static str, DetailButton)> {
+        use DetailButton::*;
         match (&self.edit, self.tab) {
-            (Some(_), _) => vec![("Save", 's'), ("Cancel", 'x')],
-            (None, Tab::ApplicationDetails) => vec![("Edit application details", 'e')],
-            (None, Tab::AccessSettings) => vec![("Edit access settings", 'e')],
-            (None, Tab::Credentials) => {
-                vec![
-                    ("Rotate secret", 'r'),
-                    ("Copy client ID", 'c'),
-                    ("Delete app", 'd'),
-                ]
-            }
-            (None, Tab::AuthorizedApps) => vec![("Revoke", 'x')],
+            (Some(_), _) => vec![("Save", Save), ("Cancel", CancelEdit)],
+            (None, Tab::ApplicationDetails) => vec![("Edit application details", Edit)],
+            (None, Tab::AccessSettings) => vec![("Edit access settings", Edit)],
+            (None, Tab::Credentials) => vec![
+                ("Rotate secret", Rotate),
+                ("Copy client ID", CopyClientId),
+                ("Delete app", Delete),
+            ],
+            (None, Tab::AuthorizedApps) => vec![("Revoke", Revoke)],
             (None, Tab::AuditEvents) => Vec::new(),
         }
     }
 
-    /// A click on button `index` of [`Detail::buttons`].
+    /// A click on button `index` of [`Detail::buttons`]: what the button names, not a key that
+    /// may mean something else where it lands.
     pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) {
-        let Some((_, action)) = self.buttons().get(index).copied() else {
+        let Some((_, button)) = self.buttons().get(index).copied() else {
             return;
         };
-        match action {
-            's' => self.save(ctx),
-            'x' => {
-                self.edit = None;
-            }
-            other => {
-                let key = KeyEvent::from(ratatui::crossterm::event::KeyCode::Char(other));
-                self.handle_key(&key, ctx);
-            }
+        match button {
+            DetailButton::Save => self.save(ctx),
+            DetailButton::CancelEdit => self.cancel_edit(ctx),
+            DetailButton::Edit => self.start_edit(ctx),
+            DetailButton::Rotate => self.ask_rotate(ctx),
+            DetailButton::CopyClientId => self.copy_client_id(ctx),
+            DetailButton::Delete => self.ask_delete(ctx),
+            DetailButton::Revoke => self.authorized.ask_revoke(ctx),
         }
+    }
+
+    fn cancel_edit(&mut self, ctx: &mut Ctx) {
+        self.edit = None;
+        ctx.info("Edit cancelled; nothing was saved");
+    }
+
+    fn ask_rotate(&self, ctx: &mut Ctx) {
+        ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+    }
+
+    fn ask_delete(&self, ctx: &mut Ctx) {
+        ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
+    }
+
+    fn copy_client_id(&self, ctx: &mut Ctx) {
+        ctx.effect(Effect::Copy {
+            what: "client ID",
+            text: self.app.sid.to_string(),
+        });
     }
 
     pub fn hints(&self) -> Vec<Hint> {

@@ -21,6 +21,7 @@ use oauth_console::service::{
     ListApps, ManualClock, NewApp, NewUser, SeededEntropy,
 };
 use oauth_console::store::{SledStore, Store, Write};
+use oauth_console::tui::keys::KeyMap;
 use oauth_console::tui::replay::parse_key;
 use oauth_console::tui::screens::dialogs::Dialog;
 use oauth_console::tui::screens::token::TokenOutcome;
@@ -973,6 +974,31 @@ async fn mouse_clicks_select_rows_open_them_switch_tabs_and_press_buttons() {
     let column = line[..line.find("[ Cancel ]").unwrap()].chars().count();
     c.ui.click(column as u16 + 2, row as u16).await;
     assert!(c.ui.state().dialog.is_none());
+}
+
+#[tokio::test]
+async fn a_keys_file_that_rebinds_rotate_changes_the_key_that_works_and_the_one_the_footer_names() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    let keys = KeyMap::from_toml("rotate_secret = \"w\"\n", "keys.toml").unwrap();
+    c.ui.set_keys(keys);
+    c.keys("Enter 3").await;
+    let footer = c.frame().lines().last().unwrap_or_default().to_owned();
+    assert!(footer.contains("w rotate secret"), "{footer}");
+    assert!(!footer.contains("r rotate secret"), "{footer}");
+    c.keys("r").await;
+    assert!(c.ui.state().dialog.is_none(), "r no longer rotates");
+    assert!(
+        c.status().contains("'r' does nothing here"),
+        "{}",
+        c.status()
+    );
+    c.keys("w").await;
+    assert!(
+        c.frame()
+            .contains("Rotate the client secret of \"Billing sync\"?")
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 use ratatui::layout::Rect;
 
+use super::keys::KeyMap;
 use super::screens::{
     apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail, dialogs::Dialog,
     secret::SecretPage, sign_in::SignInForm, token::TokenTool, wizard::Wizard,
@@ -22,6 +23,8 @@ pub struct State {
     pub owner_picker: Option<usize>,
     pub status: Option<Status>,
     pub theme: Theme,
+    /// The key bindings: the table's, with the user's `keys.toml`.
+    pub keys: KeyMap,
     /// The terminal's size, kept from resize events so that scrolling and mouse clicks agree
     /// with what was drawn.
     pub area: Rect,
@@ -148,6 +151,7 @@ impl State {
             owner_picker: None,
             status: None,
             theme,
+            keys: KeyMap::default(),
             area,
             quit: false,
             spinner: None,

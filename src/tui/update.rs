@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::Rect;
 
 use super::effect::{Effect, FileFailure, Msg};
-use super::keys::{self, Hint, hint};
+use super::keys::{self, Action, Hint, hint};
 use super::layout::{self, Target};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
@@ -101,7 +101,7 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         _ => None,
     };
-    let mut ctx = Ctx::new(&state.session, area, &mut state.last_request);
+    let mut ctx = Ctx::new(&state.session, &state.keys, area, &mut state.last_request);
     let mut keep_status = false;
     match msg {
         Msg::Key(key) => {
@@ -509,7 +509,12 @@ fn navigate(state: &mut State, nav: Nav) -> Vec<Effect> {
     let Some(owner) = state.session.owner().cloned() else {
         return Vec::new();
     };
-    let mut ctx = Ctx::new(&state.session, state.area, &mut state.last_request);
+    let mut ctx = Ctx::new(
+        &state.session,
+        &state.keys,
+        state.area,
+        &mut state.last_request,
+    );
     let screen = match nav {
         Nav::Apps => {
             let mut list = AppsList::new(owner.owner.sid.clone());
@@ -626,7 +631,10 @@ fn on_key(
             let chosen = *at;
             *owner_picker = None;
             switch_owner(screen, chosen, ctx);
-        } else if keys::is_esc(&key) || keys::is_char(&key, 'o') || keys::is_char(&key, 'q') {
+        } else if keys::is_esc(&key)
+            || ctx.keys.is(Action::SwitchOwner, &key)
+            || ctx.keys.is(Action::Quit, &key)
+        {
             *owner_picker = None;
         }
         return;
@@ -663,11 +671,11 @@ fn on_key(
     if taken || typing {
         return;
     }
-    if keys::is_char(&key, '?') {
+    if ctx.keys.is(Action::Help, &key) {
         *help = true;
-    } else if keys::is_char(&key, 'q') {
+    } else if ctx.keys.is(Action::Quit, &key) {
         request_quit(screen, dialog, quit);
-    } else if keys::is_char(&key, 'o') {
+    } else if ctx.keys.is(Action::SwitchOwner, &key) {
         if ctx.session.owners.is_empty() {
             ctx.info("No owners to switch between");
         } else {
@@ -971,7 +979,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
         return vec![hint("any key", "close help")];
     }
     if let Some(dialog) = &state.dialog {
-        return dialog.hints();
+        return dialog.hints(&state.keys);
     }
     if state.owner_picker.is_some() {
         return vec![
@@ -984,24 +992,28 @@ pub fn hints(state: &State) -> Vec<Hint> {
         Screen::Starting => Vec::new(),
         // Before signing in there are no owners to switch and no help beyond these.
         Screen::SignIn(form) => return form.hints("quit"),
-        Screen::Apps(list) => list.hints(),
-        Screen::Wizard(wizard) => wizard.hints(),
-        Screen::Detail(detail) => detail.hints(),
+        Screen::Apps(list) => list.hints(&state.keys),
+        Screen::Wizard(wizard) => wizard.hints(&state.keys),
+        Screen::Detail(detail) => detail.hints(&state.keys),
         Screen::Audit(log) => {
-            let mut hints = log.hints();
+            let mut hints = log.hints(&state.keys);
             hints.push(hint("Esc", "back"));
             hints
         }
         Screen::Authorized(list) => {
-            let mut hints = list.hints();
+            let mut hints = list.hints(&state.keys);
             hints.push(hint("Esc", "back"));
             hints
         }
         Screen::TokenTool(tool) => tool.hints(),
-        Screen::RotatedSecret(page) => page.hints(),
+        Screen::RotatedSecret(page) => page.hints(&state.keys),
     };
     if !is_typing(&state.screen, None) {
-        hints.extend([hint("o", "owner"), hint("?", "help"), hint("q", "quit")]);
+        hints.extend([
+            state.keys.hint(Action::SwitchOwner),
+            state.keys.hint(Action::Help),
+            state.keys.hint(Action::Quit),
+        ]);
     }
     hints
 }

@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::fields::TextField;
+use super::keys::Action;
 use super::layout::{self, LABEL_WIDTH};
 use super::screens::apps::AppsList;
 use super::screens::audit::AuditLog;
@@ -221,14 +222,14 @@ fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     // When not every key fits, the line ends with `? help`, which lists them all.
     let help = hints
         .iter()
-        .find(|hint| hint.keys == "?")
-        .copied()
+        .find(|hint| hint.action == Some(Action::Help))
+        .cloned()
         .filter(|_| area.x + 1 + all > area.right());
     let room = area.right().saturating_sub(help.as_ref().map_or(0, width));
     let mut at = area.x + 1;
     let shown = hints
         .iter()
-        .filter(|hint| help.is_none() || hint.keys != "?");
+        .filter(|hint| help.is_none() || hint.action != Some(Action::Help));
     for hint in shown {
         if at + width(hint) > room {
             break;
@@ -251,7 +252,7 @@ fn footer_hint(
         buf,
         area,
         at,
-        hint.keys,
+        &hint.keys,
         palette.accent.add_modifier(Modifier::BOLD),
     );
     put(buf, area, at, &format!(" {}  ", hint.does), palette.dim)
@@ -1410,8 +1411,14 @@ fn help(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         ("Enter", "open, press, go on"),
         ("Esc", "back, cancel, close"),
         ("Ctrl-S", "save or go on in a form"),
-        ("o", "switch account / organization"),
-        ("q / Ctrl-C", "quit (asks if input is unsaved)"),
+        (
+            &state.keys.label(Action::SwitchOwner),
+            "switch account / organization",
+        ),
+        (
+            &format!("{} / Ctrl-C", state.keys.label(Action::Quit)),
+            "quit (asks if input is unsaved)",
+        ),
         ("mouse", "click tabs, rows, buttons; wheel scrolls"),
     ] {
         lines.push(Line::from(format!("  {keys:<16} {does}")));
@@ -1434,15 +1441,15 @@ fn hints_without_overlay(state: &State) -> Vec<super::keys::Hint> {
     let mut hints = match &state.screen {
         Screen::Starting => Vec::new(),
         Screen::SignIn(form) => form.hints("quit"),
-        Screen::Apps(list) => list.hints(),
-        Screen::Wizard(wizard) => wizard.hints(),
-        Screen::Detail(detail) => detail.hints(),
-        Screen::Audit(log) => log.hints(),
-        Screen::Authorized(list) => list.hints(),
+        Screen::Apps(list) => list.hints(&state.keys),
+        Screen::Wizard(wizard) => wizard.hints(&state.keys),
+        Screen::Detail(detail) => detail.hints(&state.keys),
+        Screen::Audit(log) => log.hints(&state.keys),
+        Screen::Authorized(list) => list.hints(&state.keys),
         Screen::TokenTool(tool) => tool.hints(),
-        Screen::RotatedSecret(page) => page.hints(),
+        Screen::RotatedSecret(page) => page.hints(&state.keys),
     };
-    hints.retain(|h| h.keys != "?" && h.keys != "q");
+    hints.retain(|h| !matches!(h.action, Some(Action::Help | Action::Quit)));
     hints
 }
 

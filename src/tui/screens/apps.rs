@@ -12,7 +12,7 @@ use crate::service::ListApps;
 use crate::store::{AppOrder, Page};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout;
 
 /// Apps asked for at a time: a few screens' worth.
@@ -212,9 +212,9 @@ impl AppsList {
         }
         if keys::is_enter(key) {
             self.open(ctx);
-        } else if keys::is_char(key, '/') {
+        } else if ctx.keys.is(Action::Filter, key) {
             self.filtering = true;
-        } else if keys::is_char(key, 'n') {
+        } else if ctx.keys.is(Action::NewApp, key) {
             if ctx.session.may_manage() {
                 ctx.go(Nav::NewApp);
             } else {
@@ -224,16 +224,16 @@ impl AppsList {
                     .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
                 ctx.error(format!("Cannot create an app: {why}"));
             }
-        } else if keys::is_char(key, 'd') || key.code == KeyCode::Delete {
+        } else if ctx.keys.is(Action::DeleteApp, key) {
             match self.selected_app() {
                 Some(app) => ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(app))),
                 None => ctx.info("No app is selected to delete"),
             }
-        } else if keys::is_char(key, 'x') {
+        } else if ctx.keys.is(Action::Export, key) {
             ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Export(
                 self.owner.clone(),
             ))));
-        } else if keys::is_char(key, 'i') {
+        } else if ctx.keys.is(Action::Import, key) {
             if ctx.session.may_manage() {
                 ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Import)));
             } else {
@@ -243,22 +243,22 @@ impl AppsList {
                     .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
                 ctx.error(format!("Cannot import apps: {why}"));
             }
-        } else if keys::is_char(key, 's') {
+        } else if ctx.keys.is(Action::Sort, key) {
             self.order = match self.order {
                 AppOrder::NewestFirst => AppOrder::OldestFirst,
                 AppOrder::OldestFirst => AppOrder::NewestFirst,
             };
             self.load(ctx, false);
-        } else if keys::is_char(key, 'R') || key.code == KeyCode::F(5) {
+        } else if ctx.keys.is(Action::Reload, key) {
             self.load(ctx, false);
-        } else if keys::is_char(key, 'a') {
+        } else if ctx.keys.is(Action::AuditEvents, key) {
             ctx.go(Nav::Audit);
-        } else if keys::is_char(key, 'T') {
+        } else if ctx.keys.is(Action::TokenTool, key) {
             ctx.go(Nav::TokenTool {
                 app: self.selected_app().cloned().map(Box::new),
                 from_detail: false,
             });
-        } else if keys::is_char(key, 'A') {
+        } else if ctx.keys.is(Action::AuthorizedApps, key) {
             if ctx
                 .session
                 .owner()
@@ -274,7 +274,7 @@ impl AppsList {
         true
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         if self.filtering {
             return vec![
                 hint("type", "filter by name"),
@@ -285,18 +285,18 @@ impl AppsList {
         let mut hints = vec![
             hint("↑↓", "move"),
             hint("Enter", "open"),
-            hint("n", "new app"),
-            hint("d", "delete"),
-            hint("x/i", "export/import"),
-            hint("/", "filter"),
-            hint("s", "sort"),
-            hint("a", "audit"),
-            hint("T", "token"),
+            keys.hint(Action::NewApp),
+            keys.hint(Action::DeleteApp),
+            keys.hint_pair(Action::Export, Action::Import, "export/import"),
+            keys.hint(Action::Filter),
+            keys.hint(Action::Sort),
+            keys.hint(Action::AuditEvents),
+            keys.hint(Action::TokenTool),
         ];
         if OwnerKind::of(&self.owner) == OwnerKind::Organization {
-            hints.push(hint("A", "authorized apps"));
+            hints.push(keys.hint(Action::AuthorizedApps));
         }
-        hints.push(hint("R", "reload"));
+        hints.push(keys.hint(Action::Reload));
         hints
     }
 }

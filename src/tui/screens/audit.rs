@@ -11,7 +11,7 @@ use crate::model::{AuditEvent, AuditEventType, Sid};
 use crate::service::AuditFilter;
 use crate::store::Page;
 use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{Action, Hint, KeyMap, hint};
 
 /// Events asked for at a time.
 const PAGE_SIZE: usize = 200;
@@ -96,10 +96,10 @@ impl AuditLog {
             }
             return true;
         }
-        if keys::is_char(key, 't') {
+        if ctx.keys.is(Action::EventType, key) {
             self.event_type = Self::next_type(self.event_type);
             self.load(ctx, false);
-        } else if keys::is_char(key, 'f') && !self.app_fixed {
+        } else if ctx.keys.is(Action::EventApp, key) && !self.app_fixed {
             if self.app.is_some() {
                 self.app = None;
             } else if let Some(event) = self.selected_event() {
@@ -109,7 +109,7 @@ impl AuditLog {
                 return true;
             }
             self.load(ctx, false);
-        } else if keys::is_char(key, 'R') {
+        } else if ctx.keys.is(Action::Reload, key) {
             self.load(ctx, false);
         } else {
             return false;
@@ -117,16 +117,16 @@ impl AuditLog {
         true
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
-        let mut hints = vec![hint("↑↓/jk", "move"), hint("t", "event type")];
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        let mut hints = vec![hint("↑↓/jk", "move"), keys.hint(Action::EventType)];
         if !self.app_fixed {
             hints.push(if self.app.is_some() {
-                hint("f", "all apps")
+                keys.hint_as(Action::EventApp, "all apps")
             } else {
-                hint("f", "this event's app")
+                keys.hint(Action::EventApp)
             });
         }
-        hints.push(hint("R", "reload"));
+        hints.push(keys.hint(Action::Reload));
         hints
     }
 }

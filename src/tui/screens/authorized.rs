@@ -3,7 +3,7 @@
 //! Revoke behind a confirmation. The whole organization's on their own screen, one app's on its
 //! detail view.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 
 use super::Ctx;
 use super::dialogs::{Confirm, Dialog};
@@ -12,7 +12,7 @@ use crate::backend::Result;
 use crate::model::{Authorization, Sid};
 use crate::store::Page;
 use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{Action, Hint, KeyMap, hint};
 
 /// Authorizations asked for at a time.
 const PAGE_SIZE: usize = 200;
@@ -75,9 +75,9 @@ impl AuthorizedList {
             }
             return true;
         }
-        if keys::is_char(key, 'x') || key.code == KeyCode::Delete {
+        if ctx.keys.is(Action::Revoke, key) {
             self.ask_revoke(ctx);
-        } else if keys::is_char(key, 'R') {
+        } else if ctx.keys.is(Action::Reload, key) {
             self.load(ctx, false);
         } else {
             return false;
@@ -85,11 +85,11 @@ impl AuthorizedList {
         true
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         vec![
             hint("↑↓/jk", "move"),
-            hint("x", "revoke"),
-            hint("R", "reload"),
+            keys.hint(Action::Revoke),
+            keys.hint(Action::Reload),
         ]
     }
 }

@@ -15,7 +15,7 @@ use crate::backend::Result;
 use crate::model::{GrantType, OAuthApp, OwnerKind};
 use crate::service::{AppUpdate, ServiceError};
 use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,10 +266,10 @@ impl Detail {
     pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
         if let Some(edit) = &mut self.edit {
             let outcome = match edit {
-                DetailEdit::Details(form) => form.handle_key(key),
+                DetailEdit::Details(form) => form.handle_key(key, ctx.keys),
                 DetailEdit::Access(form) => {
                     let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
-                    form.handle_key(key, height)
+                    form.handle_key(key, height, ctx.keys)
                 }
             };
             return match outcome {
@@ -309,23 +309,25 @@ impl Detail {
             self.show(self.step(true), ctx);
         } else if keys::is_prev_field(key) || keys::is_left(key) {
             self.show(self.step(false), ctx);
-        } else if keys::is_char(key, 'e')
+        } else if ctx.keys.is(Action::Edit, key)
             || (keys::is_enter(key)
                 && matches!(self.tab, Tab::ApplicationDetails | Tab::AccessSettings))
         {
             self.start_edit(ctx);
-        } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
+        } else if ctx.keys.is(Action::RotateSecret, key)
+            || (keys::is_enter(key) && self.tab == Tab::Credentials)
+        {
             self.ask_rotate(ctx);
-        } else if keys::is_char(key, 'd') {
+        } else if ctx.keys.is(Action::DeleteThisApp, key) {
             self.ask_delete(ctx);
-        } else if keys::is_char(key, 'c') {
+        } else if ctx.keys.is(Action::CopyClientId, key) {
             self.copy_client_id(ctx);
-        } else if keys::is_char(key, 'T') {
+        } else if ctx.keys.is(Action::TokenTool, key) {
             ctx.go(Nav::TokenTool {
                 app: Some(Box::new(self.app.clone())),
                 from_detail: true,
             });
-        } else if keys::is_char(key, 'R') {
+        } else if ctx.keys.is(Action::Reload, key) {
             ctx.effect(Effect::LoadApp(self.app.sid.clone()));
         } else if keys::is_esc(key) {
             ctx.go(Nav::Apps);
@@ -389,24 +391,24 @@ impl Detail {
         });
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         match &self.edit {
-            Some(DetailEdit::Details(form)) => form.hints(),
-            Some(DetailEdit::Access(form)) => form.hints(),
+            Some(DetailEdit::Details(form)) => form.hints(keys),
+            Some(DetailEdit::Access(form)) => form.hints(keys),
             None => {
                 let mut hints = vec![hint("Tab/←→", "tabs")];
                 if self.tab == Tab::AuditEvents {
-                    hints.extend(self.audit.hints());
+                    hints.extend(self.audit.hints(keys));
                 }
                 if self.tab == Tab::AuthorizedApps {
-                    hints.extend(self.authorized.hints());
+                    hints.extend(self.authorized.hints(keys));
                 }
                 hints.extend([
-                    hint("e", "edit"),
-                    hint("r", "rotate secret"),
-                    hint("d", "delete"),
-                    hint("T", "token"),
-                    hint("c", "copy client ID"),
+                    keys.hint(Action::Edit),
+                    keys.hint(Action::RotateSecret),
+                    keys.hint(Action::DeleteThisApp),
+                    keys.hint(Action::TokenTool),
+                    keys.hint(Action::CopyClientId),
                     hint("Esc", "back"),
                 ]);
                 hints

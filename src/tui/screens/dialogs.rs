@@ -11,7 +11,7 @@ use crate::backend::{AppDefinitions, ImportAction, ImportOutcome};
 use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 
 pub enum Dialog {
     Confirm(Confirm),
@@ -420,10 +420,10 @@ impl Dialog {
         }
         match self {
             Dialog::Confirm(confirm) => {
-                if keys::is_char(key, 'y') {
+                if ctx.keys.is(Action::Yes, key) {
                     return DialogOutcome::Confirmed(confirm.action.clone());
                 }
-                if keys::is_char(key, 'n') {
+                if ctx.keys.is(Action::No, key) {
                     return DialogOutcome::Close;
                 }
                 if keys::is_left(key)
@@ -517,9 +517,9 @@ impl Dialog {
             }
             Dialog::ImportPlan(plan) => {
                 let last = plan.lines.len().saturating_sub(ImportPlanDialog::ROWS);
-                if keys::is_char(key, 'y') {
+                if ctx.keys.is(Action::Yes, key) {
                     plan.confirm(ctx);
-                } else if keys::is_char(key, 'n') {
+                } else if ctx.keys.is(Action::No, key) {
                     return DialogOutcome::Close;
                 } else if keys::is_up(key) {
                     plan.offset = plan.offset.saturating_sub(1);
@@ -595,11 +595,16 @@ impl Dialog {
         }
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        let no = || Hint {
+            keys: format!("{}/Esc", keys.label(Action::No)).into(),
+            does: "no",
+            action: Some(Action::No),
+        };
         match self {
             Dialog::Confirm(_) => vec![
-                hint("y", "yes"),
-                hint("n/Esc", "no"),
+                keys.hint(Action::Yes),
+                no(),
                 hint("←/→", "choose"),
                 hint("Enter", "press"),
             ],
@@ -627,8 +632,11 @@ impl Dialog {
             ],
             Dialog::ImportPlan(_) => vec![
                 hint("↑↓", "scroll"),
-                hint("y", "import"),
-                hint("n/Esc", "cancel"),
+                keys.hint_as(Action::Yes, "import"),
+                Hint {
+                    does: "cancel",
+                    ..no()
+                },
                 hint("←/→", "choose"),
                 hint("Enter", "press"),
             ],

@@ -9,7 +9,7 @@ use crate::model::{
     OAuthApp, OwnerKind, URL_MAX_CHARS, ValidationErrors,
 };
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 
 /// Creating (Next/Cancel) or editing (Save/Cancel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,7 @@ impl DetailsForm {
         self.focus = order[next];
     }
 
-    pub fn handle_key(&mut self, key: &KeyEvent) -> FormOutcome {
+    pub fn handle_key(&mut self, key: &KeyEvent, keys: &KeyMap) -> FormOutcome {
         if keys::is_next_field(key) || (keys::is_enter(key) && self.is_typing()) {
             self.move_focus(true);
             return FormOutcome::Handled;
@@ -187,7 +187,7 @@ impl DetailsForm {
         if keys::is_esc(key) {
             return FormOutcome::Cancel;
         }
-        if keys::is_ctrl(key, 's') {
+        if keys.is(Action::Save, key) {
             return FormOutcome::Submit;
         }
         if let Some(field) = self.focused_field_mut()
@@ -284,14 +284,14 @@ impl DetailsForm {
         }
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         let mut hints = vec![hint("Tab/Shift-Tab", "next/previous field")];
         if self.focus == DetailsFocus::GrantType {
             hints.push(hint("←/→", "choose grant type"));
         }
         hints.push(match self.mode {
-            FormMode::Create => hint("Ctrl-S", "next step"),
-            FormMode::Edit => hint("Ctrl-S", "save"),
+            FormMode::Create => keys.hint_as(Action::Save, "next step"),
+            FormMode::Edit => keys.hint(Action::Save),
         });
         hints.push(hint("Esc", "cancel"));
         hints
@@ -308,7 +308,10 @@ mod tests {
         let mut form = DetailsForm::new(OwnerKind::Organization);
         assert_eq!(form.focus, DetailsFocus::GrantType);
         assert!(!form.focus_order().contains(&DetailsFocus::RedirectUris));
-        form.handle_key(&KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+        form.handle_key(
+            &KeyEvent::new(KeyCode::Right, KeyModifiers::NONE),
+            &KeyMap::default(),
+        );
         assert_eq!(form.grant, GrantType::AuthorizationCode);
         assert!(form.focus_order().contains(&DetailsFocus::RedirectUris));
         let account = DetailsForm::new(OwnerKind::Account);

@@ -19,6 +19,7 @@ pub mod wizard;
 use ratatui::layout::Rect;
 
 use super::effect::Effect;
+use super::keys::KeyMap;
 use super::state::{Session, Status};
 use crate::model::OAuthApp;
 use crate::service::ServiceError;
@@ -48,6 +49,8 @@ pub enum Nav {
 /// What a component may do besides changing itself.
 pub struct Ctx<'a> {
     pub session: &'a Session,
+    /// The key bindings in force, which every component matches keys with.
+    pub keys: &'a KeyMap,
     /// The whole terminal, for components that page by what is shown.
     pub area: Rect,
     pub effects: Vec<Effect>,
@@ -60,9 +63,15 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(session: &'a Session, area: Rect, last_request: &'a mut u64) -> Ctx<'a> {
+    pub fn new(
+        session: &'a Session,
+        keys: &'a KeyMap,
+        area: Rect,
+        last_request: &'a mut u64,
+    ) -> Ctx<'a> {
         Ctx {
             session,
+            keys,
             area,
             effects: Vec::new(),
             nav: None,

@@ -14,7 +14,7 @@ use crate::model::{
     validate_scopes,
 };
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopesFocus {
@@ -260,7 +260,7 @@ impl ScopesForm {
     }
 
     /// Handles a key; `height` is how many rows of the list are shown, for paging.
-    pub fn handle_key(&mut self, key: &KeyEvent, height: usize) -> FormOutcome {
+    pub fn handle_key(&mut self, key: &KeyEvent, height: usize, keys: &KeyMap) -> FormOutcome {
         if keys::is_next_field(key) {
             self.move_focus(true);
             return FormOutcome::Handled;
@@ -272,7 +272,7 @@ impl ScopesForm {
         if keys::is_esc(key) {
             return FormOutcome::Cancel;
         }
-        if keys::is_ctrl(key, 's') {
+        if keys.is(Action::Save, key) {
             return FormOutcome::Submit;
         }
         match self.focus {
@@ -301,7 +301,7 @@ impl ScopesForm {
                     FormOutcome::Ignored
                 }
             }
-            ScopesFocus::List => self.list_key(key, height),
+            ScopesFocus::List => self.list_key(key, height, keys),
             ScopesFocus::Back if keys::is_activate(key) => FormOutcome::Cancel,
             ScopesFocus::Submit if keys::is_activate(key) => FormOutcome::Submit,
             ScopesFocus::Back | ScopesFocus::Submit => {
@@ -318,9 +318,9 @@ impl ScopesForm {
         }
     }
 
-    fn list_key(&mut self, key: &KeyEvent, height: usize) -> FormOutcome {
+    fn list_key(&mut self, key: &KeyEvent, height: usize, keys: &KeyMap) -> FormOutcome {
         let rows = self.rows();
-        if keys::is_char(key, '/') {
+        if keys.is(Action::SearchScopes, key) {
             self.focus = ScopesFocus::Search;
             return FormOutcome::Handled;
         }
@@ -331,7 +331,7 @@ impl ScopesForm {
         let Some(&row) = rows.get(self.cursor) else {
             return FormOutcome::Ignored;
         };
-        if keys::is_char(key, 'a') {
+        if keys.is(Action::SelectArea, key) {
             self.toggle_area(Self::area_of(row));
             return FormOutcome::Handled;
         }
@@ -439,19 +439,19 @@ impl ScopesForm {
         any
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         let mut hints = vec![hint("Tab/Shift-Tab", "next/previous field")];
         if self.focus == ScopesFocus::List {
             hints.extend([
                 hint("Space", "select"),
-                hint("a", "whole area (or its matches)"),
+                keys.hint(Action::SelectArea),
                 hint("Enter/→/←", "open/close area"),
-                hint("/", "search"),
+                keys.hint(Action::SearchScopes),
             ]);
         }
         hints.push(match self.mode {
-            FormMode::Create => hint("Ctrl-S", "next step"),
-            FormMode::Edit => hint("Ctrl-S", "save"),
+            FormMode::Create => keys.hint_as(Action::Save, "next step"),
+            FormMode::Edit => keys.hint(Action::Save),
         });
         hints.push(hint("Esc", "back"));
         hints
@@ -464,7 +464,11 @@ mod tests {
     use ratatui::crossterm::event::KeyModifiers;
 
     fn press(form: &mut ScopesForm, code: KeyCode) {
-        form.handle_key(&KeyEvent::new(code, KeyModifiers::NONE), 10);
+        form.handle_key(
+            &KeyEvent::new(code, KeyModifiers::NONE),
+            10,
+            &KeyMap::default(),
+        );
     }
 
     #[test]

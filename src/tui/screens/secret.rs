@@ -10,7 +10,7 @@ use super::dialogs::{Confirm, ConfirmAction, Dialog};
 use crate::backend::CreatedApp;
 use crate::model::{ClientSecret, OAuthApp, Seconds, Timestamp};
 use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 
 /// Why the page is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,11 +204,11 @@ impl SecretPage {
                 }
             }
         }
-        if keys::is_char(key, 'c') {
+        if ctx.keys.is(Action::Copy, key) {
             self.copy(self.focus, ctx);
             return false;
         }
-        if keys::is_char(key, 'g') {
+        if ctx.keys.is(Action::GotIt, key) {
             self.got_it = !self.got_it;
             // Checked, the next thing to press is Finish (Done).
             self.focus = if self.got_it {
@@ -224,11 +224,11 @@ impl SecretPage {
         false
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         vec![
             hint("↑↓/Tab", "move"),
             hint("Enter", "copy / tick / finish"),
-            hint("g", "Got it!"),
+            keys.hint(Action::GotIt),
             hint("Esc", "leave"),
         ]
     }

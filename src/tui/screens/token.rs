@@ -9,7 +9,7 @@ use crate::backend::{IssuedToken, TokenError, TokenRequest};
 use crate::model::{OAuthApp, Timestamp};
 use crate::tui::effect::Effect;
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, hint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFocus {
@@ -192,7 +192,7 @@ impl TokenTool {
             self.focus = order[(at + order.len() - 1) % order.len()];
             return true;
         }
-        if keys::is_enter(key) || keys::is_ctrl(key, 's') {
+        if keys::is_enter(key) || ctx.keys.is(Action::Save, key) {
             self.request(ctx);
             return true;
         }

@@ -13,7 +13,7 @@ use crate::backend::Result;
 use crate::model::{self, AppSettings, ValidationErrors};
 use crate::service::{CreatedApp, NewApp, OwnerAccess, ServiceError};
 use crate::tui::effect::Effect;
-use crate::tui::keys::{Hint, hint};
+use crate::tui::keys::{Hint, KeyMap, hint};
 use crate::tui::layout;
 
 pub enum Step {
@@ -109,7 +109,7 @@ impl Wizard {
             return true;
         }
         match self.step {
-            Step::Details => match self.details.handle_key(key) {
+            Step::Details => match self.details.handle_key(key, ctx.keys) {
                 FormOutcome::Submit => {
                     if self.details_step_errors() {
                         ctx.error("Correct the marked fields to continue");
@@ -133,7 +133,7 @@ impl Wizard {
             },
             Step::Scopes => {
                 let height = layout::scope_rows_height(ctx.area, self.scopes.ttl.is_some());
-                match self.scopes.handle_key(key, height) {
+                match self.scopes.handle_key(key, height, ctx.keys) {
                     FormOutcome::Submit => {
                         self.submit(ctx);
                         true
@@ -210,12 +210,12 @@ impl Wizard {
         }
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         match &self.step {
-            Step::Details => self.details.hints(),
-            Step::Scopes => self.scopes.hints(),
+            Step::Details => self.details.hints(keys),
+            Step::Scopes => self.scopes.hints(keys),
             Step::Creating => vec![hint("…", "creating the app")],
-            Step::CopySecret(page) => page.hints(),
+            Step::CopySecret(page) => page.hints(keys),
         }
     }
 }

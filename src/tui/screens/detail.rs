@@ -3,61 +3,27 @@
 //! secret and Delete from anywhere. A save carries the version it was based on, so that one over
 //! someone else's change is refused rather than overwriting it.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
 
-use super::audit::AuditLog;
-use super::authorized::AuthorizedList;
-use super::dialogs::{DeleteDialog, Dialog, RotateDialog};
-use super::forms::{DetailsForm, FormOutcome};
-use super::scopes::ScopesForm;
-use super::{Ctx, Nav};
+use super::audit::{AuditLayout, AuditLog, audit_in, audit_table, audit_toolbar};
+use super::authorized::{AuthorizedList, TableLayout, authorized_table, table_in};
+use super::dialogs::{DeleteDialog, RotateDialog};
+use super::forms::{DetailsFocus, DetailsForm, FormOutcome};
+use super::scopes::{ScopesFocus, ScopesForm};
 use crate::backend::Result;
-use crate::model::{GrantType, OAuthApp, OwnerKind};
+use crate::model::{GrantType, MAX_SCOPES, OAuthApp, OwnerKind, scopes::Area};
 use crate::service::{AppUpdate, ServiceError};
-use crate::tui::effect::Effect;
+pub use crate::tui::component::Tab;
+use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav};
+use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
-use crate::tui::layout;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    ApplicationDetails,
-    AccessSettings,
-    Credentials,
-    AuthorizedApps,
-    AuditEvents,
-}
-
-impl Tab {
-    /// Every tab, in the order drawn; [`Tab::of`] leaves out what an app does not have.
-    pub const ALL: [Tab; 5] = [
-        Tab::ApplicationDetails,
-        Tab::AccessSettings,
-        Tab::Credentials,
-        Tab::AuthorizedApps,
-        Tab::AuditEvents,
-    ];
-
-    /// The tabs of `app`: Authorized applications only for the authorization-code grant, the
-    /// only one people approve.
-    pub fn of(app: &OAuthApp) -> Vec<Tab> {
-        Tab::ALL
-            .into_iter()
-            .filter(|tab| {
-                *tab != Tab::AuthorizedApps || app.grant_type == GrantType::AuthorizationCode
-            })
-            .collect()
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::ApplicationDetails => "Application details",
-            Tab::AccessSettings => "Access settings",
-            Tab::Credentials => "Credentials",
-            Tab::AuthorizedApps => "Authorized applications",
-            Tab::AuditEvents => "Audit events",
-        }
-    }
-}
+use crate::tui::layout::{
+    self, LABEL_WIDTH, body_inner, button_at, hit, indented, last_line, line, row_at, rows,
+};
+use crate::tui::widgets::{self, Palette, put};
 
 /// What a button under a tab does when pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +234,7 @@ impl Detail {
             let outcome = match edit {
                 DetailEdit::Details(form) => form.handle_key(key, ctx.keys),
                 DetailEdit::Access(form) => {
-                    let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
+                    let height = form.rows_height(detail_layout(ctx.area).content);
                     form.handle_key(key, height, ctx.keys)
                 }
             };
@@ -286,13 +252,13 @@ impl Detail {
             };
         }
         if self.tab == Tab::AuditEvents {
-            let height = layout::detail_audit_rows_height(ctx.area);
+            let height = detail_audit_rows_height(ctx.area);
             if self.audit.handle_key(key, height, ctx) {
                 return true;
             }
         }
         if self.tab == Tab::AuthorizedApps {
-            let height = layout::detail_authorized_rows_height(ctx.area);
+            let height = detail_authorized_rows_height(ctx.area);
             if self.authorized.handle_key(key, height, ctx) {
                 return true;
             }
@@ -330,7 +296,9 @@ impl Detail {
         } else if ctx.keys.is(Action::Reload, key) {
             ctx.effect(Effect::LoadApp(self.app.sid.clone()));
         } else if keys::is_esc(key) {
-            ctx.go(Nav::Apps);
+            ctx.go(Nav::Apps {
+                reselect: Some(self.app.sid.clone()),
+            });
         } else {
             return false;
         }
@@ -377,11 +345,11 @@ impl Detail {
     }
 
     fn ask_rotate(&self, ctx: &mut Ctx) {
-        ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
+        ctx.open(RotateDialog::new(&self.app));
     }
 
     fn ask_delete(&self, ctx: &mut Ctx) {
-        ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
+        ctx.open(DeleteDialog::new(&self.app));
     }
 
     fn copy_client_id(&self, ctx: &mut Ctx) {
@@ -414,5 +382,361 @@ impl Detail {
                 hints
             }
         }
+    }
+}
+
+/// The detail view: tabs, the tab's content, and its buttons.
+pub struct DetailLayout {
+    pub tabs: Rect,
+    pub content: Rect,
+    pub buttons: Rect,
+}
+
+pub fn detail_layout(area: Rect) -> DetailLayout {
+    let inner = body_inner(area);
+    DetailLayout {
+        tabs: line(inner, 0),
+        content: rows(inner, 2, 2),
+        buttons: indented(last_line(inner)),
+    }
+}
+
+/// The tabs' titles as drawn: " title " separated by "│".
+pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect)> {
+    let mut x = area.x;
+    let mut placed = Vec::new();
+    for &tab in tabs {
+        let width = tab.title().chars().count() as u16 + 2;
+        if x + width > area.right() {
+            break;
+        }
+        placed.push((tab, Rect::new(x, area.y, width, 1)));
+        x += width + 1;
+    }
+    placed
+}
+
+fn detail_audit(area: Rect) -> AuditLayout {
+    audit_in(detail_layout(area).content, true)
+}
+
+fn detail_audit_rows_height(area: Rect) -> usize {
+    usize::from(detail_audit(area).rows.height)
+}
+
+fn detail_authorized(area: Rect) -> TableLayout {
+    table_in(detail_layout(area).content)
+}
+
+fn detail_authorized_rows_height(area: Rect) -> usize {
+    usize::from(detail_authorized(area).rows.height)
+}
+
+fn draw_detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = detail_layout(area);
+    for (tab, rect) in tab_titles(placed.tabs, &detail.tabs()) {
+        let (text, style) = if tab == detail.tab {
+            (
+                format!("[{}]", tab.title()),
+                palette.selected.add_modifier(Modifier::BOLD),
+            )
+        } else {
+            (format!(" {} ", tab.title()), palette.dim)
+        };
+        put(buf, rect, rect.x, &text, style);
+        if tab != Tab::AuditEvents && rect.right() < placed.tabs.right() {
+            put(buf, placed.tabs, rect.right(), "│", palette.dim);
+        }
+    }
+    let content = placed.content;
+    match (&detail.edit, detail.tab) {
+        (Some(DetailEdit::Details(form)), _) => form.draw(content, buf, palette),
+        (Some(DetailEdit::Access(form)), _) => form.draw(content, buf, palette),
+        (None, Tab::ApplicationDetails) => app_details(&detail.app, content, buf, palette),
+        (None, Tab::AccessSettings) => access_settings(&detail.app, content, buf, palette),
+        (None, Tab::Credentials) => credentials(detail, issuer, content, buf, palette),
+        (None, Tab::AuthorizedApps) => {
+            let table = detail_authorized(area);
+            authorized_table(&detail.authorized, &table, false, buf, palette);
+        }
+        (None, Tab::AuditEvents) => {
+            let placed = detail_audit(area);
+            audit_toolbar(&detail.audit, placed.toolbar, buf, palette);
+            audit_table(&detail.audit, &placed, false, buf, palette);
+        }
+    }
+    let buttons = detail.buttons();
+    let labels: Vec<&str> = buttons.iter().map(|(label, _)| *label).collect();
+    let focused = match &detail.edit {
+        Some(DetailEdit::Details(form)) => match form.focus {
+            DetailsFocus::Submit => Some(0),
+            DetailsFocus::Cancel => Some(1),
+            _ => None,
+        },
+        Some(DetailEdit::Access(form)) => match form.focus {
+            ScopesFocus::Submit => Some(0),
+            ScopesFocus::Back => Some(1),
+            _ => None,
+        },
+        None => None,
+    };
+    widgets::buttons(buf, placed.buttons, &labels, focused, palette);
+}
+
+fn pairs(buf: &mut Buffer, area: Rect, rows: &[(&str, String)], palette: &Palette) {
+    for (i, (label, value)) in rows.iter().enumerate() {
+        if i as u16 >= area.height {
+            break;
+        }
+        let line = Rect::new(area.x, area.y + i as u16, area.width, 1);
+        put(buf, line, line.x + 2, label, palette.dim);
+        let shown = if value.is_empty() {
+            "—"
+        } else {
+            value.as_str()
+        };
+        put(buf, line, line.x + LABEL_WIDTH, shown, Style::default());
+    }
+}
+
+fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let s = &app.settings;
+    let mut rows = vec![
+        ("Application name", s.name.clone()),
+        ("Description", s.description.clone()),
+        ("Grant type", app.grant_type.label().to_owned()),
+        ("Date created", app.created_at.to_short()),
+        ("Date updated", app.updated_at.to_short()),
+        ("Created by", app.created_by.username.clone()),
+    ];
+    if app.grant_type == GrantType::AuthorizationCode {
+        rows.extend([
+            ("Company name", s.company_name.clone()),
+            ("Images", s.images.join(", ")),
+            ("Homepage URL", s.homepage_url.clone()),
+            ("Terms of service URL", s.terms_url.clone()),
+            ("Redirect URLs", s.redirect_uris.join(", ")),
+        ]);
+    }
+    pairs(buf, area, &rows, palette);
+}
+
+fn access_settings(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let ttl = match app.owner_kind() {
+        OwnerKind::Account => app.settings.token_ttl.to_string(),
+        OwnerKind::Organization => {
+            format!("{} (fixed for organization apps)", app.settings.token_ttl)
+        }
+    };
+    pairs(
+        buf,
+        area,
+        &[
+            ("Token expiration", ttl),
+            (
+                "OAuth scopes",
+                format!("{}/{MAX_SCOPES}", app.settings.scopes.len()),
+            ),
+        ],
+        palette,
+    );
+    let list = Rect::new(
+        area.x,
+        area.y + 3,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    let catalog = crate::model::scopes::catalog();
+    let mut lines: Vec<(String, Style)> = Vec::new();
+    for &group in Area::for_owner(app.owner_kind()) {
+        let names: Vec<&str> = catalog
+            .for_owner(app.owner_kind())
+            .filter(|p| p.area == group && app.settings.scopes.iter().any(|s| s == p.name))
+            .map(|p| p.name)
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        lines.push((format!("{} ({})", group.name(), names.len()), palette.title));
+        lines.extend(
+            names
+                .into_iter()
+                .map(|n| (format!("  {n}"), Style::default())),
+        );
+    }
+    let height = usize::from(list.height);
+    let more = lines.len().saturating_sub(height);
+    for (i, (text, style)) in lines
+        .iter()
+        .take(if more > 0 { height - 1 } else { height })
+        .enumerate()
+    {
+        let line = Rect::new(list.x, list.y + i as u16, list.width, 1);
+        put(buf, line, line.x + 2, text, *style);
+    }
+    if more > 0 && height > 0 {
+        let line = Rect::new(list.x, list.bottom() - 1, list.width, 1);
+        put(
+            buf,
+            line,
+            line.x + 2,
+            &format!(
+                "… {} more lines; press e to see and edit them all",
+                more + 1
+            ),
+            palette.dim,
+        );
+    }
+}
+
+fn credentials(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let app = &detail.app;
+    let mut rows = vec![("Client ID", app.sid.to_string())];
+    if let Some(url) = app.authorization_url(issuer) {
+        rows.push(("Authorization URL", url));
+    }
+    pairs(buf, area, &rows, palette);
+    let mut y = area.y + rows.len() as u16 + 1;
+    let line = |y: u16| Rect::new(area.x, y, area.width, 1);
+    if y < area.bottom() {
+        put(buf, line(y), area.x + 2, "Client secrets", palette.dim);
+    }
+    let mut secrets = app.secrets.clone();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+    for record in &secrets {
+        if y + 1 >= area.bottom() {
+            break;
+        }
+        let state = match record.expires_at {
+            None => "active".to_owned(),
+            Some(end) => format!("works until {}", end.to_short()),
+        };
+        put(
+            buf,
+            line(y),
+            area.x + LABEL_WIDTH,
+            &format!("created {} · {state}", record.created_at.to_short()),
+            Style::default(),
+        );
+        y += 1;
+    }
+    y += 1;
+    if y < area.bottom() {
+        put(
+            buf,
+            line(y),
+            area.x + 2,
+            "A secret is shown only when it is made. Lost it? Rotate the secret (r).",
+            palette.dim,
+        );
+    }
+}
+
+impl Component for Detail {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        format!(" {} ", self.app.settings.name)
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        self.handle_key(key, ctx).into()
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        let placed = detail_layout(ctx.area);
+        if let Some((tab, _)) = tab_titles(placed.tabs, &self.tabs())
+            .into_iter()
+            .find(|(_, rect)| hit(*rect, at))
+        {
+            self.show(tab, ctx);
+            return EventState::Consumed;
+        }
+        let labels: Vec<&str> = self.buttons().iter().map(|(label, _)| *label).collect();
+        if let Some(index) = button_at(&layout::buttons(placed.buttons, &labels), at) {
+            self.click_button(index, ctx);
+            return EventState::Consumed;
+        }
+        match &mut self.edit {
+            Some(DetailEdit::Details(form)) => match form.field_at(placed.content, at) {
+                Some(focus) => form.focus = focus,
+                None => return EventState::NotConsumed,
+            },
+            Some(DetailEdit::Access(form)) => return form.click(placed.content, at).into(),
+            None if self.tab == Tab::AuthorizedApps => {
+                let Some(row) = row_at(detail_authorized(ctx.area).rows, at) else {
+                    return EventState::NotConsumed;
+                };
+                let height = detail_authorized_rows_height(ctx.area);
+                self.authorized.click_row(row, height, ctx);
+            }
+            None if self.tab == Tab::AuditEvents => {
+                let Some(row) = row_at(detail_audit(ctx.area).rows, at) else {
+                    return EventState::NotConsumed;
+                };
+                let height = detail_audit_rows_height(ctx.area);
+                self.audit.click_row(row, height, ctx);
+            }
+            None => return EventState::NotConsumed,
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        if let Some(DetailEdit::Details(form)) = &mut self.edit
+            && let Some(field) = form.focused_field_mut()
+        {
+            field.paste(text);
+            return EventState::Consumed;
+        }
+        EventState::NotConsumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AppLoaded(result) => match result {
+                Ok(app) if app.sid == self.app.sid => {
+                    self.replace_app(app);
+                    self.show(self.tab, ctx);
+                }
+                Ok(_) => {}
+                Err(error) => ctx.failed("reload the app", &error),
+            },
+            Msg::AppUpdated(result) => self.on_updated(result, ctx),
+            Msg::AuditLoaded {
+                request,
+                append,
+                result,
+            } => self.audit.on_loaded(request, append, result),
+            msg @ (Msg::AuthorizedLoaded { .. } | Msg::AuthorizationRevoked(_)) => {
+                let revoked = matches!(msg, Msg::AuthorizationRevoked(Ok(_)));
+                let left = self.authorized.answer(msg, ctx);
+                // A revocation is one of the app's audit events.
+                if revoked {
+                    self.audit.events.loaded = false;
+                }
+                return left;
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        self.authorized.confirmed(action, ctx);
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        Detail::hints(self, keys)
+    }
+
+    fn is_typing(&self) -> bool {
+        Detail::is_typing(self)
+    }
+
+    fn holds_input(&self) -> bool {
+        Detail::holds_input(self)
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_detail(self, &cx.session.issuer, area, buf, &cx.palette);
     }
 }

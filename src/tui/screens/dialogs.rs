@@ -1,41 +1,119 @@
-//! Dialogs as data (gitui's confirm popup): a yes/no confirmation that carries the action it
-//! confirms, the Rotate secret dialog with its grace period, and the Delete dialog that asks for
-//! the app's name, and signing in again when a server's session ended. A dialog takes every key
-//! while it is open.
+//! Dialogs, each a component over the screen that takes every key while it is open: a yes/no
+//! confirmation carrying the action it confirms (gitui's confirm popup), Rotate secret with its
+//! grace period, Delete asking for the app's name, the file of an export or import, an import's
+//! plan to confirm, and signing in again when a server's session ended. Each takes its backend
+//! call's answer itself, and stays open while the call runs, so that the answer finds it.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Margin, Position, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::Ctx;
-use super::sign_in::{SignInForm, SignInOutcome};
+use super::sign_in::{SignInFocus, SignInForm, SignInOutcome, cycle};
 use crate::backend::{AppDefinitions, ImportAction, ImportOutcome};
 use crate::model::{Authorization, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, OAuthApp, Seconds, Sid};
-use crate::tui::effect::Effect;
+use crate::service::ServiceError;
+use crate::tui::component::{
+    Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav, NewSecret, SecretPurpose,
+    describe_failure,
+};
+use crate::tui::effect::{Effect, FileFailure, Msg};
 use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{self, button_at, centered, last_line};
+use crate::tui::widgets::{self, Palette, failure, put};
 
-pub enum Dialog {
-    Confirm(Confirm),
-    Rotate(RotateDialog),
-    Delete(DeleteDialog),
-    SignIn(SignInDialog),
-    /// Asks for the file to export to or import from.
-    File(FileDialog),
-    /// An import's dry run, to confirm.
-    ImportPlan(ImportPlanDialog),
+/// A dialog's box in the middle of the terminal, its text area, and its row of buttons.
+struct DialogLayout {
+    outer: Rect,
+    inner: Rect,
+    buttons: Vec<Rect>,
 }
 
-/// What a confirmation confirms; the top-level update carries it out on "yes".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfirmAction {
-    /// Quit although a form holds unsaved input.
-    Quit,
-    /// Leave a Copy secret page without "Got it!": the secret is never shown again.
-    LeaveSecret,
-    /// Close the create wizard and drop what was typed.
-    DiscardWizard,
-    /// End an authorization: its refresh and access tokens stop working.
-    RevokeAuthorization(Sid),
+fn dialog_layout(area: Rect, height: u16, labels: &[&str]) -> DialogLayout {
+    let outer = centered(area, 84, height);
+    let inner = outer.inner(Margin::new(2, 1));
+    let buttons = layout::buttons(last_line(inner), labels);
+    DialogLayout {
+        outer,
+        inner,
+        buttons,
+    }
 }
+
+/// Draws a dialog's box titled `title`, its body by `body` (which answers the focused button),
+/// and its buttons.
+fn draw_dialog(
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+    title: &str,
+    height: u16,
+    labels: &[&str],
+    body: impl FnOnce(Rect, &mut Buffer) -> Option<usize>,
+) {
+    let placed = dialog_layout(area, height, labels);
+    Clear.render(placed.outer, buf);
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(palette.accent)
+        .title(Line::styled(format!(" {title} "), palette.title))
+        .render(placed.outer, buf);
+    let text_area = Rect::new(
+        placed.inner.x,
+        placed.inner.y,
+        placed.inner.width,
+        placed.inner.height.saturating_sub(2),
+    );
+    let focused = body(text_area, buf);
+    widgets::buttons(
+        buf,
+        Rect::new(
+            placed.inner.x,
+            placed.inner.bottom().saturating_sub(1),
+            placed.inner.width,
+            1,
+        ),
+        labels,
+        focused,
+        palette,
+    );
+}
+
+/// The button of a dialog `height` rows tall with `labels` at `at`.
+fn clicked(area: Rect, height: u16, labels: &[&str], at: Position) -> Option<usize> {
+    button_at(&dialog_layout(area, height, labels).buttons, at)
+}
+
+/// Closes the dialog unless its call is still running: then its answer has to find it.
+fn close_unless_busy(busy: bool, ctx: &mut Ctx) {
+    if busy {
+        ctx.info("Waiting for the answer; the dialog closes once it has come");
+    } else {
+        ctx.close = true;
+    }
+}
+
+/// Moves between a text field and a dialog's two buttons: Tab and Shift-Tab cycle, ←/→ swap
+/// the buttons. `true` when the key moved the focus.
+fn move_focus<T: Copy + PartialEq>(order: &[T; 3], focus: &mut T, key: &KeyEvent) -> bool {
+    if let Some(next) = cycle(order, *focus, key) {
+        *focus = next;
+        return true;
+    }
+    if *focus != order[0] && (keys::is_left(key) || keys::is_right(key)) {
+        *focus = if *focus == order[1] {
+            order[2]
+        } else {
+            order[1]
+        };
+        return true;
+    }
+    false
+}
+
+// ---- Confirmation ----
 
 pub struct Confirm {
     pub title: &'static str,
@@ -102,12 +180,97 @@ impl Confirm {
     }
 }
 
-/// What a key did to a dialog.
-pub enum DialogOutcome {
-    Stay,
-    Close,
-    Confirmed(ConfirmAction),
+impl Component for Confirm {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        self.title.to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        if ctx.keys.is(Action::Yes, key) {
+            self.answer_yes(ctx);
+        } else if ctx.keys.is(Action::No, key) || keys::is_esc(key) {
+            ctx.close = true;
+        } else if keys::is_left(key)
+            || keys::is_right(key)
+            || keys::is_next_field(key)
+            || keys::is_prev_field(key)
+        {
+            self.yes_focused = !self.yes_focused;
+        } else if keys::is_activate(key) {
+            if self.yes_focused {
+                self.answer_yes(ctx);
+            } else {
+                ctx.close = true;
+            }
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match clicked(ctx.area, Self::HEIGHT, &[self.yes, self.no], at) {
+            Some(0) => self.answer_yes(ctx),
+            Some(_) => ctx.close = true,
+            None => {}
+        }
+        EventState::Consumed
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        vec![
+            keys.hint(Action::Yes),
+            no_hint(keys, "no"),
+            hint("←/→", "choose"),
+            hint("Enter", "press"),
+        ]
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let title = self.title;
+        draw_dialog(
+            area,
+            buf,
+            &cx.palette,
+            title,
+            Self::HEIGHT,
+            &[self.yes, self.no],
+            |text, buf| {
+                Paragraph::new(self.message.as_str())
+                    .wrap(Wrap { trim: true })
+                    .render(text, buf);
+                Some(if self.yes_focused { 0 } else { 1 })
+            },
+        );
+    }
 }
+
+impl Confirm {
+    const HEIGHT: u16 = 8;
+
+    fn answer_yes(&self, ctx: &mut Ctx) {
+        ctx.close = true;
+        ctx.confirmed = Some(self.action.clone());
+    }
+}
+
+/// `n/Esc` (with `n` as bound): what says no.
+fn no_hint(keys: &KeyMap, does: &'static str) -> Hint {
+    Hint {
+        keys: format!("{}/Esc", keys.label(Action::No)).into(),
+        does,
+        action: Some(Action::No),
+    }
+}
+
+/// A failed call while a dialog is open: on the status line, and the dialog closes if the app is
+/// gone.
+fn show_failure(doing: &str, error: &ServiceError, ctx: &mut Ctx) {
+    if matches!(error, ServiceError::NotFound { .. }) {
+        ctx.close = true;
+    }
+    ctx.error(describe_failure(doing, error));
+}
+
+// ---- Rotate secret ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RotateFocus {
@@ -180,6 +343,110 @@ impl RotateDialog {
     }
 }
 
+impl Component for RotateDialog {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        "Rotate secret".to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        use RotateFocus::*;
+        if keys::is_esc(key) {
+            close_unless_busy(self.busy, ctx);
+        } else if move_focus(&[Grace, Rotate, Cancel], &mut self.focus, key) {
+        } else {
+            match self.focus {
+                Grace if keys::is_enter(key) => self.confirm(ctx),
+                Grace => {
+                    self.grace.handle_key(key);
+                }
+                Rotate if keys::is_activate(key) => self.confirm(ctx),
+                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
+                Rotate | Cancel => {}
+            }
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match clicked(ctx.area, FIELD_HEIGHT, &ROTATE_BUTTONS, at) {
+            Some(0) => self.confirm(ctx),
+            Some(_) => close_unless_busy(self.busy, ctx),
+            None => {}
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        self.grace.paste(text);
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        let Msg::SecretRotated(result) = msg else {
+            return Some(msg);
+        };
+        self.busy = false;
+        match result {
+            Ok(rotated) => {
+                ctx.close = true;
+                ctx.done(format!(
+                    "Rotated the secret of {}. Copy the new one now: it is shown only once",
+                    rotated.app.settings.name
+                ));
+                ctx.go(Nav::Secret(Box::new(NewSecret {
+                    app: rotated.app,
+                    secret: rotated.secret,
+                    purpose: SecretPurpose::Rotated {
+                        grace: rotated.grace_period,
+                        previous_expires_at: rotated.previous_expires_at,
+                    },
+                    then: Vec::new(),
+                })));
+            }
+            // The model's refusal of the grace period goes at the field.
+            Err(ServiceError::Invalid(errors)) => self.grace.error = Some(errors.to_string()),
+            Err(error) => show_failure("rotate the secret", &error, ctx),
+        }
+        None
+    }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        vec![
+            hint("Tab", "next"),
+            hint("Enter", "rotate"),
+            hint("Esc", "cancel"),
+        ]
+    }
+
+    fn is_typing(&self) -> bool {
+        self.focus == RotateFocus::Grace
+    }
+
+    fn holds_input(&self) -> bool {
+        self.grace.is_changed()
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        draw_dialog(
+            area,
+            buf,
+            palette,
+            "Rotate secret",
+            FIELD_HEIGHT,
+            &ROTATE_BUTTONS,
+            |text, buf| rotate_body(self, text, buf, palette),
+        );
+    }
+}
+
+/// The dialogs with a text field: the question, the field, a line under it, the buttons.
+const FIELD_HEIGHT: u16 = 10;
+const ROTATE_BUTTONS: [&str; 2] = ["Yes, rotate secret", "Cancel"];
+const DELETE_BUTTONS: [&str; 2] = ["Delete", "Cancel"];
+
+// ---- Delete app ----
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeleteFocus {
     Name,
@@ -227,6 +494,95 @@ impl DeleteDialog {
         });
     }
 }
+
+impl Component for DeleteDialog {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        "Delete OAuth app".to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        use DeleteFocus::*;
+        if keys::is_esc(key) {
+            close_unless_busy(self.busy, ctx);
+        } else if move_focus(&[Name, Delete, Cancel], &mut self.focus, key) {
+        } else {
+            match self.focus {
+                Name if keys::is_enter(key) => self.confirm(ctx),
+                Name => {
+                    self.typed.handle_key(key);
+                }
+                Delete if keys::is_activate(key) => self.confirm(ctx),
+                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
+                Delete | Cancel => {}
+            }
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match clicked(ctx.area, FIELD_HEIGHT, &DELETE_BUTTONS, at) {
+            Some(0) => self.confirm(ctx),
+            Some(_) => close_unless_busy(self.busy, ctx),
+            None => {}
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        self.typed.paste(text);
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        let Msg::AppDeleted(result) = msg else {
+            return Some(msg);
+        };
+        self.busy = false;
+        match result {
+            Ok(app) => {
+                ctx.close = true;
+                ctx.done(format!(
+                    "Deleted {} ({}); its secrets and tokens stopped working",
+                    app.settings.name, app.sid
+                ));
+                ctx.go(Nav::apps());
+            }
+            Err(error) => show_failure("delete the app", &error, ctx),
+        }
+        None
+    }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        vec![
+            hint("type", "the app's name"),
+            hint("Enter", "delete"),
+            hint("Esc", "cancel"),
+        ]
+    }
+
+    fn is_typing(&self) -> bool {
+        self.focus == DeleteFocus::Name
+    }
+
+    fn holds_input(&self) -> bool {
+        self.typed.is_changed()
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        draw_dialog(
+            area,
+            buf,
+            palette,
+            "Delete OAuth app",
+            FIELD_HEIGHT,
+            &DELETE_BUTTONS,
+            |text, buf| delete_body(self, text, buf, palette),
+        );
+    }
+}
+
+// ---- Export and import: the file ----
 
 /// The file an export or an import starts with: in the directory the console was started in.
 pub const DEFAULT_APPS_FILE: &str = "oauth-apps.yaml";
@@ -283,6 +639,159 @@ impl FileDialog {
         });
     }
 }
+
+impl FileDialog {
+    fn labels(&self) -> [&'static str; 2] {
+        match self.action {
+            FileAction::Export(_) => ["Export", "Cancel"],
+            FileAction::Import => ["Review import", "Cancel"],
+        }
+    }
+
+    /// An export or import that failed: a file problem at the field, entries that break a rule
+    /// or a backend's refusal on the status line.
+    fn failed(&mut self, doing: &str, failure: FileFailure, ctx: &mut Ctx) {
+        match failure {
+            FileFailure::File(why) => self.path.error = Some(why),
+            // Entries that break a rule: the file is the person's to correct, not a form.
+            FileFailure::Backend(ServiceError::Invalid(errors)) => ctx.error(format!(
+                "Nothing was imported: {errors}; correct {} and import it again",
+                self.path.value().trim()
+            )),
+            FileFailure::Backend(error) => ctx.failed(&format!("{doing} the apps"), &error),
+        }
+    }
+}
+
+impl Component for FileDialog {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        match self.action {
+            FileAction::Export(_) => "Export apps",
+            FileAction::Import => "Import apps",
+        }
+        .to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        use FileFocus::*;
+        if keys::is_esc(key) {
+            close_unless_busy(self.busy, ctx);
+        } else if move_focus(&[Path, Go, Cancel], &mut self.focus, key) {
+        } else {
+            match self.focus {
+                Path if keys::is_enter(key) => self.confirm(ctx),
+                Path => {
+                    self.path.handle_key(key);
+                }
+                Go if keys::is_activate(key) => self.confirm(ctx),
+                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
+                Go | Cancel => {}
+            }
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match clicked(ctx.area, FIELD_HEIGHT, &self.labels(), at) {
+            Some(0) => self.confirm(ctx),
+            Some(_) => close_unless_busy(self.busy, ctx),
+            None => {}
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        self.path.paste(text);
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AppsExported(result) => {
+                self.busy = false;
+                match result {
+                    Ok(exported) => {
+                        ctx.close = true;
+                        ctx.done(format!(
+                            "Exported {} of {} to {} (no secrets)",
+                            plural(exported.apps, "app"),
+                            ctx.session.owner().map_or("", |o| o.owner.name.as_str()),
+                            exported.path
+                        ));
+                    }
+                    Err(failure) => self.failed("export", failure, ctx),
+                }
+            }
+            Msg::ImportPlanned(result) => {
+                self.busy = false;
+                match result {
+                    Ok(planned) if !planned.plan.changes_anything() => {
+                        ctx.close = true;
+                        ctx.info(format!(
+                            "Nothing to import: the apps already match {} ({} unchanged)",
+                            planned.path,
+                            plural(planned.plan.items.len(), "app")
+                        ));
+                    }
+                    Ok(planned) => {
+                        ctx.close = true;
+                        ctx.open(ImportPlanDialog::new(
+                            planned.path,
+                            planned.definitions,
+                            &planned.plan,
+                        ));
+                    }
+                    Err(failure) => self.failed("import", failure, ctx),
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        vec![
+            hint("type", "the file"),
+            hint(
+                "Enter",
+                match self.action {
+                    FileAction::Export(_) => "export",
+                    FileAction::Import => "review",
+                },
+            ),
+            hint("Tab", "next"),
+            hint("Esc", "cancel"),
+        ]
+    }
+
+    fn is_typing(&self) -> bool {
+        self.focus == FileFocus::Path
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        let title = self.title(cx);
+        draw_dialog(
+            area,
+            buf,
+            palette,
+            &title,
+            FIELD_HEIGHT,
+            &self.labels(),
+            |text, buf| file_body(self, text, buf, palette),
+        );
+    }
+}
+
+fn plural(count: usize, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
+    }
+}
+
+// ---- Import: the plan ----
 
 /// What an import would do, line by line, before it does it.
 pub struct ImportPlanDialog {
@@ -364,312 +873,384 @@ impl ImportPlanDialog {
     }
 }
 
+impl ImportPlanDialog {
+    const BUTTONS: [&str; 2] = ["Import", "Cancel"];
+
+    fn height(&self) -> u16 {
+        // The summary, a blank line, the plan's lines (scrolled past a dozen), the buttons.
+        self.lines.len().min(ImportPlanDialog::ROWS) as u16 + 6
+    }
+}
+
+impl Component for ImportPlanDialog {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        "Import apps: the plan".to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        let last = self.lines.len().saturating_sub(ImportPlanDialog::ROWS);
+        if keys::is_esc(key) || ctx.keys.is(Action::No, key) {
+            close_unless_busy(self.busy, ctx);
+        } else if ctx.keys.is(Action::Yes, key) {
+            self.confirm(ctx);
+        } else if keys::is_up(key) {
+            self.offset = self.offset.saturating_sub(1);
+        } else if keys::is_down(key) {
+            self.offset = (self.offset + 1).min(last);
+        } else if keys::is_left(key)
+            || keys::is_right(key)
+            || keys::is_next_field(key)
+            || keys::is_prev_field(key)
+        {
+            self.yes_focused = !self.yes_focused;
+        } else if keys::is_activate(key) {
+            if self.yes_focused {
+                self.confirm(ctx);
+            } else {
+                close_unless_busy(self.busy, ctx);
+            }
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match clicked(ctx.area, self.height(), &Self::BUTTONS, at) {
+            Some(0) => self.confirm(ctx),
+            Some(_) => close_unless_busy(self.busy, ctx),
+            None => {}
+        }
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        let Msg::AppsImported(result) = msg else {
+            return Some(msg);
+        };
+        self.busy = false;
+        match result {
+            Ok(imported) => {
+                ctx.close = true;
+                let count = |wanted: fn(&ImportAction) -> bool| imported.outcome.count(wanted);
+                let said = format!(
+                    "Imported {}: {} created, {} updated, {} unchanged",
+                    imported.path,
+                    count(|a| matches!(a, ImportAction::Create)),
+                    count(|a| matches!(a, ImportAction::Update(_))),
+                    count(|a| matches!(a, ImportAction::Unchanged)),
+                );
+                if imported.unshown.is_empty() {
+                    ctx.done(said);
+                } else {
+                    let ids: Vec<String> =
+                        imported.unshown.iter().map(ToString::to_string).collect();
+                    ctx.error(format!(
+                        "{said}; the secrets of {} could not be shown: rotate them",
+                        ids.join(", ")
+                    ));
+                }
+                match NewSecret::imported(imported.created) {
+                    Some(first) => ctx.go(Nav::Secret(Box::new(first))),
+                    None => ctx.go(Nav::apps()),
+                }
+            }
+            Err(FileFailure::File(why)) => ctx.error(format!("Could not import: {why}")),
+            Err(FileFailure::Backend(ServiceError::Invalid(errors))) => ctx.error(format!(
+                "Nothing was imported: {errors}; correct the file and import it again"
+            )),
+            Err(FileFailure::Backend(error)) => {
+                ctx.close = true;
+                ctx.failed("import the apps", &error);
+            }
+        }
+        None
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        vec![
+            hint("↑↓", "scroll"),
+            keys.hint_as(Action::Yes, "import"),
+            no_hint(keys, "cancel"),
+            hint("←/→", "choose"),
+            hint("Enter", "press"),
+        ]
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        draw_dialog(
+            area,
+            buf,
+            palette,
+            "Import apps: the plan",
+            self.height(),
+            &Self::BUTTONS,
+            |text, buf| import_plan_body(self, text, buf, palette),
+        );
+    }
+}
+
+// ---- Signing in again ----
+
 /// A server's session ended (it lasts an hour, or was signed out): the password, to carry on.
-/// Whatever the screen held stays as it was, and a dialog that was open comes back after.
+/// It opens over whatever is on screen, dialogs included, which stay as they were beneath it.
 pub struct SignInDialog {
     pub form: SignInForm,
-    pub interrupted: Option<Box<Dialog>>,
 }
 
 impl SignInDialog {
-    pub fn new(username: &str, interrupted: Option<Dialog>) -> SignInDialog {
+    pub fn new(username: &str) -> SignInDialog {
         SignInDialog {
             form: SignInForm::again(username),
-            interrupted: interrupted.map(Box::new),
+        }
+    }
+
+    const BUTTONS: [&str; 2] = ["Sign in", "Not now"];
+
+    fn height(&self) -> u16 {
+        // Two lines more to say why signing in failed (a server that does not answer, say).
+        if self.form.error.is_some() {
+            12
+        } else {
+            FIELD_HEIGHT
         }
     }
 }
 
-impl Dialog {
-    pub fn holds_input(&self) -> bool {
-        match self {
-            Dialog::Confirm(_) => false,
-            Dialog::Rotate(rotate) => rotate.grace.is_changed(),
-            Dialog::Delete(delete) => delete.typed.is_changed(),
-            Dialog::File(_) | Dialog::ImportPlan(_) => false,
-            Dialog::SignIn(sign_in) => sign_in
-                .interrupted
-                .as_deref()
-                .is_some_and(Dialog::holds_input),
-        }
+impl Component for SignInDialog {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        "Sign in again".to_owned()
     }
 
-    /// Whether keys type into a field now (so `q` and `?` are letters).
-    pub fn is_typing(&self) -> bool {
-        match self {
-            Dialog::Confirm(_) => false,
-            Dialog::Rotate(rotate) => rotate.focus == RotateFocus::Grace,
-            Dialog::Delete(delete) => delete.focus == DeleteFocus::Name,
-            Dialog::File(file) => file.focus == FileFocus::Path,
-            Dialog::ImportPlan(_) => false,
-            Dialog::SignIn(sign_in) => sign_in.form.is_typing(),
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        if self.form.handle_key(key, ctx) == SignInOutcome::Cancel {
+            ctx.close = true;
         }
+        EventState::Consumed
     }
 
-    /// What is open once this dialog closes: the dialog a sign-in interrupted, else nothing.
-    pub fn closed(self) -> Option<Dialog> {
-        match self {
-            Dialog::SignIn(sign_in) => sign_in.interrupted.map(|dialog| *dialog),
-            _ => None,
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        if let Some(index) = clicked(ctx.area, self.height(), &Self::BUTTONS, at)
+            && self.form.click_button(index, ctx) == SignInOutcome::Cancel
+        {
+            ctx.close = true;
         }
+        EventState::Consumed
     }
 
-    pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> DialogOutcome {
-        if keys::is_esc(key) {
-            return DialogOutcome::Close;
-        }
-        match self {
-            Dialog::Confirm(confirm) => {
-                if ctx.keys.is(Action::Yes, key) {
-                    return DialogOutcome::Confirmed(confirm.action.clone());
-                }
-                if ctx.keys.is(Action::No, key) {
-                    return DialogOutcome::Close;
-                }
-                if keys::is_left(key)
-                    || keys::is_right(key)
-                    || keys::is_next_field(key)
-                    || keys::is_prev_field(key)
-                {
-                    confirm.yes_focused = !confirm.yes_focused;
-                } else if keys::is_activate(key) {
-                    return if confirm.yes_focused {
-                        DialogOutcome::Confirmed(confirm.action.clone())
-                    } else {
-                        DialogOutcome::Close
-                    };
-                }
-                DialogOutcome::Stay
-            }
-            Dialog::Rotate(rotate) => {
-                use RotateFocus::*;
-                let order = [Grace, Rotate, Cancel];
-                if let Some(next) = cycle(&order, rotate.focus, key) {
-                    rotate.focus = next;
-                    return DialogOutcome::Stay;
-                }
-                match rotate.focus {
-                    Grace if keys::is_enter(key) => rotate.confirm(ctx),
-                    Grace => {
-                        rotate.grace.handle_key(key);
-                    }
-                    Rotate if keys::is_activate(key) => rotate.confirm(ctx),
-                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
-                    Rotate | Cancel => {
-                        if keys::is_left(key) || keys::is_right(key) {
-                            rotate.focus = if rotate.focus == Rotate {
-                                Cancel
-                            } else {
-                                Rotate
-                            };
-                        }
-                    }
-                }
-                DialogOutcome::Stay
-            }
-            Dialog::Delete(delete) => {
-                use DeleteFocus::*;
-                let order = [Name, Delete, Cancel];
-                if let Some(next) = cycle(&order, delete.focus, key) {
-                    delete.focus = next;
-                    return DialogOutcome::Stay;
-                }
-                match delete.focus {
-                    Name if keys::is_enter(key) => delete.confirm(ctx),
-                    Name => {
-                        delete.typed.handle_key(key);
-                    }
-                    Delete if keys::is_activate(key) => delete.confirm(ctx),
-                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
-                    Delete | Cancel => {
-                        if keys::is_left(key) || keys::is_right(key) {
-                            delete.focus = if delete.focus == Delete {
-                                Cancel
-                            } else {
-                                Delete
-                            };
-                        }
-                    }
-                }
-                DialogOutcome::Stay
-            }
-            Dialog::File(file) => {
-                use FileFocus::*;
-                let order = [Path, Go, Cancel];
-                if let Some(next) = cycle(&order, file.focus, key) {
-                    file.focus = next;
-                    return DialogOutcome::Stay;
-                }
-                match file.focus {
-                    Path if keys::is_enter(key) => file.confirm(ctx),
-                    Path => {
-                        file.path.handle_key(key);
-                    }
-                    Go if keys::is_activate(key) => file.confirm(ctx),
-                    Cancel if keys::is_activate(key) => return DialogOutcome::Close,
-                    Go | Cancel => {
-                        if keys::is_left(key) || keys::is_right(key) {
-                            file.focus = if file.focus == Go { Cancel } else { Go };
-                        }
-                    }
-                }
-                DialogOutcome::Stay
-            }
-            Dialog::ImportPlan(plan) => {
-                let last = plan.lines.len().saturating_sub(ImportPlanDialog::ROWS);
-                if ctx.keys.is(Action::Yes, key) {
-                    plan.confirm(ctx);
-                } else if ctx.keys.is(Action::No, key) {
-                    return DialogOutcome::Close;
-                } else if keys::is_up(key) {
-                    plan.offset = plan.offset.saturating_sub(1);
-                } else if keys::is_down(key) {
-                    plan.offset = (plan.offset + 1).min(last);
-                } else if keys::is_left(key)
-                    || keys::is_right(key)
-                    || keys::is_next_field(key)
-                    || keys::is_prev_field(key)
-                {
-                    plan.yes_focused = !plan.yes_focused;
-                } else if keys::is_activate(key) {
-                    if !plan.yes_focused {
-                        return DialogOutcome::Close;
-                    }
-                    plan.confirm(ctx);
-                }
-                DialogOutcome::Stay
-            }
-            Dialog::SignIn(sign_in) => match sign_in.form.handle_key(key, ctx) {
-                SignInOutcome::Stay => DialogOutcome::Stay,
-                SignInOutcome::Cancel => DialogOutcome::Close,
-            },
-        }
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        self.form.paste(text);
+        EventState::Consumed
     }
 
-    /// Presses button `index` of the dialog's button row (a mouse click).
-    pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) -> DialogOutcome {
-        match self {
-            Dialog::Confirm(confirm) => {
-                if index == 0 {
-                    DialogOutcome::Confirmed(confirm.action.clone())
-                } else {
-                    DialogOutcome::Close
-                }
-            }
-            Dialog::Rotate(rotate) => {
-                if index == 0 {
-                    rotate.confirm(ctx);
-                    DialogOutcome::Stay
-                } else {
-                    DialogOutcome::Close
-                }
-            }
-            Dialog::Delete(delete) => {
-                if index == 0 {
-                    delete.confirm(ctx);
-                    DialogOutcome::Stay
-                } else {
-                    DialogOutcome::Close
-                }
-            }
-            Dialog::File(file) => {
-                if index == 0 {
-                    file.confirm(ctx);
-                    DialogOutcome::Stay
-                } else {
-                    DialogOutcome::Close
-                }
-            }
-            Dialog::ImportPlan(plan) => {
-                if index == 0 {
-                    plan.confirm(ctx);
-                    DialogOutcome::Stay
-                } else {
-                    DialogOutcome::Close
-                }
-            }
-            Dialog::SignIn(sign_in) => match sign_in.form.click_button(index, ctx) {
-                SignInOutcome::Stay => DialogOutcome::Stay,
-                SignInOutcome::Cancel => DialogOutcome::Close,
-            },
-        }
-    }
-
-    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
-        let no = || Hint {
-            keys: format!("{}/Esc", keys.label(Action::No)).into(),
-            does: "no",
-            action: Some(Action::No),
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        let Msg::SignedIn(result) = msg else {
+            return Some(msg);
         };
-        match self {
-            Dialog::Confirm(_) => vec![
-                keys.hint(Action::Yes),
-                no(),
-                hint("←/→", "choose"),
-                hint("Enter", "press"),
-            ],
-            Dialog::Rotate(_) => vec![
-                hint("Tab", "next"),
-                hint("Enter", "rotate"),
-                hint("Esc", "cancel"),
-            ],
-            Dialog::Delete(_) => vec![
-                hint("type", "the app's name"),
-                hint("Enter", "delete"),
-                hint("Esc", "cancel"),
-            ],
-            Dialog::File(file) => vec![
-                hint("type", "the file"),
-                hint(
-                    "Enter",
-                    match file.action {
-                        FileAction::Export(_) => "export",
-                        FileAction::Import => "review",
-                    },
-                ),
-                hint("Tab", "next"),
-                hint("Esc", "cancel"),
-            ],
-            Dialog::ImportPlan(_) => vec![
-                hint("↑↓", "scroll"),
-                keys.hint_as(Action::Yes, "import"),
-                Hint {
-                    does: "cancel",
-                    ..no()
-                },
-                hint("←/→", "choose"),
-                hint("Enter", "press"),
-            ],
-            Dialog::SignIn(sign_in) => sign_in.form.hints("not now"),
+        if self.form.on_answer(result) {
+            ctx.done(format!(
+                "Signed in again as {}. Nothing you typed was lost: do again what failed",
+                self.form.username()
+            ));
+            ctx.close = true;
         }
-    }
-
-    /// Labels of the dialog's buttons, the confirming one first.
-    pub fn buttons(&self) -> [&'static str; 2] {
-        match self {
-            Dialog::Confirm(confirm) => [confirm.yes, confirm.no],
-            Dialog::Rotate(_) => ["Yes, rotate secret", "Cancel"],
-            Dialog::Delete(_) => ["Delete", "Cancel"],
-            Dialog::SignIn(_) => ["Sign in", "Not now"],
-            Dialog::File(file) => match file.action {
-                FileAction::Export(_) => ["Export", "Cancel"],
-                FileAction::Import => ["Review import", "Cancel"],
-            },
-            Dialog::ImportPlan(_) => ["Import", "Cancel"],
-        }
-    }
-}
-
-/// Tab and Shift-Tab through `order`.
-pub(super) fn cycle<T: Copy + PartialEq>(order: &[T], at: T, key: &KeyEvent) -> Option<T> {
-    let index = order.iter().position(|f| *f == at)?;
-    if keys::is_next_field(key) {
-        Some(order[(index + 1) % order.len()])
-    } else if keys::is_prev_field(key) {
-        Some(order[(index + order.len() - 1) % order.len()])
-    } else {
         None
     }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        self.form.hints("not now")
+    }
+
+    fn is_typing(&self) -> bool {
+        self.form.is_typing()
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        draw_dialog(
+            area,
+            buf,
+            palette,
+            "Sign in again",
+            self.height(),
+            &Self::BUTTONS,
+            |text, buf| sign_in_body(self, text, buf, palette),
+        );
+    }
+}
+
+// ---- Drawing the bodies ----
+
+/// A dialog's question, wrapped over three lines, with its one field below when there is room
+/// for it; `true` when the field was drawn.
+fn prompt_with_field(
+    message: &str,
+    field: &TextField,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> bool {
+    Paragraph::new(message).wrap(Wrap { trim: true }).render(
+        Rect::new(area.x, area.y, area.width, 3.min(area.height)),
+        buf,
+    );
+    if area.height <= 5 {
+        return false;
+    }
+    let field_area = Rect::new(area.x, area.y + 4, area.width, 2);
+    widgets::text_field(buf, field_area, field, focused, palette);
+    true
+}
+
+fn rotate_body(
+    rotate: &RotateDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    let mut field = rotate.grace.clone();
+    let error = field.error.take();
+    let message = format!(
+        "Rotate the client secret of \"{}\"? A new secret is made and shown once. The old one keeps working for the grace period.",
+        rotate.name
+    );
+    let focused = rotate.focus == RotateFocus::Grace;
+    if prompt_with_field(&message, &field, focused, area, buf, palette) {
+        let below = Rect::new(area.x, area.y + 5, area.width, 1);
+        match error {
+            Some(message) => {
+                let at = put(buf, below, below.x + 2, "⚠ ", palette.error);
+                put(buf, below, at, &message, palette.error);
+            }
+            None => {
+                put(
+                    buf,
+                    below,
+                    below.x + 2,
+                    &RotateDialog::limits(),
+                    palette.dim,
+                );
+            }
+        }
+    }
+    match rotate.focus {
+        RotateFocus::Grace => None,
+        RotateFocus::Rotate => Some(0),
+        RotateFocus::Cancel => Some(1),
+    }
+}
+
+fn delete_body(
+    delete: &DeleteDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    let message = format!(
+        "Delete \"{}\"? Its secrets and every token issued to it stop working at once. This cannot be undone. Type the app's name to confirm.",
+        delete.name
+    );
+    let focused = delete.focus == DeleteFocus::Name;
+    prompt_with_field(&message, &delete.typed, focused, area, buf, palette);
+    match delete.focus {
+        DeleteFocus::Name => None,
+        DeleteFocus::Delete => Some(0),
+        DeleteFocus::Cancel => Some(1),
+    }
+}
+
+fn file_body(file: &FileDialog, area: Rect, buf: &mut Buffer, palette: &Palette) -> Option<usize> {
+    let mut field = file.path.clone();
+    let error = field.error.take();
+    let message = match file.action {
+        FileAction::Export(_) => {
+            "Export the definitions of this owner's apps (no secrets) to a file, to keep or to import elsewhere."
+        }
+        FileAction::Import => {
+            "Import apps from a file written by export. You see what would change before anything does."
+        }
+    };
+    let focused = file.focus == FileFocus::Path;
+    if prompt_with_field(message, &field, focused, area, buf, palette) {
+        let below = Rect::new(area.x, area.y + 5, area.width, 1);
+        match error {
+            Some(message) => {
+                let at = put(buf, below, below.x + 2, "⚠ ", palette.error);
+                put(buf, below, at, &message, palette.error);
+            }
+            None => {
+                let note =
+                    "YAML if it ends .yaml or .yml, else JSON; from where the console started";
+                put(buf, below, below.x + 2, note, palette.dim);
+            }
+        }
+    }
+    match file.focus {
+        FileFocus::Path => None,
+        FileFocus::Go => Some(0),
+        FileFocus::Cancel => Some(1),
+    }
+}
+
+fn import_plan_body(
+    plan: &ImportPlanDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    let header = Rect::new(area.x, area.y, area.width, 2.min(area.height));
+    Paragraph::new(format!("{}: {}", plan.path, plan.summary))
+        .wrap(Wrap { trim: true })
+        .style(palette.title)
+        .render(header, buf);
+    let rows = area.height.saturating_sub(2) as usize;
+    for (index, line) in plan.lines.iter().skip(plan.offset).take(rows).enumerate() {
+        let row = Rect::new(area.x, area.y + 2 + index as u16, area.width, 1);
+        let style = if line.starts_with(' ') || line.starts_with("unchanged") {
+            palette.dim
+        } else {
+            palette.accent
+        };
+        put(buf, row, row.x, line, style);
+    }
+    if plan.lines.len() > plan.offset + rows {
+        let more = format!("… {} more (↓)", plan.lines.len() - plan.offset - rows);
+        let row = Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1);
+        put(
+            buf,
+            row,
+            row.right().saturating_sub(more.chars().count() as u16),
+            &more,
+            palette.dim,
+        );
+    }
+    Some(if plan.yes_focused { 0 } else { 1 })
+}
+
+fn sign_in_body(
+    sign_in: &SignInDialog,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) -> Option<usize> {
+    let form = &sign_in.form;
+    let message = format!(
+        "Your session on the server has ended. Type the password of {} to carry on: what you typed stays as it is.",
+        form.username()
+    );
+    let focused = form.focus == SignInFocus::Password;
+    prompt_with_field(&message, &form.password, focused, area, buf, palette);
+    if let Some(error) = &form.error
+        && area.height > 7
+    {
+        failure(
+            error,
+            Rect::new(area.x, area.y + 6, area.width, 2),
+            buf,
+            palette,
+        );
+    }
+    form.focused_button()
 }
 
 #[cfg(test)]

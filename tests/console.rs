@@ -986,6 +986,7 @@ async fn a_keys_file_that_rebinds_rotate_changes_the_key_that_works_and_the_one_
     let footer = c.frame().lines().last().unwrap_or_default().to_owned();
     assert!(footer.contains("w rotate secret"), "{footer}");
     assert!(!footer.contains("r rotate secret"), "{footer}");
+    assert!(c.frame().contains("Lost it? Rotate the secret (w)."));
     c.keys("r").await;
     assert!(c.ui.state().dialog.is_none(), "r no longer rotates");
     assert!(

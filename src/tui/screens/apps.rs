@@ -373,14 +373,27 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
         );
         at += width + 2;
     } else {
-        at = put(buf, toolbar, at, "/ to filter by name", palette.dim);
+        at = put(
+            buf,
+            toolbar,
+            at,
+            &format!("{} to filter by name", cx.keys.label(Action::Filter)),
+            palette.dim,
+        );
         at += 4;
     }
     let order = match list.order {
         AppOrder::NewestFirst => "date created, newest first",
         AppOrder::OldestFirst => "date created, oldest first",
     };
-    at = put(buf, toolbar, at, &format!("Sort: {order} (s)"), palette.dim);
+    let sort = cx.keys.label(Action::Sort);
+    at = put(
+        buf,
+        toolbar,
+        at,
+        &format!("Sort: {order} ({sort})"),
+        palette.dim,
+    );
     let count = if list.error.is_some() {
         String::new()
     } else if list.loading {
@@ -396,7 +409,10 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
 
     if let Some(error) = &list.error {
         let text = if cx.session.may_manage() {
-            format!("Could not read the apps: {error}. Press R to try again.")
+            format!(
+                "Could not read the apps: {error}. Press {} to try again.",
+                cx.keys.label(Action::Reload)
+            )
         } else {
             format!("{error}.\n\nSwitch to an owner where you may manage OAuth apps with o.")
         };
@@ -423,13 +439,15 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
     if list.apps.is_empty() && !list.loading {
         let text = if list.filter.value().is_empty() {
             format!(
-                "No OAuth apps for {} yet. Press n to create one.",
-                cx.owner_name()
+                "No OAuth apps for {} yet. Press {} to create one.",
+                cx.owner_name(),
+                cx.keys.label(Action::NewApp)
             )
         } else {
             format!(
-                "No app's name contains \"{}\". Press / then Esc to clear the filter.",
-                list.filter.value()
+                "No app's name contains \"{}\". Press {} then Esc to clear the filter.",
+                list.filter.value(),
+                cx.keys.label(Action::Filter)
             )
         };
         put(buf, placed.rows, placed.rows.x + 2, &text, palette.dim);

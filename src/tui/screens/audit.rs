@@ -167,7 +167,13 @@ pub fn audit_rows_height(area: Rect) -> usize {
     usize::from(audit_layout(area).rows.height)
 }
 
-pub fn audit_toolbar(log: &AuditLog, area: Rect, buf: &mut Buffer, palette: &Palette) {
+pub fn audit_toolbar(
+    log: &AuditLog,
+    keys: &KeyMap,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
     let event_type = log.event_type.map_or("all", |t| t.name());
     let app = log
         .app
@@ -178,7 +184,10 @@ pub fn audit_toolbar(log: &AuditLog, area: Rect, buf: &mut Buffer, palette: &Pal
         buf,
         area,
         area.x,
-        &format!("Type: {event_type} (t)   App: {app}   · {count} · newest first"),
+        &format!(
+            "Type: {event_type} ({})   App: {app}   · {count} · newest first",
+            keys.label(Action::EventType)
+        ),
         palette.dim,
     );
 }
@@ -341,7 +350,7 @@ impl Component for AuditLog {
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
         let placed = audit_layout(area);
-        audit_toolbar(self, placed.toolbar, buf, &cx.palette);
+        audit_toolbar(self, cx.keys, placed.toolbar, buf, &cx.palette);
         audit_table(self, &placed, true, buf, &cx.palette);
     }
 }

@@ -432,7 +432,8 @@ fn detail_authorized_rows_height(area: Rect) -> usize {
     usize::from(detail_authorized(area).rows.height)
 }
 
-fn draw_detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let issuer = cx.session.issuer.as_str();
     let placed = detail_layout(area);
     for (tab, rect) in tab_titles(placed.tabs, &detail.tabs()) {
         let (text, style) = if tab == detail.tab {
@@ -453,15 +454,15 @@ fn draw_detail(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, pale
         (Some(DetailEdit::Details(form)), _) => form.draw(content, buf, palette),
         (Some(DetailEdit::Access(form)), _) => form.draw(content, buf, palette),
         (None, Tab::ApplicationDetails) => app_details(&detail.app, content, buf, palette),
-        (None, Tab::AccessSettings) => access_settings(&detail.app, content, buf, palette),
-        (None, Tab::Credentials) => credentials(detail, issuer, content, buf, palette),
+        (None, Tab::AccessSettings) => access_settings(&detail.app, cx.keys, content, buf, palette),
+        (None, Tab::Credentials) => credentials(detail, issuer, cx.keys, content, buf, palette),
         (None, Tab::AuthorizedApps) => {
             let table = detail_authorized(area);
             authorized_table(&detail.authorized, &table, false, buf, palette);
         }
         (None, Tab::AuditEvents) => {
             let placed = detail_audit(area);
-            audit_toolbar(&detail.audit, placed.toolbar, buf, palette);
+            audit_toolbar(&detail.audit, cx.keys, placed.toolbar, buf, palette);
             audit_table(&detail.audit, &placed, false, buf, palette);
         }
     }
@@ -521,7 +522,7 @@ fn app_details(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) 
     pairs(buf, area, &rows, palette);
 }
 
-fn access_settings(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn access_settings(app: &OAuthApp, keys: &KeyMap, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let ttl = match app.owner_kind() {
         OwnerKind::Account => app.settings.token_ttl.to_string(),
         OwnerKind::Organization => {
@@ -581,15 +582,23 @@ fn access_settings(app: &OAuthApp, area: Rect, buf: &mut Buffer, palette: &Palet
             line,
             line.x + 2,
             &format!(
-                "… {} more lines; press e to see and edit them all",
-                more + 1
+                "… {} more lines; press {} to see and edit them all",
+                more + 1,
+                keys.label(Action::Edit)
             ),
             palette.dim,
         );
     }
 }
 
-fn credentials(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn credentials(
+    detail: &Detail,
+    issuer: &str,
+    keys: &KeyMap,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
     let app = &detail.app;
     let mut rows = vec![("Client ID", app.sid.to_string())];
     if let Some(url) = app.authorization_url(issuer) {
@@ -626,7 +635,10 @@ fn credentials(detail: &Detail, issuer: &str, area: Rect, buf: &mut Buffer, pale
             buf,
             line(y),
             area.x + 2,
-            "A secret is shown only when it is made. Lost it? Rotate the secret (r).",
+            &format!(
+                "A secret is shown only when it is made. Lost it? Rotate the secret ({}).",
+                keys.label(Action::RotateSecret)
+            ),
             palette.dim,
         );
     }
@@ -737,6 +749,6 @@ impl Component for Detail {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_detail(self, &cx.session.issuer, area, buf, &cx.palette);
+        draw_detail(self, cx, area, buf, &cx.palette);
     }
 }

@@ -219,7 +219,7 @@ fn help(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         ("↑↓ ←→ / hjkl", "move; PgUp PgDn Home End too"),
         ("Enter", "open, press, go on"),
         ("Esc", "back, cancel, close"),
-        ("Ctrl-S", "save or go on in a form"),
+        (&state.keys.label(Action::Save), "save or go on in a form"),
         (
             &state.keys.label(Action::SwitchOwner),
             "switch account / organization",

@@ -223,6 +223,8 @@ impl Layers<'_> {
             left = dialog.answer(msg, ctx);
             self.after_dialog(ctx);
         }
+        // What no layer takes was asked for by a screen since left (a page of a list closed
+        // meanwhile): nobody shows it any more.
         if let Some(msg) = left {
             let _unclaimed = self.screen.component_mut().answer(msg, ctx);
         }

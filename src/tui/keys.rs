@@ -485,6 +485,14 @@ const FIXED: [(Key, &str, &[Context]); 20] = {
     ]
 };
 
+/// A key that types a character: in a form it goes into the field with the cursor.
+fn is_typed(key: &Key) -> bool {
+    matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
 /// The tab keys of an app's screen: 1 to 9 pick a tab.
 fn is_tab_number(key: &Key) -> bool {
     matches!(key.code, KeyCode::Char('1'..='9')) && key.modifiers.is_empty()
@@ -658,6 +666,15 @@ impl KeyMap {
                             other: None,
                             key: *key,
                             fixed,
+                            context,
+                        });
+                    }
+                    if context == Context::Form && is_typed(key) {
+                        return Some(Clash {
+                            action: binding.action,
+                            other: None,
+                            key: *key,
+                            fixed: "types into a field",
                             context,
                         });
                     }
@@ -979,6 +996,12 @@ mod tests {
             refusal("revoke = \"j\""),
             format!(
                 "{FILE} line 1: revoke = \"j\" is also the key that moves down on the authorized applications; the default keys are in use"
+            )
+        );
+        assert_eq!(
+            refusal("save = \"s\""),
+            format!(
+                "{FILE} line 1: save = \"s\" is also the key that types into a field in a form; the default keys are in use"
             )
         );
         // Where they are never live together, two actions may share a key, as x does by default.

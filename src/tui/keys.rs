@@ -667,16 +667,20 @@ impl KeyMap {
                     continue;
                 };
                 for key in self.keys(binding.action) {
-                    if let Some((_, fixed, _)) = FIXED
-                        .iter()
-                        .find(|(fixed, _, live)| fixed == key && live.contains(&context))
+                    // A moving key live anywhere in the group takes the key first there: an app's
+                    // action on `g` would be "go to the top" on its Audit events tab.
+                    if let Some((fixed, live)) =
+                        FIXED.iter().find_map(|(fixed_key, fixed, live)| {
+                            let here = live.iter().copied().find(|c| group.contains(c))?;
+                            (fixed_key == key).then_some((fixed, here))
+                        })
                     {
                         return Some(Clash {
                             action: binding.action,
                             other: None,
                             key: *key,
                             fixed,
-                            context,
+                            context: live,
                         });
                     }
                     if context == Context::Form && is_typed(key) {
@@ -1006,6 +1010,13 @@ mod tests {
             refusal("revoke = \"j\""),
             format!(
                 "{FILE} line 1: revoke = \"j\" is also the key that moves down on the authorized applications; the default keys are in use"
+            )
+        );
+        // The app's keys are live on its Audit events tab too, where g goes to the top.
+        assert_eq!(
+            refusal("end_grace = \"g\""),
+            format!(
+                "{FILE} line 1: end_grace = \"g\" is also the key that goes to the top on the audit events; the default keys are in use"
             )
         );
         assert_eq!(

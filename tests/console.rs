@@ -1490,6 +1490,44 @@ async fn clicking_revoke_on_an_apps_authorized_tab_asks_to_revoke_the_selected_a
     );
 }
 
+#[tokio::test]
+async fn clicking_end_grace_now_asks_first_then_ends_the_older_secret() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let rotated = w
+        .service
+        .rotate_secret(&w.admin, &app.sid, Seconds::DAY)
+        .await
+        .unwrap();
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab").await;
+    let frame = c.frame();
+    let (row, line) = frame
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("[ End grace now ]"))
+        .expect("the Credentials tab has an End grace now button with two secrets");
+    let column = line[..line.find("[ End grace now ]").unwrap()]
+        .chars()
+        .count();
+    c.ui.click(column as u16 + 2, row as u16).await;
+    assert!(
+        c.frame().contains("End grace now?"),
+        "the click asks before ending the grace period:\n{}",
+        c.frame()
+    );
+    c.keys("y").await;
+    let now = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(now.secrets, rotated.app.secrets[1..]);
+    assert!(
+        c.status()
+            .starts_with("Ended the grace period of Billing sync"),
+        "{}",
+        c.status()
+    );
+    assert!(!c.frame().contains("[ End grace now ]"), "{}", c.frame());
+}
+
 /// A port on 127.0.0.1 where nothing listens (bound, then let go).
 async fn unused_address() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

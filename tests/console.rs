@@ -21,8 +21,8 @@ use oauth_console::service::{
     SeededEntropy,
 };
 use oauth_console::store::{SledStore, Store, Write};
+use oauth_console::tui::keys::KeyMap;
 use oauth_console::tui::replay::parse_key;
-use oauth_console::tui::screens::dialogs::Dialog;
 use oauth_console::tui::screens::token::TokenOutcome;
 use oauth_console::tui::state::Screen;
 use oauth_console::tui::{Headless, MemoryClipboard};
@@ -715,18 +715,18 @@ async fn the_credentials_tab_lists_both_secrets_and_ends_the_older_ones_grace_wh
     snap!("credentials_two_secrets", c);
     c.keys("r").await;
     snap!("rotate_dialog_ends_the_older", c);
-    c.keys("Esc g").await;
+    c.keys("Esc E").await;
     snap!("end_grace_confirm", c);
     // "Cancel" is focused first: a stray Enter ends nothing.
     c.keys("Enter").await;
     assert!(c.ui.state().dialog.is_none());
     let unchanged = w.service.app(&w.admin, &app.sid).await.unwrap();
     assert_eq!(unchanged.secrets.len(), 2);
-    c.keys("g Tab Enter").await;
+    c.keys("E Tab Enter").await;
     snap!("end_grace_done", c);
     let now = w.service.app(&w.admin, &app.sid).await.unwrap();
     assert_eq!(now.secrets, rotated.app.secrets[1..]);
-    c.keys("g").await;
+    c.keys("E").await;
     assert!(
         c.status().contains("has no secret in a grace period"),
         "{}",
@@ -791,7 +791,7 @@ async fn a_grace_period_over_30_days_is_refused_in_the_dialog() {
     c.type_text("31").await;
     c.keys("Enter").await;
     snap!("rotate_grace_31", c);
-    assert!(matches!(c.ui.state().dialog, Some(Dialog::Rotate(_))));
+    assert!(c.ui.state().dialog_title().as_deref() == Some("Rotate secret"));
 }
 
 #[tokio::test]
@@ -997,7 +997,7 @@ async fn mouse_clicks_select_rows_open_them_switch_tabs_and_press_buttons() {
         .position(|l| l.contains("[ Rotate secret ]"))
         .unwrap();
     c.ui.click(3, row as u16).await;
-    assert!(matches!(c.ui.state().dialog, Some(Dialog::Rotate(_))));
+    assert!(c.ui.state().dialog_title().as_deref() == Some("Rotate secret"));
     let frame = c.frame();
     let row = frame
         .lines()
@@ -1007,6 +1007,32 @@ async fn mouse_clicks_select_rows_open_them_switch_tabs_and_press_buttons() {
     let column = line[..line.find("[ Cancel ]").unwrap()].chars().count();
     c.ui.click(column as u16 + 2, row as u16).await;
     assert!(c.ui.state().dialog.is_none());
+}
+
+#[tokio::test]
+async fn a_keys_file_that_rebinds_rotate_changes_the_key_that_works_and_the_one_the_footer_names() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    let keys = KeyMap::from_toml("rotate_secret = \"w\"\n", "keys.toml").unwrap();
+    c.ui.set_keys(keys);
+    c.keys("Enter 3").await;
+    let footer = c.frame().lines().last().unwrap_or_default().to_owned();
+    assert!(footer.contains("w rotate secret"), "{footer}");
+    assert!(!footer.contains("r rotate secret"), "{footer}");
+    assert!(c.frame().contains("Lost it? Rotate the secret (w)."));
+    c.keys("r").await;
+    assert!(c.ui.state().dialog.is_none(), "r no longer rotates");
+    assert!(
+        c.status().contains("'r' does nothing here"),
+        "{}",
+        c.status()
+    );
+    c.keys("w").await;
+    assert!(
+        c.frame()
+            .contains("Rotate the client secret of \"Billing sync\"?")
+    );
 }
 
 #[tokio::test]
@@ -1431,6 +1457,75 @@ async fn an_authorization_code_app_has_an_authorized_applications_tab() {
         }
         _ => panic!("not on the app"),
     }
+}
+
+#[tokio::test]
+async fn clicking_revoke_on_an_apps_authorized_tab_asks_to_revoke_the_selected_authorization() {
+    let w = world().await;
+    let dana = w.organization_user("dana").await;
+    let app = w.authorized_app("Partner portal", &[&w.admin, &dana]).await;
+    let mut c = w.console().await;
+    c.switch_to(2).await;
+    c.keys("Enter 4").await;
+    let frame = c.frame();
+    let (row, line) = frame
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("[ Revoke ]"))
+        .expect("the tab has a Revoke button");
+    let column = line[..line.find("[ Revoke ]").unwrap()].chars().count();
+    c.ui.click(column as u16 + 2, row as u16).await;
+    assert!(
+        c.frame().contains("Revoke access?"),
+        "the click asks before revoking:\n{}",
+        c.frame()
+    );
+    c.keys("y").await;
+    assert_eq!(w.active_authorizations(Some(&app.sid)).await, 1);
+    assert!(
+        c.status()
+            .starts_with("Revoked the access dana gave to Partner portal"),
+        "{}",
+        c.status()
+    );
+}
+
+#[tokio::test]
+async fn clicking_end_grace_now_asks_first_then_ends_the_older_secret() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let rotated = w
+        .service
+        .rotate_secret(&w.admin, &app.sid, Seconds::DAY)
+        .await
+        .unwrap();
+    let mut c = w.console().await;
+    c.keys("Enter Tab Tab").await;
+    let frame = c.frame();
+    let (row, line) = frame
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("[ End grace now ]"))
+        .expect("the Credentials tab has an End grace now button with two secrets");
+    let column = line[..line.find("[ End grace now ]").unwrap()]
+        .chars()
+        .count();
+    c.ui.click(column as u16 + 2, row as u16).await;
+    assert!(
+        c.frame().contains("End grace now?"),
+        "the click asks before ending the grace period:\n{}",
+        c.frame()
+    );
+    c.keys("y").await;
+    let now = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(now.secrets, rotated.app.secrets[1..]);
+    assert!(
+        c.status()
+            .starts_with("Ended the grace period of Billing sync"),
+        "{}",
+        c.status()
+    );
+    assert!(!c.frame().contains("[ End grace now ]"), "{}", c.frame());
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then let go).

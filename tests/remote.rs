@@ -795,7 +795,6 @@ fn repeated_wrong_passwords_are_told_when_to_try_again() {
 #[test]
 fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
     use oauth_console::tui::replay::parse_key;
-    use oauth_console::tui::screens::dialogs::Dialog;
     use oauth_console::tui::{Headless, MemoryClipboard};
     let server = Server::start();
     let runtime = &server.runtime;
@@ -863,10 +862,7 @@ fn an_ended_session_asks_for_the_password_and_keeps_what_was_typed() {
     assert!(status.starts_with("Signed in again as admin"), "{status}");
     // The wizard is where it was, with what was typed: saving now creates the app.
     keys(&mut console, "Ctrl-s");
-    assert!(
-        !matches!(console.state().dialog, Some(Dialog::SignIn(_))),
-        "asked again"
-    );
+    assert!(console.state().sign_in.is_none(), "asked again");
     let admin = runtime.block_on(server.service.local_user(None)).unwrap();
     let owner = admin.roles[0].owner.clone();
     let apps = runtime

@@ -151,7 +151,8 @@ pub struct GlobalArgs {
     /// work on a data directory
     #[arg(long, global = true, env = "OAUTH_CONSOLE_SERVER", value_name = "URL")]
     pub server: Option<String>,
-    /// Where `login` keeps session tokens [default: the platform's config directory]
+    /// Where `login` keeps session tokens and the console finds keys.toml [default: the
+    /// platform's config directory]
     #[arg(
         long,
         global = true,

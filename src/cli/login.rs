@@ -48,6 +48,11 @@ impl Sessions {
         Sessions { dir, trust }
     }
 
+    /// The config directory the sessions are kept in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self) -> PathBuf {
         self.dir.join(FILE_NAME)
     }

@@ -41,6 +41,7 @@ use crate::model::{
 };
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
+use crate::tui::keys::{KeyMap, KeysFileError};
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -107,6 +108,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if matches!(cli.command, Some(Command::Login { .. } | Command::Logout)) {
         bail!("login and logout are for a server: pass --server URL (or set OAUTH_CONSOLE_SERVER)");
     }
+    let config_dir = cli.global.config_dir.clone();
     let data_dir = match cli.global.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -171,7 +173,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if cli.command.is_none()
         && let Some(listen) = cli.serve
     {
-        return console_serving(service, user, issuer, listen, &data_dir).await;
+        return console_serving(service, user, issuer, listen, &data_dir, config_dir).await;
     }
     let ctx = Session {
         backend: Box::new(
@@ -185,7 +187,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         out,
     };
     let Some(command) = cli.command else {
-        return console(ctx.backend, None).await;
+        return console(ctx.backend, None, config_dir).await;
     };
     match command {
         // Handled above, before the store is opened.
@@ -221,7 +223,12 @@ async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyh
         other => other,
     };
     let Some(command) = command else {
-        return console(Box::new(sessions.console_backend(server).await?), None).await;
+        return console(
+            Box::new(sessions.console_backend(server).await?),
+            None,
+            Some(sessions.dir().to_path_buf()),
+        )
+        .await;
     };
     let ctx = Session {
         backend: Box::new(sessions.backend(server).await?),
@@ -511,6 +518,7 @@ async fn console_serving(
     issuer: Option<String>,
     listen: std::net::SocketAddr,
     data_dir: &Path,
+    config_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -554,7 +562,7 @@ async fn console_serving(
     let task = tokio::spawn(server.run(async {
         stopped.await.ok();
     }));
-    let console = console(Box::new(backend), Some(url)).await;
+    let console = console(Box::new(backend), Some(url), config_dir).await;
     let _ = stop.send(());
     let stopped = match tokio::time::timeout(SERVER_STOP_WAIT, task).await {
         Ok(Ok(result)) => result,
@@ -564,6 +572,28 @@ async fn console_serving(
         )),
     };
     console.and(stopped.with_context(|| format!("see {}", log_path.display())))
+}
+
+/// The console's key bindings, in the config directory beside the saved sessions.
+const KEYS_FILE: &str = "keys.toml";
+
+/// The bindings of `keys.toml` in the config directory: the defaults when there is none, or why
+/// it was refused (the console then says so and uses the defaults).
+fn key_bindings(config_dir: Option<PathBuf>) -> Result<KeyMap, KeysFileError> {
+    // Without a home directory there is no file to read, and nothing to say about it.
+    let Some(dir) = config_dir.or_else(|| login::default_config_dir().ok()) else {
+        return Ok(KeyMap::default());
+    };
+    let path = dir.join(KEYS_FILE);
+    let file = path.display().to_string();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => KeyMap::from_toml(&text, &file),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(KeyMap::default()),
+        Err(error) => Err(KeysFileError::Unreadable {
+            file,
+            why: error.to_string(),
+        }),
+    }
 }
 
 /// The log of the server that `--serve` runs beside the console, in the data directory:
@@ -576,14 +606,19 @@ const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// Opens the console in this terminal, until the user quits; `serving` is the URL of the server
 /// running beside it, if any.
-async fn console(backend: Box<dyn Backend>, serving: Option<String>) -> anyhow::Result<()> {
+async fn console(
+    backend: Box<dyn Backend>,
+    serving: Option<String>,
+    config_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
             "the console needs a terminal; use a command (oauth-console --help) or `oauth-console replay FILE` for scripts"
         );
     }
     let clipboard = Arc::new(crate::tui::SystemClipboard::new());
-    crate::tui::run(Arc::from(backend), clipboard, serving)
+    let keys = key_bindings(config_dir);
+    crate::tui::run(Arc::from(backend), clipboard, serving, keys)
         .await
         .context("the terminal failed")
 }

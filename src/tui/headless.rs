@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 
 use super::clipboard::Clipboard;
 use super::effect::{Msg, perform};
+use super::keys::KeyMap;
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -57,6 +58,11 @@ impl Headless {
         let effects = init();
         console.settle(VecDeque::new(), effects).await;
         Ok(console)
+    }
+
+    /// Uses `keys` from the next input on, as a `keys.toml` would from the start.
+    pub fn set_keys(&mut self, keys: KeyMap) {
+        self.state.keys = keys;
     }
 
     pub fn state(&self) -> &State {

@@ -13,14 +13,17 @@
 //! The console never reaches the store or the service: a remote backend needs no change here.
 
 pub mod clipboard;
+pub mod component;
 pub mod effect;
 pub mod fields;
 pub mod headless;
 pub mod keys;
 pub mod layout;
 pub mod replay;
+pub mod router;
 pub mod runtime;
 pub mod screens;
+pub mod session;
 pub mod state;
 pub mod update;
 pub mod view;

@@ -16,7 +16,7 @@
 //! snapshot wizard-step-1
 //! ```
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 use crate::model::Seconds;
 
@@ -129,65 +129,13 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Ok(scenario)
 }
 
-/// A key by name: `a`, `Enter`, `Ctrl-s`, `Alt-x`, `Shift-Tab`, `F5`.
-pub fn parse_key(name: &str) -> Result<KeyEvent, String> {
-    let unknown = || {
-        format!(
-            "'{name}' is not a key: use a character, Enter, Tab, BackTab, Esc, Up, Down, Left, Right, Space, Backspace, Delete, Home, End, PageUp, PageDown, F1-F12, Ctrl-x or Alt-x"
-        )
-    };
-    if let Some(rest) = name
-        .strip_prefix("Ctrl-")
-        .or_else(|| name.strip_prefix("ctrl-"))
-    {
-        let key = parse_key(rest)?;
-        return Ok(KeyEvent::new(
-            key.code,
-            key.modifiers | KeyModifiers::CONTROL,
-        ));
-    }
-    if let Some(rest) = name
-        .strip_prefix("Alt-")
-        .or_else(|| name.strip_prefix("alt-"))
-    {
-        let key = parse_key(rest)?;
-        return Ok(KeyEvent::new(key.code, key.modifiers | KeyModifiers::ALT));
-    }
-    if name == "Shift-Tab" {
-        return Ok(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
-    }
-    let mut chars = name.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Ok(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-    }
-    let code = match name {
-        "Enter" => KeyCode::Enter,
-        "Tab" => KeyCode::Tab,
-        "BackTab" => KeyCode::BackTab,
-        "Esc" => KeyCode::Esc,
-        "Up" => KeyCode::Up,
-        "Down" => KeyCode::Down,
-        "Left" => KeyCode::Left,
-        "Right" => KeyCode::Right,
-        "Space" => KeyCode::Char(' '),
-        "Backspace" => KeyCode::Backspace,
-        "Delete" => KeyCode::Delete,
-        "Home" => KeyCode::Home,
-        "End" => KeyCode::End,
-        "PageUp" => KeyCode::PageUp,
-        "PageDown" => KeyCode::PageDown,
-        _ => match name.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
-            Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
-            _ => return Err(unknown()),
-        },
-    };
-    Ok(KeyEvent::new(code, KeyModifiers::NONE))
-}
+pub use super::keys::parse_key;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
     #[test]
     fn a_scenario_reads_each_kind_of_step() {

@@ -18,16 +18,22 @@ use tokio::sync::{Notify, mpsc};
 
 use super::clipboard::Clipboard;
 use super::effect::{Effect, Msg, cancelled, perform};
-use super::state::{State, Theme};
+use super::keys::{KeyMap, KeysFileError};
+use super::state::{State, Status, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
 
 /// Runs the console until the user quits; `serving` is where this process also serves the
 /// authorization server, for the header.
+///
+/// `keys` are the bindings of the user's `keys.toml`, or why it was refused: then the defaults
+/// are in use and the status line says so at start, where it is read (standard error would be
+/// behind the console's screen).
 pub async fn run(
     backend: Arc<dyn Backend>,
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
+    keys: Result<KeyMap, KeysFileError>,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
@@ -37,7 +43,7 @@ pub async fn run(
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving).await,
+        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys).await,
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -50,6 +56,7 @@ async fn run_loop(
     backend: Arc<dyn Backend>,
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
+    keys: Result<KeyMap, KeysFileError>,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
@@ -58,6 +65,10 @@ async fn run_loop(
         Rect::new(0, 0, size.width, size.height),
     );
     state.session.serving = serving;
+    match keys {
+        Ok(keys) => state.keys = keys,
+        Err(refused) => state.status = Some(Status::error(refused.to_string())),
+    }
     state.session.token_endpoint = backend.token_endpoint();
     state.session.server = backend.server_url().map(str::to_owned);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();

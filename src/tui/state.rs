@@ -1,26 +1,33 @@
-//! The console's model: everything a frame is drawn from. Screens are an enum, the create wizard
-//! an enum of its steps, dialogs and confirmations are data, and loading is a value. Nothing here
-//! does I/O; [`super::update`] changes it and [`super::view`] draws it.
+//! The console's model: everything a frame is drawn from, as layers from the top: the help
+//! overlay, signing in again, a dialog, the screen. The screen is one of the components in
+//! [`super::screens`]; [`Screen::component`] is the one place that tells them apart, so that
+//! [`super::update`] and [`super::view`] dispatch to whichever it is. Nothing here does I/O.
 
 use ratatui::layout::Rect;
 
+use super::component::Component;
+use super::keys::KeyMap;
 use super::screens::{
-    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail, dialogs::Dialog,
-    secret::SecretPage, sign_in::SignInForm, token::TokenTool, wizard::Wizard,
+    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail,
+    dialogs::SignInDialog, secret::SecretPage, sign_in::SignInForm, starting::Starting,
+    token::TokenTool, wizard::Wizard,
 };
-use crate::model::{OwnerAccess, UserView};
+pub use super::session::{Session, Status, StatusKind, Theme};
 
 pub struct State {
     pub session: Session,
     pub screen: Screen,
-    /// A dialog over the screen; it takes every key until it closes.
-    pub dialog: Option<Dialog>,
+    /// A dialog over the screen (the owner switcher is one); it takes every key until it closes.
+    pub dialog: Option<Box<dyn Component>>,
+    /// Over everything but help when a server's session ended; the dialog and screen beneath
+    /// stay as they were.
+    pub sign_in: Option<SignInDialog>,
     /// The `?` overlay.
     pub help: bool,
-    /// The owner switcher (`o`), with the owner under the cursor.
-    pub owner_picker: Option<usize>,
     pub status: Option<Status>,
     pub theme: Theme,
+    /// The key bindings: the table's, with the user's `keys.toml`.
+    pub keys: KeyMap,
     /// The terminal's size, kept from resize events so that scrolling and mouse clicks agree
     /// with what was drawn.
     pub area: Rect,
@@ -35,36 +42,9 @@ pub struct State {
     pub(crate) last_request: u64,
 }
 
-/// Who is signed in and which owner's apps are in view.
-pub struct Session {
-    pub user: Option<UserView>,
-    pub owners: Vec<OwnerAccess>,
-    pub current: usize,
-    /// The authorization server's URL, for authorization URLs.
-    pub issuer: String,
-    /// Where this process serves the authorization server (`--serve`), for the header.
-    pub serving: Option<String>,
-    /// Where the token tool sends its requests.
-    pub token_endpoint: String,
-    /// The server the console works over, named on the sign-in screen; `None` over the embedded
-    /// store.
-    pub server: Option<String>,
-}
-
-impl Session {
-    pub fn owner(&self) -> Option<&OwnerAccess> {
-        self.owners.get(self.current)
-    }
-
-    pub fn may_manage(&self) -> bool {
-        self.owner()
-            .is_some_and(|access| access.role.may_manage_oauth_apps())
-    }
-}
-
 pub enum Screen {
     /// Before the user and their owners have been read.
-    Starting,
+    Starting(Starting),
     /// Over a server without a live session: who to sign in as. The apps come after.
     SignIn(SignInForm),
     Apps(AppsList),
@@ -76,57 +56,6 @@ pub enum Screen {
     TokenTool(Box<TokenTool>),
     /// The organization's authorized applications.
     Authorized(AuthorizedList),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub kind: StatusKind,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusKind {
-    Done,
-    Error,
-    Info,
-}
-
-impl Status {
-    pub fn done(text: impl Into<String>) -> Status {
-        Status {
-            kind: StatusKind::Done,
-            text: text.into(),
-        }
-    }
-
-    pub fn error(text: impl Into<String>) -> Status {
-        Status {
-            kind: StatusKind::Error,
-            text: text.into(),
-        }
-    }
-
-    pub fn info(text: impl Into<String>) -> Status {
-        Status {
-            kind: StatusKind::Info,
-            text: text.into(),
-        }
-    }
-}
-
-/// Colours on or off: off when `NO_COLOR` is set (<https://no-color.org>), so that emphasis
-/// falls back to bold, reverse and symbols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Theme {
-    pub color: bool,
-}
-
-impl Theme {
-    /// Reads `NO_COLOR`: any non-empty value turns colour off.
-    pub fn from_env() -> Theme {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        Theme { color: !no_color }
-    }
 }
 
 impl State {
@@ -141,16 +70,81 @@ impl State {
                 serving: None,
                 server: None,
             },
-            screen: Screen::Starting,
+            screen: Screen::Starting(Starting),
             dialog: None,
+            sign_in: None,
             help: false,
-            owner_picker: None,
             status: None,
             theme,
+            keys: KeyMap::default(),
             area,
             quit: false,
             spinner: None,
             last_request: 0,
         }
+    }
+}
+
+impl Screen {
+    pub fn component(&self) -> &dyn Component {
+        match self {
+            Screen::Starting(starting) => starting,
+            Screen::SignIn(form) => form,
+            Screen::Apps(list) => list,
+            Screen::Wizard(wizard) => wizard.as_ref(),
+            Screen::Detail(detail) => detail.as_ref(),
+            Screen::Audit(log) => log,
+            Screen::RotatedSecret(page) => page.as_ref(),
+            Screen::TokenTool(tool) => tool.as_ref(),
+            Screen::Authorized(list) => list,
+        }
+    }
+
+    pub fn component_mut(&mut self) -> &mut dyn Component {
+        match self {
+            Screen::Starting(starting) => starting,
+            Screen::SignIn(form) => form,
+            Screen::Apps(list) => list,
+            Screen::Wizard(wizard) => wizard.as_mut(),
+            Screen::Detail(detail) => detail.as_mut(),
+            Screen::Audit(log) => log,
+            Screen::RotatedSecret(page) => page.as_mut(),
+            Screen::TokenTool(tool) => tool.as_mut(),
+            Screen::Authorized(list) => list,
+        }
+    }
+
+    /// The apps list, when it is the screen: going back to it keeps its order and filter.
+    pub fn apps_list(&self) -> Option<&AppsList> {
+        match self {
+            Screen::Apps(list) => Some(list),
+            _ => None,
+        }
+    }
+}
+
+impl State {
+    /// The top layer that takes input: signing in again, else a dialog, else the screen.
+    pub fn top(&self) -> &dyn Component {
+        if let Some(sign_in) = &self.sign_in {
+            return sign_in;
+        }
+        match &self.dialog {
+            Some(dialog) => dialog.as_ref(),
+            None => self.screen.component(),
+        }
+    }
+
+    /// The title of the dialog open, if one is.
+    pub fn dialog_title(&self) -> Option<String> {
+        let cx = super::component::DrawCtx {
+            palette: super::widgets::Palette::of(self.theme),
+            session: &self.session,
+            keys: &self.keys,
+        };
+        if let Some(sign_in) = &self.sign_in {
+            return Some(sign_in.title(&cx));
+        }
+        self.dialog.as_ref().map(|dialog| dialog.title(&cx))
     }
 }

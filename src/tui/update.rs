@@ -1,31 +1,23 @@
-//! `update(state, msg) -> effects`: the one place the model changes. Synchronous and free of I/O:
-//! a key goes to the open dialog, else to the screen's component, and what neither takes is a
-//! global key; a backend result goes to the screen that asked for it. Navigation, confirmations
-//! and the status line are settled here.
+//! `update(state, msg) -> effects`: the one place the model changes, and a dispatcher that knows
+//! no screen's insides. An input goes to the top layer (help, signing in again, a dialog, the
+//! screen) and what the screen does not consume is a key of the console's own (help, quit, switch
+//! owner); a click goes to the component drawn there, which hit-tests it against its own layout;
+//! a backend's answer goes to the layer that asked, top first. What a component asks for through
+//! [`Ctx`] (effects, a dialog, a screen, the status line) is applied here afterwards.
 
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 
+use super::component::{Component, ConfirmAction, Ctx, Nav};
 use super::effect::{Effect, FileFailure, Msg};
-use super::keys::{self, Hint, hint};
-use super::layout::{self, Target};
-use super::screens::apps::AppsList;
-use super::screens::audit::AuditLog;
-use super::screens::authorized::AuthorizedList;
-use super::screens::detail::{Detail, DetailEdit, Tab};
-use super::screens::dialogs::{
-    Confirm, ConfirmAction, Dialog, DialogOutcome, ImportPlanDialog, SignInDialog,
-};
-use super::screens::forms::DetailsFocus;
-use super::screens::scopes::ScopesFocus;
-use super::screens::secret::{SecretFocus, SecretPage, SecretPurpose};
-use super::screens::sign_in::{SignInForm, SignInOutcome};
-use super::screens::token::TokenTool;
-use super::screens::wizard::{Step, Wizard};
-use super::screens::{Ctx, Nav, describe_failure};
-use super::state::{Screen, State, Status};
+use super::keys::{self, Action};
+use super::layout;
+use super::router::{navigate, session_loaded};
+use super::screens::dialogs::{Confirm, SignInDialog};
+use super::screens::owner_picker::OwnerPicker;
+use super::state::{Screen, State};
 use crate::backend::BackendError;
 
 /// The first effects: who is signed in, and their owners.
@@ -84,642 +76,245 @@ fn ask_to_sign_in_again(state: &mut State) {
     let Some(user) = &state.session.user else {
         return;
     };
-    if matches!(state.dialog, Some(Dialog::SignIn(_))) {
-        return;
+    if state.sign_in.is_none() {
+        state.sign_in = Some(SignInDialog::new(&user.username));
     }
-    let interrupted = state.dialog.take();
-    state.dialog = Some(Dialog::SignIn(SignInDialog::new(
-        &user.username,
-        interrupted,
-    )));
+}
+
+/// The layers that take input, from the top: help, signing in again, a dialog, the screen.
+struct Layers<'a> {
+    help: &'a mut bool,
+    sign_in: &'a mut Option<SignInDialog>,
+    dialog: &'a mut Option<Box<dyn Component>>,
+    screen: &'a mut Screen,
+}
+
+impl Layers<'_> {
+    /// After the sign-in dialog took an input: closed if it closed itself.
+    fn after_sign_in(&mut self, ctx: &mut Ctx) {
+        if std::mem::take(&mut ctx.close) {
+            *self.sign_in = None;
+        }
+    }
+
+    /// After a dialog took an input: closed if it closed itself, and a yes carried out.
+    fn after_dialog(&mut self, ctx: &mut Ctx) {
+        if std::mem::take(&mut ctx.close) {
+            *self.dialog = None;
+        }
+        match ctx.confirmed.take() {
+            Some(ConfirmAction::Quit) => ctx.quit = true,
+            Some(action) => self.screen.component_mut().confirmed(&action, ctx),
+            None => {}
+        }
+    }
+
+    /// Quits, unless something typed or a secret not confirmed would be lost: then asks.
+    fn request_quit(&mut self, ctx: &mut Ctx) {
+        let holds = self.screen.component().holds_input()
+            || self
+                .dialog
+                .as_ref()
+                .is_some_and(|dialog| dialog.holds_input());
+        if holds {
+            *self.dialog = Some(Box::new(Confirm::new(ConfirmAction::Quit)));
+        } else {
+            ctx.quit = true;
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
+        if keys::is_ctrl(&key, 'c') {
+            self.request_quit(ctx);
+            return;
+        }
+        if *self.help {
+            *self.help = false;
+            return;
+        }
+        if let Some(sign_in) = self.sign_in.as_mut() {
+            sign_in.key(&key, ctx);
+            self.after_sign_in(ctx);
+            return;
+        }
+        if let Some(dialog) = self.dialog.as_mut() {
+            dialog.key(&key, ctx);
+            self.after_dialog(ctx);
+            return;
+        }
+        let screen = self.screen.component_mut();
+        let typing = screen.is_typing();
+        if screen.key(&key, ctx).is_consumed() || typing || !screen.takes_global_keys() {
+            return;
+        }
+        if ctx.keys.is(Action::Help, &key) {
+            *self.help = true;
+        } else if ctx.keys.is(Action::Quit, &key) {
+            self.request_quit(ctx);
+        } else if ctx.keys.is(Action::SwitchOwner, &key) {
+            if ctx.session.owners.is_empty() {
+                ctx.info("No owners to switch between");
+            } else {
+                *self.dialog = Some(Box::new(OwnerPicker::new(ctx.session)));
+            }
+        } else if keys::is_esc(&key) || key.code == KeyCode::Null {
+            // Nothing to go back to here.
+        } else {
+            ctx.info(format!(
+                "{} does nothing here; press {} for the keys of this screen",
+                describe_key(&key),
+                ctx.keys.label(Action::Help)
+            ));
+        }
+    }
+
+    fn mouse(&mut self, mouse: MouseEvent, ctx: &mut Ctx) {
+        let at = Position::new(mouse.column, mouse.row);
+        let over = *self.help || self.sign_in.is_some() || self.dialog.is_some();
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if !over => {
+                let down = mouse.kind == MouseEventKind::ScrollDown;
+                self.screen.component_mut().scroll(down, ctx);
+                return;
+            }
+            MouseEventKind::Down(MouseButton::Left) => {}
+            _ => return,
+        }
+        if *self.help {
+            *self.help = false;
+        } else if let Some(sign_in) = self.sign_in.as_mut() {
+            sign_in.click(at, ctx);
+            self.after_sign_in(ctx);
+        } else if let Some(dialog) = self.dialog.as_mut() {
+            dialog.click(at, ctx);
+            self.after_dialog(ctx);
+        } else {
+            let screen = self.screen.component_mut();
+            // The owner in the header opens the switcher, once someone is signed in.
+            if screen.takes_global_keys() && layout::hit(layout::chrome(ctx.area).header, at) {
+                *self.dialog = Some(Box::new(OwnerPicker::new(ctx.session)));
+            } else {
+                screen.click(at, ctx);
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) {
+        if let Some(sign_in) = self.sign_in.as_mut() {
+            sign_in.paste(text, ctx);
+        } else if let Some(dialog) = self.dialog.as_mut() {
+            dialog.paste(text, ctx);
+        } else {
+            self.screen.component_mut().paste(text, ctx);
+        }
+    }
+
+    /// A backend's answer, to the layer that asked: the top one that takes it.
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) {
+        let mut left = Some(msg);
+        if let Some(sign_in) = self.sign_in.as_mut()
+            && let Some(msg) = left.take()
+        {
+            left = sign_in.answer(msg, ctx);
+            self.after_sign_in(ctx);
+        }
+        if let Some(dialog) = self.dialog.as_mut()
+            && let Some(msg) = left.take()
+        {
+            left = dialog.answer(msg, ctx);
+            self.after_dialog(ctx);
+        }
+        // What no layer takes was asked for by a screen since left (a page of a list closed
+        // meanwhile): nobody shows it any more.
+        if let Some(msg) = left {
+            let _unclaimed = self.screen.component_mut().answer(msg, ctx);
+        }
+    }
 }
 
 fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
-    let area = state.area;
-    let target = match &msg {
-        Msg::Mouse(mouse) if mouse.kind == MouseEventKind::Down(MouseButton::Left) => {
-            layout::target_at(state, mouse.column, mouse.row)
-        }
-        _ => None,
+    // Answers that only fill in what is shown leave the status line as it was.
+    let keep_status = matches!(
+        msg,
+        Msg::Mouse(_)
+            | Msg::Paste(_)
+            | Msg::Resize(..)
+            | Msg::AppsLoaded { .. }
+            | Msg::AuditLoaded { .. }
+            | Msg::AppLoaded(_)
+            | Msg::AuthorizedLoaded { .. }
+            | Msg::Tick { .. }
+            | Msg::FilterSettled { .. }
+    );
+    if let Msg::Resize(width, height) = msg {
+        state.area = Rect::new(0, 0, width, height);
+    }
+    let msg = match msg {
+        Msg::SessionLoaded(result) => return session_loaded(state, result),
+        other => other,
     };
-    let mut ctx = Ctx::new(&state.session, area, &mut state.last_request);
-    let mut keep_status = false;
+    let mut ctx = Ctx::new(
+        &state.session,
+        &state.keys,
+        state.area,
+        &mut state.last_request,
+    );
+    let mut layers = Layers {
+        help: &mut state.help,
+        sign_in: &mut state.sign_in,
+        dialog: &mut state.dialog,
+        screen: &mut state.screen,
+    };
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
                 return Vec::new();
             }
-            on_key(
-                &mut state.screen,
-                &mut state.dialog,
-                &mut state.help,
-                &mut state.owner_picker,
-                &mut state.quit,
-                key,
-                &mut ctx,
-            );
+            layers.key(key, &mut ctx);
         }
-        Msg::Mouse(mouse) => {
-            keep_status = true;
-            on_mouse(
-                &mut state.screen,
-                &mut state.dialog,
-                &mut state.help,
-                &mut state.owner_picker,
-                &mut state.quit,
-                mouse,
-                target,
-                &mut ctx,
-            );
-        }
-        Msg::Paste(text) => {
-            keep_status = true;
-            paste(&mut state.screen, state.dialog.as_mut(), &text, &mut ctx);
-        }
-        Msg::Resize(width, height) => {
-            keep_status = true;
-            let area = Rect::new(0, 0, width, height);
-            state.area = area;
-            ctx.area = area;
-            if let Screen::Apps(list) = &mut state.screen {
-                list.keep_in_view(layout::apps_rows_height(area));
-            }
-        }
-        Msg::SessionLoaded(result) => {
-            drop(ctx);
-            return session_loaded(state, result);
-        }
-        Msg::AppsLoaded {
-            request,
-            append,
-            result,
-        } => {
-            keep_status = true;
-            if let Screen::Apps(list) = &mut state.screen {
-                list.on_loaded(request, append, result, &mut ctx);
-            }
-        }
-        Msg::AuditLoaded {
-            request,
-            append,
-            result,
-        } => {
-            keep_status = true;
-            match &mut state.screen {
-                Screen::Audit(log) => log.on_loaded(request, append, result),
-                Screen::Detail(detail) => detail.audit.on_loaded(request, append, result),
-                _ => {}
-            }
-        }
-        Msg::AppLoaded(result) => {
-            keep_status = true;
-            if let Screen::Detail(detail) = &mut state.screen {
-                match result {
-                    Ok(app) if app.sid == detail.app.sid => {
-                        detail.replace_app(app);
-                        let tab = detail.tab;
-                        detail.show(tab, &mut ctx);
-                    }
-                    Ok(_) => {}
-                    Err(error) => ctx.failed("reload the app", &error),
-                }
-            }
-        }
-        Msg::AppCreated(result) => {
-            if let Screen::Wizard(wizard) = &mut state.screen {
-                wizard.on_created(result, &mut ctx);
-            }
-        }
-        Msg::AppUpdated(result) => {
-            if let Screen::Detail(detail) = &mut state.screen {
-                detail.on_updated(result, &mut ctx);
-            }
-        }
-        Msg::SecretRotated(result) => {
-            if let Some(Dialog::Rotate(rotate)) = &mut state.dialog {
-                rotate.busy = false;
-            }
-            match result {
-                Ok(rotated) => {
-                    state.dialog = None;
-                    ctx.done(format!(
-                        "Rotated the secret of {}. Copy the new one now: it is shown only once",
-                        rotated.app.settings.name
-                    ));
-                    let page = SecretPage::new(
-                        rotated.app,
-                        rotated.secret,
-                        &ctx.session.issuer,
-                        SecretPurpose::Rotated {
-                            grace: rotated.grace_period,
-                            previous_expires_at: rotated.previous_expires_at,
-                        },
-                    );
-                    ctx.go(Nav::RotatedSecret(Box::new(page)));
-                }
-                Err(error) => {
-                    show_dialog_failure(&mut state.dialog, "rotate the secret", &error, &mut ctx)
-                }
-            }
-        }
-        Msg::GraceEnded(result) => match result {
-            Ok(app) => {
-                let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
-                ctx.done(format!(
-                    "Ended the grace period of {}: its older secret no longer works; secret {current} carries on",
-                    app.settings.name
-                ));
-                if let Screen::Detail(detail) = &mut state.screen
-                    && detail.app.sid == app.sid
-                {
-                    detail.replace_app(app);
-                }
-            }
-            Err(error) => ctx.failed("end the grace period", &error),
-        },
-        Msg::AppDeleted(result) => match result {
-            Ok(app) => {
-                state.dialog = None;
-                ctx.done(format!(
-                    "Deleted {} ({}); its secrets and tokens stopped working",
-                    app.settings.name, app.sid
-                ));
-                ctx.go(Nav::Apps);
-            }
-            Err(error) => {
-                if let Some(Dialog::Delete(delete)) = &mut state.dialog {
-                    delete.busy = false;
-                }
-                show_dialog_failure(&mut state.dialog, "delete the app", &error, &mut ctx);
-            }
-        },
-        Msg::AuthorizedLoaded {
-            request,
-            append,
-            result,
-        } => {
-            keep_status = true;
-            match &mut state.screen {
-                Screen::Authorized(list) => list.on_loaded(request, append, result),
-                Screen::Detail(detail) => detail.authorized.on_loaded(request, append, result),
-                _ => {}
-            }
-        }
-        Msg::AuthorizationRevoked(result) => match result {
-            Ok(revoked) => {
-                ctx.done(format!(
-                    "Revoked the access {} gave to {}; its tokens stopped working",
-                    revoked.user.username, revoked.app_name
-                ));
-                match &mut state.screen {
-                    Screen::Authorized(list) => list.load(&mut ctx, false),
-                    Screen::Detail(detail) => {
-                        detail.authorized.load(&mut ctx, false);
-                        detail.audit.events.loaded = false;
-                    }
-                    _ => {}
-                }
-            }
-            Err(error) => ctx.failed("revoke the authorization", &error),
-        },
-        Msg::TokenAnswered { result, now } => {
-            if let Screen::TokenTool(tool) = &mut state.screen {
-                tool.on_answered(result, now, &mut ctx);
-            }
-        }
-        Msg::Tick { request, now } => {
-            keep_status = true;
-            if let Screen::TokenTool(tool) = &mut state.screen {
-                tool.on_tick(request, now, &mut ctx);
-            }
-        }
-        Msg::FilterSettled { request } => {
-            keep_status = true;
-            if let Screen::Apps(list) = &mut state.screen {
-                list.on_filter_settled(request, &mut ctx);
-            }
-        }
-        Msg::SignedIn(result) => {
-            if let Screen::SignIn(form) = &mut state.screen {
-                if form.on_answer(result) {
-                    let server = ctx.session.server.as_deref().unwrap_or("the server");
-                    ctx.done(format!("Signed in to {server} as {}", form.username()));
-                    ctx.effect(Effect::LoadSession);
-                    state.screen = Screen::Starting;
-                }
-            } else if let Some(Dialog::SignIn(sign_in)) = &mut state.dialog
-                && sign_in.form.on_answer(result)
-            {
-                ctx.done(format!(
-                    "Signed in again as {}. Nothing you typed was lost: do again what failed",
-                    sign_in.form.username()
-                ));
-                state.dialog = state.dialog.take().and_then(Dialog::closed);
-            }
-        }
-        Msg::AppsExported(result) => {
-            if let Some(Dialog::File(file)) = &mut state.dialog {
-                file.busy = false;
-            }
-            match result {
-                Ok(exported) => {
-                    state.dialog = None;
-                    ctx.done(format!(
-                        "Exported {} of {} to {} (no secrets)",
-                        plural(exported.apps, "app"),
-                        state.session.owner().map_or("", |o| o.owner.name.as_str()),
-                        exported.path
-                    ));
-                }
-                Err(failure) => show_file_failure(&mut state.dialog, "export", failure, &mut ctx),
-            }
-        }
-        Msg::ImportPlanned(result) => {
-            if let Some(Dialog::File(file)) = &mut state.dialog {
-                file.busy = false;
-            }
-            match result {
-                Ok(planned) if !planned.plan.changes_anything() => {
-                    state.dialog = None;
-                    ctx.info(format!(
-                        "Nothing to import: the apps already match {} ({} unchanged)",
-                        planned.path,
-                        plural(planned.plan.items.len(), "app")
-                    ));
-                }
-                Ok(planned) => {
-                    state.dialog = Some(Dialog::ImportPlan(ImportPlanDialog::new(
-                        planned.path,
-                        planned.definitions,
-                        &planned.plan,
-                    )));
-                }
-                Err(failure) => show_file_failure(&mut state.dialog, "import", failure, &mut ctx),
-            }
-        }
-        Msg::AppsImported(result) => {
-            if let Some(Dialog::ImportPlan(plan)) = &mut state.dialog {
-                plan.busy = false;
-            }
-            match result {
-                Ok(imported) => {
-                    state.dialog = None;
-                    let count = |wanted: fn(&crate::model::ImportAction) -> bool| {
-                        imported.outcome.count(wanted)
-                    };
-                    use crate::model::ImportAction;
-                    let said = format!(
-                        "Imported {}: {} created, {} updated, {} unchanged",
-                        imported.path,
-                        count(|a| matches!(a, ImportAction::Create)),
-                        count(|a| matches!(a, ImportAction::Update(_))),
-                        count(|a| matches!(a, ImportAction::Unchanged)),
-                    );
-                    if imported.unshown.is_empty() {
-                        ctx.done(said);
-                    } else {
-                        let ids: Vec<String> =
-                            imported.unshown.iter().map(ToString::to_string).collect();
-                        ctx.error(format!(
-                            "{said}; the secrets of {} could not be shown: rotate them",
-                            ids.join(", ")
-                        ));
-                    }
-                    match SecretPage::imported(imported.created, &ctx.session.issuer) {
-                        Some(page) => ctx.go(Nav::RotatedSecret(Box::new(page))),
-                        None => ctx.go(Nav::Apps),
-                    }
-                }
-                Err(failure) => show_file_failure(&mut state.dialog, "import", failure, &mut ctx),
-            }
-        }
+        Msg::Mouse(mouse) => layers.mouse(mouse, &mut ctx),
+        Msg::Paste(text) => layers.paste(&text, &mut ctx),
         Msg::Copied { what, result } => match result {
             Ok(via) => ctx.done(format!("Copied the {what} {}", via.describe())),
             Err(why) => ctx.error(format!("Could not copy the {what}: {why}")),
         },
+        other => layers.answer(other, &mut ctx),
     }
     let Ctx {
         effects,
         nav,
-        dialog,
+        open,
         status,
         switch_owner,
+        quit,
         ..
     } = ctx;
     let mut effects = effects;
+    let mut nav = nav;
+    let mut status = status;
+    state.quit |= quit;
     if let Some(index) = switch_owner
         && index < state.session.owners.len()
     {
-        state.session.current = index;
+        if state.screen.component().holds_input() {
+            status = Some(super::state::Status::error(
+                "Finish or cancel the form first; switching owner would lose it",
+            ));
+        } else {
+            state.session.current = index;
+            nav = Some(Nav::apps());
+        }
     }
     if status.is_some() || !keep_status {
         state.status = status;
     }
-    if let Some(dialog) = dialog {
+    if let Some(dialog) = open {
         state.dialog = Some(dialog);
     }
     if let Some(nav) = nav {
         effects.extend(navigate(state, nav));
     }
     effects
-}
-
-/// A failure while a dialog is open: on the dialog's field when it names one, else the status
-/// line (and the dialog closes if the app is gone).
-fn show_dialog_failure(
-    dialog: &mut Option<Dialog>,
-    doing: &str,
-    error: &BackendError,
-    ctx: &mut Ctx,
-) {
-    if let (Some(Dialog::Rotate(rotate)), BackendError::Invalid(errors)) = (dialog.as_mut(), error)
-    {
-        rotate.grace.error = Some(errors.to_string());
-        return;
-    }
-    if matches!(error, BackendError::NotFound { .. }) {
-        *dialog = None;
-    }
-    ctx.error(describe_failure(doing, error));
-}
-
-/// An export or import that failed: a file problem on the dialog's field when the file dialog is
-/// open, else on the status line with what to do.
-fn show_file_failure(
-    dialog: &mut Option<Dialog>,
-    doing: &str,
-    failure: FileFailure,
-    ctx: &mut Ctx,
-) {
-    match failure {
-        FileFailure::File(why) => match dialog {
-            Some(Dialog::File(file)) => file.path.error = Some(why),
-            _ => ctx.error(format!("Could not {doing}: {why}")),
-        },
-        // Entries that break a rule: the file is the person's to correct, not a form.
-        FileFailure::Backend(BackendError::Invalid(errors)) => {
-            let file = match dialog {
-                Some(Dialog::File(file)) => file.path.value().trim().to_owned(),
-                _ => "the file".to_owned(),
-            };
-            ctx.error(format!(
-                "Nothing was imported: {errors}; correct {file} and import it again"
-            ));
-        }
-        FileFailure::Backend(error) => {
-            if matches!(dialog, Some(Dialog::ImportPlan(_))) {
-                *dialog = None;
-            }
-            ctx.error(describe_failure(&format!("{doing} the apps"), &error));
-        }
-    }
-}
-
-fn plural(count: usize, what: &str) -> String {
-    if count == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{count} {what}s")
-    }
-}
-
-fn session_loaded(
-    state: &mut State,
-    result: crate::backend::Result<super::effect::LoadedSession>,
-) -> Vec<Effect> {
-    match result {
-        Ok(loaded) => {
-            state.session.current = loaded
-                .owners
-                .iter()
-                .position(|access| access.role.may_manage_oauth_apps())
-                .unwrap_or(0);
-            state.session.user = Some(loaded.user);
-            state.session.owners = loaded.owners;
-            state.session.issuer = loaded.issuer;
-            if state.session.owners.is_empty() {
-                state.status = Some(Status::error(
-                    "You belong to no account or organization; ask an administrator to add you to one",
-                ));
-                return Vec::new();
-            }
-            navigate(state, Nav::Apps)
-        }
-        // No session yet (or the saved one is over): the console opens on its sign-in screen.
-        Err(BackendError::NotSignedIn(_)) if state.session.user.is_none() => {
-            state.screen = Screen::SignIn(SignInForm::new());
-            Vec::new()
-        }
-        Err(error) => {
-            state.status = Some(Status::error(describe_failure(
-                "read who is signed in",
-                &error,
-            )));
-            Vec::new()
-        }
-    }
-}
-
-/// Leaves the current screen for another, asking for what the new one shows.
-fn navigate(state: &mut State, nav: Nav) -> Vec<Effect> {
-    let Some(owner) = state.session.owner().cloned() else {
-        return Vec::new();
-    };
-    let mut ctx = Ctx::new(&state.session, state.area, &mut state.last_request);
-    let screen = match nav {
-        Nav::Apps => {
-            let mut list = AppsList::new(owner.owner.sid.clone());
-            match &state.screen {
-                Screen::Apps(old) if old.owner == owner.owner.sid => {
-                    list.order = old.order;
-                    list.filter = old.filter.clone();
-                }
-                Screen::Detail(detail) => list.reselect = Some(detail.app.sid.clone()),
-                _ => {}
-            }
-            list.load(&mut ctx, false);
-            Screen::Apps(list)
-        }
-        Nav::App(app, tab) => Screen::Detail(Box::new(Detail::new(*app, tab, &mut ctx))),
-        Nav::NewApp => Screen::Wizard(Box::new(Wizard::new(owner))),
-        Nav::Audit => {
-            let mut log = AuditLog::new(owner.owner.sid.clone());
-            log.load(&mut ctx, false);
-            Screen::Audit(log)
-        }
-        Nav::RotatedSecret(page) => Screen::RotatedSecret(page),
-        Nav::TokenTool { app, from_detail } => Screen::TokenTool(Box::new(TokenTool::new(
-            app.map(|app| *app),
-            from_detail,
-            state.session.token_endpoint.clone(),
-        ))),
-        Nav::Authorized => {
-            let mut list = AuthorizedList::new(owner.owner.sid.clone(), None);
-            list.load(&mut ctx, false);
-            Screen::Authorized(list)
-        }
-    };
-    let effects = ctx.effects;
-    state.screen = screen;
-    effects
-}
-
-/// Whether the focused part of the screen takes letters as text.
-fn is_typing(screen: &Screen, dialog: Option<&Dialog>) -> bool {
-    if let Some(dialog) = dialog {
-        return dialog.is_typing();
-    }
-    match screen {
-        Screen::Apps(list) => list.filtering,
-        Screen::Wizard(wizard) => wizard.is_typing(),
-        Screen::Detail(detail) => detail.is_typing(),
-        Screen::TokenTool(tool) => tool.is_typing(),
-        Screen::SignIn(form) => form.is_typing(),
-        Screen::Starting | Screen::Audit(_) | Screen::RotatedSecret(_) | Screen::Authorized(_) => {
-            false
-        }
-    }
-}
-
-fn holds_unsaved_input(screen: &Screen, dialog: Option<&Dialog>) -> bool {
-    let dialog = dialog.is_some_and(Dialog::holds_input);
-    let screen = match screen {
-        Screen::Starting
-        | Screen::SignIn(_)
-        | Screen::Apps(_)
-        | Screen::Audit(_)
-        | Screen::Authorized(_)
-        | Screen::TokenTool(_) => false,
-        Screen::Wizard(wizard) => wizard.holds_input(),
-        Screen::Detail(detail) => detail.holds_input(),
-        Screen::RotatedSecret(page) => !page.got_it,
-    };
-    dialog || screen
-}
-
-fn request_quit(screen: &Screen, dialog: &mut Option<Dialog>, quit: &mut bool) {
-    if holds_unsaved_input(screen, dialog.as_ref()) {
-        *dialog = Some(Dialog::Confirm(Confirm::new(ConfirmAction::Quit)));
-    } else {
-        *quit = true;
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn on_key(
-    screen: &mut Screen,
-    dialog: &mut Option<Dialog>,
-    help: &mut bool,
-    owner_picker: &mut Option<usize>,
-    quit: &mut bool,
-    key: KeyEvent,
-    ctx: &mut Ctx,
-) {
-    if keys::is_ctrl(&key, 'c') {
-        request_quit(screen, dialog, quit);
-        return;
-    }
-    if *help {
-        *help = false;
-        return;
-    }
-    if let Some(open) = dialog {
-        match open.handle_key(&key, ctx) {
-            DialogOutcome::Stay => {}
-            DialogOutcome::Close => *dialog = dialog.take().and_then(Dialog::closed),
-            DialogOutcome::Confirmed(action) => {
-                *dialog = None;
-                confirmed(action, screen, quit, ctx);
-            }
-        }
-        return;
-    }
-    if let Some(at) = owner_picker {
-        let owners = ctx.session.owners.len();
-        if let Some(to) = keys::moved(&key, *at, owners, owners) {
-            *at = to;
-        } else if keys::is_enter(&key) {
-            let chosen = *at;
-            *owner_picker = None;
-            switch_owner(screen, chosen, ctx);
-        } else if keys::is_esc(&key) || keys::is_char(&key, 'o') || keys::is_char(&key, 'q') {
-            *owner_picker = None;
-        }
-        return;
-    }
-    let typing = is_typing(screen, dialog.as_ref());
-    let taken = match screen {
-        Screen::Starting => false,
-        Screen::SignIn(form) => {
-            // Nothing is behind the start-up screen: cancelling it closes the console.
-            if form.handle_key(&key, ctx) == SignInOutcome::Cancel {
-                *quit = true;
-            }
-            true
-        }
-        Screen::Apps(list) => list.handle_key(&key, ctx),
-        Screen::Wizard(wizard) => wizard.handle_key(&key, ctx),
-        Screen::Detail(detail) => detail.handle_key(&key, ctx),
-        Screen::Audit(log) => {
-            let height = layout::audit_rows_height(ctx.area);
-            log.handle_key(&key, height, ctx)
-        }
-        Screen::TokenTool(tool) => tool.handle_key(&key, ctx),
-        Screen::Authorized(list) => {
-            let height = layout::authorized_rows_height(ctx.area);
-            list.handle_key(&key, height, ctx)
-        }
-        Screen::RotatedSecret(page) => {
-            if page.handle_key(&key, ctx) {
-                leave_secret(page, ctx);
-            }
-            true
-        }
-    };
-    if taken || typing {
-        return;
-    }
-    if keys::is_char(&key, '?') {
-        *help = true;
-    } else if keys::is_char(&key, 'q') {
-        request_quit(screen, dialog, quit);
-    } else if keys::is_char(&key, 'o') {
-        if ctx.session.owners.is_empty() {
-            ctx.info("No owners to switch between");
-        } else {
-            *owner_picker = Some(ctx.session.current);
-        }
-    } else if keys::is_esc(&key) {
-        match screen {
-            Screen::Audit(_) | Screen::Authorized(_) => ctx.go(Nav::Apps),
-            Screen::Apps(_) => ctx.info("Press q to quit"),
-            _ => {}
-        }
-    } else if key.code != KeyCode::Null {
-        ctx.info(format!(
-            "{} does nothing here; press ? for the keys of this screen",
-            describe_key(&key)
-        ));
-    }
-}
-
-/// Leaves a Copy secret page: for the next app an import created, back to the list after the
-/// last one, or to a rotated app's credentials.
-fn leave_secret(page: &mut SecretPage, ctx: &mut Ctx) {
-    match page.purpose {
-        SecretPurpose::Imported { .. } => match page.next_imported(&ctx.session.issuer) {
-            Some(next) => ctx.go(Nav::RotatedSecret(Box::new(next))),
-            None => ctx.go(Nav::Apps),
-        },
-        SecretPurpose::Created | SecretPurpose::Rotated { .. } => {
-            ctx.done(format!(
-                "The new secret of {} is in use",
-                page.app.settings.name
-            ));
-            let app = page.app.clone();
-            ctx.go(Nav::App(Box::new(app), Tab::Credentials));
-        }
-    }
 }
 
 fn describe_key(key: &KeyEvent) -> String {
@@ -730,305 +325,11 @@ fn describe_key(key: &KeyEvent) -> String {
     }
 }
 
-/// Switching owner goes back to the apps list, where the new owner's apps are.
-fn switch_owner(screen: &mut Screen, chosen: usize, ctx: &mut Ctx) {
-    if holds_unsaved_input(screen, None) {
-        ctx.error("Finish or cancel the form first; switching owner would lose it");
-        return;
-    }
-    ctx.switch_owner = Some(chosen);
-    ctx.go(Nav::Apps);
-}
-
-fn confirmed(action: ConfirmAction, screen: &mut Screen, quit: &mut bool, ctx: &mut Ctx) {
-    match action {
-        ConfirmAction::Quit => *quit = true,
-        ConfirmAction::DiscardWizard => {
-            ctx.info("Discarded the new app; nothing was created");
-            ctx.go(Nav::Apps);
-        }
-        ConfirmAction::RevokeAuthorization(sid) => {
-            ctx.effect(super::effect::Effect::RevokeAuthorization(sid));
-        }
-        ConfirmAction::EndGrace { app, version } => {
-            ctx.effect(super::effect::Effect::EndGrace { app, version });
-        }
-        ConfirmAction::LeaveSecret => match screen {
-            Screen::RotatedSecret(page) => leave_secret(page, ctx),
-            _ => ctx.go(Nav::Apps),
-        },
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn on_mouse(
-    screen: &mut Screen,
-    dialog: &mut Option<Dialog>,
-    help: &mut bool,
-    owner_picker: &mut Option<usize>,
-    quit: &mut bool,
-    mouse: MouseEvent,
-    target: Option<Target>,
-    ctx: &mut Ctx,
-) {
-    let scroll = match mouse.kind {
-        MouseEventKind::ScrollDown => Some(KeyCode::Down),
-        MouseEventKind::ScrollUp => Some(KeyCode::Up),
-        _ => None,
-    };
-    if let Some(code) = scroll {
-        if dialog.is_none() && !*help {
-            on_key(
-                screen,
-                dialog,
-                help,
-                owner_picker,
-                quit,
-                KeyEvent::from(code),
-                ctx,
-            );
-        }
-        return;
-    }
-    let Some(target) = target else {
-        return;
-    };
-    if let Some(open) = dialog {
-        if let Target::Button(index) = target {
-            match open.click_button(index, ctx) {
-                DialogOutcome::Stay => {}
-                DialogOutcome::Close => *dialog = dialog.take().and_then(Dialog::closed),
-                DialogOutcome::Confirmed(action) => {
-                    *dialog = None;
-                    confirmed(action, screen, quit, ctx);
-                }
-            }
-        }
-        return;
-    }
-    if let Screen::SignIn(form) = screen {
-        let outcome = match target {
-            Target::SignInField(focus) => {
-                form.focus = focus;
-                SignInOutcome::Stay
-            }
-            Target::Button(index) => form.click_button(index, ctx),
-            Target::Help => {
-                *help = false;
-                SignInOutcome::Stay
-            }
-            _ => SignInOutcome::Stay,
-        };
-        *quit |= outcome == SignInOutcome::Cancel;
-        return;
-    }
-    match target {
-        Target::Help => *help = false,
-        Target::Owner => *owner_picker = Some(ctx.session.current),
-        Target::OwnerChoice(index) => {
-            *owner_picker = None;
-            switch_owner(screen, index, ctx);
-        }
-        other => click_screen(screen, other, ctx),
-    }
-}
-
-fn click_screen(screen: &mut Screen, target: Target, ctx: &mut Ctx) {
-    let press = |code: KeyCode| KeyEvent::from(code);
-    match (screen, target) {
-        (Screen::Apps(list), Target::Row(row)) => list.click_row(row, ctx),
-        (Screen::Audit(log), Target::Row(row)) => {
-            let height = layout::audit_rows_height(ctx.area);
-            log.click_row(row, height, ctx);
-        }
-        (Screen::Authorized(list), Target::Row(row)) => {
-            let height = layout::authorized_rows_height(ctx.area);
-            list.click_row(row, height, ctx);
-        }
-        (Screen::TokenTool(tool), Target::TokenField(focus)) => {
-            tool.focus = focus;
-            if focus == super::screens::token::TokenFocus::Request {
-                tool.request(ctx);
-            }
-        }
-        (Screen::Wizard(wizard), target) => match (&mut wizard.step, target) {
-            (Step::Details, Target::DetailsField(focus)) => wizard.details.focus = focus,
-            (Step::Details, Target::Button(0)) => {
-                wizard.details.focus = DetailsFocus::Cancel;
-                wizard.handle_key(&press(KeyCode::Enter), ctx);
-            }
-            (Step::Details, Target::Button(_)) => {
-                wizard.details.focus = DetailsFocus::Submit;
-                wizard.handle_key(&press(KeyCode::Enter), ctx);
-            }
-            (Step::Scopes, Target::ScopesField(focus)) => wizard.scopes.focus = focus,
-            (Step::Scopes, Target::Row(row)) => {
-                let height = layout::scope_rows_height(ctx.area, wizard.scopes.ttl.is_some());
-                let index = wizard.scopes.offset + row;
-                wizard.scopes.click_row(index, height);
-            }
-            (Step::Scopes, Target::Button(0)) => wizard.step = Step::Details,
-            (Step::Scopes, Target::Button(_)) => wizard.submit(ctx),
-            (Step::CopySecret(page), target) => {
-                let finished = click_secret(page, target, ctx);
-                if finished {
-                    wizard.finish(ctx);
-                }
-            }
-            _ => {}
-        },
-        (Screen::RotatedSecret(page), target) => {
-            let finished = click_secret(page, target, ctx);
-            if finished && matches!(page.purpose, SecretPurpose::Imported { .. }) {
-                leave_secret(page, ctx);
-            } else if finished {
-                let app = page.app.clone();
-                ctx.go(Nav::App(Box::new(app), Tab::Credentials));
-            }
-        }
-        (Screen::Detail(detail), target) => match target {
-            Target::Tab(tab) => detail.show(tab, ctx),
-            Target::Button(index) => detail.click_button(index, ctx),
-            Target::DetailsField(focus) => {
-                if let Some(DetailEdit::Details(form)) = &mut detail.edit {
-                    form.focus = focus;
-                }
-            }
-            Target::ScopesField(focus) => {
-                if let Some(DetailEdit::Access(form)) = &mut detail.edit {
-                    form.focus = focus;
-                }
-            }
-            Target::Row(row) => match &mut detail.edit {
-                Some(DetailEdit::Access(form)) => {
-                    let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
-                    let index = form.offset + row;
-                    form.click_row(index, height);
-                }
-                Some(DetailEdit::Details(_)) => {}
-                None if detail.tab == Tab::AuthorizedApps => {
-                    let height = layout::detail_authorized_rows_height(ctx.area);
-                    detail.authorized.click_row(row, height, ctx);
-                }
-                None => {
-                    let height = layout::detail_audit_rows_height(ctx.area);
-                    detail.audit.click_row(row, height, ctx);
-                }
-            },
-            _ => {}
-        },
-        _ => {}
-    }
-}
-
-/// A click on the Copy secret page; `true` when it finished the page.
-fn click_secret(page: &mut SecretPage, target: Target, ctx: &mut Ctx) -> bool {
-    match target {
-        Target::Copy(focus) => page.activate(focus, ctx),
-        Target::Secret(focus @ (SecretFocus::GotIt | SecretFocus::Finish)) => {
-            page.activate(focus, ctx)
-        }
-        Target::Secret(focus) => {
-            page.focus = focus;
-            false
-        }
-        _ => false,
-    }
-}
-
-fn paste(screen: &mut Screen, dialog: Option<&mut Dialog>, text: &str, ctx: &mut Ctx) {
-    if let Some(dialog) = dialog {
-        match dialog {
-            Dialog::Rotate(rotate) => rotate.grace.paste(text),
-            Dialog::Delete(delete) => delete.typed.paste(text),
-            Dialog::File(file) => file.path.paste(text),
-            Dialog::ImportPlan(_) => {}
-            Dialog::SignIn(sign_in) => sign_in.form.paste(text),
-            Dialog::Confirm(_) => {}
-        }
-        return;
-    }
-    match screen {
-        Screen::SignIn(form) => form.paste(text),
-        Screen::Apps(list) if list.filtering => list.paste_filter(text, ctx),
-        Screen::TokenTool(tool) => {
-            if let Some(field) = tool.focused_field_mut() {
-                field.paste(text);
-            }
-        }
-        Screen::Wizard(wizard) => match wizard.step {
-            Step::Details => {
-                if let Some(field) = wizard.details.focused_field_mut() {
-                    field.paste(text);
-                }
-            }
-            Step::Scopes => match wizard.scopes.focus {
-                ScopesFocus::TokenTtl => {
-                    if let Some(field) = wizard.scopes.ttl.as_mut() {
-                        field.paste(text);
-                    }
-                }
-                ScopesFocus::Search => wizard.scopes.search.paste(text),
-                _ => {}
-            },
-            _ => {}
-        },
-        Screen::Detail(detail) => {
-            if let Some(DetailEdit::Details(form)) = &mut detail.edit
-                && let Some(field) = form.focused_field_mut()
-            {
-                field.paste(text);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The keys of what has the focus now, then the global ones: the footer and the help overlay.
-pub fn hints(state: &State) -> Vec<Hint> {
-    if state.help {
-        return vec![hint("any key", "close help")];
-    }
-    if let Some(dialog) = &state.dialog {
-        return dialog.hints();
-    }
-    if state.owner_picker.is_some() {
-        return vec![
-            hint("↑↓", "choose"),
-            hint("Enter", "switch"),
-            hint("Esc", "close"),
-        ];
-    }
-    let mut hints = match &state.screen {
-        Screen::Starting => Vec::new(),
-        // Before signing in there are no owners to switch and no help beyond these.
-        Screen::SignIn(form) => return form.hints("quit"),
-        Screen::Apps(list) => list.hints(),
-        Screen::Wizard(wizard) => wizard.hints(),
-        Screen::Detail(detail) => detail.hints(),
-        Screen::Audit(log) => {
-            let mut hints = log.hints();
-            hints.push(hint("Esc", "back"));
-            hints
-        }
-        Screen::Authorized(list) => {
-            let mut hints = list.hints();
-            hints.push(hint("Esc", "back"));
-            hints
-        }
-        Screen::TokenTool(tool) => tool.hints(),
-        Screen::RotatedSecret(page) => page.hints(),
-    };
-    if !is_typing(&state.screen, None) {
-        hints.extend([hint("o", "owner"), hint("?", "help"), hint("q", "quit")]);
-    }
-    hints
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Sid, SidKind};
+    use crate::tui::screens::apps::AppsList;
     use crate::tui::state::Theme;
 
     fn key(c: char) -> Msg {

@@ -5,11 +5,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
-use super::state::Theme;
+use super::session::Theme;
 
 /// The styles of one theme.
 #[derive(Debug, Clone, Copy)]
@@ -251,6 +252,87 @@ pub fn take_width(text: &str, width: usize) -> String {
             used <= width
         })
         .collect()
+}
+
+pub fn cells(buf: &mut Buffer, area: Rect, columns: &[(u16, u16)], texts: &[&str], style: Style) {
+    for ((x, width), text) in columns.iter().zip(texts) {
+        if *x >= area.right() {
+            break;
+        }
+        let width = (*width).min(area.right() - x);
+        let clipped = clip(text, usize::from(width));
+        buf.set_stringn(*x, area.y, clipped, usize::from(width), style);
+    }
+}
+
+/// `text` cut to `width` cells, ending in "…" when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        text.to_owned()
+    } else {
+        let mut cut = take_width(text, width.saturating_sub(1));
+        cut.push('…');
+        cut
+    }
+}
+
+/// Why an attempt failed and what to do, wrapped: a server's words can be long.
+pub fn failure(text: &str, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    Paragraph::new(format!("✗ {text}"))
+        .style(palette.error)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+/// What a scrolling list shows besides its rows, and where it stands: the audit events and the
+/// authorized applications draw their bodies the same way.
+pub struct ListBody<'a> {
+    /// Replaces the rows when the list could not be read.
+    pub error: Option<String>,
+    /// Shown when nothing matched.
+    pub empty: Option<&'a str>,
+    pub offset: usize,
+    pub selected: usize,
+}
+
+impl ListBody<'_> {
+    /// Draws the visible `items` a line each from `offset`, marking the selected one, with
+    /// `row` writing a line's cells.
+    pub fn draw<T>(
+        &self,
+        buf: &mut Buffer,
+        rows: Rect,
+        palette: &Palette,
+        items: &[T],
+        mut row: impl FnMut(&mut Buffer, Rect, &T, Style),
+    ) {
+        if let Some(error) = &self.error {
+            put(buf, rows, rows.x + 2, error, palette.error);
+            return;
+        }
+        if let Some(empty) = self.empty {
+            put(buf, rows, rows.x + 2, empty, palette.dim);
+        }
+        let visible = items
+            .iter()
+            .enumerate()
+            .skip(self.offset)
+            .take(usize::from(rows.height));
+        for (line_number, (index, item)) in visible.enumerate() {
+            let line = Rect::new(rows.x, rows.y + line_number as u16, rows.width, 1);
+            let selected = index == self.selected;
+            let style = if selected {
+                palette.selected
+            } else {
+                Style::default()
+            };
+            if selected {
+                buf.set_style(line, style);
+                put(buf, line, line.x, "›", style);
+            }
+            row(buf, line, item, style);
+        }
+    }
 }
 
 #[cfg(test)]

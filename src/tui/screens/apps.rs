@@ -2,17 +2,21 @@
 //! the backend as the cursor nears the end of what is loaded, and only the rows in view are
 //! drawn, so 100,000 apps cost what a screenful does.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Margin, Position, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::dialogs::{DeleteDialog, Dialog, FileAction, FileDialog};
-use super::{Ctx, Nav};
+use super::dialogs::{DeleteDialog, FileAction, FileDialog};
 use crate::backend::Result;
 use crate::model::{AppOrder, AppView, ListApps, OwnerKind, Page, Sid};
-
-use crate::tui::effect::Effect;
+use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, Tab};
+use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
-use crate::tui::layout;
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{self, body_inner, line, rows};
+use crate::tui::widgets::{self, Palette, cells, put};
 
 /// Apps asked for at a time: a few screens' worth.
 pub const PAGE_SIZE: usize = 200;
@@ -39,6 +43,18 @@ pub struct AppsList {
 }
 
 impl AppsList {
+    /// The list of `owner` read afresh: in the order and with the filter of `previous` when that
+    /// was this owner's list too, selecting `reselect` once it is read (the app just left).
+    pub fn reopened(owner: Sid, previous: Option<&AppsList>, reselect: Option<Sid>) -> AppsList {
+        let mut list = AppsList::new(owner);
+        if let Some(old) = previous.filter(|old| old.owner == list.owner) {
+            list.order = old.order;
+            list.filter = old.filter.clone();
+        }
+        list.reselect = reselect;
+        list
+    }
+
     pub fn new(owner: Sid) -> AppsList {
         AppsList {
             owner,
@@ -104,7 +120,7 @@ impl AppsList {
                 {
                     self.selected = row;
                 }
-                let height = layout::apps_rows_height(ctx.area);
+                let height = apps_rows_height(ctx.area);
                 self.keep_in_view(height);
             }
             Err(error) => {
@@ -152,7 +168,7 @@ impl AppsList {
     }
 
     fn select(&mut self, row: usize, ctx: &mut Ctx) {
-        let height = layout::apps_rows_height(ctx.area);
+        let height = apps_rows_height(ctx.area);
         self.selected = row;
         self.keep_in_view(height);
         // Load on ahead while the cursor is within a screen of the end.
@@ -176,10 +192,7 @@ impl AppsList {
 
     fn open(&mut self, ctx: &mut Ctx) {
         if let Some(app) = self.selected_app() {
-            ctx.go(Nav::App(
-                Box::new(app.clone()),
-                super::detail::Tab::ApplicationDetails,
-            ));
+            ctx.go(Nav::App(Box::new(app.clone()), Tab::ApplicationDetails));
         }
     }
 
@@ -204,16 +217,16 @@ impl AppsList {
             }
             return false;
         }
-        let height = layout::apps_rows_height(ctx.area);
+        let height = apps_rows_height(ctx.area);
         if let Some(row) = keys::moved(key, self.selected, self.apps.len(), height) {
             self.select(row, ctx);
             return true;
         }
         if keys::is_enter(key) {
             self.open(ctx);
-        } else if keys::is_char(key, '/') {
+        } else if ctx.keys.is(Action::Filter, key) {
             self.filtering = true;
-        } else if keys::is_char(key, 'n') {
+        } else if ctx.keys.is(Action::NewApp, key) {
             if ctx.session.may_manage() {
                 ctx.go(Nav::NewApp);
             } else {
@@ -223,18 +236,16 @@ impl AppsList {
                     .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
                 ctx.error(format!("Cannot create an app: {why}"));
             }
-        } else if keys::is_char(key, 'd') || key.code == KeyCode::Delete {
+        } else if ctx.keys.is(Action::DeleteApp, key) {
             match self.selected_app() {
-                Some(app) => ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(app))),
+                Some(app) => ctx.open(DeleteDialog::new(app)),
                 None => ctx.info("No app is selected to delete"),
             }
-        } else if keys::is_char(key, 'x') {
-            ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Export(
-                self.owner.clone(),
-            ))));
-        } else if keys::is_char(key, 'i') {
+        } else if ctx.keys.is(Action::Export, key) {
+            ctx.open(FileDialog::new(FileAction::Export(self.owner.clone())));
+        } else if ctx.keys.is(Action::Import, key) {
             if ctx.session.may_manage() {
-                ctx.dialog = Some(Dialog::File(FileDialog::new(FileAction::Import)));
+                ctx.open(FileDialog::new(FileAction::Import));
             } else {
                 let why = self
                     .error
@@ -242,22 +253,24 @@ impl AppsList {
                     .unwrap_or_else(|| "your role here may not manage OAuth apps".to_owned());
                 ctx.error(format!("Cannot import apps: {why}"));
             }
-        } else if keys::is_char(key, 's') {
+        } else if ctx.keys.is(Action::Sort, key) {
             self.order = match self.order {
                 AppOrder::NewestFirst => AppOrder::OldestFirst,
                 AppOrder::OldestFirst => AppOrder::NewestFirst,
             };
             self.load(ctx, false);
-        } else if keys::is_char(key, 'R') || key.code == KeyCode::F(5) {
+        } else if ctx.keys.is(Action::Reload, key) {
             self.load(ctx, false);
-        } else if keys::is_char(key, 'a') {
+        } else if ctx.keys.is(Action::AuditEvents, key) {
             ctx.go(Nav::Audit);
-        } else if keys::is_char(key, 'T') {
+        } else if ctx.keys.is(Action::TokenTool, key) {
             ctx.go(Nav::TokenTool {
                 app: self.selected_app().cloned().map(Box::new),
                 from_detail: false,
             });
-        } else if keys::is_char(key, 'A') {
+        } else if keys::is_esc(key) {
+            ctx.info("Press q to quit");
+        } else if ctx.keys.is(Action::AuthorizedApps, key) {
             if ctx
                 .session
                 .owner()
@@ -273,7 +286,7 @@ impl AppsList {
         true
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         if self.filtering {
             return vec![
                 hint("type", "filter by name"),
@@ -284,18 +297,249 @@ impl AppsList {
         let mut hints = vec![
             hint("↑↓", "move"),
             hint("Enter", "open"),
-            hint("n", "new app"),
-            hint("d", "delete"),
-            hint("x/i", "export/import"),
-            hint("/", "filter"),
-            hint("s", "sort"),
-            hint("a", "audit"),
-            hint("T", "token"),
+            keys.hint(Action::NewApp),
+            keys.hint(Action::DeleteApp),
+            keys.hint_pair(Action::Export, Action::Import, "export/import"),
+            keys.hint(Action::Filter),
+            keys.hint(Action::Sort),
+            keys.hint(Action::AuditEvents),
+            keys.hint(Action::TokenTool),
         ];
         if OwnerKind::of(&self.owner) == OwnerKind::Organization {
-            hints.push(hint("A", "authorized apps"));
+            hints.push(keys.hint(Action::AuthorizedApps));
         }
-        hints.push(hint("R", "reload"));
+        hints.push(keys.hint(Action::Reload));
         hints
+    }
+}
+
+/// The apps list: a toolbar line, the table's header, then its rows.
+pub struct AppsLayout {
+    pub toolbar: Rect,
+    pub header: Rect,
+    pub rows: Rect,
+}
+
+pub fn apps_layout(area: Rect) -> AppsLayout {
+    let inner = body_inner(area);
+    AppsLayout {
+        toolbar: line(inner, 0),
+        header: line(inner, 1),
+        rows: rows(inner, 2, 0),
+    }
+}
+
+pub fn apps_rows_height(area: Rect) -> usize {
+    usize::from(apps_layout(area).rows.height)
+}
+
+/// Column widths of the apps table after the selection marker: name takes what is left.
+const CLIENT_ID_WIDTH: u16 = 34;
+const GRANT_WIDTH: u16 = 18;
+const DATE_WIDTH: u16 = 16;
+const BY_WIDTH: u16 = 14;
+
+fn app_columns(area: Rect) -> [(u16, u16); 5] {
+    let fixed = 2 + CLIENT_ID_WIDTH + GRANT_WIDTH + DATE_WIDTH + BY_WIDTH + 4;
+    let name = area.width.saturating_sub(fixed).max(8);
+    let mut x = area.x + 2;
+    let mut columns = [(0, 0); 5];
+    for (i, width) in [name, CLIENT_ID_WIDTH, GRANT_WIDTH, DATE_WIDTH, BY_WIDTH]
+        .into_iter()
+        .enumerate()
+    {
+        columns[i] = (x, width);
+        x = x.saturating_add(width + 1);
+    }
+    columns
+}
+
+fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = apps_layout(area);
+    let toolbar = placed.toolbar;
+    let mut at = toolbar.x;
+    if list.filtering || !list.filter.value().is_empty() {
+        let mut field = list.filter.clone();
+        field.error = None;
+        let width = 40.min(toolbar.width);
+        widgets::text_field(
+            buf,
+            Rect::new(toolbar.x, toolbar.y, width, 1),
+            &field,
+            list.filtering,
+            palette,
+        );
+        at += width + 2;
+    } else {
+        at = put(
+            buf,
+            toolbar,
+            at,
+            &format!("{} to filter by name", cx.keys.label(Action::Filter)),
+            palette.dim,
+        );
+        at += 4;
+    }
+    let order = match list.order {
+        AppOrder::NewestFirst => "date created, newest first",
+        AppOrder::OldestFirst => "date created, oldest first",
+    };
+    let sort = cx.keys.label(Action::Sort);
+    at = put(
+        buf,
+        toolbar,
+        at,
+        &format!("Sort: {order} ({sort})"),
+        palette.dim,
+    );
+    let count = if list.error.is_some() {
+        String::new()
+    } else if list.loading {
+        "  · loading…".to_owned()
+    } else if list.next.is_some() {
+        format!("  · {} shown, more below", list.apps.len())
+    } else if list.apps.len() == 1 {
+        "  · 1 app".to_owned()
+    } else {
+        format!("  · {} apps", list.apps.len())
+    };
+    put(buf, toolbar, at, &count, palette.dim);
+
+    if let Some(error) = &list.error {
+        let text = if cx.session.may_manage() {
+            format!(
+                "Could not read the apps: {error}. Press {} to try again.",
+                cx.keys.label(Action::Reload)
+            )
+        } else {
+            format!("{error}.\n\nSwitch to an owner where you may manage OAuth apps with o.")
+        };
+        Paragraph::new(text)
+            .style(palette.error)
+            .wrap(Wrap { trim: true })
+            .render(placed.rows.inner(Margin::new(2, 0)), buf);
+        return;
+    }
+    let columns = app_columns(placed.header);
+    cells(
+        buf,
+        placed.header,
+        &columns,
+        &[
+            "Name",
+            "Client ID",
+            "Grant type",
+            "Date created",
+            "Created by",
+        ],
+        palette.title,
+    );
+    if list.apps.is_empty() && !list.loading {
+        let text = if list.filter.value().is_empty() {
+            format!(
+                "No OAuth apps for {} yet. Press {} to create one.",
+                cx.owner_name(),
+                cx.keys.label(Action::NewApp)
+            )
+        } else {
+            format!(
+                "No app's name contains \"{}\". Press {} then Esc to clear the filter.",
+                list.filter.value(),
+                cx.keys.label(Action::Filter)
+            )
+        };
+        put(buf, placed.rows, placed.rows.x + 2, &text, palette.dim);
+        return;
+    }
+    let shown = list
+        .apps
+        .iter()
+        .enumerate()
+        .skip(list.offset)
+        .take(usize::from(placed.rows.height));
+    for (row, (index, app)) in shown.enumerate() {
+        let line = Rect::new(
+            placed.rows.x,
+            placed.rows.y + row as u16,
+            placed.rows.width,
+            1,
+        );
+        let selected = index == list.selected;
+        let style = if selected {
+            palette.selected
+        } else {
+            Style::default()
+        };
+        if selected {
+            buf.set_style(line, style);
+            put(buf, line, line.x, "›", style);
+        }
+        let date = app.created_at.to_short();
+        cells(
+            buf,
+            line,
+            &app_columns(line),
+            &[
+                &app.settings.name,
+                app.sid.as_str(),
+                app.grant_type.label(),
+                &date,
+                &app.created_by.username,
+            ],
+            style,
+        );
+    }
+}
+
+impl Component for AppsList {
+    fn title(&self, cx: &DrawCtx) -> String {
+        format!(" OAuth apps · {} ", cx.owner_name())
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        self.handle_key(key, ctx).into()
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match layout::row_at(apps_layout(ctx.area).rows, at) {
+            Some(row) => {
+                self.click_row(row, ctx);
+                EventState::Consumed
+            }
+            None => EventState::NotConsumed,
+        }
+    }
+
+    fn paste(&mut self, text: &str, ctx: &mut Ctx) -> EventState {
+        if self.filtering {
+            self.paste_filter(text, ctx);
+        }
+        self.filtering.into()
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AppsLoaded {
+                request,
+                append,
+                result,
+            } => self.on_loaded(request, append, result, ctx),
+            Msg::FilterSettled { request } => self.on_filter_settled(request, ctx),
+            Msg::Resize(..) => self.keep_in_view(apps_rows_height(ctx.area)),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        AppsList::hints(self, keys)
+    }
+
+    fn is_typing(&self) -> bool {
+        self.filtering
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_list(self, cx, area, buf, &cx.palette);
     }
 }

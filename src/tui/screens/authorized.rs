@@ -3,16 +3,19 @@
 //! Revoke behind a confirmation. The whole organization's on their own screen, one app's on its
 //! detail view.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
 
-use super::Ctx;
-use super::dialogs::{Confirm, Dialog};
+use super::dialogs::Confirm;
 use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
 use crate::model::{Authorization, Page, Sid};
-
-use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav};
+use crate::tui::effect::{Effect, Msg};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{self, body_inner, line, rows};
+use crate::tui::widgets::{ListBody, Palette, cells, put};
 
 /// Authorizations asked for at a time.
 const PAGE_SIZE: usize = 200;
@@ -52,6 +55,36 @@ impl AuthorizedList {
         self.rows.on_page(request, append, result);
     }
 
+    /// The list's part of a backend's answer: its pages, and a revoke (the list is read again).
+    pub fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AuthorizedLoaded {
+                request,
+                append,
+                result,
+            } => self.on_loaded(request, append, result),
+            Msg::AuthorizationRevoked(result) => match result {
+                Ok(revoked) => {
+                    ctx.done(format!(
+                        "Revoked the access {} gave to {}; its tokens stopped working",
+                        revoked.user.username, revoked.app_name
+                    ));
+                    self.load(ctx, false);
+                }
+                Err(error) => ctx.failed("revoke the authorization", &error),
+            },
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// "Yes" to a revoke this list asked about.
+    pub fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        if let ConfirmAction::RevokeAuthorization(sid) = action {
+            ctx.effect(Effect::RevokeAuthorization(sid.clone()));
+        }
+    }
+
     pub fn click_row(&mut self, index: usize, height: usize, ctx: &mut Ctx) {
         if self.rows.click_row(index, height) == Some(true) {
             self.load(ctx, true);
@@ -59,10 +92,10 @@ impl AuthorizedList {
     }
 
     /// Asks before revoking the selected authorization.
-    fn ask_revoke(&self, ctx: &mut Ctx) {
+    pub fn ask_revoke(&self, ctx: &mut Ctx) {
         match self.rows.selected_item() {
             Some(authorization) => {
-                ctx.dialog = Some(Dialog::Confirm(Confirm::revoke(authorization)));
+                ctx.open(Confirm::revoke(authorization));
             }
             None => ctx.info("No authorization is selected to revoke"),
         }
@@ -75,9 +108,9 @@ impl AuthorizedList {
             }
             return true;
         }
-        if keys::is_char(key, 'x') || key.code == KeyCode::Delete {
+        if ctx.keys.is(Action::Revoke, key) {
             self.ask_revoke(ctx);
-        } else if keys::is_char(key, 'R') {
+        } else if ctx.keys.is(Action::Reload, key) {
             self.load(ctx, false);
         } else {
             return false;
@@ -85,11 +118,151 @@ impl AuthorizedList {
         true
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         vec![
             hint("↑↓/jk", "move"),
-            hint("x", "revoke"),
-            hint("R", "reload"),
+            keys.hint(Action::Revoke),
+            keys.hint(Action::Reload),
         ]
+    }
+}
+
+/// A table of authorizations: its header line, then its rows.
+pub struct TableLayout {
+    pub header: Rect,
+    pub rows: Rect,
+}
+
+pub fn table_in(area: Rect) -> TableLayout {
+    TableLayout {
+        header: line(area, 0),
+        rows: rows(area, 1, 0),
+    }
+}
+
+/// The Authorized applications screen: a line that says what it is, then the table.
+pub fn authorized_layout(area: Rect) -> (Rect, TableLayout) {
+    let inner = body_inner(area);
+    (line(inner, 0), table_in(rows(inner, 2, 0)))
+}
+
+pub fn authorized_rows_height(area: Rect) -> usize {
+    usize::from(authorized_layout(area).1.rows.height)
+}
+
+/// Authorized applications: app (on the organization's screen), authorized by, scopes, date
+/// authorized and last used.
+pub fn authorized_table(
+    list: &AuthorizedList,
+    placed: &TableLayout,
+    with_app: bool,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let header = placed.header;
+    let fixed = 2 + 16 + 16 + 16 + 4;
+    let widths: Vec<u16> = if with_app {
+        let rest = header.width.saturating_sub(fixed + 1);
+        vec![rest / 2, 16, rest - rest / 2, 16, 16]
+    } else {
+        vec![16, header.width.saturating_sub(fixed).max(8), 16, 16]
+    };
+    let mut x = header.x + 2;
+    let columns: Vec<(u16, u16)> = widths
+        .iter()
+        .map(|w| {
+            let at = (x, *w);
+            x = x.saturating_add(w + 1);
+            at
+        })
+        .collect();
+    let mut titles = vec!["Authorized by", "Scopes", "Date authorized", "Last used"];
+    if with_app {
+        titles.insert(0, "App");
+    }
+    cells(buf, header, &columns, &titles, palette.title);
+    let list = &list.rows;
+    let shown = ListBody {
+        error: list.error.as_ref().map(|error| {
+            format!("Could not read the authorizations: {error}. Press R to try again.")
+        }),
+        empty: (list.items.is_empty() && !list.loading).then_some(
+            "No one has authorized an app here yet: they do so on the consent page of its Authorization URL.",
+        ),
+        offset: list.offset,
+        selected: list.selected,
+    };
+    shown.draw(
+        buf,
+        placed.rows,
+        palette,
+        &list.items,
+        |buf, line, authorization, style| {
+            let scopes = authorization.scopes.join(" ");
+            let date = authorization.created_at.to_short();
+            let used = authorization.last_used_at.to_short();
+            let mut texts: Vec<&str> = vec![&authorization.user.username, &scopes, &date, &used];
+            if with_app {
+                texts.insert(0, &authorization.app_name);
+            }
+            cells(buf, line, &columns, &texts, style);
+        },
+    );
+}
+
+/// The organization's Authorized applications screen. On an app's detail view the same list is
+/// the Authorized applications tab's, which asks it for its keys.
+impl Component for AuthorizedList {
+    fn title(&self, cx: &DrawCtx) -> String {
+        format!(" Authorized applications · {} ", cx.owner_name())
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        if keys::is_esc(key) {
+            ctx.go(Nav::apps());
+            return EventState::Consumed;
+        }
+        let height = authorized_rows_height(ctx.area);
+        self.handle_key(key, height, ctx).into()
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match layout::row_at(authorized_layout(ctx.area).1.rows, at) {
+            Some(row) => {
+                self.click_row(row, authorized_rows_height(ctx.area), ctx);
+                EventState::Consumed
+            }
+            None => EventState::NotConsumed,
+        }
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        AuthorizedList::answer(self, msg, ctx)
+    }
+
+    fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        AuthorizedList::confirmed(self, action, ctx);
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        let mut hints = AuthorizedList::hints(self, keys);
+        hints.push(hint("Esc", "back"));
+        hints
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        let palette = &cx.palette;
+        let (intro, table) = authorized_layout(area);
+        put(
+            buf,
+            intro,
+            intro.x + 2,
+            &format!(
+                "Apps people approved for this organization, newest first · {}",
+                self.rows.count("authorization", "authorizations")
+            ),
+            palette.dim,
+        );
+        authorized_table(self, &table, true, buf, palette);
     }
 }

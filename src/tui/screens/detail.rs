@@ -1,62 +1,41 @@
 //! An app's detail view, tabbed as in the Console: Application details, Access settings,
 //! Credentials, Authorized applications (authorization-code apps), and the app's Audit events. Edit, Save and Cancel on the first two; Rotate
-//! secret and Delete from anywhere. A save carries the version it was based on, so that one over
+//! secret, End grace now and Delete from anywhere. A save carries the version it was based on, so that one over
 //! someone else's change is refused rather than overwriting it.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Modifier, Style};
+use unicode_width::UnicodeWidthStr;
 
-use super::audit::AuditLog;
-use super::authorized::AuthorizedList;
-use super::dialogs::{Confirm, DeleteDialog, Dialog, RotateDialog};
-use super::forms::{DetailsForm, FormOutcome};
-use super::scopes::ScopesForm;
-use super::{Ctx, Nav};
-use crate::backend::BackendError;
-use crate::backend::Result;
-use crate::model::{AppUpdate, AppView, GrantType, OwnerKind};
-use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
-use crate::tui::layout;
+use super::audit::{AuditLayout, AuditLog, audit_in, audit_table, audit_toolbar};
+use super::authorized::{AuthorizedList, TableLayout, authorized_table, table_in};
+use super::dialogs::{Confirm, DeleteDialog, RotateDialog};
+use super::forms::{DetailsFocus, DetailsForm, FormOutcome};
+use super::scopes::{ScopesFocus, ScopesForm};
+use crate::backend::{BackendError, Result};
+use crate::model::{AppUpdate, AppView, GrantType, MAX_SCOPES, OwnerKind, scopes::Area};
+pub use crate::tui::component::Tab;
+use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav};
+use crate::tui::effect::{Effect, Msg};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{
+    self, LABEL_WIDTH, body_inner, button_at, hit, indented, last_line, line, row_at, rows,
+};
+use crate::tui::widgets::{self, Palette, put};
 
+/// What a button under a tab does when pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    ApplicationDetails,
-    AccessSettings,
-    Credentials,
-    AuthorizedApps,
-    AuditEvents,
-}
-
-impl Tab {
-    /// Every tab, in the order drawn; [`Tab::of`] leaves out what an app does not have.
-    pub const ALL: [Tab; 5] = [
-        Tab::ApplicationDetails,
-        Tab::AccessSettings,
-        Tab::Credentials,
-        Tab::AuthorizedApps,
-        Tab::AuditEvents,
-    ];
-
-    /// The tabs of `app`: Authorized applications only for the authorization-code grant, the
-    /// only one people approve.
-    pub fn of(app: &AppView) -> Vec<Tab> {
-        Tab::ALL
-            .into_iter()
-            .filter(|tab| {
-                *tab != Tab::AuthorizedApps || app.grant_type == GrantType::AuthorizationCode
-            })
-            .collect()
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::ApplicationDetails => "Application details",
-            Tab::AccessSettings => "Access settings",
-            Tab::Credentials => "Credentials",
-            Tab::AuthorizedApps => "Authorized applications",
-            Tab::AuditEvents => "Audit events",
-        }
-    }
+pub enum DetailButton {
+    Save,
+    CancelEdit,
+    Edit,
+    Rotate,
+    EndGrace,
+    CopyClientId,
+    Delete,
+    Revoke,
 }
 
 pub enum DetailEdit {
@@ -254,10 +233,10 @@ impl Detail {
     pub fn handle_key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> bool {
         if let Some(edit) = &mut self.edit {
             let outcome = match edit {
-                DetailEdit::Details(form) => form.handle_key(key),
+                DetailEdit::Details(form) => form.handle_key(key, ctx.keys),
                 DetailEdit::Access(form) => {
-                    let height = layout::detail_scope_rows_height(ctx.area, form.ttl.is_some());
-                    form.handle_key(key, height)
+                    let height = form.rows_height(detail_layout(ctx.area).content);
+                    form.handle_key(key, height, ctx.keys)
                 }
             };
             return match outcome {
@@ -266,8 +245,7 @@ impl Detail {
                     true
                 }
                 FormOutcome::Cancel => {
-                    self.edit = None;
-                    ctx.info("Edit cancelled; nothing was saved");
+                    self.cancel_edit(ctx);
                     true
                 }
                 FormOutcome::Handled => true,
@@ -275,13 +253,13 @@ impl Detail {
             };
         }
         if self.tab == Tab::AuditEvents {
-            let height = layout::detail_audit_rows_height(ctx.area);
+            let height = detail_audit_rows_height(ctx.area);
             if self.audit.handle_key(key, height, ctx) {
                 return true;
             }
         }
         if self.tab == Tab::AuthorizedApps {
-            let height = layout::detail_authorized_rows_height(ctx.area);
+            let height = detail_authorized_rows_height(ctx.area);
             if self.authorized.handle_key(key, height, ctx) {
                 return true;
             }
@@ -298,45 +276,91 @@ impl Detail {
             self.show(self.step(true), ctx);
         } else if keys::is_prev_field(key) || keys::is_left(key) {
             self.show(self.step(false), ctx);
-        } else if keys::is_char(key, 'e')
+        } else if ctx.keys.is(Action::Edit, key)
             || (keys::is_enter(key)
                 && matches!(self.tab, Tab::ApplicationDetails | Tab::AccessSettings))
         {
             self.start_edit(ctx);
-        } else if keys::is_char(key, 'r') || (keys::is_enter(key) && self.tab == Tab::Credentials) {
-            ctx.dialog = Some(Dialog::Rotate(RotateDialog::new(&self.app)));
-        } else if keys::is_char(key, 'g') {
-            self.end_grace(ctx);
-        } else if keys::is_char(key, 'd') {
-            ctx.dialog = Some(Dialog::Delete(DeleteDialog::new(&self.app)));
-        } else if keys::is_char(key, 'c') {
-            ctx.effect(Effect::Copy {
-                what: "client ID",
-                text: self.app.sid.to_string(),
-            });
-        } else if keys::is_char(key, 'T') {
+        } else if ctx.keys.is(Action::RotateSecret, key)
+            || (keys::is_enter(key) && self.tab == Tab::Credentials)
+        {
+            self.ask_rotate(ctx);
+        } else if ctx.keys.is(Action::EndGrace, key) {
+            self.ask_end_grace(ctx);
+        } else if ctx.keys.is(Action::DeleteThisApp, key) {
+            self.ask_delete(ctx);
+        } else if ctx.keys.is(Action::CopyClientId, key) {
+            self.copy_client_id(ctx);
+        } else if ctx.keys.is(Action::TokenTool, key) {
             ctx.go(Nav::TokenTool {
                 app: Some(Box::new(self.app.clone())),
                 from_detail: true,
             });
-        } else if keys::is_char(key, 'R') {
+        } else if ctx.keys.is(Action::Reload, key) {
             ctx.effect(Effect::LoadApp(self.app.sid.clone()));
         } else if keys::is_esc(key) {
-            ctx.go(Nav::Apps);
+            ctx.go(Nav::Apps {
+                reselect: Some(self.app.sid.clone()),
+            });
         } else {
             return false;
         }
         true
     }
 
+    /// The buttons under the current tab, as (label, what pressing it does).
+    pub fn buttons(&self) -> Vec<(&'static str, DetailButton)> {
+        use DetailButton::*;
+        match (&self.edit, self.tab) {
+            (Some(_), _) => vec![("Save", Save), ("Cancel", CancelEdit)],
+            (None, Tab::ApplicationDetails) => vec![("Edit application details", Edit)],
+            (None, Tab::AccessSettings) => vec![("Edit access settings", Edit)],
+            (None, Tab::Credentials) => {
+                let mut buttons = vec![("Rotate secret", Rotate)];
+                if self.app.secret_in_grace().is_some() {
+                    buttons.push(("End grace now", EndGrace));
+                }
+                buttons.extend([("Copy client ID", CopyClientId), ("Delete app", Delete)]);
+                buttons
+            }
+            (None, Tab::AuthorizedApps) => vec![("Revoke", Revoke)],
+            (None, Tab::AuditEvents) => Vec::new(),
+        }
+    }
+
+    /// A click on button `index` of [`Detail::buttons`]: what the button names, not a key that
+    /// may mean something else where it lands.
+    pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) {
+        let Some((_, button)) = self.buttons().get(index).copied() else {
+            return;
+        };
+        match button {
+            DetailButton::Save => self.save(ctx),
+            DetailButton::CancelEdit => self.cancel_edit(ctx),
+            DetailButton::Edit => self.start_edit(ctx),
+            DetailButton::Rotate => self.ask_rotate(ctx),
+            DetailButton::EndGrace => self.ask_end_grace(ctx),
+            DetailButton::CopyClientId => self.copy_client_id(ctx),
+            DetailButton::Delete => self.ask_delete(ctx),
+            DetailButton::Revoke => self.authorized.ask_revoke(ctx),
+        }
+    }
+
+    fn cancel_edit(&mut self, ctx: &mut Ctx) {
+        self.edit = None;
+        ctx.info("Edit cancelled; nothing was saved");
+    }
+
+    fn ask_rotate(&self, ctx: &mut Ctx) {
+        ctx.open(RotateDialog::new(&self.app));
+    }
+
     /// Asks before ending the older secret's grace period. With no second secret shown there is
     /// nothing to confirm: the service is asked all the same, and its answer says why not (the
     /// app may have changed since it was loaded).
-    fn end_grace(&self, ctx: &mut Ctx) {
+    fn ask_end_grace(&self, ctx: &mut Ctx) {
         match self.app.secret_in_grace() {
-            Some(older) => {
-                ctx.dialog = Some(Dialog::Confirm(Confirm::end_grace(&self.app, older)));
-            }
+            Some(older) => ctx.open(Confirm::end_grace(&self.app, older)),
             None => ctx.effect(Effect::EndGrace {
                 app: self.app.sid.clone(),
                 version: self.app.version,
@@ -344,66 +368,453 @@ impl Detail {
         }
     }
 
-    /// The buttons under the current tab, as (label, what pressing it does as a key).
-    pub fn buttons(&self) -> Vec<(&'static str, char)> {
-        match (&self.edit, self.tab) {
-            (Some(_), _) => vec![("Save", 's'), ("Cancel", 'x')],
-            (None, Tab::ApplicationDetails) => vec![("Edit application details", 'e')],
-            (None, Tab::AccessSettings) => vec![("Edit access settings", 'e')],
-            (None, Tab::Credentials) => {
-                let mut buttons = vec![("Rotate secret", 'r')];
-                if self.app.secret_in_grace().is_some() {
-                    buttons.push(("End grace now", 'g'));
-                }
-                buttons.extend([("Copy client ID", 'c'), ("Delete app", 'd')]);
-                buttons
-            }
-            (None, Tab::AuthorizedApps) => vec![("Revoke", 'x')],
-            (None, Tab::AuditEvents) => Vec::new(),
-        }
+    fn ask_delete(&self, ctx: &mut Ctx) {
+        ctx.open(DeleteDialog::new(&self.app));
     }
 
-    /// A click on button `index` of [`Detail::buttons`].
-    pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) {
-        let Some((_, action)) = self.buttons().get(index).copied() else {
-            return;
-        };
-        match action {
-            's' => self.save(ctx),
-            'x' => {
-                self.edit = None;
-            }
-            other => {
-                let key = KeyEvent::from(ratatui::crossterm::event::KeyCode::Char(other));
-                self.handle_key(&key, ctx);
-            }
-        }
+    fn copy_client_id(&self, ctx: &mut Ctx) {
+        ctx.effect(Effect::Copy {
+            what: "client ID",
+            text: self.app.sid.to_string(),
+        });
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         match &self.edit {
-            Some(DetailEdit::Details(form)) => form.hints(),
-            Some(DetailEdit::Access(form)) => form.hints(),
+            Some(DetailEdit::Details(form)) => form.hints(keys),
+            Some(DetailEdit::Access(form)) => form.hints(keys),
             None => {
                 let mut hints = vec![hint("Tab/←→", "tabs")];
                 if self.tab == Tab::AuditEvents {
-                    hints.extend(self.audit.hints());
+                    hints.extend(self.audit.hints(keys));
                 }
                 if self.tab == Tab::AuthorizedApps {
-                    hints.extend(self.authorized.hints());
+                    hints.extend(self.authorized.hints(keys));
                 }
-                hints.extend([hint("e", "edit"), hint("r", "rotate secret")]);
+                hints.extend([keys.hint(Action::Edit), keys.hint(Action::RotateSecret)]);
                 if self.tab == Tab::Credentials && self.app.secret_in_grace().is_some() {
-                    hints.push(hint("g", "end grace"));
+                    hints.push(keys.hint(Action::EndGrace));
                 }
                 hints.extend([
-                    hint("d", "delete"),
-                    hint("T", "token"),
-                    hint("c", "copy client ID"),
+                    keys.hint(Action::DeleteThisApp),
+                    keys.hint(Action::TokenTool),
+                    keys.hint(Action::CopyClientId),
                     hint("Esc", "back"),
                 ]);
                 hints
             }
         }
+    }
+}
+
+/// The detail view: tabs, the tab's content, and its buttons.
+pub struct DetailLayout {
+    pub tabs: Rect,
+    pub content: Rect,
+    pub buttons: Rect,
+}
+
+pub fn detail_layout(area: Rect) -> DetailLayout {
+    let inner = body_inner(area);
+    DetailLayout {
+        tabs: line(inner, 0),
+        content: rows(inner, 2, 2),
+        buttons: indented(last_line(inner)),
+    }
+}
+
+/// The tabs' titles as drawn: " title " separated by "│".
+pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect)> {
+    let mut x = area.x;
+    let mut placed = Vec::new();
+    for &tab in tabs {
+        let width = tab.title().width() as u16 + 2;
+        if x + width > area.right() {
+            break;
+        }
+        placed.push((tab, Rect::new(x, area.y, width, 1)));
+        x += width + 1;
+    }
+    placed
+}
+
+fn detail_audit(area: Rect) -> AuditLayout {
+    audit_in(detail_layout(area).content, true)
+}
+
+fn detail_audit_rows_height(area: Rect) -> usize {
+    usize::from(detail_audit(area).rows.height)
+}
+
+fn detail_authorized(area: Rect) -> TableLayout {
+    table_in(detail_layout(area).content)
+}
+
+fn detail_authorized_rows_height(area: Rect) -> usize {
+    usize::from(detail_authorized(area).rows.height)
+}
+
+fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let issuer = cx.session.issuer.as_str();
+    let placed = detail_layout(area);
+    for (tab, rect) in tab_titles(placed.tabs, &detail.tabs()) {
+        let (text, style) = if tab == detail.tab {
+            (
+                format!("[{}]", tab.title()),
+                palette.selected.add_modifier(Modifier::BOLD),
+            )
+        } else {
+            (format!(" {} ", tab.title()), palette.dim)
+        };
+        put(buf, rect, rect.x, &text, style);
+        if tab != Tab::AuditEvents && rect.right() < placed.tabs.right() {
+            put(buf, placed.tabs, rect.right(), "│", palette.dim);
+        }
+    }
+    let content = placed.content;
+    match (&detail.edit, detail.tab) {
+        (Some(DetailEdit::Details(form)), _) => form.draw(content, buf, palette),
+        (Some(DetailEdit::Access(form)), _) => form.draw(content, buf, palette),
+        (None, Tab::ApplicationDetails) => app_details(&detail.app, content, buf, palette),
+        (None, Tab::AccessSettings) => access_settings(&detail.app, cx.keys, content, buf, palette),
+        (None, Tab::Credentials) => credentials(detail, issuer, cx.keys, content, buf, palette),
+        (None, Tab::AuthorizedApps) => {
+            let table = detail_authorized(area);
+            authorized_table(&detail.authorized, &table, false, buf, palette);
+        }
+        (None, Tab::AuditEvents) => {
+            let placed = detail_audit(area);
+            audit_toolbar(&detail.audit, cx.keys, placed.toolbar, buf, palette);
+            audit_table(&detail.audit, &placed, false, buf, palette);
+        }
+    }
+    let buttons = detail.buttons();
+    let labels: Vec<&str> = buttons.iter().map(|(label, _)| *label).collect();
+    let focused = match &detail.edit {
+        Some(DetailEdit::Details(form)) => match form.focus {
+            DetailsFocus::Submit => Some(0),
+            DetailsFocus::Cancel => Some(1),
+            _ => None,
+        },
+        Some(DetailEdit::Access(form)) => match form.focus {
+            ScopesFocus::Submit => Some(0),
+            ScopesFocus::Back => Some(1),
+            _ => None,
+        },
+        None => None,
+    };
+    widgets::buttons(buf, placed.buttons, &labels, focused, palette);
+}
+
+fn pairs(buf: &mut Buffer, area: Rect, rows: &[(&str, String)], palette: &Palette) {
+    for (i, (label, value)) in rows.iter().enumerate() {
+        if i as u16 >= area.height {
+            break;
+        }
+        let line = Rect::new(area.x, area.y + i as u16, area.width, 1);
+        put(buf, line, line.x + 2, label, palette.dim);
+        let shown = if value.is_empty() {
+            "—"
+        } else {
+            value.as_str()
+        };
+        put(buf, line, line.x + LABEL_WIDTH, shown, Style::default());
+    }
+}
+
+fn app_details(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let s = &app.settings;
+    let mut rows = vec![
+        ("Application name", s.name.clone()),
+        ("Description", s.description.clone()),
+        ("Grant type", app.grant_type.label().to_owned()),
+        ("Date created", app.created_at.to_short()),
+        ("Date updated", app.updated_at.to_short()),
+        ("Created by", app.created_by.username.clone()),
+    ];
+    if app.grant_type == GrantType::AuthorizationCode {
+        rows.extend([
+            ("Company name", s.company_name.clone()),
+            ("Images", s.images.join(", ")),
+            ("Homepage URL", s.homepage_url.clone()),
+            ("Terms of service URL", s.terms_url.clone()),
+            ("Redirect URLs", s.redirect_uris.join(", ")),
+        ]);
+    }
+    pairs(buf, area, &rows, palette);
+}
+
+fn access_settings(app: &AppView, keys: &KeyMap, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let ttl = match app.owner_kind() {
+        OwnerKind::Account => app.settings.token_ttl.to_string(),
+        OwnerKind::Organization => {
+            format!("{} (fixed for organization apps)", app.settings.token_ttl)
+        }
+    };
+    pairs(
+        buf,
+        area,
+        &[
+            ("Token expiration", ttl),
+            (
+                "OAuth scopes",
+                format!("{}/{MAX_SCOPES}", app.settings.scopes.len()),
+            ),
+        ],
+        palette,
+    );
+    let list = Rect::new(
+        area.x,
+        area.y + 3,
+        area.width,
+        area.height.saturating_sub(3),
+    );
+    let catalog = crate::model::scopes::catalog();
+    let mut lines: Vec<(String, Style)> = Vec::new();
+    for &group in Area::for_owner(app.owner_kind()) {
+        let names: Vec<&str> = catalog
+            .for_owner(app.owner_kind())
+            .filter(|p| p.area == group && app.settings.scopes.iter().any(|s| s == p.name))
+            .map(|p| p.name)
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        lines.push((format!("{} ({})", group.name(), names.len()), palette.title));
+        lines.extend(
+            names
+                .into_iter()
+                .map(|n| (format!("  {n}"), Style::default())),
+        );
+    }
+    let height = usize::from(list.height);
+    let more = lines.len().saturating_sub(height);
+    for (i, (text, style)) in lines
+        .iter()
+        .take(if more > 0 { height - 1 } else { height })
+        .enumerate()
+    {
+        let line = Rect::new(list.x, list.y + i as u16, list.width, 1);
+        put(buf, line, line.x + 2, text, *style);
+    }
+    if more > 0 && height > 0 {
+        let line = Rect::new(list.x, list.bottom() - 1, list.width, 1);
+        put(
+            buf,
+            line,
+            line.x + 2,
+            &format!(
+                "… {} more lines; press {} to see and edit them all",
+                more + 1,
+                keys.label(Action::Edit)
+            ),
+            palette.dim,
+        );
+    }
+}
+
+fn credentials(
+    detail: &Detail,
+    issuer: &str,
+    keys: &KeyMap,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let app = &detail.app;
+    let mut rows = vec![("Client ID", app.sid.to_string())];
+    if let Some(url) = app.authorization_url(issuer) {
+        rows.push(("Authorization URL", url));
+    }
+    pairs(buf, area, &rows, palette);
+    let mut y = area.y + rows.len() as u16 + 1;
+    let line = |y: u16| Rect::new(area.x, y, area.width, 1);
+    if y < area.bottom() {
+        put(buf, line(y), area.x + 2, "Client secrets", palette.dim);
+    }
+    y += 1;
+    // Newest first: the current secret, then the one in its grace period.
+    for secret in app.secrets.iter().rev() {
+        if y + 1 >= area.bottom() {
+            break;
+        }
+        let by = secret
+            .created_by
+            .as_ref()
+            .map_or("(not recorded)", |user| user.username.as_str());
+        let state = match secret.expires_at {
+            None => "no expiry".to_owned(),
+            Some(end) => format!("expires {}", end.to_short()),
+        };
+        put(
+            buf,
+            line(y),
+            area.x + 4,
+            &format!(
+                "{}  created {} by {by} · {state}",
+                secret.id,
+                secret.created_at.to_short()
+            ),
+            Style::default(),
+        );
+        y += 1;
+    }
+    y += 1;
+    if let Some(older) = app.secret_in_grace()
+        && y < area.bottom()
+    {
+        put(
+            buf,
+            line(y),
+            area.x + 2,
+            &format!(
+                "Two secrets are active: rotating now ends {} at once; {} ends it now.",
+                older.id,
+                keys.label(Action::EndGrace)
+            ),
+            palette.dim,
+        );
+        y += 1;
+    }
+    if y < area.bottom() {
+        put(
+            buf,
+            line(y),
+            area.x + 2,
+            &format!(
+                "A secret is shown only when it is made. Lost it? Rotate the secret ({}).",
+                keys.label(Action::RotateSecret)
+            ),
+            palette.dim,
+        );
+    }
+}
+
+impl Component for Detail {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        format!(" {} ", self.app.settings.name)
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        self.handle_key(key, ctx).into()
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        let placed = detail_layout(ctx.area);
+        if let Some((tab, _)) = tab_titles(placed.tabs, &self.tabs())
+            .into_iter()
+            .find(|(_, rect)| hit(*rect, at))
+        {
+            self.show(tab, ctx);
+            return EventState::Consumed;
+        }
+        let labels: Vec<&str> = self.buttons().iter().map(|(label, _)| *label).collect();
+        if let Some(index) = button_at(&layout::buttons(placed.buttons, &labels), at) {
+            self.click_button(index, ctx);
+            return EventState::Consumed;
+        }
+        match &mut self.edit {
+            Some(DetailEdit::Details(form)) => match form.field_at(placed.content, at) {
+                Some(focus) => form.focus = focus,
+                None => return EventState::NotConsumed,
+            },
+            Some(DetailEdit::Access(form)) => return form.click(placed.content, at).into(),
+            None if self.tab == Tab::AuthorizedApps => {
+                let Some(row) = row_at(detail_authorized(ctx.area).rows, at) else {
+                    return EventState::NotConsumed;
+                };
+                let height = detail_authorized_rows_height(ctx.area);
+                self.authorized.click_row(row, height, ctx);
+            }
+            None if self.tab == Tab::AuditEvents => {
+                let Some(row) = row_at(detail_audit(ctx.area).rows, at) else {
+                    return EventState::NotConsumed;
+                };
+                let height = detail_audit_rows_height(ctx.area);
+                self.audit.click_row(row, height, ctx);
+            }
+            None => return EventState::NotConsumed,
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        if let Some(DetailEdit::Details(form)) = &mut self.edit
+            && let Some(field) = form.focused_field_mut()
+        {
+            field.paste(text);
+            return EventState::Consumed;
+        }
+        EventState::NotConsumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AppLoaded(result) => match result {
+                Ok(app) if app.sid == self.app.sid => {
+                    self.replace_app(app);
+                    self.show(self.tab, ctx);
+                }
+                Ok(_) => {}
+                Err(error) => ctx.failed("reload the app", &error),
+            },
+            Msg::AppUpdated(result) => self.on_updated(result, ctx),
+            Msg::GraceEnded(result) => match result {
+                Ok(app) => {
+                    let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
+                    ctx.done(format!(
+                        "Ended the grace period of {}: its older secret no longer works; secret {current} carries on",
+                        app.settings.name
+                    ));
+                    if app.sid == self.app.sid {
+                        self.replace_app(app);
+                    }
+                }
+                Err(error) => ctx.failed("end the grace period", &error),
+            },
+            Msg::AuditLoaded {
+                request,
+                append,
+                result,
+            } => self.audit.on_loaded(request, append, result),
+            msg @ (Msg::AuthorizedLoaded { .. } | Msg::AuthorizationRevoked(_)) => {
+                let revoked = matches!(msg, Msg::AuthorizationRevoked(Ok(_)));
+                let left = self.authorized.answer(msg, ctx);
+                // A revocation is one of the app's audit events.
+                if revoked {
+                    self.audit.events.loaded = false;
+                }
+                return left;
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        match action {
+            // The app and version asked about, as shown when the question was put.
+            ConfirmAction::EndGrace { app, version } => ctx.effect(Effect::EndGrace {
+                app: app.clone(),
+                version: *version,
+            }),
+            _ => self.authorized.confirmed(action, ctx),
+        }
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        Detail::hints(self, keys)
+    }
+
+    fn is_typing(&self) -> bool {
+        Detail::is_typing(self)
+    }
+
+    fn holds_input(&self) -> bool {
+        Detail::holds_input(self)
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_detail(self, cx, area, buf, &cx.palette);
     }
 }

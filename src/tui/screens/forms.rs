@@ -2,14 +2,19 @@
 //! Which fields it has depends on the owner kind and the grant type; what they may hold is the
 //! model's to say ([`AppSettings::validate`]), and its messages are shown at each field.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 
 use crate::model::{
     AppSettings, AppView, COMPANY_NAME_MAX_CHARS, DESCRIPTION_MAX_CHARS, Field, GrantType,
     NAME_MAX_CHARS, OwnerKind, URL_MAX_CHARS, ValidationErrors,
 };
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{LABEL_WIDTH, hit};
+use crate::tui::widgets::{self, Palette, put};
 
 /// Creating (Next/Cancel) or editing (Save/Cancel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +180,7 @@ impl DetailsForm {
         self.focus = order[next];
     }
 
-    pub fn handle_key(&mut self, key: &KeyEvent) -> FormOutcome {
+    pub fn handle_key(&mut self, key: &KeyEvent, keys: &KeyMap) -> FormOutcome {
         if keys::is_next_field(key) || (keys::is_enter(key) && self.is_typing()) {
             self.move_focus(true);
             return FormOutcome::Handled;
@@ -187,7 +192,7 @@ impl DetailsForm {
         if keys::is_esc(key) {
             return FormOutcome::Cancel;
         }
-        if keys::is_ctrl(key, 's') {
+        if keys.is(Action::Save, key) {
             return FormOutcome::Submit;
         }
         if let Some(field) = self.focused_field_mut()
@@ -284,17 +289,101 @@ impl DetailsForm {
         }
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         let mut hints = vec![hint("Tab/Shift-Tab", "next/previous field")];
         if self.focus == DetailsFocus::GrantType {
             hints.push(hint("←/→", "choose grant type"));
         }
         hints.push(match self.mode {
-            FormMode::Create => hint("Ctrl-S", "next step"),
-            FormMode::Edit => hint("Ctrl-S", "save"),
+            FormMode::Create => keys.hint_as(Action::Save, "next step"),
+            FormMode::Edit => keys.hint(Action::Save),
         });
         hints.push(hint("Esc", "cancel"));
         hints
+    }
+}
+
+impl DetailsForm {
+    /// Each field of the details form with its line (and the line under it when it has an error).
+    pub fn rows(&self, area: Rect) -> Vec<(DetailsFocus, Rect)> {
+        let mut at = 0;
+        let mut placed = Vec::new();
+        for focus in self.focus_order() {
+            let has_error = match focus {
+                DetailsFocus::GrantType => self.grant_error.is_some(),
+                DetailsFocus::Submit | DetailsFocus::Cancel => continue,
+                other => self.field(other).is_some_and(|f| f.error.is_some()),
+            };
+            let height = if has_error { 2 } else { 1 };
+            if at + height > area.height {
+                break;
+            }
+            placed.push((focus, Rect::new(area.x, area.y + at, area.width, height)));
+            at += height + 1;
+        }
+        placed
+    }
+
+    /// The field drawn at `at`, in the form's `area`.
+    pub fn field_at(&self, area: Rect, at: Position) -> Option<DetailsFocus> {
+        self.rows(area)
+            .into_iter()
+            .find(|(_, rect)| hit(*rect, at))
+            .map(|(focus, _)| focus)
+    }
+
+    pub fn draw(&self, area: Rect, buf: &mut Buffer, palette: &Palette) {
+        let form = self;
+        for (focus, rect) in form.rows(area) {
+            let focused = form.focus == focus;
+            if focus == DetailsFocus::GrantType {
+                widgets::label(buf, rect, "Grant type", focused, palette);
+                let mut at = rect.x + LABEL_WIDTH;
+                for grant in [GrantType::ClientCredentials, GrantType::AuthorizationCode] {
+                    let mark = if form.grant == grant {
+                        "(•) "
+                    } else {
+                        "( ) "
+                    };
+                    let style = if focused && form.grant == grant {
+                        palette.focus
+                    } else {
+                        Style::default()
+                    };
+                    at = put(buf, rect, at, &format!("{mark}{}   ", grant.label()), style);
+                }
+                if focused {
+                    put(buf, rect, at, "←/→ to choose", palette.dim);
+                }
+                if let Some(error) = &form.grant_error {
+                    widgets::error_line(buf, rect, error, palette);
+                }
+            } else if let Some(field) = form.field(focus) {
+                let mut field = field.clone();
+                if matches!(focus, DetailsFocus::Name | DetailsFocus::RedirectUris) {
+                    field.label = match focus {
+                        DetailsFocus::Name => "Application name *",
+                        _ => "Redirect URLs *",
+                    };
+                }
+                widgets::text_field(buf, rect, &field, focused, palette);
+            }
+        }
+        if form.mode == FormMode::Create && form.owner_kind == OwnerKind::Account {
+            let note = form
+                .rows(area)
+                .last()
+                .map_or(area.y, |(_, rect)| rect.bottom() + 1);
+            if note < area.bottom() {
+                put(
+                    buf,
+                    Rect::new(area.x, note, area.width, 1),
+                    area.x + 2,
+                    "Account apps use the Client credentials grant type.",
+                    palette.dim,
+                );
+            }
+        }
     }
 }
 
@@ -308,7 +397,10 @@ mod tests {
         let mut form = DetailsForm::new(OwnerKind::Organization);
         assert_eq!(form.focus, DetailsFocus::GrantType);
         assert!(!form.focus_order().contains(&DetailsFocus::RedirectUris));
-        form.handle_key(&KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+        form.handle_key(
+            &KeyEvent::new(KeyCode::Right, KeyModifiers::NONE),
+            &KeyMap::default(),
+        );
         assert_eq!(form.grant, GrantType::AuthorizationCode);
         assert!(form.focus_order().contains(&DetailsFocus::RedirectUris));
         let account = DetailsForm::new(OwnerKind::Account);

@@ -4,10 +4,9 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::Ctx;
 use crate::backend::Result;
 use crate::model::Page;
-
+use crate::tui::component::Ctx;
 use crate::tui::keys;
 
 /// Where the selection goes when a first page replaces the rows.

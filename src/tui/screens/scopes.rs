@@ -5,7 +5,11 @@
 
 use std::collections::BTreeSet;
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use unicode_width::UnicodeWidthStr;
 
 use super::forms::{FormMode, FormOutcome};
 use crate::model::scopes::{self, Area, Permission};
@@ -14,7 +18,9 @@ use crate::model::{
     validate_scopes,
 };
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{LABEL_WIDTH, hit, last_line, line, row_at, rows};
+use crate::tui::widgets::{self, Palette, put};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopesFocus {
@@ -260,7 +266,7 @@ impl ScopesForm {
     }
 
     /// Handles a key; `height` is how many rows of the list are shown, for paging.
-    pub fn handle_key(&mut self, key: &KeyEvent, height: usize) -> FormOutcome {
+    pub fn handle_key(&mut self, key: &KeyEvent, height: usize, keys: &KeyMap) -> FormOutcome {
         if keys::is_next_field(key) {
             self.move_focus(true);
             return FormOutcome::Handled;
@@ -272,7 +278,7 @@ impl ScopesForm {
         if keys::is_esc(key) {
             return FormOutcome::Cancel;
         }
-        if keys::is_ctrl(key, 's') {
+        if keys.is(Action::Save, key) {
             return FormOutcome::Submit;
         }
         match self.focus {
@@ -301,7 +307,7 @@ impl ScopesForm {
                     FormOutcome::Ignored
                 }
             }
-            ScopesFocus::List => self.list_key(key, height),
+            ScopesFocus::List => self.list_key(key, height, keys),
             ScopesFocus::Back if keys::is_activate(key) => FormOutcome::Cancel,
             ScopesFocus::Submit if keys::is_activate(key) => FormOutcome::Submit,
             ScopesFocus::Back | ScopesFocus::Submit => {
@@ -318,9 +324,9 @@ impl ScopesForm {
         }
     }
 
-    fn list_key(&mut self, key: &KeyEvent, height: usize) -> FormOutcome {
+    fn list_key(&mut self, key: &KeyEvent, height: usize, keys: &KeyMap) -> FormOutcome {
         let rows = self.rows();
-        if keys::is_char(key, '/') {
+        if keys.is(Action::SearchScopes, key) {
             self.focus = ScopesFocus::Search;
             return FormOutcome::Handled;
         }
@@ -331,7 +337,7 @@ impl ScopesForm {
         let Some(&row) = rows.get(self.cursor) else {
             return FormOutcome::Ignored;
         };
-        if keys::is_char(key, 'a') {
+        if keys.is(Action::SelectArea, key) {
             self.toggle_area(Self::area_of(row));
             return FormOutcome::Handled;
         }
@@ -439,22 +445,225 @@ impl ScopesForm {
         any
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         let mut hints = vec![hint("Tab/Shift-Tab", "next/previous field")];
         if self.focus == ScopesFocus::List {
             hints.extend([
                 hint("Space", "select"),
-                hint("a", "whole area (or its matches)"),
+                keys.hint(Action::SelectArea),
                 hint("Enter/→/←", "open/close area"),
-                hint("/", "search"),
+                keys.hint(Action::SearchScopes),
             ]);
         }
         hints.push(match self.mode {
-            FormMode::Create => hint("Ctrl-S", "next step"),
-            FormMode::Edit => hint("Ctrl-S", "save"),
+            FormMode::Create => keys.hint_as(Action::Save, "next step"),
+            FormMode::Edit => keys.hint(Action::Save),
         });
         hints.push(hint("Esc", "back"));
         hints
+    }
+}
+
+impl ScopesForm {
+    /// How many rows of the list a form drawn in `area` shows, for paging.
+    pub fn rows_height(&self, area: Rect) -> usize {
+        usize::from(scopes_layout(area, self.ttl.is_some()).list.height)
+    }
+
+    /// A click at `at` on the form drawn in `area`: a field takes the focus, a row the cursor
+    /// (and a second click toggles it). `false` when nothing of the form is there.
+    pub fn click(&mut self, area: Rect, at: Position) -> bool {
+        let placed = scopes_layout(area, self.ttl.is_some());
+        if placed.ttl.is_some_and(|rect| hit(rect, at)) {
+            self.focus = ScopesFocus::TokenTtl;
+        } else if hit(placed.search, at) {
+            self.focus = ScopesFocus::Search;
+        } else if let Some(row) = row_at(placed.list, at) {
+            let height = usize::from(placed.list.height);
+            self.click_row(self.offset + row, height);
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// Pasted text goes to the token expiration or the search, whichever has the cursor.
+    pub fn paste(&mut self, text: &str) {
+        match self.focus {
+            ScopesFocus::TokenTtl => {
+                if let Some(field) = self.ttl.as_mut() {
+                    field.paste(text);
+                }
+            }
+            ScopesFocus::Search => self.search.paste(text),
+            ScopesFocus::List | ScopesFocus::Back | ScopesFocus::Submit => {}
+        }
+    }
+
+    pub fn draw(&self, area: Rect, buf: &mut Buffer, palette: &Palette) {
+        draw_form(self, area, buf, palette);
+    }
+}
+
+/// The Scopes & permissions form: token expiration (account apps), search, the grouped list and
+/// the line for the model's refusal.
+pub struct ScopesLayout {
+    pub ttl: Option<Rect>,
+    pub search: Rect,
+    pub list: Rect,
+    pub error: Rect,
+}
+
+pub fn scopes_layout(area: Rect, has_ttl: bool) -> ScopesLayout {
+    let ttl_height = if has_ttl { 3 } else { 0 };
+    let ttl = has_ttl.then(|| Rect::new(area.x, area.y, area.width, 2.min(area.height)));
+    let search = line(area, ttl_height);
+    let list = rows(area, ttl_height + 2, 1);
+    ScopesLayout {
+        ttl,
+        search,
+        list,
+        error: last_line(area),
+    }
+}
+
+fn draw_form(form: &ScopesForm, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = scopes_layout(area, form.ttl.is_some());
+    if let (Some(rect), Some(ttl)) = (placed.ttl, &form.ttl) {
+        let mut field = ttl.clone();
+        field.label = "Token expiration *";
+        widgets::text_field(
+            buf,
+            rect,
+            &field,
+            form.focus == ScopesFocus::TokenTtl,
+            palette,
+        );
+        if field.error.is_none() {
+            let x = rect.x + LABEL_WIDTH + 63;
+            put(
+                buf,
+                rect,
+                x.min(rect.right()),
+                &format!(
+                    "{} to {}",
+                    crate::model::MIN_TOKEN_TTL,
+                    crate::model::MAX_TOKEN_TTL
+                ),
+                palette.dim,
+            );
+            let below = Rect::new(rect.x, rect.y + 1, rect.width, 1);
+            put(
+                buf,
+                below,
+                rect.x + LABEL_WIDTH,
+                "e.g. 90s, 15m, 1h, 30d",
+                palette.dim,
+            );
+        }
+    }
+    let search_width = placed.search.width.saturating_sub(16);
+    widgets::text_field(
+        buf,
+        Rect::new(placed.search.x, placed.search.y, search_width, 1),
+        &form.search,
+        form.focus == ScopesFocus::Search,
+        palette,
+    );
+    let counter = format!("{}/{MAX_SCOPES} selected", form.selected.len());
+    let counter_x = placed
+        .search
+        .right()
+        .saturating_sub(counter.width() as u16 + 1);
+    put(buf, placed.search, counter_x, &counter, palette.title);
+
+    let rows = form.rows();
+    let list_focused = form.focus == ScopesFocus::List;
+    if rows.is_empty() {
+        put(
+            buf,
+            placed.list,
+            placed.list.x + 2,
+            "No scope matches the search.",
+            palette.dim,
+        );
+    }
+    for (line_no, (index, row)) in rows
+        .iter()
+        .enumerate()
+        .skip(form.offset)
+        .take(usize::from(placed.list.height))
+        .enumerate()
+    {
+        let line = Rect::new(
+            placed.list.x,
+            placed.list.y + line_no as u16,
+            placed.list.width,
+            1,
+        );
+        let at_cursor = index == form.cursor;
+        let style = if at_cursor && list_focused {
+            palette.selected
+        } else {
+            Style::default()
+        };
+        if at_cursor && list_focused {
+            buf.set_style(line, style);
+        }
+        let marker = if at_cursor && list_focused {
+            "›"
+        } else {
+            " "
+        };
+        let text = match row {
+            ScopeRow::Area {
+                area,
+                selected,
+                total,
+                expanded,
+            } => {
+                let arrow = if *expanded { "▾" } else { "▸" };
+                let tick = tick(*selected, *total);
+                format!(
+                    "{marker} {arrow} {tick} {} ({selected}/{total})",
+                    area_title(*area)
+                )
+            }
+            ScopeRow::Permission {
+                permission,
+                selected,
+            } => {
+                let tick = if *selected { "[x]" } else { "[ ]" };
+                format!("{marker}     {tick} {}", permission.name)
+            }
+        };
+        put(buf, line, line.x, &text, style);
+    }
+    if let Some(error) = &form.error {
+        let at = put(buf, placed.error, placed.error.x + 2, "⚠ ", palette.error);
+        put(buf, placed.error, at, error, palette.error);
+    } else {
+        put(
+            buf,
+            placed.error,
+            placed.error.x + 2,
+            "Space selects · a selects a whole area · Enter opens an area · / searches",
+            palette.dim,
+        );
+    }
+}
+
+fn area_title(area: Area) -> &'static str {
+    area.name()
+}
+
+fn tick(selected: usize, total: usize) -> &'static str {
+    if selected == 0 {
+        "[ ]"
+    } else if selected == total {
+        "[x]"
+    } else {
+        "[-]"
     }
 }
 
@@ -464,7 +673,11 @@ mod tests {
     use ratatui::crossterm::event::KeyModifiers;
 
     fn press(form: &mut ScopesForm, code: KeyCode) {
-        form.handle_key(&KeyEvent::new(code, KeyModifiers::NONE), 10);
+        form.handle_key(
+            &KeyEvent::new(code, KeyModifiers::NONE),
+            10,
+            &KeyMap::default(),
+        );
     }
 
     #[test]

@@ -3,29 +3,25 @@
 //! with a Copy button. The secret is shown here once. The model refuses Finish (or Done) until
 //! "Got it!" is checked, and leaving without it asks first.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::Ctx;
-use super::dialogs::{Confirm, ConfirmAction, Dialog};
+use super::dialogs::Confirm;
 use crate::backend::CreatedApp;
-use crate::model::{AppView, ClientSecret, Seconds, Timestamp};
+use crate::model::{AppView, ClientSecret};
+use crate::tui::component::{
+    Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav, NewSecret, SecretPurpose, Tab,
+};
 use crate::tui::effect::Effect;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{LABEL_WIDTH, body_inner, hit, indented, line, rows};
+use crate::tui::widgets::{self, Palette, put};
 
-/// Why the page is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretPurpose {
-    Created,
-    Rotated {
-        grace: Seconds,
-        previous_expires_at: Option<Timestamp>,
-    },
-    /// App `index` of the `of` an import created, one page each.
-    Imported {
-        index: usize,
-        of: usize,
-    },
-}
+/// The create wizard's three steps, as the Console names them; the page is its third.
+pub const STEP_TITLES: [&str; 3] = ["Application details", "Scopes & permissions", "Copy secret"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretFocus {
@@ -69,26 +65,15 @@ impl SecretPage {
         }
     }
 
-    /// The page of the first app an import created, followed by the others'; `None` when it
-    /// created none.
-    pub fn imported(mut created: Vec<CreatedApp>, issuer: &str) -> Option<SecretPage> {
-        let of = created.len();
-        if of == 0 {
-            return None;
-        }
-        let first = created.remove(0);
-        let mut page = SecretPage::new(
-            first.app,
-            first.secret,
-            issuer,
-            SecretPurpose::Imported { index: 1, of },
-        );
-        page.then = created;
-        Some(page)
+    /// The page of a new secret, as a screen of its own.
+    pub fn of(new: NewSecret, issuer: &str) -> SecretPage {
+        let mut page = SecretPage::new(new.app, new.secret, issuer, new.purpose);
+        page.then = new.then;
+        page
     }
 
     /// The page after this one, for the next app an import created.
-    pub fn next_imported(&mut self, issuer: &str) -> Option<SecretPage> {
+    fn next_imported(&mut self) -> Option<NewSecret> {
         let SecretPurpose::Imported { index, of } = self.purpose else {
             return None;
         };
@@ -96,17 +81,57 @@ impl SecretPage {
             return None;
         }
         let next = self.then.remove(0);
-        let mut page = SecretPage::new(
-            next.app,
-            next.secret,
-            issuer,
-            SecretPurpose::Imported {
+        Some(NewSecret {
+            app: next.app,
+            secret: next.secret,
+            purpose: SecretPurpose::Imported {
                 index: index + 1,
                 of,
             },
-        );
-        page.then = std::mem::take(&mut self.then);
-        Some(page)
+            then: std::mem::take(&mut self.then),
+        })
+    }
+
+    /// Leaves the page as a screen of its own: for the next app an import created, back to the
+    /// list after the last one, or to a rotated app's credentials.
+    fn leave(&mut self, ctx: &mut Ctx) {
+        match self.purpose {
+            SecretPurpose::Imported { .. } => match self.next_imported() {
+                Some(next) => ctx.go(Nav::Secret(Box::new(next))),
+                None => ctx.go(Nav::apps()),
+            },
+            SecretPurpose::Created | SecretPurpose::Rotated { .. } => {
+                ctx.done(format!(
+                    "The new secret of {} is in use",
+                    self.app.settings.name
+                ));
+                ctx.go(Nav::App(Box::new(self.app.clone()), Tab::Credentials));
+            }
+        }
+    }
+
+    /// A click at `at` on the page drawn in `area`: a Copy button copies, "Got it!" ticks,
+    /// Finish finishes, a value takes the focus. `Some(true)` when the page is finished, `None`
+    /// when nothing of the page is there.
+    pub fn click(&mut self, area: Rect, at: Position, ctx: &mut Ctx) -> Option<bool> {
+        let placed = secret_layout(area, self);
+        for (focus, rect) in &placed.items {
+            if hit(copy_button(*rect), at) {
+                return Some(self.activate(*focus, ctx));
+            }
+            if hit(*rect, at) {
+                self.focus = *focus;
+                return Some(false);
+            }
+        }
+        if hit(placed.got_it, at) {
+            return Some(self.activate(SecretFocus::GotIt, ctx));
+        }
+        let finish = crate::tui::layout::buttons(placed.finish, &[self.finish_label()]);
+        if finish.first().is_some_and(|button| hit(*button, at)) {
+            return Some(self.activate(SecretFocus::Finish, ctx));
+        }
+        None
     }
 
     /// The secret, for the one page that shows it.
@@ -199,16 +224,16 @@ impl SecretPage {
             match self.finish() {
                 Ok(()) => return true,
                 Err(_) => {
-                    ctx.dialog = Some(Dialog::Confirm(Confirm::new(ConfirmAction::LeaveSecret)));
+                    ctx.open(Confirm::new(ConfirmAction::LeaveSecret));
                     return false;
                 }
             }
         }
-        if keys::is_char(key, 'c') {
+        if ctx.keys.is(Action::Copy, key) {
             self.copy(self.focus, ctx);
             return false;
         }
-        if keys::is_char(key, 'g') {
+        if ctx.keys.is(Action::GotIt, key) {
             self.got_it = !self.got_it;
             // Checked, the next thing to press is Finish (Done).
             self.focus = if self.got_it {
@@ -224,12 +249,210 @@ impl SecretPage {
         false
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         vec![
             hint("↑↓/Tab", "move"),
             hint("Enter", "copy / tick / finish"),
-            hint("g", "Got it!"),
+            keys.hint(Action::GotIt),
             hint("Esc", "leave"),
         ]
+    }
+}
+
+/// The Copy secret page: each item's line, with its Copy button at the right for the values.
+pub struct SecretLayout {
+    pub steps: Option<Rect>,
+    pub intro: Rect,
+    pub items: Vec<(SecretFocus, Rect)>,
+    pub note: Rect,
+    pub got_it: Rect,
+    pub finish: Rect,
+}
+
+/// How many lines the authorization URL is given.
+pub const URL_LINES: u16 = 3;
+
+pub fn secret_layout(area: Rect, page: &SecretPage) -> SecretLayout {
+    let inner = body_inner(area);
+    let created = page.purpose == SecretPurpose::Created;
+    let mut at = 0;
+    let steps = created.then(|| line(inner, 0));
+    if created {
+        at += 2;
+    }
+    let intro = indented(Rect::new(
+        inner.x,
+        inner.y + at.min(inner.height),
+        inner.width,
+        2.min(inner.height.saturating_sub(at)),
+    ));
+    at += 3;
+    let mut items = Vec::new();
+    for focus in [
+        SecretFocus::ClientId,
+        SecretFocus::Secret,
+        SecretFocus::AuthorizationUrl,
+    ] {
+        if focus == SecretFocus::AuthorizationUrl && page.authorization_url.is_none() {
+            continue;
+        }
+        let height = if focus == SecretFocus::AuthorizationUrl {
+            URL_LINES
+        } else {
+            1
+        };
+        let rect = rows(inner, at, 0);
+        items.push((
+            focus,
+            Rect::new(rect.x, rect.y, rect.width, height.min(rect.height)),
+        ));
+        at += height + 1;
+    }
+    let note = line(inner, at);
+    at += 2;
+    let got_it = line(inner, at);
+    at += 2;
+    let finish = indented(line(inner, at));
+    SecretLayout {
+        steps,
+        intro,
+        items,
+        note,
+        got_it,
+        finish,
+    }
+}
+
+/// The Copy button of a value's line.
+pub fn copy_button(item: Rect) -> Rect {
+    let width = 10.min(item.width);
+    Rect::new(item.right() - width, item.y, width, 1.min(item.height))
+}
+
+pub fn draw_page(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = secret_layout(area, page);
+    if let Some(steps) = placed.steps {
+        widgets::steps(buf, steps, &STEP_TITLES, 3, palette);
+    }
+    Paragraph::new(
+        "Copy these credentials now and store them somewhere secure. The client secret is shown only on this page and never again.",
+    )
+    .wrap(Wrap { trim: true })
+    .render(placed.intro, buf);
+    for (focus, rect) in &placed.items {
+        let focused = page.focus == *focus;
+        let (label, value) = match focus {
+            SecretFocus::ClientId => ("Client ID", page.app.sid.to_string()),
+            SecretFocus::Secret => ("Client secret", page.secret().to_owned()),
+            SecretFocus::AuthorizationUrl => (
+                "Authorization URL",
+                page.authorization_url.clone().unwrap_or_default(),
+            ),
+            SecretFocus::GotIt | SecretFocus::Finish => continue,
+        };
+        widgets::label(buf, *rect, label, focused, palette);
+        let button = copy_button(*rect);
+        let value_area = Rect::new(
+            rect.x + LABEL_WIDTH,
+            rect.y,
+            button.x.saturating_sub(rect.x + LABEL_WIDTH + 1),
+            rect.height,
+        );
+        Paragraph::new(value)
+            .wrap(Wrap { trim: false })
+            .style(palette.accent)
+            .render(value_area, buf);
+        let style = if focused {
+            palette.focus.add_modifier(Modifier::REVERSED)
+        } else {
+            palette.accent
+        };
+        put(
+            buf,
+            button,
+            button.x,
+            if focused { "[»Copy«]" } else { "[ Copy ]" },
+            style,
+        );
+    }
+    let note = match page.purpose {
+        SecretPurpose::Created => {
+            "Use them with the token endpoint: POST /v2/token, grant_type=client_credentials."
+                .to_owned()
+        }
+        SecretPurpose::Rotated {
+            grace,
+            previous_expires_at,
+        } => match previous_expires_at {
+            Some(end) if grace.0 > 0 => format!(
+                "The previous secret keeps working until {} (grace period {grace}).",
+                end.to_short()
+            ),
+            Some(_) => "The previous secret stopped working at once (grace period 0).".to_owned(),
+            None => "No previous secret was active.".to_owned(),
+        },
+        SecretPurpose::Imported { index, of } => {
+            format!("The import created this app ({index} of {of}); each new secret is shown once.")
+        }
+    };
+    put(buf, placed.note, placed.note.x + 2, &note, palette.dim);
+    widgets::checkbox(
+        buf,
+        placed.got_it,
+        page.got_it,
+        "Got it! I copied the credentials and stored them somewhere secure.",
+        page.focus == SecretFocus::GotIt,
+        palette,
+    );
+    widgets::buttons(
+        buf,
+        placed.finish,
+        &[page.finish_label()],
+        (page.focus == SecretFocus::Finish).then_some(0),
+        palette,
+    );
+}
+
+/// The page as a screen of its own: after a rotation or an import. (The create wizard shows it
+/// as its last step and finishes it itself.)
+impl Component for SecretPage {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        format!(" New client secret · {} ", self.app.settings.name)
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        if self.handle_key(key, ctx) {
+            self.leave(ctx);
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        match self.click(ctx.area, at, ctx) {
+            Some(true) => {
+                self.leave(ctx);
+                EventState::Consumed
+            }
+            Some(false) => EventState::Consumed,
+            None => EventState::NotConsumed,
+        }
+    }
+
+    fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        if *action == ConfirmAction::LeaveSecret {
+            self.leave(ctx);
+        }
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        SecretPage::hints(self, keys)
+    }
+
+    fn holds_input(&self) -> bool {
+        !self.got_it
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_page(self, area, buf, &cx.palette);
     }
 }

@@ -3,14 +3,18 @@
 //! runs, the same form asks for the password in a dialog over the screen (dialogs.rs), so that
 //! nothing typed is lost. The form only checks that something was typed; the server decides.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::Ctx;
-use super::describe_failure;
 use crate::backend::BackendError;
-use crate::tui::effect::Effect;
+use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, describe_failure};
+use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Hint, KeyMap, hint};
+use crate::tui::layout::{self, body_inner, button_at, hit, indented, line, rows};
+use crate::tui::widgets::{self, Palette, failure, put};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInFocus {
@@ -84,7 +88,7 @@ impl SignInForm {
         if keys::is_esc(key) {
             return SignInOutcome::Cancel;
         }
-        if let Some(next) = super::dialogs::cycle(self.order(), self.focus, key) {
+        if let Some(next) = cycle(self.order(), self.focus, key) {
             self.focus = next;
             return SignInOutcome::Stay;
         }
@@ -202,6 +206,160 @@ impl SignInForm {
         }
         hints.push(hint("Esc", cancel));
         hints
+    }
+}
+
+/// The start-up sign-in screen: a heading naming the server, a note on what signing in does, the
+/// username and password fields, the buttons, and why the last attempt failed.
+pub struct SignInLayout {
+    pub heading: Rect,
+    pub note: Rect,
+    pub fields: [(SignInFocus, Rect); 2],
+    pub buttons: Rect,
+    pub error: Rect,
+}
+
+pub const SIGN_IN_BUTTONS: [&str; 2] = ["Sign in", "Quit"];
+
+pub fn sign_in_layout(area: Rect) -> SignInLayout {
+    let inner = body_inner(area);
+    let field = |at: u16| {
+        let rest = rows(inner, at, 0);
+        Rect::new(rest.x, rest.y, rest.width, 2.min(rest.height))
+    };
+    let note = rows(inner, 2, 0);
+    SignInLayout {
+        heading: indented(line(inner, 1)),
+        note: indented(Rect::new(note.x, note.y, note.width, 2.min(note.height))),
+        fields: [
+            (SignInFocus::Username, field(5)),
+            (SignInFocus::Password, field(7)),
+        ],
+        buttons: indented(line(inner, 10)),
+        error: indented(rows(inner, 12, 0)),
+    }
+}
+
+/// The console's first screen over a server without a live session.
+fn draw_screen(
+    form: &SignInForm,
+    server: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let placed = sign_in_layout(area);
+    let heading = match server {
+        Some(url) => format!("Sign in to {url}"),
+        None => "Sign in".to_owned(),
+    };
+    put(
+        buf,
+        placed.heading,
+        placed.heading.x,
+        &heading,
+        palette.title,
+    );
+    Paragraph::new(
+        "The console works over this server as the user you sign in as: you see and do what that user may. The session is kept for the next start, as `oauth-console login` keeps it.",
+    )
+    .style(palette.dim)
+    .wrap(Wrap { trim: true })
+    .render(placed.note, buf);
+    for (focus, rect) in &placed.fields {
+        if let Some(field) = form.field(*focus) {
+            widgets::text_field(buf, *rect, field, form.focus == *focus, palette);
+        }
+    }
+    widgets::buttons(
+        buf,
+        placed.buttons,
+        &SIGN_IN_BUTTONS,
+        form.focused_button(),
+        palette,
+    );
+    if let Some(error) = &form.error {
+        failure(error, placed.error, buf, palette);
+    }
+}
+
+/// Tab and Shift-Tab through `order`.
+pub fn cycle<T: Copy + PartialEq>(order: &[T], at: T, key: &KeyEvent) -> Option<T> {
+    let index = order.iter().position(|f| *f == at)?;
+    if keys::is_next_field(key) {
+        Some(order[(index + 1) % order.len()])
+    } else if keys::is_prev_field(key) {
+        Some(order[(index + order.len() - 1) % order.len()])
+    } else {
+        None
+    }
+}
+
+/// The console's first screen over a server without a live session. Nothing is behind it, so
+/// cancelling it closes the console, and the console's own keys wait until someone signed in.
+impl Component for SignInForm {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        " Sign in ".to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        if self.handle_key(key, ctx) == SignInOutcome::Cancel {
+            ctx.quit = true;
+        }
+        EventState::Consumed
+    }
+
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        let placed = sign_in_layout(ctx.area);
+        if let Some((focus, _)) = placed.fields.iter().find(|(_, rect)| hit(*rect, at)) {
+            self.focus = *focus;
+            return EventState::Consumed;
+        }
+        match button_at(&layout::buttons(placed.buttons, &SIGN_IN_BUTTONS), at) {
+            Some(index) => {
+                if self.click_button(index, ctx) == SignInOutcome::Cancel {
+                    ctx.quit = true;
+                }
+                EventState::Consumed
+            }
+            None => EventState::NotConsumed,
+        }
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        SignInForm::paste(self, text);
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::SignedIn(result) => {
+                if self.on_answer(result) {
+                    let server = ctx.session.server.as_deref().unwrap_or("the server");
+                    ctx.done(format!("Signed in to {server} as {}", self.username()));
+                    ctx.effect(Effect::LoadSession);
+                    ctx.go(Nav::Starting);
+                }
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        SignInForm::hints(self, "quit")
+    }
+
+    fn takes_global_keys(&self) -> bool {
+        false
+    }
+
+    fn is_typing(&self) -> bool {
+        SignInForm::is_typing(self)
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_screen(self, cx.session.server.as_deref(), area, buf, &cx.palette);
     }
 }
 

@@ -2,14 +2,20 @@
 //! client-credentials grant, as an app's developer would), then shows the token's decoded header
 //! and claims and the time it has left, counting down; or the server's RFC 6749 refusal.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Margin, Position, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::{Ctx, Nav};
 use crate::backend::{IssuedToken, TokenError, TokenRequest};
 use crate::model::{AppView, Timestamp};
-use crate::tui::effect::Effect;
+use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, Tab};
+use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::layout::{body_inner, hit, line, rows};
+use crate::tui::widgets::{self, Palette, put};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFocus {
@@ -170,9 +176,9 @@ impl TokenTool {
     fn back(&self, ctx: &mut Ctx) {
         match &self.app {
             Some(app) if self.from_detail => {
-                ctx.go(Nav::App(app.clone(), super::detail::Tab::Credentials));
+                ctx.go(Nav::App(app.clone(), Tab::Credentials));
             }
-            _ => ctx.go(Nav::Apps),
+            _ => ctx.go(Nav::apps()),
         }
     }
 
@@ -192,7 +198,7 @@ impl TokenTool {
             self.focus = order[(at + order.len() - 1) % order.len()];
             return true;
         }
-        if keys::is_enter(key) || keys::is_ctrl(key, 's') {
+        if keys::is_enter(key) || ctx.keys.is(Action::Save, key) {
             self.request(ctx);
             return true;
         }
@@ -216,6 +222,184 @@ impl TokenTool {
             hints.insert(0, hint("type", "the value"));
         }
         hints
+    }
+}
+
+/// The token tool: where it asks, its three fields and button, then what came back.
+pub struct TokenLayout {
+    pub intro: Rect,
+    pub fields: Vec<(TokenFocus, Rect)>,
+    pub result: Rect,
+}
+
+pub fn token_layout(area: Rect) -> TokenLayout {
+    let inner = body_inner(area);
+    let mut fields = Vec::new();
+    let mut at = 2;
+    for focus in TokenFocus::ORDER {
+        let rect = rows(inner, at, 0);
+        fields.push((
+            focus,
+            Rect::new(rect.x, rect.y, rect.width, 2.min(rect.height)),
+        ));
+        at += 2;
+    }
+    TokenLayout {
+        intro: line(inner, 0),
+        fields,
+        result: rows(inner, at + 1, 0),
+    }
+}
+
+fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = token_layout(area);
+    put(
+        buf,
+        placed.intro,
+        placed.intro.x + 2,
+        &format!(
+            "POST {} · grant_type=client_credentials, the client ID and secret as HTTP Basic",
+            tool.endpoint
+        ),
+        palette.dim,
+    );
+    for (focus, rect) in &placed.fields {
+        let focused = tool.focus == *focus;
+        let field = match focus {
+            TokenFocus::ClientId => &tool.client_id,
+            TokenFocus::Secret => &tool.secret,
+            TokenFocus::Scope => &tool.scope,
+            TokenFocus::Request => {
+                let label = if tool.busy {
+                    "Requesting…"
+                } else {
+                    "Request token"
+                };
+                let button = Rect::new(rect.x + 2, rect.y, rect.width.saturating_sub(2), 1);
+                widgets::buttons(buf, button, &[label], focused.then_some(0), palette);
+                continue;
+            }
+        };
+        widgets::text_field(buf, *rect, field, focused, palette);
+    }
+    let result = placed.result;
+    let mut lines: Vec<Line> = Vec::new();
+    let row = |label: &str, value: String| Line::from(format!("  {label:<22}{value}"));
+    match &tool.outcome {
+        None => lines.push(Line::styled(
+            "  Type the app's client secret and press Enter: the token's claims show here.",
+            palette.dim,
+        )),
+        Some(TokenOutcome::Issued(token)) => {
+            let claims = &token.claims;
+            let left = describe_left(claims.exp, tool.now);
+            let expired = claims.exp <= tool.now.unix_seconds();
+            lines.push(Line::styled("Access token", palette.title));
+            lines.push(row(
+                "header",
+                format!(
+                    "alg {} · kid {}",
+                    token.header.alg,
+                    token.header.kid.as_deref().unwrap_or("—")
+                ),
+            ));
+            lines.push(row("iss", claims.iss.clone()));
+            lines.push(row("sub", claims.sub.clone()));
+            lines.push(row("aud", claims.aud.clone()));
+            lines.push(row("client_id", claims.client_id.clone()));
+            lines.push(row("scope", claims.scope.clone()));
+            lines.push(row("iat", describe_unix(claims.iat)));
+            lines.push(row("exp", describe_unix(claims.exp)));
+            lines.push(row("jti", claims.jti.clone()));
+            lines.push(Line::styled(
+                format!("  {:<22}{left}", "time left"),
+                if expired { palette.error } else { palette.done },
+            ));
+        }
+        Some(TokenOutcome::Failed(error)) => match error {
+            crate::backend::TokenError::Refused {
+                status,
+                error,
+                description,
+            } => {
+                lines.push(Line::styled(
+                    format!("Refused (HTTP {status})"),
+                    palette.error,
+                ));
+                lines.push(row("error", error.clone()));
+                lines.push(row("error_description", description.clone()));
+            }
+            other => {
+                lines.push(Line::styled("No token", palette.error));
+                lines.push(Line::from(format!("  {other}")));
+            }
+        },
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(result.inner(Margin::new(1, 0)), buf);
+}
+
+/// Unix seconds as the console writes times.
+fn describe_unix(seconds: i64) -> String {
+    let at = crate::model::Timestamp(seconds.saturating_mul(1000));
+    format!("{seconds} ({at})")
+}
+
+impl Component for TokenTool {
+    fn title(&self, _cx: &DrawCtx) -> String {
+        " Token tool ".to_owned()
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        self.handle_key(key, ctx).into()
+    }
+
+    /// A field takes the focus; the button sends the request.
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        let Some((focus, _)) = token_layout(ctx.area)
+            .fields
+            .into_iter()
+            .find(|(_, rect)| hit(*rect, at))
+        else {
+            return EventState::NotConsumed;
+        };
+        self.focus = focus;
+        if focus == TokenFocus::Request {
+            self.request(ctx);
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        match self.focused_field_mut() {
+            Some(field) => {
+                field.paste(text);
+                EventState::Consumed
+            }
+            None => EventState::NotConsumed,
+        }
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::TokenAnswered { result, now } => self.on_answered(result, now, ctx),
+            Msg::Tick { request, now } => self.on_tick(request, now, ctx),
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
+        TokenTool::hints(self)
+    }
+
+    fn is_typing(&self) -> bool {
+        TokenTool::is_typing(self)
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_tool(self, area, buf, &cx.palette);
     }
 }
 

@@ -2,19 +2,24 @@
 //! its fields with the model's rules before the next; the service checks everything again when
 //! the app is created, and its refusals land at the fields they name.
 
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Position, Rect};
 
-use super::dialogs::{Confirm, ConfirmAction, Dialog};
-use super::forms::{DetailsForm, FormOutcome};
-use super::scopes::ScopesForm;
-use super::secret::{SecretPage, SecretPurpose};
-use super::{Ctx, Nav};
+use super::dialogs::Confirm;
+use super::forms::{DetailsFocus, DetailsForm, FormOutcome};
+use super::scopes::{ScopesFocus, ScopesForm};
+use super::secret::{STEP_TITLES, SecretPage, draw_page};
 use crate::backend::Result;
 use crate::backend::{BackendError, CreatedApp};
 use crate::model::{self, AppSettings, NewApp, OwnerAccess, ValidationErrors};
-use crate::tui::effect::Effect;
-use crate::tui::keys::{Hint, hint};
-use crate::tui::layout;
+use crate::tui::component::{
+    Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav, SecretPurpose,
+};
+use crate::tui::effect::{Effect, Msg};
+use crate::tui::keys::{Hint, KeyMap, hint};
+use crate::tui::layout::{self, body_inner, button_at, indented, last_line, line, rows};
+use crate::tui::widgets::{self, Palette};
 
 pub enum Step {
     Details,
@@ -34,9 +39,6 @@ impl Step {
         }
     }
 }
-
-/// The three steps' titles, as the Console names them.
-pub const STEP_TITLES: [&str; 3] = ["Application details", "Scopes & permissions", "Copy secret"];
 
 pub struct Wizard {
     pub owner: OwnerAccess,
@@ -109,31 +111,21 @@ impl Wizard {
             return true;
         }
         match self.step {
-            Step::Details => match self.details.handle_key(key) {
+            Step::Details => match self.details.handle_key(key, ctx.keys) {
                 FormOutcome::Submit => {
-                    if self.details_step_errors() {
-                        ctx.error("Correct the marked fields to continue");
-                    } else {
-                        self.scopes.grant = self.details.grant;
-                        self.step = Step::Scopes;
-                    }
+                    self.next_step(ctx);
                     true
                 }
                 FormOutcome::Cancel => {
-                    if self.holds_input() {
-                        ctx.dialog =
-                            Some(Dialog::Confirm(Confirm::new(ConfirmAction::DiscardWizard)));
-                    } else {
-                        ctx.go(Nav::Apps);
-                    }
+                    self.cancel(ctx);
                     true
                 }
                 FormOutcome::Handled => true,
                 FormOutcome::Ignored => false,
             },
             Step::Scopes => {
-                let height = layout::scope_rows_height(ctx.area, self.scopes.ttl.is_some());
-                match self.scopes.handle_key(key, height) {
+                let height = self.scopes.rows_height(wizard_layout(ctx.area).form);
+                match self.scopes.handle_key(key, height, ctx.keys) {
                     FormOutcome::Submit => {
                         self.submit(ctx);
                         true
@@ -147,6 +139,25 @@ impl Wizard {
                 }
             }
             Step::Creating | Step::CopySecret(_) => true,
+        }
+    }
+
+    /// From the first step to the second, once its fields pass the model's rules.
+    fn next_step(&mut self, ctx: &mut Ctx) {
+        if self.details_step_errors() {
+            ctx.error("Correct the marked fields to continue");
+        } else {
+            self.scopes.grant = self.details.grant;
+            self.step = Step::Scopes;
+        }
+    }
+
+    /// Closes the wizard, asking first when something was typed.
+    fn cancel(&mut self, ctx: &mut Ctx) {
+        if self.holds_input() {
+            ctx.open(Confirm::new(ConfirmAction::DiscardWizard));
+        } else {
+            ctx.go(Nav::apps());
         }
     }
 
@@ -185,7 +196,7 @@ impl Wizard {
                 page.app.settings.name, page.app.sid
             ));
         }
-        ctx.go(Nav::Apps);
+        ctx.go(Nav::apps());
     }
 
     pub fn on_created(&mut self, result: Result<CreatedApp>, ctx: &mut Ctx) {
@@ -210,12 +221,163 @@ impl Wizard {
         }
     }
 
-    pub fn hints(&self) -> Vec<Hint> {
+    pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         match &self.step {
-            Step::Details => self.details.hints(),
-            Step::Scopes => self.scopes.hints(),
+            Step::Details => self.details.hints(keys),
+            Step::Scopes => self.scopes.hints(keys),
             Step::Creating => vec![hint("…", "creating the app")],
-            Step::CopySecret(page) => page.hints(),
+            Step::CopySecret(page) => page.hints(keys),
         }
+    }
+}
+
+/// The wizard: its step indicator, the form, and a row of buttons.
+pub struct WizardLayout {
+    pub steps: Rect,
+    pub form: Rect,
+    pub buttons: Rect,
+}
+
+pub fn wizard_layout(area: Rect) -> WizardLayout {
+    let inner = body_inner(area);
+    WizardLayout {
+        steps: line(inner, 0),
+        form: rows(inner, 2, 2),
+        buttons: indented(last_line(inner)),
+    }
+}
+
+/// The wizard's buttons on its first step and on its second, Back/Cancel first.
+pub const DETAILS_BUTTONS: [&str; 2] = ["Cancel", "Next"];
+pub const SCOPES_BUTTONS: [&str; 2] = ["Back", "Next"];
+
+fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let placed = wizard_layout(area);
+    widgets::steps(
+        buf,
+        placed.steps,
+        &STEP_TITLES,
+        wizard.step.number(),
+        palette,
+    );
+    match &wizard.step {
+        Step::Details => {
+            wizard.details.draw(placed.form, buf, palette);
+            let focused = match wizard.details.focus {
+                DetailsFocus::Cancel => Some(0),
+                DetailsFocus::Submit => Some(1),
+                _ => None,
+            };
+            widgets::buttons(buf, placed.buttons, &DETAILS_BUTTONS, focused, palette);
+        }
+        Step::Scopes | Step::Creating => {
+            wizard.scopes.draw(placed.form, buf, palette);
+            let focused = match wizard.scopes.focus {
+                ScopesFocus::Back => Some(0),
+                ScopesFocus::Submit => Some(1),
+                _ => None,
+            };
+            widgets::buttons(buf, placed.buttons, &SCOPES_BUTTONS, focused, palette);
+        }
+        Step::CopySecret(page) => draw_page(page, area, buf, palette),
+    }
+}
+
+impl Component for Wizard {
+    fn title(&self, cx: &DrawCtx) -> String {
+        format!(" Create an OAuth app · {} ", cx.owner_name())
+    }
+
+    fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        self.handle_key(key, ctx).into()
+    }
+
+    /// Buttons are pressed as what they are: Cancel asks as Esc does, Next goes on as Ctrl-S does.
+    fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
+        let placed = wizard_layout(ctx.area);
+        match &mut self.step {
+            Step::Details => {
+                match button_at(&layout::buttons(placed.buttons, &DETAILS_BUTTONS), at) {
+                    Some(0) => {
+                        self.details.focus = DetailsFocus::Cancel;
+                        self.cancel(ctx);
+                    }
+                    Some(_) => {
+                        self.details.focus = DetailsFocus::Submit;
+                        self.next_step(ctx);
+                    }
+                    None => match self.details.field_at(placed.form, at) {
+                        Some(focus) => self.details.focus = focus,
+                        None => return EventState::NotConsumed,
+                    },
+                }
+            }
+            Step::Scopes => {
+                match button_at(&layout::buttons(placed.buttons, &SCOPES_BUTTONS), at) {
+                    Some(0) => self.step = Step::Details,
+                    Some(_) => self.submit(ctx),
+                    None => return self.scopes.click(placed.form, at).into(),
+                }
+            }
+            Step::Creating => {}
+            Step::CopySecret(page) => match page.click(ctx.area, at, ctx) {
+                Some(true) => self.finish(ctx),
+                Some(false) => {}
+                None => return EventState::NotConsumed,
+            },
+        }
+        EventState::Consumed
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
+        match self.step {
+            Step::Details => {
+                if let Some(field) = self.details.focused_field_mut() {
+                    field.paste(text);
+                }
+            }
+            Step::Scopes => self.scopes.paste(text),
+            Step::Creating | Step::CopySecret(_) => return EventState::NotConsumed,
+        }
+        EventState::Consumed
+    }
+
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
+        match msg {
+            Msg::AppCreated(result) => {
+                self.on_created(result, ctx);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn confirmed(&mut self, action: &ConfirmAction, ctx: &mut Ctx) {
+        match action {
+            ConfirmAction::DiscardWizard => {
+                ctx.info("Discarded the new app; nothing was created");
+                ctx.go(Nav::apps());
+            }
+            ConfirmAction::LeaveSecret => ctx.go(Nav::apps()),
+            ConfirmAction::Quit
+            | ConfirmAction::RevokeAuthorization(_)
+            | ConfirmAction::EndGrace { .. } => {}
+        }
+    }
+
+    fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
+        Wizard::hints(self, keys)
+    }
+
+    fn is_typing(&self) -> bool {
+        Wizard::is_typing(self)
+    }
+
+    fn holds_input(&self) -> bool {
+        Wizard::holds_input(self)
+    }
+
+    fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
+        draw_wizard(self, area, buf, &cx.palette);
     }
 }

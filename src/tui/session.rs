@@ -1,0 +1,83 @@
+//! What every component may read: who is signed in and which owner is in view, the status line's
+//! message, and the theme. Below the components, so that they and the model above them share it
+//! without importing each other.
+
+use crate::model::{OwnerAccess, UserView};
+
+/// Who is signed in and which owner's apps are in view.
+pub struct Session {
+    pub user: Option<UserView>,
+    pub owners: Vec<OwnerAccess>,
+    pub current: usize,
+    /// The authorization server's URL, for authorization URLs.
+    pub issuer: String,
+    /// Where this process serves the authorization server (`--serve`), for the header.
+    pub serving: Option<String>,
+    /// Where the token tool sends its requests.
+    pub token_endpoint: String,
+    /// The server the console works over, named on the sign-in screen; `None` over the embedded
+    /// store.
+    pub server: Option<String>,
+}
+
+impl Session {
+    pub fn owner(&self) -> Option<&OwnerAccess> {
+        self.owners.get(self.current)
+    }
+
+    pub fn may_manage(&self) -> bool {
+        self.owner()
+            .is_some_and(|access| access.role.may_manage_oauth_apps())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Done,
+    Error,
+    Info,
+}
+
+impl Status {
+    pub fn done(text: impl Into<String>) -> Status {
+        Status {
+            kind: StatusKind::Done,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Status {
+        Status {
+            kind: StatusKind::Error,
+            text: text.into(),
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Status {
+        Status {
+            kind: StatusKind::Info,
+            text: text.into(),
+        }
+    }
+}
+
+/// Colours on or off: off when `NO_COLOR` is set (<https://no-color.org>), so that emphasis
+/// falls back to bold, reverse and symbols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    /// Reads `NO_COLOR`: any non-empty value turns colour off.
+    pub fn from_env() -> Theme {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        Theme { color: !no_color }
+    }
+}

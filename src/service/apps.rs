@@ -8,9 +8,7 @@ use crate::model::{
 };
 use crate::store::{AppQuery, Expect, Write};
 
-use std::ops::ControlFlow;
-
-use super::{ConsoleService, Result, ServiceError, settle};
+use super::{ConsoleService, Result, ServiceError, retrying};
 
 /// The app and its first secret, which is shown now and never again.
 pub struct CreatedApp {
@@ -101,23 +99,12 @@ impl ConsoleService {
 
     pub async fn update_app(&self, actor: &Sid, sid: &Sid, update: AppUpdate) -> Result<OAuthApp> {
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            if let ControlFlow::Break(done) =
-                settle(self.try_update(&user, sid, &update).await, &mut tries)
-            {
-                return done;
-            }
-        }
+        retrying(|| self.try_update(&user, sid, &update)).await
     }
 
     async fn try_update(&self, user: &User, sid: &Sid, update: &AppUpdate) -> Result<OAuthApp> {
         let current = self.managed_app(user, sid).await?;
-        if let Some(expected) = update.expected_version
-            && expected != current.version
-        {
-            return Err(changed_elsewhere(&current));
-        }
+        still_at(&current, update.expected_version)?;
         let settings = update
             .apply_to(&current.settings)
             .validate(current.owner_kind(), current.grant_type)?;
@@ -149,14 +136,7 @@ impl ConsoleService {
     ) -> Result<RotatedSecret> {
         model::validate_grace_period(grace)?;
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            if let ControlFlow::Break(done) =
-                settle(self.try_rotate(&user, sid, grace).await, &mut tries)
-            {
-                return done;
-            }
-        }
+        retrying(|| self.try_rotate(&user, sid, grace)).await
     }
 
     async fn try_rotate(&self, user: &User, sid: &Sid, grace: Seconds) -> Result<RotatedSecret> {
@@ -211,13 +191,7 @@ impl ConsoleService {
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_end_grace(&user, sid, expected_version).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                return done;
-            }
-        }
+        retrying(|| self.try_end_grace(&user, sid, expected_version)).await
     }
 
     async fn try_end_grace(
@@ -227,11 +201,7 @@ impl ConsoleService {
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
         let current = self.managed_app(user, sid).await?;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(changed_elsewhere(&current));
-        }
+        still_at(&current, expected_version)?;
         may_handle_secrets_of(user, &current, "end the grace period of its secret")?;
         let now = self.clock.now();
         let Some(ended) = model::end_grace(&current.secrets, now) else {
@@ -283,13 +253,7 @@ impl ConsoleService {
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_delete(&user, sid, expected_version).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                return done;
-            }
-        }
+        retrying(|| self.try_delete(&user, sid, expected_version)).await
     }
 
     async fn try_delete(
@@ -299,11 +263,7 @@ impl ConsoleService {
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
         let current = self.managed_app(user, sid).await?;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(changed_elsewhere(&current));
-        }
+        still_at(&current, expected_version)?;
         // Deleting an authorization-code app revokes its access at once (seed 002): every
         // authorization ends in the same commit, listed under the deletion that caused it.
         let mut writes = match current.grant_type {
@@ -374,6 +334,14 @@ fn scopes_for_role(user: &User, owner: &Sid, scopes: &[String]) -> Result<()> {
     };
     model::scopes::check_scopes_for_role(role, scopes, owner.as_str())?;
     Ok(())
+}
+
+/// Refuses a change made from a view of `app` older than its current version, when one is named.
+fn still_at(app: &OAuthApp, expected_version: Option<u64>) -> Result<()> {
+    match expected_version {
+        Some(expected) if expected != app.version => Err(changed_elsewhere(app)),
+        _ => Ok(()),
+    }
 }
 
 fn changed_elsewhere(current: &OAuthApp) -> ServiceError {

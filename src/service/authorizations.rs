@@ -14,7 +14,7 @@ use crate::model::{
 use crate::store::{AuthorizationQuery, Expect, StoreError, Write};
 
 use super::apps::page_size;
-use super::{ConsoleService, Result, ServiceError, settle};
+use super::{ConsoleService, Result, ServiceError, retrying, settle};
 
 /// The scope that asks for a refresh token.
 const OFFLINE_ACCESS: &str = model::scopes::OFFLINE_ACCESS;
@@ -252,16 +252,11 @@ impl ConsoleService {
                 role.map_or("not a member", model::Role::name),
             )));
         }
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_approve(&user, auth_time, request).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                if done.is_ok() {
-                    self.metrics.authorization(AuthorizationEvent::Approved);
-                }
-                return done;
-            }
+        let done = retrying(|| self.try_approve(&user, auth_time, request)).await;
+        if done.is_ok() {
+            self.metrics.authorization(AuthorizationEvent::Approved);
         }
+        done
     }
 
     /// One attempt at recording the approval: it conflicts when a concurrent approval created the
@@ -531,16 +526,11 @@ impl ConsoleService {
     /// Revokes an authorization: its refresh and access tokens stop working at once.
     pub async fn revoke_authorization(&self, actor: &Sid, sid: &Sid) -> Result<Authorization> {
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_revoke_authorization(&user, sid).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                if done.is_ok() {
-                    self.metrics.authorization(AuthorizationEvent::Revoked);
-                }
-                return done;
-            }
+        let done = retrying(|| self.try_revoke_authorization(&user, sid)).await;
+        if done.is_ok() {
+            self.metrics.authorization(AuthorizationEvent::Revoked);
         }
+        done
     }
 
     /// One attempt at an admin's revocation: it conflicts when a grant touched the authorization
@@ -672,13 +662,7 @@ impl ConsoleService {
     /// client revokes a refresh token. After a replay the revocation commits even though the
     /// request that caused it is refused, so the thief's tokens stop working too.
     async fn revoke_on_servers_account(&self, sid: &Sid, why: &str) -> Result<()> {
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_revoke_on_servers_account(sid, why).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                return done;
-            }
-        }
+        retrying(|| self.try_revoke_on_servers_account(sid, why)).await
     }
 
     /// One attempt: it conflicts when the authorization changed since it was read — a

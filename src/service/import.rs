@@ -5,7 +5,6 @@
 //! time.
 
 use std::collections::{HashMap, HashSet};
-use std::ops::ControlFlow;
 
 use crate::model::{
     AppDefinition, AppDefinitions, AppOrder, AppSettings, AuditEventType, Field, FieldChange,
@@ -15,7 +14,7 @@ use crate::model::{
 use crate::store::{AppQuery, Expect, Write};
 
 use super::apps::MAX_PAGE_SIZE;
-use super::{ConsoleService, Result, ServiceError, settle};
+use super::{ConsoleService, Result, ServiceError, retrying};
 
 /// An app of the plan with what it becomes.
 enum Step {
@@ -107,13 +106,7 @@ impl ConsoleService {
         mode: ImportMode,
     ) -> Result<ImportOutcome> {
         let user = self.actor(actor).await?;
-        let mut tries = 0;
-        loop {
-            let attempt = self.try_import(&user, definitions, mode).await;
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                return done;
-            }
-        }
+        retrying(|| self.try_import(&user, definitions, mode)).await
     }
 
     async fn try_import(

@@ -220,6 +220,20 @@ impl ConsoleService {
 
 /// Decides, after one attempt at a read-modify-write, whether to try again: yes when a concurrent
 /// writer changed what the attempt read, up to [`CONFLICT_RETRIES`] times.
+/// Runs `attempt` until it answers anything but a race that [`settle`] tries again.
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        if let ControlFlow::Break(done) = settle(attempt().await, &mut tries) {
+            return done;
+        }
+    }
+}
+
 fn settle<T>(attempt: Result<T>, tries: &mut usize) -> ControlFlow<Result<T>> {
     match attempt {
         Err(ServiceError::Store(StoreError::Conflict { what, .. })) => {

@@ -5,31 +5,24 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
 
 use super::{
-    FIELD_HEIGHT, clicked, close_unless_busy, draw_dialog, move_focus, prompt_with_field,
+    FIELD_HEIGHT, FieldFocus, draw_dialog, field_dialog_click, field_dialog_key, prompt_with_field,
     show_failure,
 };
 use crate::model::{AppView, Sid};
 use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, KeyMap, hint};
+use crate::tui::keys::{Hint, KeyMap, hint};
 use crate::tui::widgets::Palette;
 
 const DELETE_BUTTONS: [&str; 2] = ["Delete", "Cancel"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteFocus {
-    Name,
-    Delete,
-    Cancel,
-}
 
 pub struct DeleteDialog {
     pub app: Sid,
     pub name: String,
     pub version: u64,
     pub typed: TextField,
-    pub focus: DeleteFocus,
+    pub focus: FieldFocus,
     pub busy: bool,
 }
 
@@ -40,7 +33,7 @@ impl DeleteDialog {
             name: app.settings.name.clone(),
             version: app.version,
             typed: TextField::new("App name", None),
-            focus: DeleteFocus::Name,
+            focus: FieldFocus::Field,
             busy: false,
         }
     }
@@ -54,7 +47,7 @@ impl DeleteDialog {
                 "type the app's name exactly as shown, \"{}\", to delete it",
                 self.name
             ));
-            self.focus = DeleteFocus::Name;
+            self.focus = FieldFocus::Field;
             return;
         }
         self.busy = true;
@@ -71,29 +64,15 @@ impl Component for DeleteDialog {
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
-        use DeleteFocus::*;
-        if keys::is_esc(key) {
-            close_unless_busy(self.busy, ctx);
-        } else if move_focus(&[Name, Delete, Cancel], &mut self.focus, key) {
-        } else {
-            match self.focus {
-                Name if keys::is_enter(key) => self.confirm(ctx),
-                Name => {
-                    self.typed.handle_key(key);
-                }
-                Delete if keys::is_activate(key) => self.confirm(ctx),
-                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
-                Delete | Cancel => {}
-            }
+        if field_dialog_key(&mut self.focus, &mut self.typed, self.busy, key, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
 
     fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
-        match clicked(ctx.area, FIELD_HEIGHT, &DELETE_BUTTONS, at) {
-            Some(0) => self.confirm(ctx),
-            Some(_) => close_unless_busy(self.busy, ctx),
-            None => {}
+        if field_dialog_click(&DELETE_BUTTONS, self.busy, at, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
@@ -131,7 +110,7 @@ impl Component for DeleteDialog {
     }
 
     fn is_typing(&self) -> bool {
-        self.focus == DeleteFocus::Name
+        self.focus == FieldFocus::Field
     }
 
     fn holds_input(&self) -> bool {
@@ -162,11 +141,7 @@ fn delete_body(
         "Delete \"{}\"? Its secrets and every token issued to it stop working at once. This cannot be undone. Type the app's name to confirm.",
         delete.name
     );
-    let focused = delete.focus == DeleteFocus::Name;
+    let focused = delete.focus == FieldFocus::Field;
     prompt_with_field(&message, &delete.typed, focused, area, buf, palette);
-    match delete.focus {
-        DeleteFocus::Name => None,
-        DeleteFocus::Delete => Some(0),
-        DeleteFocus::Cancel => Some(1),
-    }
+    delete.focus.button()
 }

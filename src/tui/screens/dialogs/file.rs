@@ -5,7 +5,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
 
 use super::{
-    FIELD_HEIGHT, ImportPlanDialog, clicked, close_unless_busy, draw_dialog, move_focus,
+    FIELD_HEIGHT, FieldFocus, ImportPlanDialog, draw_dialog, field_dialog_click, field_dialog_key,
     prompt_with_field,
 };
 use crate::backend::BackendError;
@@ -13,7 +13,7 @@ use crate::model::Sid;
 use crate::tui::component::{Component, Ctx, DrawCtx, EventState};
 use crate::tui::effect::{Effect, FileFailure, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, KeyMap, hint};
+use crate::tui::keys::{Hint, KeyMap, hint};
 use crate::tui::widgets::{Palette, put};
 
 /// The file an export or an import starts with: in the directory the console was started in.
@@ -26,17 +26,10 @@ pub enum FileAction {
     Import,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFocus {
-    Path,
-    Go,
-    Cancel,
-}
-
 pub struct FileDialog {
     pub action: FileAction,
     pub path: TextField,
-    pub focus: FileFocus,
+    pub focus: FieldFocus,
     pub busy: bool,
 }
 
@@ -45,7 +38,7 @@ impl FileDialog {
         FileDialog {
             action,
             path: TextField::new("File", None).with_value(DEFAULT_APPS_FILE),
-            focus: FileFocus::Path,
+            focus: FieldFocus::Field,
             busy: false,
         }
     }
@@ -58,7 +51,7 @@ impl FileDialog {
         if path.is_empty() {
             self.path.error =
                 Some("type a file name: .yaml or .yml for YAML, anything else for JSON".to_owned());
-            self.focus = FileFocus::Path;
+            self.focus = FieldFocus::Field;
             return;
         }
         self.busy = true;
@@ -105,29 +98,15 @@ impl Component for FileDialog {
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
-        use FileFocus::*;
-        if keys::is_esc(key) {
-            close_unless_busy(self.busy, ctx);
-        } else if move_focus(&[Path, Go, Cancel], &mut self.focus, key) {
-        } else {
-            match self.focus {
-                Path if keys::is_enter(key) => self.confirm(ctx),
-                Path => {
-                    self.path.handle_key(key);
-                }
-                Go if keys::is_activate(key) => self.confirm(ctx),
-                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
-                Go | Cancel => {}
-            }
+        if field_dialog_key(&mut self.focus, &mut self.path, self.busy, key, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
 
     fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
-        match clicked(ctx.area, FIELD_HEIGHT, &self.labels(), at) {
-            Some(0) => self.confirm(ctx),
-            Some(_) => close_unless_busy(self.busy, ctx),
-            None => {}
+        if field_dialog_click(&self.labels(), self.busy, at, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
@@ -197,7 +176,7 @@ impl Component for FileDialog {
     }
 
     fn is_typing(&self) -> bool {
-        self.focus == FileFocus::Path
+        self.focus == FieldFocus::Field
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
@@ -234,7 +213,7 @@ fn file_body(file: &FileDialog, area: Rect, buf: &mut Buffer, palette: &Palette)
             "Import apps from a file written by export. You see what would change before anything does."
         }
     };
-    let focused = file.focus == FileFocus::Path;
+    let focused = file.focus == FieldFocus::Field;
     if prompt_with_field(message, &field, focused, area, buf, palette) {
         let below = Rect::new(area.x, area.y + 5, area.width, 1);
         match error {
@@ -249,9 +228,5 @@ fn file_body(file: &FileDialog, area: Rect, buf: &mut Buffer, palette: &Palette)
             }
         }
     }
-    match file.focus {
-        FileFocus::Path => None,
-        FileFocus::Go => Some(0),
-        FileFocus::Cancel => Some(1),
-    }
+    file.focus.button()
 }

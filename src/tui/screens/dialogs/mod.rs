@@ -90,22 +90,85 @@ fn close_unless_busy(busy: bool, ctx: &mut Ctx) {
     }
 }
 
-/// Moves between a text field and a dialog's two buttons: Tab and Shift-Tab cycle, ←/→ swap
-/// the buttons. `true` when the key moved the focus.
-fn move_focus<T: Copy + PartialEq>(order: &[T; 3], focus: &mut T, key: &KeyEvent) -> bool {
-    if let Some(next) = cycle(order, *focus, key) {
-        *focus = next;
-        return true;
+/// Where the focus is in a dialog of one text field and two buttons, the first of which
+/// confirms: Rotate secret, Delete, and the file of an export or import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldFocus {
+    Field,
+    Confirm,
+    Cancel,
+}
+
+impl FieldFocus {
+    /// The focused button's place in the dialog's row, for drawing; `None` on the field.
+    fn button(self) -> Option<usize> {
+        match self {
+            FieldFocus::Field => None,
+            FieldFocus::Confirm => Some(0),
+            FieldFocus::Cancel => Some(1),
+        }
     }
-    if *focus != order[0] && (keys::is_left(key) || keys::is_right(key)) {
-        *focus = if *focus == order[1] {
-            order[2]
-        } else {
-            order[1]
-        };
-        return true;
+
+    /// Tab and Shift-Tab cycle through the field and the buttons, ←/→ swap the buttons. `true`
+    /// when the key moved the focus.
+    fn moved_by(&mut self, key: &KeyEvent) -> bool {
+        use FieldFocus::*;
+        if let Some(next) = cycle(&[Field, Confirm, Cancel], *self, key) {
+            *self = next;
+            return true;
+        }
+        if *self != Field && (keys::is_left(key) || keys::is_right(key)) {
+            *self = if *self == Confirm { Cancel } else { Confirm };
+            return true;
+        }
+        false
     }
-    false
+}
+
+/// A key in a dialog of one field and two buttons: Esc and Cancel close it (unless its answer
+/// is awaited), Enter on the field or the first button confirms, Tab and the arrows move the
+/// focus, and any other key on the field edits it. `true` when the dialog is to confirm.
+fn field_dialog_key(
+    focus: &mut FieldFocus,
+    field: &mut TextField,
+    busy: bool,
+    key: &KeyEvent,
+    ctx: &mut Ctx,
+) -> bool {
+    if keys::is_esc(key) {
+        close_unless_busy(busy, ctx);
+        return false;
+    }
+    if focus.moved_by(key) {
+        return false;
+    }
+    match focus {
+        FieldFocus::Field if keys::is_enter(key) => true,
+        FieldFocus::Field => {
+            field.handle_key(key);
+            false
+        }
+        FieldFocus::Confirm => keys::is_activate(key),
+        FieldFocus::Cancel => {
+            if keys::is_activate(key) {
+                close_unless_busy(busy, ctx);
+            }
+            false
+        }
+    }
+}
+
+/// A click in a dialog of one field and two buttons labelled `labels`: the first confirms, the
+/// second closes it (unless its answer is awaited). `true` when the dialog is to confirm.
+fn field_dialog_click(labels: &[&str], busy: bool, at: Position, ctx: &mut Ctx) -> bool {
+    match clicked(ctx.area, FIELD_HEIGHT, labels, at) {
+        Some(0) => true,
+        Some(_) => {
+            close_unless_busy(busy, ctx);
+            false
+        }
+        None => false,
+    }
 }
 
 mod confirm;
@@ -116,10 +179,10 @@ mod rotate;
 mod sign_in_again;
 
 pub use confirm::Confirm;
-pub use delete::{DeleteDialog, DeleteFocus};
-pub use file::{DEFAULT_APPS_FILE, FileAction, FileDialog, FileFocus};
+pub use delete::DeleteDialog;
+pub use file::{DEFAULT_APPS_FILE, FileAction, FileDialog};
 pub use import_plan::ImportPlanDialog;
-pub use rotate::{RotateDialog, RotateFocus};
+pub use rotate::RotateDialog;
 pub use sign_in_again::SignInDialog;
 
 /// The dialogs with a text field: the question, the field, a line under it, the buttons.

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
 
 use super::{
-    FIELD_HEIGHT, clicked, close_unless_busy, draw_dialog, move_focus, prompt_with_field,
+    FIELD_HEIGHT, FieldFocus, draw_dialog, field_dialog_click, field_dialog_key, prompt_with_field,
     show_failure,
 };
 use crate::backend::BackendError;
@@ -14,22 +14,15 @@ use crate::model::{AppView, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, Seconds, Sid
 use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, NewSecret, SecretPurpose};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Hint, KeyMap, hint};
+use crate::tui::keys::{Hint, KeyMap, hint};
 use crate::tui::widgets::{Palette, put};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RotateFocus {
-    Grace,
-    Rotate,
-    Cancel,
-}
 
 pub struct RotateDialog {
     pub app: Sid,
     pub name: String,
     /// Whole days, or a duration such as `12h`.
     pub grace: TextField,
-    pub focus: RotateFocus,
+    pub focus: FieldFocus,
     /// Set while the rotation runs, so that a second Enter does not rotate twice.
     pub busy: bool,
     /// The older of two active secrets, which this rotation ends at once (only two may work).
@@ -43,7 +36,7 @@ impl RotateDialog {
             app: app.sid.clone(),
             name: app.settings.name.clone(),
             grace: TextField::new("Grace period (days)", None).with_value(&days.to_string()),
-            focus: RotateFocus::Grace,
+            focus: FieldFocus::Field,
             busy: false,
             ends_at_once: app.secret_in_grace().map(|older| older.id.clone()),
         }
@@ -78,7 +71,7 @@ impl RotateDialog {
             }
             Err(message) => {
                 self.grace.error = Some(message);
-                self.focus = RotateFocus::Grace;
+                self.focus = FieldFocus::Field;
             }
         }
     }
@@ -97,29 +90,15 @@ impl Component for RotateDialog {
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
-        use RotateFocus::*;
-        if keys::is_esc(key) {
-            close_unless_busy(self.busy, ctx);
-        } else if move_focus(&[Grace, Rotate, Cancel], &mut self.focus, key) {
-        } else {
-            match self.focus {
-                Grace if keys::is_enter(key) => self.confirm(ctx),
-                Grace => {
-                    self.grace.handle_key(key);
-                }
-                Rotate if keys::is_activate(key) => self.confirm(ctx),
-                Cancel if keys::is_activate(key) => close_unless_busy(self.busy, ctx),
-                Rotate | Cancel => {}
-            }
+        if field_dialog_key(&mut self.focus, &mut self.grace, self.busy, key, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
 
     fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
-        match clicked(ctx.area, FIELD_HEIGHT, &ROTATE_BUTTONS, at) {
-            Some(0) => self.confirm(ctx),
-            Some(_) => close_unless_busy(self.busy, ctx),
-            None => {}
+        if field_dialog_click(&ROTATE_BUTTONS, self.busy, at, ctx) {
+            self.confirm(ctx);
         }
         EventState::Consumed
     }
@@ -167,7 +146,7 @@ impl Component for RotateDialog {
     }
 
     fn is_typing(&self) -> bool {
-        self.focus == RotateFocus::Grace
+        self.focus == FieldFocus::Field
     }
 
     fn holds_input(&self) -> bool {
@@ -208,7 +187,7 @@ fn rotate_body(
             rotate.name
         ),
     };
-    let focused = rotate.focus == RotateFocus::Grace;
+    let focused = rotate.focus == FieldFocus::Field;
     if prompt_with_field(&message, &field, focused, area, buf, palette) {
         let below = Rect::new(area.x, area.y + 5, area.width, 1);
         match error {
@@ -227,11 +206,7 @@ fn rotate_body(
             }
         }
     }
-    match rotate.focus {
-        RotateFocus::Grace => None,
-        RotateFocus::Rotate => Some(0),
-        RotateFocus::Cancel => Some(1),
-    }
+    rotate.focus.button()
 }
 
 #[cfg(test)]
@@ -243,7 +218,7 @@ mod tests {
             app: Sid::new(crate::model::SidKind::OAuthApp, [0; 16]),
             name: "demo".into(),
             grace: TextField::new("Grace period (days)", None),
-            focus: RotateFocus::Grace,
+            focus: FieldFocus::Field,
             busy: false,
             ends_at_once: None,
         };

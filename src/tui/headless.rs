@@ -115,6 +115,16 @@ impl Headless {
         self.send(Msg::Key(key)).await;
     }
 
+    /// Presses `keys` one after another before any backend call they start is answered, as keys
+    /// typed faster than a page loads arrive in a terminal; then lets every answer come.
+    pub async fn keys_at_once(&mut self, keys: &[KeyEvent]) {
+        let mut effects = Vec::new();
+        for key in keys {
+            effects.extend(update(&mut self.state, Msg::Key(*key)));
+        }
+        self.settle(VecDeque::new(), effects).await;
+    }
+
     pub async fn press(&mut self, code: KeyCode) {
         self.key(KeyEvent::new(code, KeyModifiers::NONE)).await;
     }

@@ -860,26 +860,41 @@ pub fn is_activate(key: &KeyEvent) -> bool {
     key.code == KeyCode::Enter || is_char(key, ' ')
 }
 
-/// Moves `index` within `0..len` by a key's step: arrows and j/k by one, PageUp/PageDown by
-/// `page`, Home/End and g/G to the ends. `None` when the key does not move.
-pub fn moved(key: &KeyEvent, index: usize, len: usize, page: usize) -> Option<usize> {
-    if len == 0 {
-        return None;
-    }
-    let last = len - 1;
+/// Where a moving key sends a selection, before it is held to the rows there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// To this row, which may lie past the last one (a list still reading pages keeps it).
+    To(usize),
+    /// To the last row, however far.
+    End,
+}
+
+/// Where a key moves a selection at `index`: arrows and j/k by one, PageUp/PageDown by `page`,
+/// Home/End and g/G to the ends. `None` when the key does not move.
+pub fn movement(key: &KeyEvent, index: usize, page: usize) -> Option<Move> {
     let page = page.max(1);
     let to = match key.code {
         _ if is_up(key) => index.saturating_sub(1),
-        _ if is_down(key) => (index + 1).min(last),
+        _ if is_down(key) => index + 1,
         KeyCode::PageUp => index.saturating_sub(page),
-        KeyCode::PageDown => (index + page).min(last),
+        KeyCode::PageDown => index + page,
         KeyCode::Home => 0,
-        KeyCode::End => last,
+        KeyCode::End => return Some(Move::End),
         KeyCode::Char('g') if !has_control_or_alt(key) => 0,
-        KeyCode::Char('G') if !has_control_or_alt(key) => last,
+        KeyCode::Char('G') if !has_control_or_alt(key) => return Some(Move::End),
         _ => return None,
     };
-    Some(to)
+    Some(Move::To(to))
+}
+
+/// Moves `index` within `0..len` by a key's step (see [`movement`]). `None` when the key does
+/// not move, or there is nothing to move in.
+pub fn moved(key: &KeyEvent, index: usize, len: usize, page: usize) -> Option<usize> {
+    let last = len.checked_sub(1)?;
+    movement(key, index, page).map(|to| match to {
+        Move::To(row) => row.min(last),
+        Move::End => last,
+    })
 }
 
 /// A key by name: `a`, `Enter`, `Ctrl-s`, `Alt-x`, `Shift-Tab`, `F5`.

@@ -14,7 +14,7 @@ use crate::model::{AppOrder, AppView, ListApps, OwnerKind, Page, Sid};
 use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, Tab};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::keys::{self, Action, Hint, KeyMap, Move, hint};
 use crate::tui::layout::{self, body_inner, line, rows};
 use crate::tui::widgets::{self, Palette, cells, put};
 
@@ -40,6 +40,9 @@ pub struct AppsList {
     pub error: Option<String>,
     /// The app to select once the first page arrives: the one just left, coming back from it.
     pub reselect: Option<Sid>,
+    /// Where the selection is headed past the apps read so far: keys pressed before the next
+    /// page arrives are kept, not dropped, and End reads on to the true last app.
+    ahead: Option<Move>,
 }
 
 impl AppsList {
@@ -70,6 +73,7 @@ impl AppsList {
             order: AppOrder::NewestFirst,
             error: None,
             reselect: None,
+            ahead: None,
         }
     }
 
@@ -105,6 +109,7 @@ impl AppsList {
             return;
         }
         self.loading = false;
+        let ahead = self.ahead.take().filter(|_| append);
         match result {
             Ok(page) => {
                 if !append {
@@ -122,6 +127,9 @@ impl AppsList {
                 }
                 let height = apps_rows_height(ctx.area);
                 self.keep_in_view(height);
+                if let Some(to) = ahead {
+                    self.go(to, ctx);
+                }
             }
             Err(error) => {
                 self.error = Some(error.to_string());
@@ -177,12 +185,28 @@ impl AppsList {
         }
     }
 
+    /// Selects `to`, or the last app read when it lies beyond them and more are to come, keeping
+    /// the rest of the way (and reading the next page) for when it arrives.
+    fn go(&mut self, to: Move, ctx: &mut Ctx) {
+        let last = self.apps.len().saturating_sub(1);
+        let (row, beyond) = match to {
+            Move::To(row) => (row.min(last), row > last),
+            Move::End => (last, true),
+        };
+        self.ahead = (beyond && self.next.is_some()).then_some(to);
+        self.select(row, ctx);
+        if self.ahead.is_some() {
+            self.load(ctx, true);
+        }
+    }
+
     /// A click on row `index` of those shown: select it, or open it if it was selected.
     pub fn click_row(&mut self, index: usize, ctx: &mut Ctx) {
         let row = self.offset + index;
         if row >= self.apps.len() {
             return;
         }
+        self.ahead = None;
         if row == self.selected {
             self.open(ctx);
         } else {
@@ -218,8 +242,14 @@ impl AppsList {
             return false;
         }
         let height = apps_rows_height(ctx.area);
-        if let Some(row) = keys::moved(key, self.selected, self.apps.len(), height) {
-            self.select(row, ctx);
+        let from = match self.ahead {
+            Some(Move::To(row)) => row,
+            Some(Move::End) | None => self.selected,
+        };
+        if !self.apps.is_empty()
+            && let Some(to) = keys::movement(key, from, height)
+        {
+            self.go(to, ctx);
             return true;
         }
         if keys::is_enter(key) {

@@ -67,8 +67,17 @@ impl AuditLog {
         });
     }
 
-    pub fn on_loaded(&mut self, request: u64, append: bool, result: Result<Page<AuditEvent>>) {
-        self.events.on_page(request, append, result);
+    /// Takes a page; reads the next one when keys pressed meanwhile went past it.
+    pub fn on_loaded(
+        &mut self,
+        request: u64,
+        append: bool,
+        result: Result<Page<AuditEvent>>,
+        ctx: &mut Ctx,
+    ) {
+        if self.events.on_page(request, append, result) {
+            self.load(ctx, true);
+        }
     }
 
     pub fn selected_event(&self) -> Option<&AuditEvent> {
@@ -326,14 +335,14 @@ impl Component for AuditLog {
         }
     }
 
-    fn answer(&mut self, msg: Msg, _ctx: &mut Ctx) -> Option<Msg> {
+    fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {
         match msg {
             Msg::AuditLoaded {
                 request,
                 append,
                 result,
             } => {
-                self.on_loaded(request, append, result);
+                self.on_loaded(request, append, result, ctx);
                 None
             }
             other => Some(other),

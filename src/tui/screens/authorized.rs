@@ -51,8 +51,17 @@ impl AuthorizedList {
         });
     }
 
-    pub fn on_loaded(&mut self, request: u64, append: bool, result: Result<Page<Authorization>>) {
-        self.rows.on_page(request, append, result);
+    /// Takes a page; reads the next one when keys pressed meanwhile went past it.
+    pub fn on_loaded(
+        &mut self,
+        request: u64,
+        append: bool,
+        result: Result<Page<Authorization>>,
+        ctx: &mut Ctx,
+    ) {
+        if self.rows.on_page(request, append, result) {
+            self.load(ctx, true);
+        }
     }
 
     /// The list's part of a backend's answer: its pages, and a revoke (the list is read again).
@@ -62,7 +71,7 @@ impl AuthorizedList {
                 request,
                 append,
                 result,
-            } => self.on_loaded(request, append, result),
+            } => self.on_loaded(request, append, result, ctx),
             Msg::AuthorizationRevoked(result) => match result {
                 Ok(revoked) => {
                     ctx.done(format!(

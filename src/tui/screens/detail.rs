@@ -776,7 +776,7 @@ impl Component for Detail {
                 request,
                 append,
                 result,
-            } => self.audit.on_loaded(request, append, result),
+            } => self.audit.on_loaded(request, append, result, ctx),
             msg @ (Msg::AuthorizedLoaded { .. } | Msg::AuthorizationRevoked(_)) => {
                 let revoked = matches!(msg, Msg::AuthorizationRevoked(Ok(_)));
                 let left = self.authorized.answer(msg, ctx);

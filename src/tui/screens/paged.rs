@@ -7,7 +7,7 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::backend::Result;
 use crate::model::Page;
 use crate::tui::component::Ctx;
-use crate::tui::keys;
+use crate::tui::keys::{self, Move};
 
 /// Where the selection goes when a first page replaces the rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,11 @@ pub struct PagedRows<T> {
     pub offset: usize,
     pub error: Option<String>,
     on_reload: OnReload,
+    /// Where the selection is headed past the rows read so far: keys pressed before the next
+    /// page arrives are kept, not dropped, and End reads on to the true last row.
+    ahead: Option<Move>,
+    /// The height the selection was last kept in view of, for the rows that arrive later.
+    height: usize,
 }
 
 impl<T> PagedRows<T> {
@@ -46,6 +51,8 @@ impl<T> PagedRows<T> {
             offset: 0,
             error: None,
             on_reload,
+            ahead: None,
+            height: 1,
         }
     }
 
@@ -61,12 +68,15 @@ impl<T> PagedRows<T> {
         Some((self.request, if append { self.next.clone() } else { None }))
     }
 
-    /// Takes the answer to request `request`, unless a newer one was asked since.
-    pub fn on_page(&mut self, request: u64, append: bool, result: Result<Page<T>>) {
+    /// Takes the answer to request `request`, unless a newer one was asked since, and goes on
+    /// where the keys pressed meanwhile were headed; `true` when the next page should be read
+    /// (they are headed further still).
+    pub fn on_page(&mut self, request: u64, append: bool, result: Result<Page<T>>) -> bool {
         if request != self.request {
-            return;
+            return false;
         }
         self.loading = false;
+        let ahead = self.ahead.take().filter(|_| append && result.is_ok());
         match result {
             Ok(page) => {
                 if !append {
@@ -83,6 +93,7 @@ impl<T> PagedRows<T> {
             }
             Err(error) => self.error = Some(error.to_string()),
         }
+        ahead.is_some_and(|to| self.go(to, self.height))
     }
 
     pub fn selected_item(&self) -> Option<&T> {
@@ -93,6 +104,7 @@ impl<T> PagedRows<T> {
     /// within a screenful of the end, so that the next page should be read.
     pub fn select(&mut self, row: usize, height: usize) -> bool {
         let height = height.max(1);
+        self.height = height;
         self.selected = row.min(self.items.len().saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -106,14 +118,37 @@ impl<T> PagedRows<T> {
     /// when no row is there.
     pub fn click_row(&mut self, index: usize, height: usize) -> Option<bool> {
         let row = self.offset + index;
-        (row < self.items.len()).then(|| self.select(row, height))
+        (row < self.items.len()).then(|| {
+            self.ahead = None;
+            self.select(row, height)
+        })
     }
 
-    /// Moves the selection by an arrow, page or home/end key, as [`PagedRows::select`] does.
-    /// `None` when `key` moves nothing.
+    /// Moves the selection by an arrow, page or home/end key, as [`PagedRows::select`] does;
+    /// past the rows read so far, while more are to come, as far as they reach, and the rest of
+    /// the way once the next page is read. `None` when `key` moves nothing.
     pub fn move_by(&mut self, key: &KeyEvent, height: usize) -> Option<bool> {
-        keys::moved(key, self.selected, self.items.len(), height)
-            .map(|row| self.select(row, height))
+        if self.items.is_empty() {
+            return None;
+        }
+        let from = match self.ahead {
+            Some(Move::To(row)) => row,
+            Some(Move::End) | None => self.selected,
+        };
+        let to = keys::movement(key, from, height)?;
+        Some(self.go(to, height))
+    }
+
+    /// Selects `to`, or the last row read when it lies beyond them and more are to come, keeping
+    /// the rest of the way for the next page; `true` when that page should be read.
+    fn go(&mut self, to: Move, height: usize) -> bool {
+        let last = self.items.len().saturating_sub(1);
+        let (row, beyond) = match to {
+            Move::To(row) => (row.min(last), row > last),
+            Move::End => (last, true),
+        };
+        self.ahead = (beyond && self.next.is_some()).then_some(to);
+        self.select(row, height) || self.ahead.is_some()
     }
 
     /// How many rows are shown, for a toolbar: "loading…", "N shown, more below", "1 event",

@@ -3,8 +3,9 @@
 //! valid is decided by `model` rules and the service, never here.
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
+use tui_input::{Input, InputRequest};
+use unicode_width::UnicodeWidthChar;
 
 /// A one-line text field.
 #[derive(Clone)]
@@ -82,9 +83,15 @@ impl TextField {
         self.input.visual_cursor()
     }
 
-    /// The first column shown when the field is `width` cells wide.
-    pub fn scroll(&self, width: usize) -> usize {
-        self.input.visual_scroll(width)
+    /// What a field `width` cells wide shows of the value, measured in cells (a CJK character
+    /// or an emoji takes two): the text in view, and the cursor's column within it. A masked
+    /// field shows a dot a character.
+    pub fn window(&self, width: usize) -> (String, usize) {
+        if self.masked {
+            let dots = "•".repeat(self.chars());
+            return window(&dots, self.input.cursor(), width);
+        }
+        window(self.value(), self.cursor(), width)
     }
 
     pub fn is_changed(&self) -> bool {
@@ -125,13 +132,37 @@ impl TextField {
         changed || !key.modifiers.contains(KeyModifiers::CONTROL)
     }
 
-    /// Pasted text, on one line.
+    /// Pasted text, on one line, at the cursor (as typing it would put it).
     pub fn paste(&mut self, text: &str) {
-        let mut value = self.value().to_owned();
-        value.push_str(&text.replace(['\r', '\n'], " "));
-        self.input = Input::new(value);
+        for c in text.chars() {
+            let c = if matches!(c, '\r' | '\n') { ' ' } else { c };
+            self.input.handle(InputRequest::InsertChar(c));
+        }
         self.error = None;
     }
+}
+
+/// The part of `value` a field `width` cells wide shows with the cursor at cell `cursor`, and the
+/// cursor's column in it: the view scrolls by whole characters, as far as keeps the cursor (one
+/// cell past the text at its end) inside the field.
+fn window(value: &str, cursor: usize, width: usize) -> (String, usize) {
+    let mut scrolled = 0;
+    let mut start = 0;
+    let mut chars = value.chars();
+    while cursor.saturating_sub(scrolled) >= width.max(1) {
+        let Some(c) = chars.next() else { break };
+        scrolled += c.width().unwrap_or(0);
+        start += c.len_utf8();
+    }
+    let mut used = 0;
+    let shown = value[start..]
+        .chars()
+        .take_while(|c| {
+            used += c.width().unwrap_or(0);
+            used <= width
+        })
+        .collect();
+    (shown, cursor.saturating_sub(scrolled))
 }
 
 #[cfg(test)]

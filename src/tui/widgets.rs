@@ -82,12 +82,7 @@ pub fn text_field(
             .saturating_sub(2 + counter.width() as u16),
     )
     .min(60);
-    let scroll = field.scroll(width.saturating_sub(1));
-    let shown: String = if field.masked {
-        "•".repeat(field.chars().saturating_sub(scroll).min(width))
-    } else {
-        field.value().chars().skip(scroll).take(width).collect()
-    };
+    let (shown, cursor) = field.window(width);
     let style = if focused {
         palette.focus
     } else {
@@ -110,7 +105,7 @@ pub fn text_field(
         if over { palette.error } else { palette.dim },
     );
     if focused {
-        let cursor = x + 1 + (field.cursor().saturating_sub(scroll)).min(width) as u16;
+        let cursor = x + 1 + cursor.min(width) as u16;
         if cursor < area.right() {
             buf[(cursor, area.y)].set_style(Style::default().add_modifier(Modifier::REVERSED));
         }

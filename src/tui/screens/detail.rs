@@ -738,14 +738,21 @@ impl Component for Detail {
         EventState::Consumed
     }
 
+    /// Pasted text goes to the field with the cursor, in either editor.
     fn paste(&mut self, text: &str, _ctx: &mut Ctx) -> EventState {
-        if let Some(DetailEdit::Details(form)) = &mut self.edit
-            && let Some(field) = form.focused_field_mut()
-        {
-            field.paste(text);
-            return EventState::Consumed;
+        match &mut self.edit {
+            Some(DetailEdit::Details(form)) => match form.focused_field_mut() {
+                Some(field) => field.paste(text),
+                None => return EventState::NotConsumed,
+            },
+            Some(DetailEdit::Access(form)) => {
+                if !form.paste(text) {
+                    return EventState::NotConsumed;
+                }
+            }
+            None => return EventState::NotConsumed,
         }
-        EventState::NotConsumed
+        EventState::Consumed
     }
 
     fn answer(&mut self, msg: Msg, ctx: &mut Ctx) -> Option<Msg> {

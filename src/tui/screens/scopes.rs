@@ -487,17 +487,22 @@ impl ScopesForm {
         true
     }
 
-    /// Pasted text goes to the token expiration or the search, whichever has the cursor.
-    pub fn paste(&mut self, text: &str) {
+    /// Pasted text goes to the token expiration or the search, whichever has the cursor (a
+    /// search pasted starts the list from its top, as one typed does); `false` when neither has.
+    pub fn paste(&mut self, text: &str) -> bool {
         match self.focus {
-            ScopesFocus::TokenTtl => {
-                if let Some(field) = self.ttl.as_mut() {
-                    field.paste(text);
-                }
+            ScopesFocus::TokenTtl => match self.ttl.as_mut() {
+                Some(field) => field.paste(text),
+                None => return false,
+            },
+            ScopesFocus::Search => {
+                self.search.paste(text);
+                self.cursor = 0;
+                self.offset = 0;
             }
-            ScopesFocus::Search => self.search.paste(text),
-            ScopesFocus::List | ScopesFocus::Back | ScopesFocus::Submit => {}
+            ScopesFocus::List | ScopesFocus::Back | ScopesFocus::Submit => return false,
         }
+        true
     }
 
     pub fn draw(&self, area: Rect, buf: &mut Buffer, palette: &Palette) {

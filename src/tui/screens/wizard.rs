@@ -336,7 +336,7 @@ impl Component for Wizard {
                     field.paste(text);
                 }
             }
-            Step::Scopes => self.scopes.paste(text),
+            Step::Scopes => return self.scopes.paste(text).into(),
             Step::Creating | Step::CopySecret(_) => return EventState::NotConsumed,
         }
         EventState::Consumed

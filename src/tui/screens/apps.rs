@@ -141,6 +141,15 @@ impl AppsList {
         }
     }
 
+    /// Empties the filter and reads every app again, if it held anything.
+    fn clear_filter(&mut self, ctx: &mut Ctx) {
+        if !self.filter.value().is_empty() {
+            self.filter =
+                TextField::new(self.filter.label, None).with_placeholder(self.filter.placeholder);
+            self.load(ctx, false);
+        }
+    }
+
     pub fn paste_filter(&mut self, text: &str, ctx: &mut Ctx) {
         self.filter.paste(text);
         self.filter_changed(ctx);
@@ -228,11 +237,7 @@ impl AppsList {
             }
             if keys::is_esc(key) {
                 self.filtering = false;
-                if !self.filter.value().is_empty() {
-                    self.filter = TextField::new(self.filter.label, None)
-                        .with_placeholder(self.filter.placeholder);
-                    self.load(ctx, false);
-                }
+                self.clear_filter(ctx);
                 return true;
             }
             if self.filter.handle_key(key) {
@@ -298,6 +303,8 @@ impl AppsList {
                 app: self.selected_app().cloned().map(Box::new),
                 from_detail: false,
             });
+        } else if keys::is_esc(key) && !self.filter.value().is_empty() {
+            self.clear_filter(ctx);
         } else if keys::is_esc(key) {
             ctx.info("Press q to quit");
         } else if ctx.keys.is(Action::AuthorizedApps, key) {
@@ -331,10 +338,15 @@ impl AppsList {
             keys.hint(Action::DeleteApp),
             keys.hint_pair(Action::Export, Action::Import, "export/import"),
             keys.hint(Action::Filter),
+        ];
+        if !self.filter.value().is_empty() {
+            hints.push(hint("Esc", "clear filter"));
+        }
+        hints.extend([
             keys.hint(Action::Sort),
             keys.hint(Action::AuditEvents),
             keys.hint(Action::TokenTool),
-        ];
+        ]);
         if OwnerKind::of(&self.owner) == OwnerKind::Organization {
             hints.push(keys.hint(Action::AuthorizedApps));
         }

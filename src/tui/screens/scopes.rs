@@ -652,9 +652,22 @@ fn draw_form(form: &ScopesForm, area: Rect, buf: &mut Buffer, palette: &Palette)
             buf,
             placed.error,
             placed.error.x + 2,
-            "Space selects · a selects a whole area · Enter opens an area · / searches",
+            keys_line(form.focus),
             palette.dim,
         );
+    }
+}
+
+/// What the keys do where the focus is, under the list. In a text field every character is
+/// text (`/` too: scope names are full of them), so only the list promises a search on `/`.
+fn keys_line(focus: ScopesFocus) -> &'static str {
+    match focus {
+        ScopesFocus::List => {
+            "Space selects · a selects a whole area · Enter opens an area · / searches"
+        }
+        ScopesFocus::TokenTtl => "Type a duration · Enter or ↓ goes on to the search",
+        ScopesFocus::Search => "Type part of a scope's name or area · Enter or ↓ goes to the list",
+        ScopesFocus::Back | ScopesFocus::Submit => "←/→ choose a button · Enter presses it",
     }
 }
 

@@ -180,8 +180,21 @@ impl DetailsForm {
         self.focus = order[next];
     }
 
+    /// Enter in a text field goes on to the next field and, from the last one, to the button
+    /// that goes on (Next or Save), never to Cancel, which Tab order puts first in the wizard.
+    fn enter_from_field(&mut self) {
+        self.move_focus(true);
+        if self.focus == DetailsFocus::Cancel {
+            self.focus = DetailsFocus::Submit;
+        }
+    }
+
     pub fn handle_key(&mut self, key: &KeyEvent, keys: &KeyMap) -> FormOutcome {
-        if keys::is_next_field(key) || (keys::is_enter(key) && self.is_typing()) {
+        if keys::is_enter(key) && self.is_typing() {
+            self.enter_from_field();
+            return FormOutcome::Handled;
+        }
+        if keys::is_next_field(key) {
             self.move_focus(true);
             return FormOutcome::Handled;
         }
@@ -221,6 +234,17 @@ impl DetailsForm {
             }
             DetailsFocus::Submit if keys::is_activate(key) => FormOutcome::Submit,
             DetailsFocus::Cancel if keys::is_activate(key) => FormOutcome::Cancel,
+            // The two buttons sit side by side: ←/→ go from one to the other.
+            DetailsFocus::Submit | DetailsFocus::Cancel
+                if keys::is_left(key) || keys::is_right(key) =>
+            {
+                self.focus = if self.focus == DetailsFocus::Submit {
+                    DetailsFocus::Cancel
+                } else {
+                    DetailsFocus::Submit
+                };
+                FormOutcome::Handled
+            }
             _ => FormOutcome::Ignored,
         }
     }

@@ -14,7 +14,7 @@ use crate::model::{AppView, DEFAULT_GRACE_PERIOD, MAX_GRACE_PERIOD, Seconds, Sid
 use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, NewSecret, SecretPurpose};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::fields::TextField;
-use crate::tui::keys::{Hint, KeyMap, hint};
+use crate::tui::keys::{self, Hint, KeyMap, hint};
 use crate::tui::widgets::{Palette, put};
 
 pub struct RotateDialog {
@@ -90,6 +90,13 @@ impl Component for RotateDialog {
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
+        // The grace period is filled in already, so Enter on it would rotate on a second press
+        // of the key that opened the dialog, before anyone read it: Enter goes on to the
+        // button instead, and the button (or a click) rotates.
+        if self.focus == FieldFocus::Field && keys::is_enter(key) {
+            self.focus = FieldFocus::Confirm;
+            return EventState::Consumed;
+        }
         if field_dialog_key(&mut self.focus, &mut self.grace, self.busy, key, ctx) {
             self.confirm(ctx);
         }
@@ -138,11 +145,12 @@ impl Component for RotateDialog {
     }
 
     fn hints(&self, _keys: &KeyMap) -> Vec<Hint> {
-        vec![
-            hint("Tab", "next"),
-            hint("Enter", "rotate"),
-            hint("Esc", "cancel"),
-        ]
+        let enter = match self.focus {
+            FieldFocus::Field => hint("Enter", "to the buttons"),
+            FieldFocus::Confirm => hint("Enter", "rotate"),
+            FieldFocus::Cancel => hint("Enter", "cancel"),
+        };
+        vec![hint("Tab", "next"), enter, hint("Esc", "cancel")]
     }
 
     fn is_typing(&self) -> bool {

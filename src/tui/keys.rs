@@ -32,6 +32,7 @@ pub enum Action {
     RotateSecret,
     EndGrace,
     CopyClientId,
+    CopyAuthorizationUrl,
     EventType,
     EventApp,
     Revoke,
@@ -205,7 +206,7 @@ const fn bind(
 use Context as C;
 
 /// Every action, its default keys, and where it is live.
-pub const BINDINGS: [Binding; 28] = [
+pub const BINDINGS: [Binding; 29] = [
     bind(
         Action::Help,
         "help",
@@ -350,6 +351,15 @@ pub const BINDINGS: [Binding; 28] = [
         &[Key::char('c')],
         "c",
         "copy client ID",
+        &[C::App],
+    ),
+    // Authorization-code apps only: the URL a person is sent to, too long to show whole.
+    bind(
+        Action::CopyAuthorizationUrl,
+        "copy_authorization_url",
+        &[Key::char('u')],
+        "u",
+        "copy authorization URL",
         &[C::App],
     ),
     bind(

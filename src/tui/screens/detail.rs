@@ -291,6 +291,8 @@ impl Detail {
             self.ask_delete(ctx);
         } else if ctx.keys.is(Action::CopyClientId, key) {
             self.copy_client_id(ctx);
+        } else if ctx.keys.is(Action::CopyAuthorizationUrl, key) {
+            self.copy_authorization_url(ctx);
         } else if ctx.keys.is(Action::TokenTool, key) {
             ctx.go(Nav::TokenTool {
                 app: Some(Box::new(self.app.clone())),
@@ -379,6 +381,17 @@ impl Detail {
         });
     }
 
+    /// Copies the whole Authorization URL, which the tab shows cut to its width.
+    fn copy_authorization_url(&self, ctx: &mut Ctx) {
+        match self.app.authorization_url(&ctx.session.issuer) {
+            Some(text) => ctx.effect(Effect::Copy {
+                what: "authorization URL",
+                text,
+            }),
+            None => ctx.info("Only authorization-code apps have an authorization URL"),
+        }
+    }
+
     pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
         match &self.edit {
             Some(DetailEdit::Details(form)) => form.hints(keys),
@@ -399,8 +412,13 @@ impl Detail {
                     keys.hint(Action::DeleteThisApp),
                     keys.hint(Action::TokenTool),
                     keys.hint(Action::CopyClientId),
-                    hint("Esc", "back"),
                 ]);
+                if self.tab == Tab::Credentials
+                    && self.app.grant_type == GrantType::AuthorizationCode
+                {
+                    hints.push(keys.hint_as(Action::CopyAuthorizationUrl, "copy URL"));
+                }
+                hints.push(hint("Esc", "back"));
                 hints
             }
         }
@@ -613,6 +631,19 @@ fn access_settings(app: &AppView, keys: &KeyMap, area: Rect, buf: &mut Buffer, p
     }
 }
 
+/// The Copy button at the end of the Credentials tab's Authorization URL line.
+const COPY_BUTTON: &str = "[ Copy ]";
+
+/// Where the Credentials tab drawn in `content` has the Authorization URL's Copy button: at the
+/// right of its second line (authorization-code apps have the line), two cells in, as on the
+/// Copy secret page.
+fn url_copy_button(content: Rect) -> Rect {
+    let row = line(content, 1);
+    let width = (COPY_BUTTON.width() as u16).min(row.width);
+    let x = row.right().saturating_sub(width + 2).max(row.x);
+    Rect::new(x, row.y, width, row.height)
+}
+
 fn credentials(
     detail: &Detail,
     issuer: &str,
@@ -622,12 +653,23 @@ fn credentials(
     palette: &Palette,
 ) {
     let app = &detail.app;
-    let mut rows = vec![("Client ID", app.sid.to_string())];
+    pairs(buf, area, &[("Client ID", app.sid.to_string())], palette);
+    let mut y = area.y + 2;
     if let Some(url) = app.authorization_url(issuer) {
-        rows.push(("Authorization URL", url));
+        let row = line(area, 1);
+        put(buf, row, row.x + 2, "Authorization URL", palette.dim);
+        let button = url_copy_button(area);
+        let room = button.x.saturating_sub(row.x + LABEL_WIDTH + 1);
+        put(
+            buf,
+            row,
+            row.x + LABEL_WIDTH,
+            &widgets::clip(&url, usize::from(room)),
+            Style::default(),
+        );
+        put(buf, button, button.x, COPY_BUTTON, palette.accent);
+        y += 1;
     }
-    pairs(buf, area, &rows, palette);
-    let mut y = area.y + rows.len() as u16 + 1;
     let line = |y: u16| Rect::new(area.x, y, area.width, 1);
     if y < area.bottom() {
         put(buf, line(y), area.x + 2, "Client secrets", palette.dim);
@@ -711,6 +753,14 @@ impl Component for Detail {
         let labels: Vec<&str> = self.buttons().iter().map(|(label, _)| *label).collect();
         if let Some(index) = button_at(&layout::buttons(placed.buttons, &labels), at) {
             self.click_button(index, ctx);
+            return EventState::Consumed;
+        }
+        if self.edit.is_none()
+            && self.tab == Tab::Credentials
+            && self.app.grant_type == GrantType::AuthorizationCode
+            && hit(url_copy_button(placed.content), at)
+        {
+            self.copy_authorization_url(ctx);
             return EventState::Consumed;
         }
         match &mut self.edit {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::dialogs::Confirm;
 use crate::backend::CreatedApp;
-use crate::model::{AppView, ClientSecret};
+use crate::model::{AppView, ClientSecret, GrantType};
 use crate::tui::component::{
     Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav, NewSecret, SecretPurpose, Tab,
 };
@@ -376,10 +376,16 @@ pub fn draw_page(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Pale
         );
     }
     let note = match page.purpose {
-        SecretPurpose::Created => {
-            "Use them with the token endpoint: POST /v2/token, grant_type=client_credentials."
-                .to_owned()
+        // Each grant's own request: an authorization-code app cannot ask for client credentials.
+        SecretPurpose::Created => match page.app.grant_type {
+            GrantType::ClientCredentials => {
+                "Use them with the token endpoint: POST /v2/token, grant_type=client_credentials."
+            }
+            GrantType::AuthorizationCode => {
+                "Exchange the code for tokens: POST /v2/token, grant_type=authorization_code."
+            }
         }
+        .to_owned(),
         SecretPurpose::Rotated {
             grace,
             previous_expires_at,

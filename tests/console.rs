@@ -692,7 +692,7 @@ async fn rotating_with_the_default_grace_keeps_the_old_secret_a_day() {
     let mut c = w.console().await;
     c.keys("Enter Tab Tab r").await;
     snap!("rotate_dialog", c);
-    c.keys("Enter").await;
+    c.keys("Enter Enter").await;
     snap!("rotate_new_secret", c);
     c.keys("Tab Tab Enter").await;
     assert!(c.status().contains("Got it!"), "{}", c.status());
@@ -745,7 +745,7 @@ async fn rotating_with_grace_0_stops_the_old_secret_at_once() {
     let old = c.shown_secret();
     c.keys("g Enter Enter Tab Tab r Backspace").await;
     c.type_text("0").await;
-    c.keys("Enter").await;
+    c.keys("Enter Enter").await;
     snap!("rotate_grace_0", c);
     let new = c.shown_secret();
     let app = w
@@ -777,7 +777,7 @@ async fn rotating_an_app_deleted_elsewhere_says_it_is_gone_and_what_to_do() {
         .delete_app(&w.admin, &app.sid, None)
         .await
         .unwrap();
-    c.keys("Enter").await;
+    c.keys("Enter Enter").await;
     snap!("rotate_deleted_elsewhere", c);
     assert!(c.ui.state().dialog.is_none());
 }
@@ -789,7 +789,7 @@ async fn a_grace_period_over_30_days_is_refused_in_the_dialog() {
     let mut c = w.console().await;
     c.keys("Enter r Backspace").await;
     c.type_text("31").await;
-    c.keys("Enter").await;
+    c.keys("Enter Enter").await;
     snap!("rotate_grace_31", c);
     assert!(c.ui.state().dialog_title().as_deref() == Some("Rotate secret"));
 }
@@ -1809,4 +1809,260 @@ async fn a_bad_import_file_says_which_entry_breaks_which_limit_and_imports_nothi
     c.choose_apps_file().await;
     snap!("import_refused", c);
     assert_eq!(w.app_names().await, ["Billing sync"]);
+}
+
+/// The create wizard's first step's focus, for the scenarios about its keys.
+fn wizard_details_focus(c: &Console) -> oauth_console::tui::screens::forms::DetailsFocus {
+    match &c.ui.state().screen {
+        Screen::Wizard(wizard) => wizard.details.focus,
+        _ => panic!("not in the create wizard"),
+    }
+}
+
+#[tokio::test]
+async fn enter_on_the_wizards_last_field_goes_on_to_next_and_arrows_move_between_its_buttons() {
+    use oauth_console::tui::screens::forms::DetailsFocus;
+    use oauth_console::tui::screens::wizard::Step;
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Billing sync").await;
+    c.keys("Enter").await;
+    c.type_text("Nightly export of usage records").await;
+    c.keys("Enter").await;
+    snap!("wizard_enter_on_the_last_field_focuses_next", c);
+    assert_eq!(wizard_details_focus(&c), DetailsFocus::Submit);
+    c.keys("Left").await;
+    assert_eq!(wizard_details_focus(&c), DetailsFocus::Cancel);
+    c.keys("Right").await;
+    assert_eq!(wizard_details_focus(&c), DetailsFocus::Submit);
+    c.keys("Enter").await;
+    let Screen::Wizard(wizard) = &c.ui.state().screen else {
+        panic!("the wizard closed");
+    };
+    assert!(matches!(wizard.step, Step::Scopes), "Next goes on");
+}
+
+#[tokio::test]
+async fn enter_twice_on_the_credentials_tab_leaves_the_secret_until_the_rotate_button_is_pressed() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    // Enter opens the app, 3 its Credentials tab, Enter the Rotate dialog; the second Enter
+    // goes from the grace period to the button rather than rotating unseen.
+    c.keys("Enter 3 Enter Enter").await;
+    snap!("rotate_dialog_enter_goes_to_the_button", c);
+    assert_eq!(
+        c.ui.state().dialog_title().as_deref(),
+        Some("Rotate secret")
+    );
+    let unchanged = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(unchanged.secrets.len(), 1, "nothing rotated yet");
+    c.keys("Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::RotatedSecret(_)));
+    let rotated = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(rotated.secrets.len(), 2, "the button rotates");
+}
+
+#[tokio::test]
+async fn the_credentials_tab_cuts_the_authorization_url_with_an_ellipsis_and_copies_it_whole() {
+    let w = world().await;
+    let app = w.authorized_app("Partner portal", &[]).await;
+    let url = app.authorization_url(ISSUER).unwrap();
+    let mut c = w.console().await;
+    c.keys("o End Enter Enter 3").await;
+    snap!("credentials_authorization_url_cut_and_copyable", c);
+    let frame = c.frame();
+    let shown = frame
+        .lines()
+        .find(|line| line.contains("Authorization URL"))
+        .unwrap();
+    assert!(shown.contains("http://localhost:8080/v2/authorize?client_id="));
+    assert!(shown.contains("… [ Copy ]"), "{shown}");
+    assert!(
+        frame.lines().last().unwrap().contains("u copy URL"),
+        "{frame}"
+    );
+    c.keys("u").await;
+    assert_eq!(c.clipboard.copied(), vec![url.clone()]);
+    assert_eq!(
+        c.status(),
+        "Copied the authorization URL to the replay clipboard"
+    );
+    // The Copy button at the end of the URL's line copies it too.
+    let row = frame
+        .lines()
+        .position(|line| line.contains("Authorization URL"))
+        .unwrap();
+    let column = shown.find("[ Copy ]").unwrap() + 2;
+    let column = shown[..column].chars().count();
+    c.ui.click(column as u16, row as u16).await;
+    assert_eq!(c.clipboard.copied(), vec![url.clone(), url]);
+}
+
+#[tokio::test]
+async fn an_authorization_code_apps_copy_secret_page_shows_the_code_exchange_not_client_credentials()
+ {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("o End Enter n Right Tab").await;
+    c.type_text("Partner portal").await;
+    c.keys("Tab Tab Tab Tab Tab Tab").await;
+    c.type_text(REDIRECT).await;
+    c.keys("Ctrl-s Tab").await;
+    c.type_text("managed-users/read").await;
+    c.keys("Tab Down Space Ctrl-s").await;
+    snap!("org_copy_secret_shows_the_code_exchange", c);
+    let frame = c.frame();
+    assert!(
+        frame.contains("POST /v2/token, grant_type=authorization_code"),
+        "{frame}"
+    );
+    assert!(!frame.contains("client_credentials"), "{frame}");
+}
+
+#[tokio::test]
+async fn esc_clears_an_applied_apps_filter() {
+    let w = world().await;
+    for name in ["Billing sync", "Reports", "Billing export"] {
+        w.app(name).await;
+    }
+    let mut c = w.console().await;
+    c.keys("/").await;
+    c.type_text("bill").await;
+    c.keys("Enter").await;
+    snap!("list_filter_applied", c);
+    assert!(!c.frame().contains("Reports"));
+    c.keys("Esc").await;
+    snap!("list_filter_cleared_by_esc", c);
+    let Screen::Apps(list) = &c.ui.state().screen else {
+        panic!("not on the apps list");
+    };
+    assert_eq!(list.filter.value(), "");
+    assert_eq!(list.apps.len(), 3);
+}
+
+#[tokio::test]
+async fn a_slash_in_the_token_expiration_is_text_and_only_the_scopes_list_promises_search_on_it() {
+    use oauth_console::tui::screens::scopes::ScopesFocus;
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Billing sync").await;
+    c.keys("Ctrl-s /").await;
+    snap!("wizard_token_expiration_takes_a_slash_as_text", c);
+    let Screen::Wizard(wizard) = &c.ui.state().screen else {
+        panic!("the wizard closed");
+    };
+    assert_eq!(wizard.scopes.focus, ScopesFocus::TokenTtl);
+    assert_eq!(wizard.scopes.ttl.as_ref().unwrap().value(), "1h/");
+    assert!(!c.frame().contains("/ searches"), "{}", c.frame());
+    // In the list, / goes to the search, as the line under it says there.
+    c.keys("Tab Tab").await;
+    assert!(c.frame().contains("/ searches"));
+    c.keys("/").await;
+    let Screen::Wizard(wizard) = &c.ui.state().screen else {
+        panic!("the wizard closed");
+    };
+    assert_eq!(wizard.scopes.focus, ScopesFocus::Search);
+}
+
+/// `count` account apps made straight in the service, a minute apart.
+async fn many_apps(w: &World, count: usize) {
+    for n in 0..count {
+        w.app(&format!("app {n:03}")).await;
+    }
+}
+
+#[tokio::test]
+async fn keys_pressed_faster_than_a_page_loads_are_kept_not_dropped() {
+    let w = world().await;
+    many_apps(&w, 500).await;
+    let mut c = w.console().await;
+    let down = parse_key("j").unwrap();
+    c.ui.keys_at_once(&[down; 450]).await;
+    let Screen::Apps(list) = &c.ui.state().screen else {
+        panic!("not on the apps list");
+    };
+    assert_eq!(list.selected, 450, "450 j from the first row");
+    assert_eq!(list.selected_app().unwrap().settings.name, "app 049");
+    snap!("list_450_down_keys_at_once", c);
+}
+
+#[tokio::test]
+async fn end_and_g_reach_the_true_last_row_reading_every_page_on_the_way() {
+    let w = world().await;
+    many_apps(&w, 500).await;
+    let mut c = w.console().await;
+    c.keys("End").await;
+    snap!("list_end_reads_to_the_last_app", c);
+    let Screen::Apps(list) = &c.ui.state().screen else {
+        panic!("not on the apps list");
+    };
+    assert_eq!(list.apps.len(), 500);
+    assert_eq!(list.selected, 499);
+    assert_eq!(list.selected_app().unwrap().settings.name, "app 000");
+    assert!(list.next.is_none());
+    // The audit events read a page at a time as well: G reaches the first event ever made.
+    c.keys("a G").await;
+    let Screen::Audit(log) = &c.ui.state().screen else {
+        panic!("not on the audit events");
+    };
+    assert!(log.events.next.is_none(), "every page read");
+    assert_eq!(log.events.selected, log.events.items.len() - 1);
+    assert!(log.events.items.len() >= 500);
+    assert!(c.frame().contains("app 000"), "{}", c.frame());
+}
+
+#[tokio::test]
+async fn paste_goes_in_at_the_cursor_in_every_field_the_access_settings_editor_too() {
+    use oauth_console::tui::effect::Msg;
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    // Access settings: the token expiration takes what is pasted.
+    c.keys("Enter 2 e Ctrl-u").await;
+    c.ui.send(Msg::Paste("15m".into())).await;
+    snap!("access_settings_pasted_token_expiration", c);
+    c.keys("Ctrl-s").await;
+    let saved = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(saved.settings.token_ttl, Seconds(15 * 60));
+    // The wizard's name: pasted where the cursor is, not at the end.
+    c.keys("Esc n").await;
+    c.type_text("Billing sync").await;
+    c.keys("Home").await;
+    c.ui.send(Msg::Paste("Nightly ".into())).await;
+    c.type_text("(EU) ").await;
+    let Screen::Wizard(wizard) = &c.ui.state().screen else {
+        panic!("not in the wizard");
+    };
+    assert_eq!(wizard.details.name.value(), "Nightly (EU) Billing sync");
+}
+
+#[tokio::test]
+async fn wide_characters_stay_inside_their_text_field_which_scrolls_by_cells() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    // 40 characters of two cells each: 80 cells in a field 60 wide.
+    let name = "東京都庁".repeat(10);
+    c.type_text(&name).await;
+    snap!("wizard_wide_name_scrolled_to_the_cursor", c);
+    c.keys("Home").await;
+    snap!("wizard_wide_name_from_its_start", c);
+    let frame = c.frame();
+    let line = frame
+        .lines()
+        .find(|line| line.contains("Application name"))
+        .unwrap();
+    let start = "東京都庁".repeat(7) + "東京";
+    assert!(line.contains(&format!("[{start}] 40/64 ")), "{line}");
+    c.type_text("😀").await;
+    let frame = c.frame();
+    let line = frame
+        .lines()
+        .find(|line| line.contains("Application name"))
+        .unwrap();
+    let start = "😀".to_owned() + &"東京都庁".repeat(7) + "東";
+    assert!(line.contains(&format!("[{start}] 41/64 ")), "{line}");
 }

@@ -279,6 +279,7 @@ impl TestServer {
                     password: Some(PASSWORD.into()),
                     owner: owner.clone(),
                     role,
+                    read_only: false,
                 },
             )
             .await

@@ -838,6 +838,7 @@ async fn a_billing_user_sees_why_they_may_not_manage_apps() {
                 password: Some(PASSWORD.into()),
                 owner: w.account.clone(),
                 role: Role::Billing,
+                read_only: false,
             },
         )
         .await
@@ -860,6 +861,7 @@ async fn a_developer_is_told_at_the_scopes_field_that_an_app_may_not_assign_role
                 password: Some(PASSWORD.into()),
                 owner: w.organization.clone(),
                 role: Role::Developer,
+                read_only: false,
             },
         )
         .await
@@ -1214,6 +1216,7 @@ impl World {
                     password: Some(PASSWORD.into()),
                     owner: self.organization.clone(),
                     role: Role::Developer,
+                    read_only: false,
                 },
             )
             .await

@@ -28,6 +28,7 @@ pub use definitions::{
     OwnerDefinitions,
 };
 pub use owner::{
+    started_read_only,
     GeneratedPassword, Membership, Owner, OwnerAccess, OwnerKind, Role, UnknownRole, User, UserRef,
 };
 pub use requests::{AppOrder, AppUpdate, AuditFilter, ListApps, NewApp, NewUser, Page};

@@ -128,7 +128,6 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
             marker,
             palette.error.add_modifier(Modifier::REVERSED),
         );
-        at += 1;
     }
     if let Some(text) = &shown_owner {
         at = put(buf, area, at, "│ ", palette.dim);

@@ -531,8 +531,7 @@ impl Backend for RemoteBackend {
     }
 
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
-        let mut request =
-            self.change(Method::DELETE, &format!("/v1/apps/{app}"), "delete apps")?;
+        let mut request = self.change(Method::DELETE, &format!("/v1/apps/{app}"), "delete apps")?;
         if let Some(version) = expected_version {
             request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
@@ -586,8 +585,7 @@ impl Backend for RemoteBackend {
         } else {
             self.change(Method::POST, "/v1/import", "import apps")?
         };
-        let result: ImportResultJson = self.call(request.json(&body))
-            .await?;
+        let result: ImportResultJson = self.call(request.json(&body)).await?;
         result.into_outcome().map_err(|why| unreadable(&why))
     }
 
@@ -605,7 +603,10 @@ impl Backend for RemoteBackend {
             read_only: new.read_only,
         };
         let added: UserAddedJson = self
-            .call(self.change(Method::POST, "/v1/users", "add users")?.json(&body))
+            .call(
+                self.change(Method::POST, "/v1/users", "add users")?
+                    .json(&body),
+            )
             .await?;
         Ok((
             decode(added.user)?,
@@ -647,7 +648,10 @@ impl Backend for RemoteBackend {
         let path = format!("/v1/users/{username}");
         let body = UserUpdateJson { read_only };
         let user: UserJson = self
-            .call(self.change(Method::POST, &path, "change users")?.json(&body))
+            .call(
+                self.change(Method::POST, &path, "change users")?
+                    .json(&body),
+            )
             .await?;
         decode(user)
     }

@@ -631,9 +631,10 @@ pub enum UsersCommand {
         /// Read the password from standard input instead of generating one
         #[arg(long)]
         password_stdin: bool,
-        /// The user may sign in and read, and every change they ask for is refused
+        /// The user may sign in and read, and every change they ask for is refused (not
+        /// --read-only, which would make this command read-only and refuse adding anyone)
         #[arg(long)]
-        read_only: bool,
+        read_only_user: bool,
     },
     /// Mark a user read-only (they may sign in and read; every change is refused), or lift it
     SetReadOnly {

@@ -92,7 +92,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if modes.read_only {
         match &cli.command {
             Some(Command::Serve(_)) => bail!(
-                "--read-only is for the console and the commands; on a server, make people read-only one by one: oauth-console users add NAME --read-only, or users set-read-only NAME true"
+                "--read-only is for the console and the commands; on a server, make people read-only one by one: oauth-console users add NAME --read-only-user, or users set-read-only NAME true"
             ),
             Some(Command::Restore { .. } | Command::Migrate { .. }) => bail!(
                 "read-only: restore and migrate write a store, which --read-only does not; drop --read-only (or read_only in the config file) to run them"
@@ -1211,7 +1211,7 @@ async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<(
             owner,
             role,
             password_stdin,
-            read_only,
+            read_only_user,
         }) => {
             let password = if password_stdin {
                 let mut line = String::new();
@@ -1227,7 +1227,7 @@ async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<(
                     password,
                     owner,
                     role,
-                    read_only,
+                    read_only: read_only_user,
                 })
                 .await?;
             ctx.out.user_added(

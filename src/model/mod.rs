@@ -28,8 +28,8 @@ pub use definitions::{
     OwnerDefinitions,
 };
 pub use owner::{
-    started_read_only,
     GeneratedPassword, Membership, Owner, OwnerAccess, OwnerKind, Role, UnknownRole, User, UserRef,
+    started_read_only,
 };
 pub use requests::{AppOrder, AppUpdate, AuditFilter, ListApps, NewApp, NewUser, Page};
 pub use secret::{

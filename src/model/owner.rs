@@ -140,7 +140,9 @@ pub struct User {
 /// whether the service refuses it (the embedded store) or the remote backend does, before
 /// sending it.
 pub fn started_read_only(doing: &str) -> String {
-    format!("read-only: this console or command was started with --read-only, so it may not {doing}")
+    format!(
+        "read-only: this console or command was started with --read-only, so it may not {doing}"
+    )
 }
 
 /// One role of a user for one owner.

@@ -302,12 +302,22 @@ impl ConsoleService {
     /// lifts it. Only an Owner or Administrator of every owner the user belongs to may, an
     /// Administrator not for an Owner (who could otherwise be shut out by the people they made
     /// Administrators), and nobody for themselves, who could not lift it again.
-    pub async fn set_read_only(&self, actor: &Sid, username: &str, read_only: bool) -> Result<User> {
+    pub async fn set_read_only(
+        &self,
+        actor: &Sid,
+        username: &str,
+        read_only: bool,
+    ) -> Result<User> {
         let admin = self.changer(actor, "change users").await?;
         retrying(|| self.try_set_read_only(&admin, username, read_only)).await
     }
 
-    async fn try_set_read_only(&self, admin: &User, username: &str, read_only: bool) -> Result<User> {
+    async fn try_set_read_only(
+        &self,
+        admin: &User,
+        username: &str,
+        read_only: bool,
+    ) -> Result<User> {
         let not_found = || ServiceError::NotFound {
             what: "user",
             id: username.to_owned(),
@@ -317,7 +327,11 @@ impl ConsoleService {
             .user_by_name(username)
             .await?
             .ok_or_else(not_found)?;
-        if !user.roles.iter().any(|m| admin.role_for(&m.owner).is_some()) {
+        if !user
+            .roles
+            .iter()
+            .any(|m| admin.role_for(&m.owner).is_some())
+        {
             return Err(not_found());
         }
         if user.sid == admin.sid {

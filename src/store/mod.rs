@@ -53,7 +53,10 @@ pub enum Write {
     CreateUser(User),
     /// A user changed (their read-only flag); refused with a conflict when the stored user is
     /// no longer `was`, so that a change made from a stale read is not written over another.
-    ReplaceUser { user: User, was: User },
+    ReplaceUser {
+        user: User,
+        was: User,
+    },
     PutAuthorization {
         authorization: Authorization,
         expect: Expect,

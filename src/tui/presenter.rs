@@ -22,7 +22,10 @@ const MASK: &str = "·";
 pub fn mask_sids(area: Rect, buf: &mut Buffer) {
     for y in area.top()..area.bottom() {
         let row: Vec<Option<char>> = (area.left()..area.right())
-            .map(|x| buf.cell((x, y)).and_then(|cell| single_ascii(cell.symbol())))
+            .map(|x| {
+                buf.cell((x, y))
+                    .and_then(|cell| single_ascii(cell.symbol()))
+            })
             .collect();
         for (start, end) in sid_runs(&row) {
             // A SID cut short shows no end: what is there is not its last four.
@@ -51,9 +54,7 @@ fn sid_runs(row: &[Option<char>]) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let mut i = 0;
     while i + 1 < row.len() {
-        let prefix: Option<String> = row[i]
-            .zip(row[i + 1])
-            .map(|(a, b)| [a, b].iter().collect());
+        let prefix: Option<String> = row[i].zip(row[i + 1]).map(|(a, b)| [a, b].iter().collect());
         let known = prefix.is_some_and(|p| SidKind::ALL.iter().any(|k| k.prefix() == p));
         if known {
             let digits = row[i + 2..].iter().take_while(|c| is_hex(**c)).count();

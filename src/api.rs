@@ -335,6 +335,9 @@ pub struct UserJson {
     pub username: String,
     pub roles: Vec<RoleJson>,
     pub date_created: String,
+    /// The user may read, and every change they ask for is refused (403 `forbidden`).
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -363,6 +366,7 @@ impl From<&UserView> for UserJson {
                 })
                 .collect(),
             date_created: user.created_at.to_rfc3339(),
+            read_only: user.read_only,
         }
     }
 }
@@ -384,6 +388,7 @@ impl TryFrom<UserJson> for UserView {
                 })
                 .collect::<Result<_, Unreadable>>()?,
             created_at: timestamp(&json.date_created)?,
+            read_only: json.read_only,
         })
     }
 }
@@ -602,6 +607,15 @@ pub struct NewUserJson {
     /// Left out, one is generated and returned once.
     #[serde(default)]
     pub password: Option<String>,
+    /// The user may sign in and read, and every change is refused.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// `POST /v1/users/{username}`: marks a user read-only, or lifts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserUpdateJson {
+    pub read_only: bool,
 }
 
 impl NewUserJson {
@@ -614,6 +628,7 @@ impl NewUserJson {
             role: self.role.parse::<Role>().map_err(|e| e.to_string())?,
             username: self.username,
             password: self.password,
+            read_only: self.read_only,
         })
     }
 }

@@ -279,6 +279,7 @@ impl TestServer {
                     password: Some(PASSWORD.into()),
                     owner: owner.clone(),
                     role,
+                    read_only: false,
                 },
             )
             .await
@@ -1362,6 +1363,7 @@ async fn the_openapi_document_lists_every_route_and_every_listed_route_is_served
         "DELETE /v1/authorizations/{sid}",
         "GET /v1/users",
         "POST /v1/users",
+        "POST /v1/users/{username}",
         "GET /v1/scopes",
         "GET /v2/authorize",
         "POST /v2/authorize/sign-in",
@@ -1609,4 +1611,159 @@ pub(super) async fn oauth2_send(
     Ok(answer
         .body(body)
         .expect("a status and headers make a response"))
+}
+
+#[tokio::test]
+async fn a_read_only_users_session_changes_nothing_through_the_management_api_and_still_reads() {
+    let server = start().await;
+    let client = server.account_app().await;
+    server
+        .service
+        .add_user(
+            &server.admin,
+            NewUser {
+                username: "auditor".into(),
+                password: Some(PASSWORD.into()),
+                owner: server.account.clone(),
+                role: Role::Owner,
+                read_only: true,
+            },
+        )
+        .await
+        .unwrap();
+    let auditor = server.session("auditor", PASSWORD).await;
+    let admin = server.session("admin", PASSWORD).await;
+    let me: Value = server
+        .http
+        .get(server.url("/v1/me"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["read_only"], true, "{me}");
+    let app_path = format!("/v1/apps/{}", client.id);
+    let before: Value = server
+        .http
+        .get(server.url(&app_path))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let export: Value = server
+        .http
+        .get(server.url("/v1/export"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let unknown_authorization = format!("AZ{}", "0".repeat(32));
+    let changes = [
+        (
+            reqwest::Method::POST,
+            format!("/v1/owners/{}/apps", server.account),
+            json!({ "friendly_name": "sneaky", "scopes": [MESSAGES_READ] }),
+        ),
+        (
+            reqwest::Method::POST,
+            app_path.clone(),
+            json!({ "friendly_name": "renamed" }),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{app_path}/secret"),
+            json!({ "grace_period": 0 }),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{app_path}/secret/end-grace"),
+            json!({}),
+        ),
+        (reqwest::Method::DELETE, app_path.clone(), json!({})),
+        (
+            reqwest::Method::POST,
+            "/v1/import".to_owned(),
+            json!({ "file": export, "prune": true }),
+        ),
+        (
+            reqwest::Method::POST,
+            "/v1/users".to_owned(),
+            json!({ "username": "eve", "owner_sid": server.account.as_str(), "role": "Owner" }),
+        ),
+        (
+            reqwest::Method::POST,
+            "/v1/users/admin".to_owned(),
+            json!({ "read_only": true }),
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/v1/authorizations/{unknown_authorization}"),
+            json!({}),
+        ),
+    ];
+    for (method, path, body) in changes {
+        let refused = server
+            .http
+            .request(method.clone(), server.url(&path))
+            .bearer_auth(&auditor)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["code"], 20403, "{method} {path}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("read-only: auditor may read but not "),
+            "{method} {path}: {body}"
+        );
+    }
+    let after: Value = server
+        .http
+        .get(server.url(&app_path))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after, before, "a read-only user changed the app");
+    assert!(
+        server
+            .service
+            .authenticate_client(&client.id, &client.secret)
+            .await
+            .is_ok()
+    );
+    // An Owner lifts it, and the same session may change from its next request.
+    let lifted = server
+        .http
+        .post(server.url("/v1/users/auditor"))
+        .bearer_auth(&admin)
+        .json(&json!({ "read_only": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lifted.status(), StatusCode::OK);
+    let renamed = server
+        .http
+        .post(server.url(&app_path))
+        .bearer_auth(&auditor)
+        .json(&json!({ "friendly_name": "renamed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
 }

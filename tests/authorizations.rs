@@ -383,6 +383,7 @@ async fn only_people_who_manage_the_organizations_apps_may_approve() {
         password: Some("a long enough password".into()),
         owner: f.organization.clone(),
         role: Role::Billing,
+        read_only: false,
     };
     let (billing, _) = f.service.add_user(&f.admin, new).await.unwrap();
     let valid = f.valid().await;

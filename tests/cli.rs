@@ -798,3 +798,217 @@ fn serve_beside_a_command_or_without_a_terminal_says_what_to_run_instead() {
         stderr(&output)
     );
 }
+
+/// A refusal with `--json`: its stable code, exit status and message.
+#[track_caller]
+fn refused_with(output: &Output, code: &str, exit: i32) -> String {
+    assert_eq!(output.status.code(), Some(exit), "{}", stderr(output));
+    let said = stderr(output);
+    let body: Value = serde_json::from_str(said.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {said}"));
+    assert_eq!(body["code"], code, "{body}");
+    body["error"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn read_only_refuses_every_change_before_it_is_made_and_reads_as_ever() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let owners = json(&run(data, &["owners", "--json"]));
+    let account = owners[0]["sid"].as_str().unwrap().to_owned();
+    let created = json(&run(
+        data,
+        &[
+            "apps",
+            "create",
+            "--name",
+            "kept",
+            "--scope",
+            MESSAGES_READ,
+            "--json",
+        ],
+    ));
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    json(&run(data, &["apps", "rotate-secret", &id, "--json"]));
+    let before = json(&run(data, &["apps", "show", &id, "--json"]));
+    let file = data.join("apps.json");
+    let file = file.to_str().unwrap();
+    json(&run(data, &["export", file, "--json"]));
+
+    let changes: [(&[&str], &str); 9] = [
+        (
+            &["apps", "create", "--name", "new", "--scope", MESSAGES_READ],
+            "create apps",
+        ),
+        (&["apps", "update", &id, "--name", "renamed"], "change apps"),
+        (&["apps", "rotate-secret", &id], "rotate secrets"),
+        (&["apps", "end-grace", &id, "--yes"], "end grace periods"),
+        (&["apps", "delete", &id, "--yes"], "delete apps"),
+        (&["import", file, "--prune"], "import apps"),
+        (
+            &[
+                "users", "add", "eve", "--owner", &account, "--role", "Owner",
+            ],
+            "add users",
+        ),
+        (&["users", "set-read-only", "admin", "true"], "change users"),
+        (&["keys", "rotate"], "rotate signing keys"),
+    ];
+    for (args, doing) in changes {
+        let output = oauth_console(data)
+            .arg("--read-only")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let message = refused_with(&output, "forbidden", 6);
+        assert_eq!(
+            message,
+            format!(
+                "read-only: this console or command was started with --read-only, so it may not {doing}"
+            ),
+            "{args:?}"
+        );
+    }
+    // The environment and the config file say it as the flag does.
+    let by_env = oauth_console(data)
+        .env("OAUTH_CONSOLE_READ_ONLY", "true")
+        .args(["apps", "rotate-secret", &id, "--json"])
+        .output()
+        .unwrap();
+    refused_with(&by_env, "forbidden", 6);
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("config.toml");
+    std::fs::write(&config, "read_only = true\n").unwrap();
+    let config = config.to_str().unwrap();
+    let by_file = run(
+        data,
+        &["--config", config, "apps", "rotate-secret", &id, "--json"],
+    );
+    refused_with(&by_file, "forbidden", 6);
+
+    assert_eq!(
+        json(&run(data, &["--read-only", "apps", "show", &id, "--json"])),
+        before,
+        "nothing changed, and reading works read-only"
+    );
+    assert_eq!(app_count(data), 1);
+    json(&run(data, &["--read-only", "audit", "--json"]));
+    json(&run(
+        data,
+        &["--read-only", "import", file, "--dry-run", "--json"],
+    ));
+    let users = json(&run(data, &["users", "--json"]));
+    assert_eq!(users[0]["read_only"], false, "{users}");
+}
+
+#[test]
+fn read_only_comes_from_the_flag_the_environment_or_the_config_file_as_config_show_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("config.toml");
+    std::fs::write(&config, "read_only = true\npresent = true\n").unwrap();
+    let config = config.to_str().unwrap();
+    let setting = |shown: &Value, key: &str| -> Value {
+        shown["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {key} in {shown}"))
+    };
+    let from_file = json(&run(
+        data,
+        &["--config", config, "config", "show", "--json"],
+    ));
+    let read_only = setting(&from_file, "read_only");
+    assert_eq!(read_only["value"], "true", "{read_only}");
+    assert_eq!(read_only["source"]["kind"], "file", "{read_only}");
+    assert_eq!(read_only["source"]["line"], 1, "{read_only}");
+    assert_eq!(setting(&from_file, "present")["source"]["line"], 2);
+    let by_env = oauth_console(data)
+        .env("OAUTH_CONSOLE_READ_ONLY", "false")
+        .args(["--config", config, "config", "show", "--json"])
+        .output()
+        .unwrap();
+    let read_only = setting(&json(&by_env), "read_only");
+    assert_eq!(read_only["value"], "false", "{read_only}");
+    assert_eq!(read_only["source"]["kind"], "environment", "{read_only}");
+    let default = json(&run(data, &["config", "show", "--json"]));
+    assert_eq!(setting(&default, "read_only")["value"], "false");
+    let bad = config_dir.path().join("bad.toml");
+    std::fs::write(&bad, "read_only = \"yes\"\n").unwrap();
+    let refused = run(data, &["--config", bad.to_str().unwrap(), "owners"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("read_only takes true or false"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn a_read_only_user_may_read_and_is_refused_every_change_until_an_owner_lifts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let owners = json(&run(data, &["owners", "--json"]));
+    let account = owners[0]["sid"].as_str().unwrap().to_owned();
+    let added = json(&run(
+        data,
+        &[
+            "users",
+            "add",
+            "viewer",
+            "--owner",
+            &account,
+            "--role",
+            "Developer",
+            "--read-only-user",
+            "--json",
+        ],
+    ));
+    assert_eq!(added["user"]["read_only"], true, "{added}");
+    let create = [
+        "--user",
+        "viewer",
+        "apps",
+        "create",
+        "--name",
+        "x",
+        "--scope",
+        MESSAGES_READ,
+        "--json",
+    ];
+    let message = refused_with(&run(data, &create), "forbidden", 6);
+    assert_eq!(
+        message,
+        "read-only: viewer may read but not create apps; an Owner or Administrator can lift it"
+    );
+    json(&run(data, &["--user", "viewer", "apps", "list", "--json"]));
+    let listed = stdout(&run(data, &["users"]));
+    assert!(listed.contains("Developer of"), "{listed}");
+    assert!(listed.contains("(read-only)"), "{listed}");
+    // Nobody lifts their own flag, and a read-only user changes no one's.
+    let own = run(
+        data,
+        &[
+            "--user",
+            "viewer",
+            "users",
+            "set-read-only",
+            "viewer",
+            "false",
+            "--json",
+        ],
+    );
+    refused_with(&own, "forbidden", 6);
+    let lifted = json(&run(
+        data,
+        &["users", "set-read-only", "viewer", "false", "--json"],
+    ));
+    assert_eq!(lifted["read_only"], false, "{lifted}");
+    json(&run(data, &create));
+    assert_eq!(app_count(data), 1);
+}

@@ -838,6 +838,7 @@ async fn a_billing_user_sees_why_they_may_not_manage_apps() {
                 password: Some(PASSWORD.into()),
                 owner: w.account.clone(),
                 role: Role::Billing,
+                read_only: false,
             },
         )
         .await
@@ -860,6 +861,7 @@ async fn a_developer_is_told_at_the_scopes_field_that_an_app_may_not_assign_role
                 password: Some(PASSWORD.into()),
                 owner: w.organization.clone(),
                 role: Role::Developer,
+                read_only: false,
             },
         )
         .await
@@ -1214,6 +1216,7 @@ impl World {
                     password: Some(PASSWORD.into()),
                     owner: self.organization.clone(),
                     role: Role::Developer,
+                    read_only: false,
                 },
             )
             .await
@@ -2065,4 +2068,170 @@ async fn wide_characters_stay_inside_their_text_field_which_scrolls_by_cells() {
         .unwrap();
     let start = "😀".to_owned() + &"東京都庁".repeat(7) + "東";
     assert!(line.contains(&format!("[{start}] 41/64 ")), "{line}");
+}
+
+impl World {
+    /// The console as `oauth-console --read-only` opens it: locally over a service handle that
+    /// reads only, over a server through a backend that refuses changes before sending them.
+    async fn read_only_console(&self) -> Console {
+        let (backend, server): (Arc<dyn Backend>, _) = if over_a_server() {
+            let (backend, server) = self.remote_backend(&self.admin).await;
+            (Arc::new(backend.reading_only()), Some(server))
+        } else {
+            let local = LocalBackend::new(self.service.clone(), self.admin.clone(), ISSUER.into());
+            (Arc::new(local.reading_only()), None)
+        };
+        let clipboard = Arc::new(MemoryClipboard::default());
+        let ui = Headless::start(backend, clipboard.clone(), WIDTH, HEIGHT)
+            .await
+            .unwrap();
+        Console {
+            ui,
+            clipboard,
+            _server: server,
+        }
+    }
+
+    /// A Developer of the account whom an administrator marked read-only.
+    async fn read_only_user(&self) -> Sid {
+        self.service
+            .add_user(
+                &self.admin,
+                NewUser {
+                    username: "auditor".into(),
+                    password: Some(PASSWORD.into()),
+                    owner: self.account.clone(),
+                    role: Role::Developer,
+                    read_only: true,
+                },
+            )
+            .await
+            .unwrap()
+            .0
+            .sid
+    }
+}
+
+/// The labels of the changes, none of which a read-only console may show.
+const CHANGE_LABELS: [&str; 9] = [
+    "new app",
+    "delete",
+    "import",
+    "edit",
+    "rotate secret",
+    "end grace",
+    "Rotate secret",
+    "End grace now",
+    "Delete app",
+];
+
+#[track_caller]
+fn assert_no_change_offered(frame: &str) {
+    for label in CHANGE_LABELS {
+        assert!(!frame.contains(label), "{label:?} is offered:\n{frame}");
+    }
+    assert!(frame.contains("READ-ONLY"), "{frame}");
+}
+
+#[tokio::test]
+async fn read_only_says_so_in_the_header_and_offers_no_change_in_the_footer_help_or_buttons() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    w.service
+        .rotate_secret(&w.admin, &app.sid, Seconds::DAY)
+        .await
+        .unwrap();
+    let mut c = w.read_only_console().await;
+    snap!("read_only_list", c);
+    assert_no_change_offered(&c.frame());
+    assert!(c.frame().contains("x export"), "{}", c.frame());
+    c.keys("?").await;
+    snap!("read_only_help", c);
+    assert_no_change_offered(&c.frame());
+    c.keys("Esc Enter Tab Tab").await;
+    snap!("read_only_credentials", c);
+    assert_no_change_offered(&c.frame());
+    assert!(c.frame().contains("[ Copy client ID ]"), "{}", c.frame());
+}
+
+#[tokio::test]
+async fn read_only_keys_of_changes_do_nothing_but_say_read_only() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.read_only_console().await;
+    c.keys("n").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+    assert_eq!(
+        c.status(),
+        "Read-only: 'n' (new app) is off, as no change can be made here"
+    );
+    c.keys("d").await;
+    assert!(c.ui.state().dialog.is_none(), "d opened a dialog");
+    c.keys("i").await;
+    assert!(c.ui.state().dialog.is_none(), "i opened a dialog");
+    c.keys("Enter Tab Tab r").await;
+    snap!("read_only_rotate_pressed", c);
+    assert!(c.ui.state().dialog.is_none(), "r opened a dialog");
+    assert_eq!(
+        c.status(),
+        "Read-only: 'r' (rotate secret) is off, as no change can be made here"
+    );
+    c.keys("e E").await;
+    assert!(c.ui.state().dialog.is_none());
+    let now = w.service.app(&w.admin, &app.sid).await.unwrap();
+    assert_eq!(now, app, "a read-only console changed the app");
+}
+
+#[tokio::test]
+async fn a_read_only_user_sees_read_only_and_no_change_locally_and_over_a_server() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let auditor = w.read_only_user().await;
+    let mut c = w.console_as(&auditor).await;
+    snap!("read_only_user_list", c);
+    assert_no_change_offered(&c.frame());
+    assert!(c.frame().contains("auditor · Developer"), "{}", c.frame());
+    c.keys("Enter Tab Tab").await;
+    assert_no_change_offered(&c.frame());
+}
+
+/// Every SID (a client ID is an app's SID) shown whole in `frame`.
+fn whole_sids(frame: &str) -> Vec<String> {
+    let chars: Vec<char> = frame.chars().collect();
+    let mut found = Vec::new();
+    for start in 0..chars.len().saturating_sub(33) {
+        let candidate: String = chars[start..start + 34].iter().collect();
+        if candidate.parse::<Sid>().is_ok() {
+            found.push(candidate);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn presenting_masks_every_sid_and_the_secret_on_screen_and_copy_still_copies_the_secret() {
+    let w = world().await;
+    let app = w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.ui.present();
+    snap!("present_list", c);
+    let frame = c.frame();
+    assert!(whole_sids(&frame).is_empty(), "{frame}");
+    assert!(!frame.contains(app.sid.as_str()), "{frame}");
+    let sid = app.sid.as_str();
+    let masked = format!("{}{}{}", &sid[..4], "·".repeat(26), &sid[30..]);
+    assert!(frame.contains(&masked), "{frame}");
+    c.keys("Enter").await;
+    assert!(whole_sids(&c.frame()).is_empty(), "{}", c.frame());
+    c.keys("Esc n").await;
+    c.type_text("Demo app").await;
+    c.keys("Ctrl-s Tab Tab Enter Down Space Ctrl-s").await;
+    snap!("present_copy_secret", c);
+    let secret = c.shown_secret();
+    let frame = c.frame();
+    assert!(!frame.contains(&secret), "{frame}");
+    assert!(!frame.contains(&secret[..12]), "{frame}");
+    assert!(whole_sids(&frame).is_empty(), "{frame}");
+    c.keys("Enter").await;
+    assert_eq!(c.clipboard.copied(), vec![secret]);
 }

@@ -431,6 +431,7 @@ async fn an_administrator_cannot_make_an_owner_and_so_cannot_climb_above_their_r
         password: Some(PASSWORD.into()),
         owner: server.organization.clone(),
         role,
+        read_only: false,
     };
     let refused = server
         .service

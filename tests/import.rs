@@ -124,6 +124,7 @@ impl World {
             password: None,
             owner: owner.clone(),
             role,
+            read_only: false,
         };
         self.service.add_user(&self.admin, new).await.unwrap().0.sid
     }

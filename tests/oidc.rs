@@ -375,6 +375,7 @@ async fn a_person_who_may_not_approve_is_told_so_on_sign_in_not_shown_the_consen
                     password: Some(PASSWORD.into()),
                     owner,
                     role,
+                    read_only: false,
                 },
             )
             .await

@@ -145,7 +145,7 @@ async fn a_database_of_a_newer_schema_is_refused_with_what_to_do() {
     );
     let said = refused.to_string();
     assert!(
-        said.contains("written by a newer oauth-console (schema 99; this build reads up to 1); upgrade oauth-console"),
+        said.contains("written by a newer oauth-console (schema 99; this build reads up to 2); upgrade oauth-console"),
         "{said}"
     );
 }
@@ -176,7 +176,10 @@ async fn starting_again_applies_no_migration_twice_and_keeps_the_data() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(versions, 1);
+    assert_eq!(
+        versions, 2,
+        "each migration once: the tables, then read-only users"
+    );
 }
 
 /// The URL of the test database with another password.

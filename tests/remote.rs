@@ -1127,3 +1127,38 @@ fn export_and_import_print_the_same_over_a_server_as_over_the_embedded_store() {
         assert!(seen.contains(expected), "{expected} not in:\n{seen}");
     }
 }
+
+#[test]
+fn read_only_over_a_server_refuses_each_change_before_sending_it_and_reads_as_ever() {
+    let server = Server::start();
+    let config = tempfile::tempdir().unwrap();
+    let signed_in = login(&server.base, config.path(), PASSWORD);
+    assert!(signed_in.status.success(), "{}", text(&signed_in.stderr));
+    let create = [
+        "--read-only",
+        "apps",
+        "create",
+        "--name",
+        "x",
+        "--scope",
+        MESSAGES_READ,
+        "--json",
+    ];
+    let refused = remote(&server.base, config.path(), &create);
+    assert_eq!(refused.status.code(), Some(6), "{}", text(&refused.stderr));
+    let body: serde_json::Value =
+        serde_json::from_str(text(&refused.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!(body["code"], "forbidden");
+    assert_eq!(
+        body["error"],
+        "read-only: this console or command was started with --read-only, so it may not create apps"
+    );
+    let listed = remote(
+        &server.base,
+        config.path(),
+        &["--read-only", "apps", "list", "--json"],
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["apps"].as_array().unwrap().len(), 0, "{listed}");
+}

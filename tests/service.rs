@@ -123,6 +123,7 @@ impl World {
             password: None,
             owner: owner.clone(),
             role,
+            read_only: false,
         };
         self.service.add_user(&self.admin, new).await.unwrap().0.sid
     }
@@ -826,4 +827,85 @@ fn many_changes_at_once_all_commit() {
         .recv_timeout(std::time::Duration::from_secs(120))
         .expect("64 concurrent creates should all commit, not hang");
     assert_eq!(created, 64);
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_shut_out_an_owner_or_a_stranger_by_marking_them_read_only() {
+    let w = world().await;
+    let ada = w.add_user("ada", &w.account, Role::Administrator).await;
+    w.add_user("olive", &w.account, Role::Owner).await;
+    let dev = w.add_user("dev", &w.account, Role::Developer).await;
+    w.add_user("stranger", &w.organization, Role::Owner).await;
+
+    let marked = w.service.set_read_only(&ada, "dev", true).await.unwrap();
+    assert!(marked.read_only);
+    let refused = w
+        .service
+        .create_app(&dev, new_app(&w.account, settings("x", &[MESSAGES_READ])))
+        .await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Forbidden(why)) if why == "read-only: dev may read but not create apps; an Owner or Administrator can lift it"),
+        "{:?}",
+        refused.err()
+    );
+    // Reading goes on.
+    assert!(
+        w.service
+            .apps(&dev, &w.account, ListApps::default())
+            .await
+            .is_ok()
+    );
+
+    let owner = w.service.set_read_only(&ada, "olive", true).await;
+    assert!(
+        matches!(&owner, Err(ServiceError::Forbidden(why)) if why.contains("only an Owner may change an Owner")),
+        "{:?}",
+        owner.err()
+    );
+    let own = w.service.set_read_only(&ada, "ada", true).await;
+    assert!(matches!(own, Err(ServiceError::Forbidden(_))));
+    let stranger = w.service.set_read_only(&ada, "stranger", true).await;
+    assert!(matches!(stranger, Err(ServiceError::NotFound { .. })));
+    let users = w.service.users(&w.admin).await.unwrap();
+    let read_only: Vec<&str> = users
+        .iter()
+        .filter(|u| u.read_only)
+        .map(|u| u.username.as_str())
+        .collect();
+    assert_eq!(read_only, ["dev"]);
+
+    w.service.set_read_only(&ada, "dev", false).await.unwrap();
+    w.service
+        .create_app(&dev, new_app(&w.account, settings("x", &[MESSAGES_READ])))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_handle_that_reads_only_refuses_changes_while_the_service_beside_it_changes_as_ever() {
+    let w = world().await;
+    let reading = w.service.clone().reading_only();
+    assert!(reading.user(&w.admin).await.unwrap().read_only);
+    let refused = reading
+        .create_app(
+            &w.admin,
+            new_app(&w.account, settings("x", &[MESSAGES_READ])),
+        )
+        .await;
+    assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    let refused = reading
+        .rotate_signing_key(oauth_console::model::SigningAlg::ES256)
+        .await;
+    assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    assert!(!w.service.user(&w.admin).await.unwrap().read_only);
+    w.create("made beside it").await;
+    assert_eq!(
+        reading
+            .apps(&w.admin, &w.account, ListApps::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }

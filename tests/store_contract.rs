@@ -55,6 +55,7 @@ contract! {
     a_page_token_that_is_not_one_is_refused,
     audit_events_page_newest_first_filtered_by_owner_app_and_type,
     users_are_found_by_name_ignoring_case_and_a_taken_name_is_refused,
+    a_user_is_replaced_only_over_the_record_last_read,
     owners_are_kept_and_listed,
     authorizations_page_newest_first_without_revoked_unless_asked,
     a_code_is_redeemed_once_and_a_refresh_token_spent_once,
@@ -486,6 +487,7 @@ fn user(byte: u8, username: &str) -> User {
             role: Role::Developer,
         }],
         created_at: Timestamp(1_000),
+        read_only: false,
     }
 }
 
@@ -526,6 +528,51 @@ async fn users_are_found_by_name_ignoring_case_and_a_taken_name_is_refused(store
         .map(|u| u.username)
         .collect();
     assert_eq!(names, ["Zoe", "ada", "Bob"]);
+}
+
+async fn a_user_is_replaced_only_over_the_record_last_read(store: Arc<dyn Store>) {
+    let ada = user(3, "ada");
+    store
+        .commit(vec![Write::CreateUser(ada.clone())])
+        .await
+        .unwrap();
+    let read_only = User {
+        read_only: true,
+        ..ada.clone()
+    };
+    store
+        .commit(vec![Write::ReplaceUser {
+            user: read_only.clone(),
+            was: ada.clone(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_name("ADA").await.unwrap(),
+        Some(read_only.clone())
+    );
+    // Made from the record before the change: refused, and the change stays.
+    let stale = store
+        .commit(vec![Write::ReplaceUser {
+            user: User {
+                roles: Vec::new(),
+                ..ada.clone()
+            },
+            was: ada.clone(),
+        }])
+        .await;
+    assert!(is_conflict_at(&stale, 0), "{stale:?}");
+    let missing = store
+        .commit(vec![Write::ReplaceUser {
+            user: user(8, "nobody"),
+            was: user(8, "nobody"),
+        }])
+        .await;
+    assert!(is_conflict_at(&missing, 0), "{missing:?}");
+    assert_eq!(
+        store.user(&sid(SidKind::User, 3)).await.unwrap(),
+        Some(read_only)
+    );
 }
 
 async fn owners_are_kept_and_listed(store: Arc<dyn Store>) {

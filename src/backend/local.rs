@@ -43,6 +43,13 @@ impl LocalBackend {
         Ok(self)
     }
 
+    /// Every call acts as a read-only user: reads as ever, each change refused by the service
+    /// (`--read-only`).
+    pub fn reading_only(mut self) -> LocalBackend {
+        self.service = self.service.reading_only();
+        self
+    }
+
     /// Sends token requests to the server at `url` (the one this process runs) rather than to
     /// the issuer.
     pub fn with_server(mut self, url: String) -> LocalBackend {
@@ -147,6 +154,14 @@ impl Backend for LocalBackend {
     async fn add_user(&self, new: NewUser) -> Result<(UserView, Option<GeneratedPassword>)> {
         let (user, password) = self.service.add_user(&self.user, new).await?;
         Ok((UserView::from(&user), password))
+    }
+
+    async fn set_read_only(&self, username: &str, read_only: bool) -> Result<UserView> {
+        let user = self
+            .service
+            .set_read_only(&self.user, username, read_only)
+            .await?;
+        Ok(UserView::from(&user))
     }
 
     async fn authorized_apps(

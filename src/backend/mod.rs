@@ -69,6 +69,9 @@ pub trait Backend: Send + Sync {
     /// Users who share an owner with the signed-in user.
     async fn users(&self) -> Result<Vec<UserView>>;
     async fn add_user(&self, new: NewUser) -> Result<(UserView, Option<GeneratedPassword>)>;
+    /// Marks `username` read-only (they may sign in and read; every change is refused), or
+    /// lifts it.
+    async fn set_read_only(&self, username: &str, read_only: bool) -> Result<UserView>;
     /// An organization's authorized applications, newest first; only `app`'s when given.
     async fn authorized_apps(
         &self,

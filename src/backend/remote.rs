@@ -25,7 +25,7 @@ use crate::api::{
     ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventListJson,
     AuthorizationJson, AuthorizationListJson, Credentials, CredentialsJson, ImportRequestJson,
     ImportResultJson, NewAppJson, NewUserJson, OwnerListJson, RotateSecretJson, SessionJson,
-    SignInJson, Unreadable, UserAddedJson, UserJson, UserListJson,
+    SignInJson, Unreadable, UserAddedJson, UserJson, UserListJson, UserUpdateJson,
 };
 use crate::model::{
     AppDefinitions, AppOrder, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, Field,
@@ -65,6 +65,8 @@ pub struct RemoteBackend {
     issuer: OnceLock<String>,
     /// This machine's clock, which a token's time left is judged by.
     clock: Arc<dyn Clock>,
+    /// `--read-only`: every change is refused here, before it is sent.
+    read_only: bool,
 }
 
 /// A session just started on a server. No `Debug`: it holds the bearer token.
@@ -241,6 +243,7 @@ impl RemoteBackend {
             saver: None,
             issuer: OnceLock::from(issuer),
             clock: Arc::new(SystemClock),
+            read_only: false,
         })
     }
 
@@ -254,6 +257,7 @@ impl RemoteBackend {
             saver: None,
             issuer: OnceLock::new(),
             clock: Arc::new(SystemClock),
+            read_only: false,
         })
     }
 
@@ -267,6 +271,13 @@ impl RemoteBackend {
     /// Judges time by `clock` instead of this machine's: for tests and replays on a fixed clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> RemoteBackend {
         self.clock = clock;
+        self
+    }
+
+    /// Refuses every change before sending it, as the service refuses a read-only user's, and
+    /// says so to the console through [`Backend::me`] (`--read-only` over a server).
+    pub fn reading_only(mut self) -> RemoteBackend {
+        self.read_only = true;
         self
     }
 
@@ -305,6 +316,17 @@ impl RemoteBackend {
             .http
             .request(method, format!("{server}{path}"))
             .bearer_auth(token))
+    }
+
+    /// A request that changes something: refused without asking the server when this backend
+    /// reads only.
+    fn change(&self, method: Method, path: &str, doing: &str) -> Result<RequestBuilder> {
+        if self.read_only {
+            return Err(BackendError::Forbidden(crate::model::started_read_only(
+                doing,
+            )));
+        }
+        self.request(method, path)
     }
 
     /// Sends a request and reads its JSON answer, or the refusal as the service's error.
@@ -416,7 +438,9 @@ fn paging(page_size: usize, after: Option<String>) -> Vec<(&'static str, String)
 impl Backend for RemoteBackend {
     async fn me(&self) -> Result<UserView> {
         let user: UserJson = self.call(self.request(Method::GET, "/v1/me")?).await?;
-        decode(user)
+        let mut user: UserView = decode(user)?;
+        user.read_only |= self.read_only;
+        Ok(user)
     }
 
     async fn owners(&self) -> Result<Vec<OwnerAccess>> {
@@ -450,7 +474,7 @@ impl Backend for RemoteBackend {
         let path = format!("/v1/owners/{}/apps", new.owner);
         let body = NewAppJson::from(new);
         let created: CredentialsJson = self
-            .call(self.request(Method::POST, &path)?.json(&body))
+            .call(self.change(Method::POST, &path, "create apps")?.json(&body))
             .await?;
         let created: Credentials = decode(created)?;
         Ok(CreatedApp {
@@ -463,7 +487,7 @@ impl Backend for RemoteBackend {
         let body = AppUpdateJson::from(update);
         let updated: AppJson = self
             .call(
-                self.request(Method::POST, &format!("/v1/apps/{app}"))?
+                self.change(Method::POST, &format!("/v1/apps/{app}"), "change apps")?
                     .json(&body),
             )
             .await?;
@@ -476,8 +500,12 @@ impl Backend for RemoteBackend {
         };
         let rotated: CredentialsJson = self
             .call(
-                self.request(Method::POST, &format!("/v1/apps/{app}/secret"))?
-                    .json(&body),
+                self.change(
+                    Method::POST,
+                    &format!("/v1/apps/{app}/secret"),
+                    "rotate secrets",
+                )?
+                .json(&body),
             )
             .await?;
         let rotated: Credentials = decode(rotated)?;
@@ -490,8 +518,11 @@ impl Backend for RemoteBackend {
     }
 
     async fn end_grace(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
-        let mut request =
-            self.request(Method::POST, &format!("/v1/apps/{app}/secret/end-grace"))?;
+        let mut request = self.change(
+            Method::POST,
+            &format!("/v1/apps/{app}/secret/end-grace"),
+            "end grace periods",
+        )?;
         if let Some(version) = expected_version {
             request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
@@ -500,7 +531,7 @@ impl Backend for RemoteBackend {
     }
 
     async fn delete_app(&self, app: &Sid, expected_version: Option<u64>) -> Result<AppView> {
-        let mut request = self.request(Method::DELETE, &format!("/v1/apps/{app}"))?;
+        let mut request = self.change(Method::DELETE, &format!("/v1/apps/{app}"), "delete apps")?;
         if let Some(version) = expected_version {
             request = request.header(header::IF_MATCH, format!("\"{version}\""));
         }
@@ -548,9 +579,13 @@ impl Backend for RemoteBackend {
             dry_run: mode.dry_run,
             prune: mode.prune,
         };
-        let result: ImportResultJson = self
-            .call(self.request(Method::POST, "/v1/import")?.json(&body))
-            .await?;
+        // A dry run changes nothing, and the server answers it for a read-only user too.
+        let request = if mode.dry_run {
+            self.request(Method::POST, "/v1/import")?
+        } else {
+            self.change(Method::POST, "/v1/import", "import apps")?
+        };
+        let result: ImportResultJson = self.call(request.json(&body)).await?;
         result.into_outcome().map_err(|why| unreadable(&why))
     }
 
@@ -565,9 +600,13 @@ impl Backend for RemoteBackend {
             owner_sid: new.owner.to_string(),
             role: new.role.name().to_owned(),
             password: new.password,
+            read_only: new.read_only,
         };
         let added: UserAddedJson = self
-            .call(self.request(Method::POST, "/v1/users")?.json(&body))
+            .call(
+                self.change(Method::POST, "/v1/users", "add users")?
+                    .json(&body),
+            )
             .await?;
         Ok((
             decode(added.user)?,
@@ -599,8 +638,22 @@ impl Backend for RemoteBackend {
 
     async fn revoke_authorization(&self, authorization: &Sid) -> Result<Authorization> {
         let path = format!("/v1/authorizations/{authorization}");
-        let revoked: AuthorizationJson = self.call(self.request(Method::DELETE, &path)?).await?;
+        let revoked: AuthorizationJson = self
+            .call(self.change(Method::DELETE, &path, "revoke authorizations")?)
+            .await?;
         decode(revoked)
+    }
+
+    async fn set_read_only(&self, username: &str, read_only: bool) -> Result<UserView> {
+        let path = format!("/v1/users/{username}");
+        let body = UserUpdateJson { read_only };
+        let user: UserJson = self
+            .call(
+                self.change(Method::POST, &path, "change users")?
+                    .json(&body),
+            )
+            .await?;
+        decode(user)
     }
 
     async fn request_token(

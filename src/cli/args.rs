@@ -170,6 +170,15 @@ pub struct GlobalArgs {
         value_name = "FILE"
     )]
     pub ca_cert: Option<PathBuf>,
+    /// Open everything to read and refuse every change (create, edit, rotate, end grace,
+    /// delete, revoke, import, adding and changing users, rotating signing keys) before it is
+    /// made; the console hides the keys of changes and says READ-ONLY
+    #[arg(long, global = true, env = "OAUTH_CONSOLE_READ_ONLY")]
+    pub read_only: bool,
+    /// The console for demos and screen shares: SIDs and client IDs show only their first and
+    /// last four characters and secrets are masked on screen (Copy still copies them)
+    #[arg(long, global = true, env = "OAUTH_CONSOLE_PRESENT")]
+    pub present: bool,
     /// The config file: flags' values written down once (see `oauth-console config show`); a
     /// typed flag or its environment variable wins over it [default: config.toml in the config
     /// directory]
@@ -622,6 +631,17 @@ pub enum UsersCommand {
         /// Read the password from standard input instead of generating one
         #[arg(long)]
         password_stdin: bool,
+        /// The user may sign in and read, and every change they ask for is refused (not
+        /// --read-only, which would make this command read-only and refuse adding anyone)
+        #[arg(long)]
+        read_only_user: bool,
+    },
+    /// Mark a user read-only (they may sign in and read; every change is refused), or lift it
+    SetReadOnly {
+        username: String,
+        /// true or false
+        #[arg(action = clap::ArgAction::Set, value_name = "true|false")]
+        read_only: bool,
     },
 }
 

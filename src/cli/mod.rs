@@ -88,6 +88,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             "--serve runs the server beside the console; with a command, run the server alone: oauth-console serve --listen {listen}"
         );
     }
+    let modes = Modes::of(&cli.global);
+    if modes.read_only {
+        match &cli.command {
+            Some(Command::Serve(_)) => bail!(
+                "--read-only is for the console and the commands; on a server, make people read-only one by one: oauth-console users add NAME --read-only-user, or users set-read-only NAME true"
+            ),
+            Some(Command::Restore { .. } | Command::Migrate { .. }) => bail!(
+                "read-only: restore and migrate write a store, which --read-only does not; drop --read-only (or read_only in the config file) to run them"
+            ),
+            _ => {}
+        }
+    }
     let out = Output::new(cli.global.json);
     let trust = server_trust(&cli)?;
     // `serve`, `keys`, `backup` and `restore` work on a data directory, so an exported
@@ -173,21 +185,23 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if cli.command.is_none()
         && let Some(listen) = cli.serve
     {
-        return console_serving(service, user, issuer, listen, &data_dir, config_dir).await;
+        return console_serving(service, user, issuer, listen, &data_dir, config_dir, modes).await;
+    }
+    let mut backend = LocalBackend::new(
+        service.clone(),
+        user,
+        issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+    )
+    .trusting(&trust)?;
+    if modes.read_only {
+        backend = backend.reading_only();
     }
     let ctx = Session {
-        backend: Box::new(
-            LocalBackend::new(
-                service.clone(),
-                user,
-                issuer.clone().unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-            )
-            .trusting(&trust)?,
-        ),
+        backend: Box::new(backend),
         out,
     };
     let Some(command) = cli.command else {
-        return console(ctx.backend, None, config_dir).await;
+        return console(ctx.backend, None, config_dir, modes).await;
     };
     match command {
         // Handled above, before the store is opened.
@@ -200,6 +214,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         | Command::Migrate { .. } => Ok(()),
         Command::Serve(args) => serve(service, args, issuer).await,
         Command::Keys(KeysCommand::Rotate { signing_alg }) => {
+            let service = if modes.read_only {
+                service.reading_only()
+            } else {
+                service
+            };
             let key = service.rotate_signing_key(signing_alg).await?;
             ctx.out.key_rotated(&key.kid, signing_alg)
         }
@@ -209,11 +228,19 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 
 /// Remote mode: every command, and the console, over the server at `server`.
 async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyhow::Result<()> {
+    let modes = Modes::of(&cli.global);
     let config_dir = match cli.global.config_dir {
         Some(dir) => dir,
         None => login::default_config_dir()?,
     };
     let sessions = login::Sessions::new(config_dir, trust);
+    let reading = |backend: crate::backend::RemoteBackend| {
+        if modes.read_only {
+            backend.reading_only()
+        } else {
+            backend
+        }
+    };
     let command = match cli.command {
         Some(Command::Login {
             username,
@@ -224,14 +251,15 @@ async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyh
     };
     let Some(command) = command else {
         return console(
-            Box::new(sessions.console_backend(server).await?),
+            Box::new(reading(sessions.console_backend(server).await?)),
             None,
             Some(sessions.dir().to_path_buf()),
+            modes,
         )
         .await;
     };
     let ctx = Session {
-        backend: Box::new(sessions.backend(server).await?),
+        backend: Box::new(reading(sessions.backend(server).await?)),
         out,
     };
     backend_command(&ctx, command).await
@@ -519,6 +547,7 @@ async fn console_serving(
     listen: std::net::SocketAddr,
     data_dir: &Path,
     config_dir: Option<PathBuf>,
+    modes: Modes,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -557,12 +586,17 @@ async fn console_serving(
     };
     let server = BoundServer::start(service.clone(), args, issuer).await?;
     let url = format!("http://{}", server.address);
-    let backend = LocalBackend::new(service, user, server.issuer.clone()).with_server(url.clone());
+    // The server serves its own users as ever; only the console beside it reads only.
+    let mut backend =
+        LocalBackend::new(service, user, server.issuer.clone()).with_server(url.clone());
+    if modes.read_only {
+        backend = backend.reading_only();
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         stopped.await.ok();
     }));
-    let console = console(Box::new(backend), Some(url), config_dir).await;
+    let console = console(Box::new(backend), Some(url), config_dir, modes).await;
     let _ = stop.send(());
     let stopped = match tokio::time::timeout(SERVER_STOP_WAIT, task).await {
         Ok(Ok(result)) => result,
@@ -572,6 +606,22 @@ async fn console_serving(
         )),
     };
     console.and(stopped.with_context(|| format!("see {}", log_path.display())))
+}
+
+/// `--read-only` and `--present`, as the flags, the environment or the config file set them.
+#[derive(Debug, Clone, Copy)]
+struct Modes {
+    read_only: bool,
+    present: bool,
+}
+
+impl Modes {
+    fn of(global: &args::GlobalArgs) -> Modes {
+        Modes {
+            read_only: global.read_only,
+            present: global.present,
+        }
+    }
 }
 
 /// The console's key bindings, in the config directory beside the saved sessions.
@@ -610,6 +660,7 @@ async fn console(
     backend: Box<dyn Backend>,
     serving: Option<String>,
     config_dir: Option<PathBuf>,
+    modes: Modes,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -618,7 +669,7 @@ async fn console(
     }
     let clipboard = Arc::new(crate::tui::SystemClipboard::new());
     let keys = key_bindings(config_dir);
-    crate::tui::run(Arc::from(backend), clipboard, serving, keys)
+    crate::tui::run(Arc::from(backend), clipboard, serving, keys, modes.present)
         .await
         .context("the terminal failed")
 }
@@ -817,7 +868,7 @@ fn copied(writes: &[crate::store::Write]) -> Vec<(&'static str, usize)> {
     for write in writes {
         let kind = match write {
             Write::PutOwner(_) => 0,
-            Write::CreateUser(_) => 1,
+            Write::CreateUser(_) | Write::ReplaceUser { .. } => 1,
             Write::PutApp { .. } | Write::DeleteApp { .. } => 2,
             Write::AddAuditEvent(_) => 3,
             Write::PutAuthorization { .. } => 4,
@@ -1160,6 +1211,7 @@ async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<(
             owner,
             role,
             password_stdin,
+            read_only_user,
         }) => {
             let password = if password_stdin {
                 let mut line = String::new();
@@ -1175,12 +1227,20 @@ async fn users(ctx: &Session, command: Option<UsersCommand>) -> anyhow::Result<(
                     password,
                     owner,
                     role,
+                    read_only: read_only_user,
                 })
                 .await?;
             ctx.out.user_added(
                 &UserJson::from(&user),
                 generated.as_ref().map(|p| p.expose()),
             )
+        }
+        Some(UsersCommand::SetReadOnly {
+            username,
+            read_only,
+        }) => {
+            let user = ctx.backend.set_read_only(&username, read_only).await?;
+            ctx.out.user_changed(&UserJson::from(&user))
         }
     }
 }

@@ -258,7 +258,11 @@ impl Output {
                     .iter()
                     .map(|r| format!("{} of {}", r.role, r.owner_sid))
                     .collect();
-                vec![u.sid.clone(), u.username.clone(), roles.join(", ")]
+                let mut roles = roles.join(", ");
+                if u.read_only {
+                    roles.push_str(" (read-only)");
+                }
+                vec![u.sid.clone(), u.username.clone(), roles]
             })
             .collect();
         self.print(&table(&["SID", "USERNAME", "ROLES"], rows))
@@ -273,6 +277,23 @@ impl Output {
             text.push_str(&format!("Password: {password}\nIt is shown only now.\n"));
         }
         self.print(&text)
+    }
+
+    pub fn user_changed(&self, user: &UserJson) -> Printed {
+        if self.json {
+            return self.print_json(&user);
+        }
+        self.print(&if user.read_only {
+            format!(
+                "User '{}' ({}) is read-only: they may sign in and read, and every change is refused.\n",
+                user.username, user.sid
+            )
+        } else {
+            format!(
+                "User '{}' ({}) is no longer read-only.\n",
+                user.username, user.sid
+            )
+        })
     }
 
     pub fn key_rotated(&self, kid: &str, alg: SigningAlg) -> Printed {

@@ -29,6 +29,7 @@ pub use definitions::{
 };
 pub use owner::{
     GeneratedPassword, Membership, Owner, OwnerAccess, OwnerKind, Role, UnknownRole, User, UserRef,
+    started_read_only,
 };
 pub use requests::{AppOrder, AppUpdate, AuditFilter, ListApps, NewApp, NewUser, Page};
 pub use secret::{

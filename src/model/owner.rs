@@ -130,6 +130,19 @@ pub struct User {
     pub password_hash: String,
     pub roles: Vec<Membership>,
     pub created_at: Timestamp,
+    /// May sign in and read, and every change is refused (`users add --read-only`). Absent in
+    /// records written before the flag existed, which are not read-only.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// Why a change is refused to a console or command started with `--read-only`: the same words
+/// whether the service refuses it (the embedded store) or the remote backend does, before
+/// sending it.
+pub fn started_read_only(doing: &str) -> String {
+    format!(
+        "read-only: this console or command was started with --read-only, so it may not {doing}"
+    )
 }
 
 /// One role of a user for one owner.

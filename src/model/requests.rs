@@ -106,4 +106,6 @@ pub struct NewUser {
     pub password: Option<String>,
     pub owner: Sid,
     pub role: Role,
+    /// May sign in and read, and every change is refused.
+    pub read_only: bool,
 }

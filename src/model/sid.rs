@@ -32,7 +32,7 @@ impl SidKind {
         }
     }
 
-    const ALL: [SidKind; 6] = [
+    pub const ALL: [SidKind; 6] = [
         SidKind::OAuthApp,
         SidKind::Account,
         SidKind::Organization,

@@ -101,6 +101,8 @@ pub struct UserView {
     pub username: String,
     pub roles: Vec<Membership>,
     pub created_at: Timestamp,
+    /// Every change this user asks for is refused; the console hides them.
+    pub read_only: bool,
 }
 
 impl UserView {
@@ -127,6 +129,7 @@ impl From<&User> for UserView {
             username: user.username.clone(),
             roles: user.roles.clone(),
             created_at: user.created_at,
+            read_only: user.read_only,
         }
     }
 }

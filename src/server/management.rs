@@ -31,6 +31,7 @@ use crate::api::{
     AuthorizationJson, AuthorizationListJson, CredentialsJson, ImportRequestJson, ImportResultJson,
     NewAppJson, NewUserJson, OwnerJson, OwnerListJson, PageMetaJson, PageQuery, RotateSecretJson,
     ScopeJson, ScopeListJson, SessionJson, SignInJson, UserAddedJson, UserJson, UserListJson,
+    UserUpdateJson,
 };
 use crate::model::{
     AppOrder, AppUpdate, AuditEventType, AuditFilter, ImportMode, ListApps, OAuthApp, OwnerKind,
@@ -61,6 +62,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(authorized_apps))
         .routes(routes!(revoke_authorization))
         .routes(routes!(list_users, add_user))
+        .routes(routes!(update_user))
         .routes(routes!(list_scopes))
 }
 
@@ -710,6 +712,28 @@ async fn add_user(
             password: password.map(|p| p.expose().to_owned()),
         }),
     ))
+}
+
+/// Mark a user read-only, or lift it
+#[utoipa::path(post, path = "/v1/users/{username}", tag = "users", security(("session" = [])),
+    params(("username" = String, Path, description = "The user to change")),
+    request_body = UserUpdateJson,
+    responses(
+        (status = 200, description = "The user as changed", body = UserJson),
+        (status = 400, body = ApiErrorJson),
+        (status = 403, description = "Only an Owner or Administrator of each of the user's owners, never for themselves", body = ApiErrorJson),
+        (status = 404, description = "No such user among the caller's owners", body = ApiErrorJson),
+    ))]
+async fn update_user(
+    State(service): State<ConsoleService>,
+    signed_in: SignedIn,
+    Path(username): Path<String>,
+    JsonBody(body): JsonBody<UserUpdateJson>,
+) -> Result<Json<UserJson>, ApiError> {
+    let user = service
+        .set_read_only(&signed_in.user, &username, body.read_only)
+        .await?;
+    Ok(Json(UserJson::from(&user)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -39,7 +39,7 @@ pub(super) fn page_size(asked: usize) -> usize {
 
 impl ConsoleService {
     pub async fn create_app(&self, actor: &Sid, new: NewApp) -> Result<CreatedApp> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "create apps").await?;
         if let Some(region) = &new.region {
             model::validate_region(region)?;
         }
@@ -98,7 +98,7 @@ impl ConsoleService {
     }
 
     pub async fn update_app(&self, actor: &Sid, sid: &Sid, update: AppUpdate) -> Result<OAuthApp> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "change apps").await?;
         retrying(|| self.try_update(&user, sid, &update)).await
     }
 
@@ -135,7 +135,7 @@ impl ConsoleService {
         grace: Seconds,
     ) -> Result<RotatedSecret> {
         model::validate_grace_period(grace)?;
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "rotate secrets").await?;
         retrying(|| self.try_rotate(&user, sid, grace)).await
     }
 
@@ -190,7 +190,7 @@ impl ConsoleService {
         sid: &Sid,
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "end grace periods").await?;
         retrying(|| self.try_end_grace(&user, sid, expected_version)).await
     }
 
@@ -252,7 +252,7 @@ impl ConsoleService {
         sid: &Sid,
         expected_version: Option<u64>,
     ) -> Result<OAuthApp> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "delete apps").await?;
         retrying(|| self.try_delete(&user, sid, expected_version)).await
     }
 

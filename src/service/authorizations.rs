@@ -216,6 +216,7 @@ impl ConsoleService {
         request: &ValidAuthorizationRequest,
     ) -> Result<Approver> {
         let user = self.actor(actor).await?;
+        self.refuse_read_only(&user, "approve apps")?;
         match self.owner_managed_by(&user, &request.app.owner).await {
             Ok(owner) => Ok(Approver {
                 username: user.username,
@@ -238,7 +239,7 @@ impl ConsoleService {
         auth_time: Timestamp,
         request: &ValidAuthorizationRequest,
     ) -> Result<ClientSecret> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "approve apps").await?;
         let app = &request.app;
         self.owner_managed_by(&user, &app.owner).await?;
         // The token would act with the scopes approved: no one approves what they could not do.
@@ -525,7 +526,7 @@ impl ConsoleService {
 
     /// Revokes an authorization: its refresh and access tokens stop working at once.
     pub async fn revoke_authorization(&self, actor: &Sid, sid: &Sid) -> Result<Authorization> {
-        let user = self.actor(actor).await?;
+        let user = self.changer(actor, "revoke authorizations").await?;
         let done = retrying(|| self.try_revoke_authorization(&user, sid)).await;
         if done.is_ok() {
             self.metrics.authorization(AuthorizationEvent::Revoked);

@@ -105,7 +105,12 @@ impl ConsoleService {
         definitions: &AppDefinitions,
         mode: ImportMode,
     ) -> Result<ImportOutcome> {
-        let user = self.actor(actor).await?;
+        // A dry run changes nothing, so a read-only user may see what a file would do.
+        let user = if mode.dry_run {
+            self.actor(actor).await?
+        } else {
+            self.changer(actor, "import apps").await?
+        };
         retrying(|| self.try_import(&user, definitions, mode)).await
     }
 

@@ -360,6 +360,11 @@ impl ConsoleService {
     /// Makes a new key of `alg` the signing key. The previous ones stop signing now and stay in
     /// the JWKS until the tokens they signed have expired.
     pub async fn rotate_signing_key(&self, alg: SigningAlg) -> Result<SigningKeyRecord> {
+        if self.read_only {
+            return Err(super::ServiceError::Forbidden(
+                crate::model::started_read_only("rotate signing keys"),
+            ));
+        }
         let now = self.clock.now();
         let new = generate(alg, now)?;
         let mut writes: Vec<Write> = self

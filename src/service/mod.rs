@@ -98,6 +98,8 @@ pub struct ConsoleService {
     metrics: Arc<Metrics>,
     /// How long a refresh token lasts unused: 30 days unless the server was configured with less.
     refresh_token_ttl: RefreshTokenTtl,
+    /// Every caller of this handle acts as a read-only user ([`ConsoleService::reading_only`]).
+    read_only: bool,
 }
 
 /// How often a change is read and tried again when a concurrent writer got there first.
@@ -115,6 +117,17 @@ impl ConsoleService {
             clients: Arc::default(),
             hashing: Arc::new(users::HashingLimit::new(HashingConfig::default())),
             refresh_token_ttl: RefreshTokenTtl::default(),
+            read_only: false,
+        }
+    }
+
+    /// The same service, through which every user acts as if marked read-only: they read as
+    /// ever, and each change is refused as a read-only user's is (`--read-only`). Other handles
+    /// of the service, such as the server `--serve` runs beside the console, change as before.
+    pub fn reading_only(self) -> Self {
+        ConsoleService {
+            read_only: true,
+            ..self
         }
     }
 
@@ -163,15 +176,43 @@ impl ConsoleService {
         self.clock.now()
     }
 
-    /// The user acting, read afresh so that a role taken away takes effect at once.
+    /// The user acting, read afresh so that a role taken away takes effect at once; read-only
+    /// when this handle reads only, so that whoever asks who they are is told so.
     async fn actor(&self, user: &Sid) -> Result<User> {
-        self.store
+        let mut user = self
+            .store
             .user(user)
             .await?
             .ok_or_else(|| ServiceError::NotFound {
                 what: "user",
                 id: user.to_string(),
-            })
+            })?;
+        user.read_only |= self.read_only;
+        Ok(user)
+    }
+
+    /// The user acting, for a change: refused before anything is read or written when they are
+    /// read-only. Every operation that changes what people manage starts here, whichever face
+    /// asked, so that no face has a check of its own to forget.
+    async fn changer(&self, user: &Sid, doing: &str) -> Result<User> {
+        let user = self.actor(user).await?;
+        self.refuse_read_only(&user, doing)?;
+        Ok(user)
+    }
+
+    fn refuse_read_only(&self, user: &User, doing: &str) -> Result<()> {
+        if self.read_only {
+            Err(ServiceError::Forbidden(crate::model::started_read_only(
+                doing,
+            )))
+        } else if user.read_only {
+            Err(ServiceError::Forbidden(format!(
+                "read-only: {} may read but not {doing}; an Owner or Administrator can lift it",
+                user.username
+            )))
+        } else {
+            Ok(())
+        }
     }
 
     /// The owner, if `user` may manage its OAuth apps. An owner the user does not belong to is

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::store::{StoreError, Write};
 
-use super::{ConsoleService, Result, ServiceError};
+use super::{ConsoleService, Result, ServiceError, retrying};
 
 pub const USERNAME_MAX_CHARS: usize = 64;
 pub const PASSWORD_MIN_CHARS: usize = 10;
@@ -128,6 +128,7 @@ impl ConsoleService {
                 })
                 .collect(),
             created_at: self.clock.now(),
+            read_only: false,
         };
         let mut writes: Vec<Write> = owners.iter().cloned().map(Write::PutOwner).collect();
         writes.push(Write::CreateUser(user.clone()));
@@ -251,7 +252,7 @@ impl ConsoleService {
         actor: &Sid,
         new: NewUser,
     ) -> Result<(User, Option<GeneratedPassword>)> {
-        let admin = self.actor(actor).await?;
+        let admin = self.changer(actor, "add users").await?;
         validate_username(&new.username)?;
         let owner = self
             .owner_with_role(
@@ -280,6 +281,7 @@ impl ConsoleService {
                 role: new.role,
             }],
             created_at: self.clock.now(),
+            read_only: new.read_only,
         };
         match self
             .store
@@ -294,6 +296,82 @@ impl ConsoleService {
                 .map(|()| (user, generated))
                 .map_err(ServiceError::from),
         }
+    }
+
+    /// Marks `username` read-only (they may sign in and read, and every change is refused) or
+    /// lifts it. Only an Owner or Administrator of every owner the user belongs to may, an
+    /// Administrator not for an Owner (who could otherwise be shut out by the people they made
+    /// Administrators), and nobody for themselves, who could not lift it again.
+    pub async fn set_read_only(
+        &self,
+        actor: &Sid,
+        username: &str,
+        read_only: bool,
+    ) -> Result<User> {
+        let admin = self.changer(actor, "change users").await?;
+        retrying(|| self.try_set_read_only(&admin, username, read_only)).await
+    }
+
+    async fn try_set_read_only(
+        &self,
+        admin: &User,
+        username: &str,
+        read_only: bool,
+    ) -> Result<User> {
+        let not_found = || ServiceError::NotFound {
+            what: "user",
+            id: username.to_owned(),
+        };
+        let user = self
+            .store
+            .user_by_name(username)
+            .await?
+            .ok_or_else(not_found)?;
+        if !user
+            .roles
+            .iter()
+            .any(|m| admin.role_for(&m.owner).is_some())
+        {
+            return Err(not_found());
+        }
+        if user.sid == admin.sid {
+            return Err(ServiceError::Forbidden(format!(
+                "{} may not change their own read-only flag; ask another Owner or Administrator",
+                admin.username
+            )));
+        }
+        for membership in &user.roles {
+            let owner = self
+                .owner_with_role(
+                    admin,
+                    &membership.owner,
+                    Role::may_manage_users,
+                    "change its users",
+                    "Owner or Administrator",
+                )
+                .await?;
+            if let Some(role) = admin.role_for(&owner.sid)
+                && !role.may_give(membership.role)
+            {
+                return Err(ServiceError::Forbidden(format!(
+                    "{} is {role} of {} ({}) and {} is its {}; only an Owner may change an Owner",
+                    admin.username, owner.name, owner.sid, user.username, membership.role
+                )));
+            }
+        }
+        if user.read_only == read_only {
+            return Ok(user);
+        }
+        let changed = User {
+            read_only,
+            ..user.clone()
+        };
+        self.commit(vec![Write::ReplaceUser {
+            user: changed.clone(),
+            was: user,
+        }])
+        .await?;
+        Ok(changed)
     }
 
     fn password_or_generated(

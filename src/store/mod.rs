@@ -51,6 +51,12 @@ pub enum Write {
     PutOwner(Owner),
     /// A new user; refused with a conflict when the username (case-insensitive) is taken.
     CreateUser(User),
+    /// A user changed (their read-only flag); refused with a conflict when the stored user is
+    /// no longer `was`, so that a change made from a stale read is not written over another.
+    ReplaceUser {
+        user: User,
+        was: User,
+    },
     PutAuthorization {
         authorization: Authorization,
         expect: Expect,

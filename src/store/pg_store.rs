@@ -34,7 +34,10 @@ use crate::model::{
 
 /// The schema's migrations, oldest first; the schema's version is how many have been applied.
 /// A change is a new file appended here, never an edit of one that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("pg_store/0001_tables.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("pg_store/0001_tables.sql"),
+    include_str!("pg_store/0002_read_only_users.sql"),
+];
 
 /// Holds off a second process migrating the same database at the same moment (two servers
 /// starting together); any number, as long as it is always this one.
@@ -606,6 +609,22 @@ async fn apply(
             .await?;
             if created == 0 {
                 return Err(conflict(format!("username '{}'", user.username), position));
+            }
+        }
+        Write::ReplaceUser { user, was } => {
+            let replaced = run(
+                tx,
+                "UPDATE users SET record = $2 WHERE sid = $1 AND record = $3 AND username_lower = $4",
+                &[
+                    &user.sid.as_str(),
+                    &json(user),
+                    &json(was),
+                    &user.username.to_lowercase(),
+                ],
+            )
+            .await?;
+            if replaced == 0 {
+                return Err(conflict(format!("user {}", user.sid), position));
             }
         }
         Write::PutAuthorization {

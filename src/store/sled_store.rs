@@ -30,7 +30,10 @@ use crate::model::{
 /// The record layout this build writes. Raise it with a migration in [`SledStore::open`] whenever
 /// a change would not read back through serde defaults, or needs what older builds did not write.
 /// 2: the `*_by_expiry` indexes, which [`SledStore::open`] builds for a store of schema 1.
-const SCHEMA_VERSION: u32 = 2;
+/// 3: users may be read-only. Nothing is rewritten (a record without the flag is not
+/// read-only), but an older build, which would ignore the flag and let such a user change
+/// everything, must refuse the store.
+const SCHEMA_VERSION: u32 = 3;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
 pub use backup::{
@@ -181,6 +184,8 @@ impl SledStore {
                 }
                 if found < 2 {
                     trees.index_expiry()?;
+                }
+                if found < SCHEMA_VERSION {
                     db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
                         .map_err(backend)?;
                     db.flush().map_err(backend)?;
@@ -864,6 +869,16 @@ impl Store for SledStore {
                         let id = sequence.next().unwrap_or_default();
                         users_in_order.insert(&id.to_be_bytes(), user.sid.as_str())?;
                     }
+                    Write::ReplaceUser { user, was } => {
+                        let current: Option<User> = match users.get(user.sid.as_str())? {
+                            Some(bytes) => Some(decode(&bytes).or_else(abort)?),
+                            None => None,
+                        };
+                        if current.as_ref() != Some(was) || user.username != was.username {
+                            return conflict(format!("user {}", user.sid), position);
+                        }
+                        users.insert(user.sid.as_str(), encode(user).or_else(abort)?)?;
+                    }
                     Write::PutAuthorization {
                         authorization,
                         expect,
@@ -1033,6 +1048,18 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_2_store_is_marked_3_on_open_so_that_a_build_ignoring_read_only_users_refuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.db.insert(SCHEMA_KEY, &2u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        drop(store);
+        let reopened = reopen(dir.path()).unwrap();
+        let recorded = reopened.db.get(SCHEMA_KEY).unwrap().unwrap();
+        assert_eq!(recorded.as_ref(), 3u32.to_be_bytes());
+    }
+
+    #[test]
     fn a_store_from_a_newer_build_is_refused_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
@@ -1042,7 +1069,7 @@ mod tests {
         let refused = reopen(dir.path()).err().unwrap().to_string();
         assert!(
             refused.contains(
-                "written by a newer oauth-console (schema 99; this build reads up to 2); upgrade"
+                "written by a newer oauth-console (schema 99; this build reads up to 3); upgrade"
             ),
             "{refused}"
         );

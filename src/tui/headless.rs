@@ -62,11 +62,16 @@ impl Headless {
 
     /// Uses `keys` from the next input on, as a `keys.toml` would from the start.
     pub fn set_keys(&mut self, keys: KeyMap) {
-        self.state.keys = keys;
+        self.state.keys = keys.reading_only(self.state.keys.is_read_only());
     }
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Masks SIDs and secrets on screen from the next frame on, as `--present` does.
+    pub fn present(&mut self) {
+        self.state.session.present = true;
     }
 
     /// Says in the header that this process serves the authorization server at `url`, as

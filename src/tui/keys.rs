@@ -452,6 +452,20 @@ fn binding(action: Action) -> &'static Binding {
         .unwrap_or(&BINDINGS[0])
 }
 
+/// The actions that change what people manage. A read-only console ([`KeyMap::reading_only`])
+/// binds none of them, so that their keys, footer entries, `?` lines and buttons are gone
+/// together; the service refuses the changes whatever the console shows.
+const CHANGES: [Action; 8] = [
+    Action::NewApp,
+    Action::DeleteApp,
+    Action::DeleteThisApp,
+    Action::Import,
+    Action::Edit,
+    Action::RotateSecret,
+    Action::EndGrace,
+    Action::Revoke,
+];
+
 /// Keys that move, type and press everywhere they are live, which no binding may take there.
 const FIXED: [(Key, &str, &[Context]); 20] = {
     const ALL: &[Context] = &[
@@ -523,10 +537,50 @@ fn is_tab_number(key: &Key) -> bool {
 pub struct KeyMap {
     /// Only the actions `keys.toml` rebound; the rest use the table's keys and label.
     changed: BTreeMap<Action, Vec<Key>>,
+    /// The signed-in user is read-only: the actions of [`CHANGES`] have no keys.
+    read_only: bool,
 }
 
 impl KeyMap {
+    /// The same bindings for a user who is read-only (or not): every change's action loses its
+    /// keys while it is, and gets them back when it is not.
+    pub fn reading_only(self, read_only: bool) -> KeyMap {
+        KeyMap { read_only, ..self }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Whether `action` has a key: not a change while read-only.
+    pub fn is_bound(&self, action: Action) -> bool {
+        !(self.read_only && CHANGES.contains(&action))
+    }
+
+    /// What a key unbound because it is a change would have done, so that pressing it says
+    /// why nothing happens.
+    pub fn unbound_change(&self, event: &KeyEvent) -> Option<&'static str> {
+        if !self.read_only {
+            return None;
+        }
+        CHANGES.iter().find_map(|action| {
+            self.bound_keys(*action)
+                .iter()
+                .any(|key| key.matches(event))
+                .then_some(binding(*action).does)
+        })
+    }
+
     pub fn keys(&self, action: Action) -> &[Key] {
+        if self.is_bound(action) {
+            self.bound_keys(action)
+        } else {
+            &[]
+        }
+    }
+
+    /// The action's keys, the table's or `keys.toml`'s, bound or not.
+    fn bound_keys(&self, action: Action) -> &[Key] {
         match self.changed.get(&action) {
             Some(keys) => keys,
             None => binding(action).keys,
@@ -562,6 +616,9 @@ impl KeyMap {
 
     /// One entry for two actions that go together, as `x/i export/import`.
     pub fn hint_pair(&self, first: Action, second: Action, does: &'static str) -> Hint {
+        if !self.is_bound(second) {
+            return self.hint(first);
+        }
         Hint {
             keys: Cow::Owned(format!("{}/{}", self.label(first), self.label(second))),
             does,

@@ -19,6 +19,7 @@ pub mod fields;
 pub mod headless;
 pub mod keys;
 pub mod layout;
+pub mod presenter;
 pub mod replay;
 pub mod router;
 pub mod runtime;

@@ -73,6 +73,8 @@ pub fn session_loaded(
                 .iter()
                 .position(|access| access.role.may_manage_oauth_apps())
                 .unwrap_or(0);
+            // What the user may change decides which keys and buttons there are.
+            state.keys = std::mem::take(&mut state.keys).reading_only(loaded.user.read_only);
             state.session.user = Some(loaded.user);
             state.session.owners = loaded.owners;
             state.session.issuer = loaded.issuer;

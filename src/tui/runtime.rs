@@ -34,6 +34,7 @@ pub async fn run(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    present: bool,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
@@ -43,7 +44,7 @@ pub async fn run(
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys).await,
+        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys, present).await,
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -57,6 +58,7 @@ async fn run_loop(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    present: bool,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
@@ -65,6 +67,7 @@ async fn run_loop(
         Rect::new(0, 0, size.width, size.height),
     );
     state.session.serving = serving;
+    state.session.present = present;
     match keys {
         Ok(keys) => state.keys = keys,
         Err(refused) => state.status = Some(Status::error(refused.to_string())),

@@ -18,11 +18,19 @@ pub struct Session {
     /// The server the console works over, named on the sign-in screen; `None` over the embedded
     /// store.
     pub server: Option<String>,
+    /// `--present`: SIDs, client IDs and secrets are masked on screen (see `tui::presenter`).
+    pub present: bool,
 }
 
 impl Session {
     pub fn owner(&self) -> Option<&OwnerAccess> {
         self.owners.get(self.current)
+    }
+
+    /// Whether the signed-in user may change nothing (a read-only user, or `--read-only`), as
+    /// the backend says.
+    pub fn read_only(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.read_only)
     }
 
     pub fn may_manage(&self) -> bool {

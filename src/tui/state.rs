@@ -69,6 +69,7 @@ impl State {
                 issuer,
                 serving: None,
                 server: None,
+                present: false,
             },
             screen: Screen::Starting(Starting),
             dialog: None,

@@ -159,6 +159,11 @@ impl Layers<'_> {
             }
         } else if keys::is_esc(&key) || key.code == KeyCode::Null {
             // Nothing to go back to here.
+        } else if let Some(does) = ctx.keys.unbound_change(&key) {
+            ctx.info(format!(
+                "Read-only: {} ({does}) is off, as no change can be made here",
+                describe_key(&key)
+            ));
         } else {
             ctx.info(format!(
                 "{} does nothing here; press {} for the keys of this screen",

@@ -44,6 +44,9 @@ impl Widget for &State {
         if self.help {
             help(self, area, buf, palette);
         }
+        if self.session.present {
+            super::presenter::mask_sids(area, buf);
+        }
     }
 }
 
@@ -53,10 +56,10 @@ pub fn hints(state: &State) -> Vec<Hint> {
         return vec![hint("any key", "close help")];
     }
     if state.sign_in.is_some() || state.dialog.is_some() {
-        return state.top().hints(&state.keys);
+        return bound(state.top().hints(&state.keys), state);
     }
     let screen = state.screen.component();
-    let mut hints = screen.hints(&state.keys);
+    let mut hints = bound(screen.hints(&state.keys), state);
     // Before signing in there are no owners to switch and no help beyond the form's keys.
     if screen.takes_global_keys() && !screen.is_typing() {
         hints.extend([
@@ -104,8 +107,10 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
             format!("{}: {}{sid} ▾ ", access.owner.label(), access.owner.name)
         })
     };
+    let read_only = state.session.read_only().then_some(READ_ONLY);
     let length = |owner: &Option<String>| {
-        15 + owner.as_ref().map_or(0, |o| o.width() + 2)
+        15 + read_only.map_or(0, |marker| marker.width())
+            + owner.as_ref().map_or(0, |o| o.width() + 2)
             + user.as_ref().map_or(0, |u| u.width() + 2)
             + if refused { refusal.width() } else { 0 }
     };
@@ -115,6 +120,15 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         shown_owner = owner(false);
     }
     let mut at = put(buf, area, area.x, " oauth-console ", palette.title);
+    if let Some(marker) = read_only {
+        at = put(
+            buf,
+            area,
+            at,
+            marker,
+            palette.error.add_modifier(Modifier::REVERSED),
+        );
+    }
     if let Some(text) = &shown_owner {
         at = put(buf, area, at, "│ ", palette.dim);
         at = put(buf, area, at, text, palette.accent);
@@ -127,6 +141,9 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         }
     }
 }
+
+/// The header's mark of a console that changes nothing (`--read-only`, or a read-only user).
+const READ_ONLY: &str = " READ-ONLY ";
 
 /// Braille dots, one a tick, while a request is in flight.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -248,7 +265,13 @@ fn help(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 
 /// The hints of the screen under the help overlay.
 fn hints_without_overlay(state: &State) -> Vec<Hint> {
-    let mut hints = state.screen.component().hints(&state.keys);
+    let mut hints = bound(state.screen.component().hints(&state.keys), state);
     hints.retain(|h| !matches!(h.action, Some(Action::Help | Action::Quit)));
+    hints
+}
+
+/// The hints whose keys are bound: a read-only console lists no change.
+fn bound(mut hints: Vec<Hint>, state: &State) -> Vec<Hint> {
+    hints.retain(|h| h.action.is_none_or(|action| state.keys.is_bound(action)));
     hints
 }

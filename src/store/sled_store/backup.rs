@@ -309,6 +309,7 @@ mod tests {
             password_hash: String::new(),
             roles: Vec::new(),
             created_at: Timestamp(1_000),
+            read_only: false,
         }
     }
 

@@ -477,7 +477,9 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
         palette.title,
     );
     if list.apps.is_empty() && !list.loading {
-        let text = if list.filter.value().is_empty() {
+        let text = if list.filter.value().is_empty() && !cx.keys.is_bound(Action::NewApp) {
+            format!("No OAuth apps for {} yet.", cx.owner_name())
+        } else if list.filter.value().is_empty() {
             format!(
                 "No OAuth apps for {} yet. Press {} to create one.",
                 cx.owner_name(),

@@ -38,6 +38,21 @@ pub enum DetailButton {
     Revoke,
 }
 
+impl DetailButton {
+    /// The action of the key that does the same, whose binding says whether the button is there.
+    fn action(self) -> Option<Action> {
+        match self {
+            DetailButton::Save | DetailButton::CancelEdit => None,
+            DetailButton::Edit => Some(Action::Edit),
+            DetailButton::Rotate => Some(Action::RotateSecret),
+            DetailButton::EndGrace => Some(Action::EndGrace),
+            DetailButton::CopyClientId => Some(Action::CopyClientId),
+            DetailButton::Delete => Some(Action::DeleteThisApp),
+            DetailButton::Revoke => Some(Action::Revoke),
+        }
+    }
+}
+
 pub enum DetailEdit {
     Details(Box<DetailsForm>),
     Access(Box<ScopesForm>),
@@ -310,8 +325,15 @@ impl Detail {
         true
     }
 
-    /// The buttons under the current tab, as (label, what pressing it does).
-    pub fn buttons(&self) -> Vec<(&'static str, DetailButton)> {
+    /// The buttons under the current tab, as (label, what pressing it does): those whose key
+    /// is bound, so that a read-only console draws no change.
+    pub fn buttons(&self, keys: &KeyMap) -> Vec<(&'static str, DetailButton)> {
+        let mut buttons = self.all_buttons();
+        buttons.retain(|(_, button)| button.action().is_none_or(|a| keys.is_bound(a)));
+        buttons
+    }
+
+    fn all_buttons(&self) -> Vec<(&'static str, DetailButton)> {
         use DetailButton::*;
         match (&self.edit, self.tab) {
             (Some(_), _) => vec![("Save", Save), ("Cancel", CancelEdit)],
@@ -333,7 +355,7 @@ impl Detail {
     /// A click on button `index` of [`Detail::buttons`]: what the button names, not a key that
     /// may mean something else where it lands.
     pub fn click_button(&mut self, index: usize, ctx: &mut Ctx) {
-        let Some((_, button)) = self.buttons().get(index).copied() else {
+        let Some((_, button)) = self.buttons(ctx.keys).get(index).copied() else {
             return;
         };
         match button {
@@ -506,7 +528,7 @@ fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, pale
             audit_table(&detail.audit, &placed, false, buf, palette);
         }
     }
-    let buttons = detail.buttons();
+    let buttons = detail.buttons(cx.keys);
     let labels: Vec<&str> = buttons.iter().map(|(label, _)| *label).collect();
     let focused = match &detail.edit {
         Some(DetailEdit::Details(form)) => match form.focus {
@@ -621,11 +643,15 @@ fn access_settings(app: &AppView, keys: &KeyMap, area: Rect, buf: &mut Buffer, p
             buf,
             line,
             line.x + 2,
-            &format!(
-                "… {} more lines; press {} to see and edit them all",
-                more + 1,
-                keys.label(Action::Edit)
-            ),
+            &if keys.is_bound(Action::Edit) {
+                format!(
+                    "… {} more lines; press {} to see and edit them all",
+                    more + 1,
+                    keys.label(Action::Edit)
+                )
+            } else {
+                format!("… {} more lines", more + 1)
+            },
             palette.dim,
         );
     }
@@ -709,11 +735,18 @@ fn credentials(
             buf,
             line(y),
             area.x + 2,
-            &format!(
-                "Two secrets are active: rotating now ends {} at once; {} ends it now.",
-                older.id,
-                keys.label(Action::EndGrace)
-            ),
+            &if keys.is_bound(Action::EndGrace) {
+                format!(
+                    "Two secrets are active: rotating now ends {} at once; {} ends it now.",
+                    older.id,
+                    keys.label(Action::EndGrace)
+                )
+            } else {
+                format!(
+                    "Two secrets are active: {} stops when its grace period ends.",
+                    older.id
+                )
+            },
             palette.dim,
         );
         y += 1;
@@ -723,10 +756,14 @@ fn credentials(
             buf,
             line(y),
             area.x + 2,
-            &format!(
-                "A secret is shown only when it is made. Lost it? Rotate the secret ({}).",
-                keys.label(Action::RotateSecret)
-            ),
+            &if keys.is_bound(Action::RotateSecret) {
+                format!(
+                    "A secret is shown only when it is made. Lost it? Rotate the secret ({}).",
+                    keys.label(Action::RotateSecret)
+                )
+            } else {
+                "A secret is shown only when it is made.".to_owned()
+            },
             palette.dim,
         );
     }
@@ -750,7 +787,11 @@ impl Component for Detail {
             self.show(tab, ctx);
             return EventState::Consumed;
         }
-        let labels: Vec<&str> = self.buttons().iter().map(|(label, _)| *label).collect();
+        let labels: Vec<&str> = self
+            .buttons(ctx.keys)
+            .iter()
+            .map(|(label, _)| *label)
+            .collect();
         if let Some(index) = button_at(&layout::buttons(placed.buttons, &labels), at) {
             self.click_button(index, ctx);
             return EventState::Consumed;

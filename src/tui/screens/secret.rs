@@ -329,7 +329,17 @@ pub fn copy_button(item: Rect) -> Rect {
     Rect::new(item.right() - width, item.y, width, 1.min(item.height))
 }
 
-pub fn draw_page(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Palette) {
+/// What the page shows in the secret's place while presenting.
+const SECRET_WHILE_PRESENTING: &str = "(hidden while presenting; Copy still copies it)";
+
+/// Draws the page; `present` (`--present`) masks the secret on screen, while Copy copies it.
+pub fn draw_page(
+    page: &SecretPage,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+    present: bool,
+) {
     let placed = secret_layout(area, page);
     if let Some(steps) = placed.steps {
         widgets::steps(buf, steps, &STEP_TITLES, 3, palette);
@@ -343,6 +353,7 @@ pub fn draw_page(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Pale
         let focused = page.focus == *focus;
         let (label, value) = match focus {
             SecretFocus::ClientId => ("Client ID", page.app.sid.to_string()),
+            SecretFocus::Secret if present => ("Client secret", SECRET_WHILE_PRESENTING.to_owned()),
             SecretFocus::Secret => ("Client secret", page.secret().to_owned()),
             SecretFocus::AuthorizationUrl => (
                 "Authorization URL",
@@ -459,6 +470,6 @@ impl Component for SecretPage {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_page(self, area, buf, &cx.palette);
+        draw_page(self, area, buf, &cx.palette, cx.session.present);
     }
 }

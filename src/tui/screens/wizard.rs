@@ -251,7 +251,7 @@ pub fn wizard_layout(area: Rect) -> WizardLayout {
 pub const DETAILS_BUTTONS: [&str; 2] = ["Cancel", "Next"];
 pub const SCOPES_BUTTONS: [&str; 2] = ["Back", "Next"];
 
-fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette, present: bool) {
     let placed = wizard_layout(area);
     widgets::steps(
         buf,
@@ -279,7 +279,7 @@ fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette)
             };
             widgets::buttons(buf, placed.buttons, &SCOPES_BUTTONS, focused, palette);
         }
-        Step::CopySecret(page) => draw_page(page, area, buf, palette),
+        Step::CopySecret(page) => draw_page(page, area, buf, palette, present),
     }
 }
 
@@ -378,6 +378,6 @@ impl Component for Wizard {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_wizard(self, area, buf, &cx.palette);
+        draw_wizard(self, area, buf, &cx.palette, cx.session.present);
     }
 }

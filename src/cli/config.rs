@@ -64,6 +64,7 @@ pub const KEYS: &[ConfigKey] = &[
         "ca_cert",
         "a PEM file of the CA that signed the server's certificate",
     ),
+    ConfigKey::global("theme", "default or light"),
     ConfigKey::serve("listen", "an address and port, like 127.0.0.1:8080"),
     ConfigKey::serve("signing_alg", "ES256 or RS256"),
     ConfigKey::serve("audience", "a URL"),

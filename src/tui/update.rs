@@ -350,7 +350,7 @@ mod tests {
     fn a_filter_is_read_once_typing_pauses_not_once_per_key() {
         let mut state = State::new(
             "http://localhost".into(),
-            Theme { color: false },
+            Theme::NoColor,
             Rect::new(0, 0, 110, 30),
         );
         let mut list = AppsList::new(Sid::new(SidKind::Account, [1; 16]));

@@ -6,7 +6,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
@@ -197,13 +197,7 @@ fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 }
 
 fn footer_hint(hint: &Hint, at: u16, area: Rect, buf: &mut Buffer, palette: &Palette) -> u16 {
-    let at = put(
-        buf,
-        area,
-        at,
-        &hint.keys,
-        palette.accent.add_modifier(Modifier::BOLD),
-    );
+    let at = put(buf, area, at, &hint.keys, palette.key);
     put(buf, area, at, &format!(" {}  ", hint.does), palette.dim)
 }
 

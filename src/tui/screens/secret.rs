@@ -6,7 +6,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::Modifier;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::dialogs::Confirm;
@@ -363,7 +362,7 @@ pub fn draw_page(page: &SecretPage, area: Rect, buf: &mut Buffer, palette: &Pale
             .style(palette.accent)
             .render(value_area, buf);
         let style = if focused {
-            palette.focus.add_modifier(Modifier::REVERSED)
+            palette.focused_button
         } else {
             palette.accent
         };

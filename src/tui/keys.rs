@@ -17,6 +17,7 @@ pub enum Action {
     Help,
     Quit,
     SwitchOwner,
+    CommandLine,
     NewApp,
     DeleteApp,
     DeleteThisApp,
@@ -205,7 +206,7 @@ const fn bind(
 use Context as C;
 
 /// Every action, its default keys, and where it is live.
-pub const BINDINGS: [Binding; 28] = [
+pub const BINDINGS: [Binding; 29] = [
     bind(
         Action::Help,
         "help",
@@ -228,6 +229,14 @@ pub const BINDINGS: [Binding; 28] = [
         &[Key::char('o')],
         "o",
         "owner",
+        &[C::Everywhere],
+    ),
+    bind(
+        Action::CommandLine,
+        "command_line",
+        &[Key::char(':')],
+        ":",
+        "command",
         &[C::Everywhere],
     ),
     bind(

@@ -692,6 +692,10 @@ impl Component for Detail {
         format!(" {} ", self.app.settings.name)
     }
 
+    fn crumbs(&self) -> Vec<String> {
+        vec![self.app.settings.name.clone(), self.tab.title().to_owned()]
+    }
+
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
         self.handle_key(key, ctx).into()
     }

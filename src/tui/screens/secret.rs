@@ -419,6 +419,13 @@ impl Component for SecretPage {
         format!(" New client secret · {} ", self.app.settings.name)
     }
 
+    fn crumbs(&self) -> Vec<String> {
+        vec![
+            self.app.settings.name.clone(),
+            "New client secret".to_owned(),
+        ]
+    }
+
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
         if self.handle_key(key, ctx) {
             self.leave(ctx);

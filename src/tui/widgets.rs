@@ -414,4 +414,30 @@ mod tests {
         }
         assert!(palette.selected.add_modifier.contains(Modifier::REVERSED));
     }
+
+    #[test]
+    fn the_light_theme_has_no_grey_no_yellow_and_no_bold_colour() {
+        let palette = Palette::of(Theme::Light);
+        for style in [
+            palette.title,
+            palette.accent,
+            palette.error,
+            palette.done,
+            palette.dim,
+            palette.selected,
+            palette.focus,
+            palette.focused_button,
+            palette.current_tab,
+            palette.key,
+        ] {
+            for color in [style.fg, style.bg].into_iter().flatten() {
+                assert!(
+                    matches!(color, Color::Blue | Color::Red | Color::Magenta),
+                    "{style:?} uses {color:?}, which fades on white or on Solarized"
+                );
+                assert!(!style.add_modifier.contains(Modifier::BOLD), "{style:?}");
+            }
+        }
+        assert_eq!(palette.dim.fg, None, "hints are the terminal's own text colour");
+    }
 }

@@ -438,6 +438,9 @@ mod tests {
                 assert!(!style.add_modifier.contains(Modifier::BOLD), "{style:?}");
             }
         }
-        assert_eq!(palette.dim.fg, None, "hints are the terminal's own text colour");
+        assert_eq!(
+            palette.dim.fg, None,
+            "hints are the terminal's own text colour"
+        );
     }
 }

@@ -2235,3 +2235,253 @@ async fn presenting_masks_every_sid_and_the_secret_on_screen_and_copy_still_copi
     c.keys("Enter").await;
     assert_eq!(c.clipboard.copied(), vec![secret]);
 }
+
+/// The header's line of a frame: the breadcrumb is on it.
+fn header_of(frame: &str) -> &str {
+    frame.lines().next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_command_line_goes_to_audit_authorized_and_apps_completing_what_is_typed() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys(":").await;
+    c.type_text("au").await;
+    c.keys("Tab").await;
+    // Two commands start so: the line keeps what they share and the status line names both.
+    snap!("command_line_completes", c);
+    assert_eq!(c.status(), ":audit  :authorized");
+    c.type_text("d").await;
+    c.keys("Tab Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Audit(_)));
+    assert!(c.ui.state().command_line.is_none(), "running closes it");
+    assert!(header_of(&c.frame()).contains("▾ › Audit events │"));
+    c.keys(":").await;
+    c.type_text("authorized").await;
+    c.keys("Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Authorized(_)));
+    // ↑ brings back the commands run before, newest first.
+    c.keys(": Up Up").await;
+    assert_eq!(
+        c.ui.state().command_line.as_ref().map(|l| l.text()),
+        Some("audit")
+    );
+    c.keys("Esc").await;
+    assert!(c.ui.state().command_line.is_none());
+    c.keys(":").await;
+    c.type_text("apps").await;
+    c.keys("Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+    snap!("command_line_apps", c);
+}
+
+#[tokio::test]
+async fn the_command_line_switches_owner_by_a_completed_name() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys(":").await;
+    c.type_text("ow").await;
+    c.keys("Tab").await;
+    c.type_text("m").await;
+    c.keys("Tab").await;
+    assert_eq!(
+        c.ui.state().command_line.as_ref().map(|l| l.text()),
+        Some("owner M"),
+        "two owners' names start with m"
+    );
+    assert_eq!(c.status(), "Main account · My organization");
+    c.type_text("y").await;
+    c.keys("Tab").await;
+    snap!("command_line_owner_completed", c);
+    c.keys("Enter").await;
+    assert_eq!(
+        c.ui.state().session.owner().map(|o| o.owner.sid.clone()),
+        Some(w.organization.clone())
+    );
+    let header = header_of(&c.frame()).to_owned();
+    assert!(header.contains("Organization: My organization"), "{header}");
+    // A name that no owner has is refused naming the owners, and the line stays to correct it.
+    c.keys(":").await;
+    c.type_text("owner Nobody").await;
+    c.keys("Enter").await;
+    assert_eq!(
+        c.status(),
+        "No owner named \"Nobody\"; the owners are Main account, Staging subaccount, My organization"
+    );
+    assert!(c.ui.state().command_line.is_some());
+    c.keys("Esc").await;
+    // `:owner` alone opens the switcher.
+    c.keys(":").await;
+    c.type_text("owner").await;
+    c.keys("Enter").await;
+    assert_eq!(c.ui.state().dialog_title().as_deref(), Some("Switch owner"));
+}
+
+#[tokio::test]
+async fn an_unknown_command_names_the_known_ones_and_esc_closes_the_line() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys(":").await;
+    c.type_text("deploy").await;
+    c.keys("Enter").await;
+    assert_eq!(
+        c.status(),
+        "Unknown command :deploy; the commands are :apps, :audit, :authorized, :owner NAME, :q and :help"
+    );
+    snap!("command_line_unknown", c);
+    c.keys("Esc").await;
+    assert!(c.ui.state().command_line.is_none());
+    assert!(matches!(c.ui.state().screen, Screen::Apps(_)));
+    c.keys(":").await;
+    c.type_text("apps now").await;
+    c.keys("Enter").await;
+    assert_eq!(c.status(), ":apps takes nothing after it");
+    c.keys("Esc : x Tab").await;
+    assert!(c.status().starts_with("No command starts with \"x\""));
+    c.keys("Esc").await;
+    c.keys(":").await;
+    c.type_text("help").await;
+    c.keys("Enter").await;
+    assert!(c.ui.state().help);
+}
+
+#[tokio::test]
+async fn colon_q_quits_at_once_without_input_and_asks_with_it_and_a_colon_typed_in_a_field_is_text()
+{
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Sync: nightly").await;
+    assert!(
+        c.ui.state().command_line.is_none(),
+        "a : typed in a field is a letter"
+    );
+    assert!(c.frame().contains("Sync: nightly"));
+    c.keys("Tab Tab :").await;
+    c.type_text("q").await;
+    c.keys("Enter").await;
+    assert_eq!(c.ui.state().dialog_title().as_deref(), Some("Quit?"));
+    assert!(!c.ui.state().quit);
+    c.keys("n").await;
+    // Leaving the form for another screen would lose it as well.
+    c.keys(":").await;
+    c.type_text("audit").await;
+    c.keys("Enter").await;
+    assert!(matches!(c.ui.state().screen, Screen::Wizard(_)));
+    assert_eq!(
+        c.status(),
+        "Finish or cancel the form first; leaving it would lose what was typed"
+    );
+
+    let mut fresh = w.console().await;
+    fresh.keys(":").await;
+    fresh.type_text("q").await;
+    fresh.keys("Enter").await;
+    assert!(fresh.ui.state().quit);
+}
+
+#[tokio::test]
+async fn the_header_shows_owner_app_and_tab_and_shortens_them_to_fit_80_columns() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter 3").await;
+    let header = header_of(&c.frame()).to_owned();
+    assert!(
+        header.contains("Account: Main account ▾ › Billing sync › Credentials │ admin · Owner"),
+        "{header}"
+    );
+    snap!("breadcrumb_credentials", c);
+    c.ui.resize(80, 24).await;
+    let frame = c.frame();
+    let header = header_of(&frame);
+    assert_eq!(
+        header,
+        " oauth-console │ Account: Main account ▾ › Billin… › Credentials │ admin · Owner"
+    );
+    assert!(header.chars().count() <= 80);
+    // The longest tab's title stays whole; the owner's kind goes before it is cut.
+    c.keys("1").await;
+    let frame = c.frame();
+    assert_eq!(
+        header_of(&frame),
+        " oauth-console │ Main account ▾ › Billing… › Application details │ admin · Owner"
+    );
+    assert!(
+        frame.lines().nth(1).unwrap_or_default().starts_with('┌'),
+        "the header is one line"
+    );
+}
+
+#[tokio::test]
+async fn the_light_theme_draws_no_grey_hints_and_no_bold_yellow_focus() {
+    use oauth_console::tui::state::Theme;
+    use ratatui::style::{Color, Modifier};
+
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Light").await;
+    let grey = |color: Color| matches!(color, Color::DarkGray | Color::Indexed(8));
+    let styles = |c: &mut Console| -> Vec<(String, ratatui::style::Style)> {
+        c.ui.buffer()
+            .content
+            .iter()
+            .map(|cell| (cell.symbol().to_owned(), cell.style()))
+            .collect()
+    };
+    // The default theme has both, which is why the light one exists.
+    c.ui.set_theme(Theme::Default);
+    let default = styles(&mut c);
+    assert!(default.iter().any(|(_, style)| style.fg.is_some_and(grey)));
+    assert!(default.iter().any(|(_, style)| {
+        style.fg == Some(Color::Yellow) && style.add_modifier.contains(Modifier::BOLD)
+    }));
+    for screen in ["wizard", "list", "detail"] {
+        match screen {
+            "list" => c.keys("Esc y").await,
+            "detail" => c.keys("Enter 3").await,
+            _ => {}
+        }
+        c.ui.set_theme(Theme::Light);
+        let light = styles(&mut c);
+        for (symbol, style) in &light {
+            assert!(
+                !style.fg.is_some_and(grey) && !style.bg.is_some_and(grey),
+                "{screen}: {symbol:?} is grey: {style:?}"
+            );
+            assert!(
+                style.fg != Some(Color::Yellow) && style.bg != Some(Color::Yellow),
+                "{screen}: {symbol:?} is yellow: {style:?}"
+            );
+            assert!(
+                style.fg.is_none_or(|fg| fg == Color::Reset)
+                    || !style.add_modifier.contains(Modifier::BOLD),
+                "{screen}: {symbol:?} is a bold colour, which many terminals brighten: {style:?}"
+            );
+        }
+        // The footer's keys are still told apart from what they do, in a colour of its own.
+        let footer = &light[light.len() - usize::from(WIDTH)..];
+        assert!(
+            footer
+                .iter()
+                .any(|(symbol, style)| symbol.trim() != "" && style.fg == Some(Color::Blue)),
+            "{screen}: the footer's keys are blue"
+        );
+    }
+    // The focus in a form: the label's marker, coloured and underlined rather than bold yellow.
+    c.keys("Esc n").await;
+    let light = styles(&mut c);
+    // Below the header, whose breadcrumb has its own "›".
+    let marker = light
+        .iter()
+        .skip(usize::from(WIDTH))
+        .find(|(symbol, _)| symbol == "›")
+        .map(|(_, style)| *style)
+        .expect("the focused field's marker");
+    assert_eq!(marker.fg, Some(Color::Magenta));
+    assert!(marker.add_modifier.contains(Modifier::UNDERLINED));
+}

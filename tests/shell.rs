@@ -24,6 +24,7 @@ fn bare(config: Option<&Path>) -> Command {
         "OAUTH_CONSOLE_CONFIG",
         "OAUTH_CONSOLE_CONFIG_DIR",
         "OAUTH_CONSOLE_COMPLETE",
+        "OAUTH_CONSOLE_THEME",
     ] {
         command.env_remove(variable);
     }
@@ -670,4 +671,60 @@ fn max_failed_attempts_from_the_config_file_refuses_a_guesser_after_that_many_fa
     };
     assert_eq!([guess(), guess(), guess()], [401, 401, 429]);
     serving.stop();
+}
+
+#[test]
+fn the_consoles_theme_comes_from_a_flag_the_environment_or_the_file_and_a_bad_one_names_the_themes()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "# for the light terminal\ntheme = \"light\"\n");
+    let theme = |command: &mut Command| {
+        let shown = json(&command.args(["config", "show", "--json"]).output().unwrap());
+        let theme = setting(&shown, "theme");
+        (
+            theme["value"].as_str().unwrap().to_owned(),
+            theme["source"]["kind"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(theme(&mut bare(None)), ("default".into(), "default".into()));
+    assert_eq!(
+        theme(&mut bare(Some(&config))),
+        ("light".into(), "file".into())
+    );
+    assert_eq!(
+        theme(bare(Some(&config)).env("OAUTH_CONSOLE_THEME", "default")),
+        ("default".into(), "environment".into())
+    );
+    assert_eq!(
+        theme(
+            bare(Some(&config))
+                .env("OAUTH_CONSOLE_THEME", "default")
+                .args(["--theme", "light"])
+        ),
+        ("light".into(), "flag".into())
+    );
+    let config = write_config(dir.path(), "theme = \"solarized\"\n");
+    let output = bare(Some(&config))
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert_eq!(
+        said.trim_end(),
+        format!(
+            "error: {}:1: theme = \"solarized\" is refused (not one of default, light); theme takes default or light",
+            config.display()
+        )
+    );
+    let typed = bare(None)
+        .args(["--theme", "dark", "config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(typed.status.code(), Some(2));
+    assert!(
+        stderr(&typed).contains("[possible values: default, light]"),
+        "{}",
+        stderr(&typed)
+    );
 }

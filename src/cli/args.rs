@@ -24,6 +24,15 @@ pub struct Cli {
     /// server.YYYY-MM-DD.log in the data directory, a file a day, the last 7 kept
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<std::net::SocketAddr>,
+    /// The console's colours: default for dark terminals, light for light and Solarized ones;
+    /// NO_COLOR set to anything turns colour off whichever is chosen
+    #[arg(
+        long,
+        env = "OAUTH_CONSOLE_THEME",
+        value_name = "THEME",
+        default_value = "default"
+    )]
+    pub theme: ThemeName,
     /// None opens the console.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -389,6 +398,13 @@ pub enum CompletionShell {
 pub enum ConfigCommand {
     /// Every key of config.toml with its value in force (secrets masked) and where it came from
     Show,
+}
+
+/// The console's themes, as `--theme` and the config file name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeName {
+    Default,
+    Light,
 }
 
 /// How `serve` writes its log.

@@ -66,6 +66,7 @@ pub const KEYS: &[ConfigKey] = &[
     ),
     ConfigKey::global("read_only", "true or false"),
     ConfigKey::global("present", "true or false"),
+    ConfigKey::global("theme", "default or light"),
     ConfigKey::serve("listen", "an address and port, like 127.0.0.1:8080"),
     ConfigKey::serve("signing_alg", "ES256 or RS256"),
     ConfigKey::serve("audience", "a URL"),

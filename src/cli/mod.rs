@@ -21,8 +21,8 @@ use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 pub use args::Cli;
 use args::{
     AppsCommand, AuditArgs, AuthorizedCommand, Command, ConfigCommand, CreateArgs, DEFAULT_ISSUER,
-    DatabaseUrl, ExportArgs, ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, UpdateArgs,
-    UsersCommand,
+    DatabaseUrl, ExportArgs, ImportArgs, KeysCommand, ListArgs, LogFormat, ServeArgs, ThemeName,
+    UpdateArgs, UsersCommand,
 };
 pub use completion::complete_if_asked;
 pub use config::{Refused, Settings, parse_command_line};
@@ -42,6 +42,7 @@ use crate::model::{
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
 use crate::tui::keys::{KeyMap, KeysFileError};
+use crate::tui::state::Theme;
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -185,7 +186,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if cli.command.is_none()
         && let Some(listen) = cli.serve
     {
-        return console_serving(service, user, issuer, listen, &data_dir, config_dir, modes).await;
+        let look = Look {
+            theme: cli.theme,
+            config_dir,
+            present: modes.present,
+        };
+        return console_serving(
+            service,
+            user,
+            issuer,
+            listen,
+            &data_dir,
+            look,
+            modes.read_only,
+        )
+        .await;
     }
     let mut backend = LocalBackend::new(
         service.clone(),
@@ -201,7 +216,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         out,
     };
     let Some(command) = cli.command else {
-        return console(ctx.backend, None, config_dir, modes).await;
+        let look = Look {
+            theme: cli.theme,
+            config_dir,
+            present: modes.present,
+        };
+        return console(ctx.backend, None, look).await;
     };
     match command {
         // Handled above, before the store is opened.
@@ -250,11 +270,15 @@ async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyh
         other => other,
     };
     let Some(command) = command else {
+        let look = Look {
+            theme: cli.theme,
+            config_dir: Some(sessions.dir().to_path_buf()),
+            present: modes.present,
+        };
         return console(
             Box::new(reading(sessions.console_backend(server).await?)),
             None,
-            Some(sessions.dir().to_path_buf()),
-            modes,
+            look,
         )
         .await;
     };
@@ -546,8 +570,8 @@ async fn console_serving(
     issuer: Option<String>,
     listen: std::net::SocketAddr,
     data_dir: &Path,
-    config_dir: Option<PathBuf>,
-    modes: Modes,
+    look: Look,
+    read_only: bool,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -589,14 +613,14 @@ async fn console_serving(
     // The server serves its own users as ever; only the console beside it reads only.
     let mut backend =
         LocalBackend::new(service, user, server.issuer.clone()).with_server(url.clone());
-    if modes.read_only {
+    if read_only {
         backend = backend.reading_only();
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
         stopped.await.ok();
     }));
-    let console = console(Box::new(backend), Some(url), config_dir, modes).await;
+    let console = console(Box::new(backend), Some(url), look).await;
     let _ = stop.send(());
     let stopped = match tokio::time::timeout(SERVER_STOP_WAIT, task).await {
         Ok(Ok(result)) => result,
@@ -654,13 +678,20 @@ const SERVER_LOG_DAYS: usize = 7;
 /// How long requests in flight may take to finish once the console closes.
 const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 
+/// How the user wants the console: its theme, the config directory its `keys.toml` is in, and
+/// whether it presents (SIDs and secrets masked on screen).
+struct Look {
+    theme: ThemeName,
+    config_dir: Option<PathBuf>,
+    present: bool,
+}
+
 /// Opens the console in this terminal, until the user quits; `serving` is the URL of the server
 /// running beside it, if any.
 async fn console(
     backend: Box<dyn Backend>,
     serving: Option<String>,
-    config_dir: Option<PathBuf>,
-    modes: Modes,
+    look: Look,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -668,10 +699,21 @@ async fn console(
         );
     }
     let clipboard = Arc::new(crate::tui::SystemClipboard::new());
-    let keys = key_bindings(config_dir);
-    crate::tui::run(Arc::from(backend), clipboard, serving, keys, modes.present)
-        .await
-        .context("the terminal failed")
+    let keys = key_bindings(look.config_dir);
+    let theme = match look.theme {
+        ThemeName::Default => Theme::Default,
+        ThemeName::Light => Theme::Light,
+    };
+    crate::tui::run(
+        Arc::from(backend),
+        clipboard,
+        serving,
+        keys,
+        theme,
+        look.present,
+    )
+    .await
+    .context("the terminal failed")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.

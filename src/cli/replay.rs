@@ -197,7 +197,7 @@ pub async fn play(
         Headless::start(backend, Arc::new(MemoryClipboard::default()), width, height).await?;
     // Text frames look the same either way; recordings and pictures show the colours a terminal
     // would (none under NO_COLOR).
-    console.set_theme(Theme::from_env());
+    console.set_theme(Theme::Default.unless_no_color());
     let mut tell = |moment: Moment<'_>, console: &mut Headless| -> anyhow::Result<()> {
         for recording in recordings.iter_mut() {
             recording.record(&moment, console)?;

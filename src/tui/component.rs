@@ -47,6 +47,12 @@ pub trait Component {
     /// The title on the body's border (screens) or the dialog's box.
     fn title(&self, cx: &DrawCtx) -> String;
 
+    /// Where this screen is below the owner, for the header's breadcrumb (owner › app › tab):
+    /// an app's name and its tab, say; nothing on the owner's apps list.
+    fn crumbs(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState;
 
     /// A left click at `at`, matched against what was drawn there.

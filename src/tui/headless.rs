@@ -44,7 +44,7 @@ impl Headless {
             .map_err(|e| HeadlessError(e.to_string()))?;
         let mut state = State::new(
             backend.issuer().to_owned(),
-            Theme { color: false },
+            Theme::NoColor,
             Rect::new(0, 0, width, height),
         );
         state.session.token_endpoint = backend.token_endpoint();

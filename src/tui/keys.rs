@@ -17,6 +17,7 @@ pub enum Action {
     Help,
     Quit,
     SwitchOwner,
+    CommandLine,
     NewApp,
     DeleteApp,
     DeleteThisApp,
@@ -206,7 +207,7 @@ const fn bind(
 use Context as C;
 
 /// Every action, its default keys, and where it is live.
-pub const BINDINGS: [Binding; 29] = [
+pub const BINDINGS: [Binding; 30] = [
     bind(
         Action::Help,
         "help",
@@ -229,6 +230,14 @@ pub const BINDINGS: [Binding; 29] = [
         &[Key::char('o')],
         "o",
         "owner",
+        &[C::Everywhere],
+    ),
+    bind(
+        Action::CommandLine,
+        "command_line",
+        &[Key::char(':')],
+        ":",
+        "command",
         &[C::Everywhere],
     ),
     bind(

@@ -26,6 +26,9 @@ use crate::backend::Backend;
 /// Runs the console until the user quits; `serving` is where this process also serves the
 /// authorization server, for the header.
 ///
+/// `theme` is the one chosen (`--theme`, or the config file's), which `NO_COLOR` overrides;
+/// `present` masks SIDs and secrets on screen (`--present`).
+///
 /// `keys` are the bindings of the user's `keys.toml`, or why it was refused: then the defaults
 /// are in use and the status line says so at start, where it is read (standard error would be
 /// behind the console's screen).
@@ -34,6 +37,7 @@ pub async fn run(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    theme: Theme,
     present: bool,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
@@ -44,7 +48,18 @@ pub async fn run(
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys, present).await,
+        Ok(()) => {
+            run_loop(
+                &mut terminal,
+                backend,
+                clipboard,
+                serving,
+                keys,
+                theme,
+                present,
+            )
+            .await
+        }
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -58,12 +73,13 @@ async fn run_loop(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    theme: Theme,
     present: bool,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
         backend.issuer().to_owned(),
-        Theme::from_env(),
+        theme.unless_no_color(),
         Rect::new(0, 0, size.width, size.height),
     );
     state.session.serving = serving;

@@ -75,17 +75,27 @@ impl Status {
     }
 }
 
-/// Colours on or off: off when `NO_COLOR` is set (<https://no-color.org>), so that emphasis
+/// How the console is drawn: today's colours, colours that read on light and Solarized
+/// backgrounds, or none at all when `NO_COLOR` is set (<https://no-color.org>), where emphasis
 /// falls back to bold, reverse and symbols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Theme {
-    pub color: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Cyan titles, yellow focus and grey hints, for dark terminals.
+    #[default]
+    Default,
+    /// No grey (colour 8 is the background on Solarized dark) and no bold yellow (unreadable on
+    /// white): only the base colours every light and Solarized palette keeps readable on its own
+    /// background, and reverse video for what is selected.
+    Light,
+    /// No colour, only emphasis.
+    NoColor,
 }
 
 impl Theme {
-    /// Reads `NO_COLOR`: any non-empty value turns colour off.
-    pub fn from_env() -> Theme {
+    /// The theme chosen, unless `NO_COLOR` is set to anything non-empty: it wins over the
+    /// choice, as no-color.org asks.
+    pub fn unless_no_color(self) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        Theme { color: !no_color }
+        if no_color { Theme::NoColor } else { self }
     }
 }

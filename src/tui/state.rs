@@ -1,5 +1,5 @@
 //! The console's model: everything a frame is drawn from, as layers from the top: the help
-//! overlay, signing in again, a dialog, the screen. The screen is one of the components in
+//! overlay, signing in again, a dialog, the `:` command line, the screen. The screen is one of the components in
 //! [`super::screens`]; [`Screen::component`] is the one place that tells them apart, so that
 //! [`super::update`] and [`super::view`] dispatch to whichever it is. Nothing here does I/O.
 
@@ -8,9 +8,9 @@ use ratatui::layout::Rect;
 use super::component::Component;
 use super::keys::KeyMap;
 use super::screens::{
-    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, detail::Detail,
-    dialogs::SignInDialog, secret::SecretPage, sign_in::SignInForm, starting::Starting,
-    token::TokenTool, wizard::Wizard,
+    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, command_line::CommandLine,
+    detail::Detail, dialogs::SignInDialog, secret::SecretPage, sign_in::SignInForm,
+    starting::Starting, token::TokenTool, wizard::Wizard,
 };
 pub use super::session::{Session, Status, StatusKind, Theme};
 
@@ -22,6 +22,10 @@ pub struct State {
     /// Over everything but help when a server's session ended; the dialog and screen beneath
     /// stay as they were.
     pub sign_in: Option<SignInDialog>,
+    /// The `:` command line, over the footer while it is open.
+    pub command_line: Option<CommandLine>,
+    /// The commands run on it, oldest first, for ↑ to bring back.
+    pub command_history: Vec<String>,
     /// The `?` overlay.
     pub help: bool,
     pub status: Option<Status>,
@@ -74,6 +78,8 @@ impl State {
             screen: Screen::Starting(Starting),
             dialog: None,
             sign_in: None,
+            command_line: None,
+            command_history: Vec::new(),
             help: false,
             status: None,
             theme,
@@ -125,14 +131,16 @@ impl Screen {
 }
 
 impl State {
-    /// The top layer that takes input: signing in again, else a dialog, else the screen.
+    /// The top layer that takes input: signing in again, else a dialog, else the command line,
+    /// else the screen.
     pub fn top(&self) -> &dyn Component {
         if let Some(sign_in) = &self.sign_in {
             return sign_in;
         }
-        match &self.dialog {
-            Some(dialog) => dialog.as_ref(),
-            None => self.screen.component(),
+        match (&self.dialog, &self.command_line) {
+            (Some(dialog), _) => dialog.as_ref(),
+            (None, Some(line)) => line,
+            (None, None) => self.screen.component(),
         }
     }
 

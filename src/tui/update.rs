@@ -1,7 +1,7 @@
 //! `update(state, msg) -> effects`: the one place the model changes, and a dispatcher that knows
-//! no screen's insides. An input goes to the top layer (help, signing in again, a dialog, the
-//! screen) and what the screen does not consume is a key of the console's own (help, quit, switch
-//! owner); a click goes to the component drawn there, which hit-tests it against its own layout;
+//! no screen's insides. An input goes to the top layer (help, signing in again, a dialog, the `:`
+//! command line, the screen) and what the screen does not consume is a key of the console's own
+//! (help, quit, switch owner, the command line); a click goes to the component drawn there, which hit-tests it against its own layout;
 //! a backend's answer goes to the layer that asked, top first. What a component asks for through
 //! [`Ctx`] (effects, a dialog, a screen, the status line) is applied here afterwards.
 
@@ -15,6 +15,7 @@ use super::effect::{Effect, FileFailure, Msg};
 use super::keys::{self, Action};
 use super::layout;
 use super::router::{navigate, session_loaded};
+use super::screens::command_line::{Command, CommandLine};
 use super::screens::dialogs::{Confirm, SignInDialog};
 use super::screens::owner_picker::OwnerPicker;
 use super::state::{Screen, State};
@@ -81,11 +82,14 @@ fn ask_to_sign_in_again(state: &mut State) {
     }
 }
 
-/// The layers that take input, from the top: help, signing in again, a dialog, the screen.
+/// The layers that take input, from the top: help, signing in again, a dialog, the command line,
+/// the screen.
 struct Layers<'a> {
     help: &'a mut bool,
     sign_in: &'a mut Option<SignInDialog>,
     dialog: &'a mut Option<Box<dyn Component>>,
+    command_line: &'a mut Option<CommandLine>,
+    command_history: &'a mut Vec<String>,
     screen: &'a mut Screen,
 }
 
@@ -123,6 +127,41 @@ impl Layers<'_> {
         }
     }
 
+    /// After the command line took a key: closed if it closed itself, and its command run.
+    fn after_command_line(&mut self, ctx: &mut Ctx) {
+        let ran = self.command_line.as_mut().and_then(CommandLine::take_ran);
+        if std::mem::take(&mut ctx.close) {
+            *self.command_line = None;
+        }
+        if let Some((command, typed)) = ran {
+            if self.command_history.last() != Some(&typed) {
+                self.command_history.push(typed);
+            }
+            self.run(command, ctx);
+        }
+    }
+
+    /// A command of the `:` line, carried out as the console's own keys are: quitting asks
+    /// first when input would be lost, and so does leaving a form for another screen.
+    fn run(&mut self, command: Command, ctx: &mut Ctx) {
+        let go = |nav: Nav, layers: &mut Layers, ctx: &mut Ctx| {
+            if layers.screen.component().holds_input() {
+                ctx.error("Finish or cancel the form first; leaving it would lose what was typed");
+            } else {
+                ctx.go(nav);
+            }
+        };
+        match command {
+            Command::Apps => go(Nav::apps(), self, ctx),
+            Command::Audit => go(Nav::Audit, self, ctx),
+            Command::Authorized => go(Nav::Authorized, self, ctx),
+            Command::Owner(index) => ctx.switch_owner = Some(index),
+            Command::PickOwner => *self.dialog = Some(Box::new(OwnerPicker::new(ctx.session))),
+            Command::Quit => self.request_quit(ctx),
+            Command::Help => *self.help = true,
+        }
+    }
+
     fn key(&mut self, key: KeyEvent, ctx: &mut Ctx) {
         if keys::is_ctrl(&key, 'c') {
             self.request_quit(ctx);
@@ -142,6 +181,11 @@ impl Layers<'_> {
             self.after_dialog(ctx);
             return;
         }
+        if let Some(line) = self.command_line.as_mut() {
+            line.key(&key, ctx);
+            self.after_command_line(ctx);
+            return;
+        }
         let screen = self.screen.component_mut();
         let typing = screen.is_typing();
         if screen.key(&key, ctx).is_consumed() || typing || !screen.takes_global_keys() {
@@ -151,6 +195,8 @@ impl Layers<'_> {
             *self.help = true;
         } else if ctx.keys.is(Action::Quit, &key) {
             self.request_quit(ctx);
+        } else if ctx.keys.is(Action::CommandLine, &key) {
+            *self.command_line = Some(CommandLine::new(self.command_history.clone()));
         } else if ctx.keys.is(Action::SwitchOwner, &key) {
             if ctx.session.owners.is_empty() {
                 ctx.info("No owners to switch between");
@@ -175,7 +221,10 @@ impl Layers<'_> {
 
     fn mouse(&mut self, mouse: MouseEvent, ctx: &mut Ctx) {
         let at = Position::new(mouse.column, mouse.row);
-        let over = *self.help || self.sign_in.is_some() || self.dialog.is_some();
+        let over = *self.help
+            || self.sign_in.is_some()
+            || self.dialog.is_some()
+            || self.command_line.is_some();
         match mouse.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp if !over => {
                 let down = mouse.kind == MouseEventKind::ScrollDown;
@@ -193,6 +242,9 @@ impl Layers<'_> {
         } else if let Some(dialog) = self.dialog.as_mut() {
             dialog.click(at, ctx);
             self.after_dialog(ctx);
+        } else if let Some(line) = self.command_line.as_mut() {
+            line.click(at, ctx);
+            self.after_command_line(ctx);
         } else {
             let screen = self.screen.component_mut();
             // The owner in the header opens the switcher, once someone is signed in.
@@ -209,6 +261,8 @@ impl Layers<'_> {
             sign_in.paste(text, ctx);
         } else if let Some(dialog) = self.dialog.as_mut() {
             dialog.paste(text, ctx);
+        } else if let Some(line) = self.command_line.as_mut() {
+            line.paste(text, ctx);
         } else {
             self.screen.component_mut().paste(text, ctx);
         }
@@ -268,6 +322,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         help: &mut state.help,
         sign_in: &mut state.sign_in,
         dialog: &mut state.dialog,
+        command_line: &mut state.command_line,
+        command_history: &mut state.command_history,
         screen: &mut state.screen,
     };
     match msg {
@@ -355,7 +411,7 @@ mod tests {
     fn a_filter_is_read_once_typing_pauses_not_once_per_key() {
         let mut state = State::new(
             "http://localhost".into(),
-            Theme { color: false },
+            Theme::NoColor,
             Rect::new(0, 0, 110, 30),
         );
         let mut list = AppsList::new(Sid::new(SidKind::Account, [1; 16]));

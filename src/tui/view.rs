@@ -6,7 +6,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
@@ -16,6 +16,7 @@ use super::keys::{Action, Hint, hint};
 use super::layout;
 use super::state::{State, StatusKind};
 use super::widgets::{self, Palette, put};
+use crate::model::OwnerAccess;
 
 impl Widget for &State {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -34,7 +35,10 @@ impl Widget for &State {
             .render(chrome.body, buf);
         screen.draw(area, buf, &cx);
         status(self, chrome.status, buf, palette);
-        footer(self, chrome.footer, buf, palette);
+        match &self.command_line {
+            Some(line) => line.draw(area, buf, &cx),
+            None => footer(self, chrome.footer, buf, palette),
+        }
         if let Some(dialog) = &self.dialog {
             dialog.draw(area, buf, &cx);
         }
@@ -55,7 +59,7 @@ pub fn hints(state: &State) -> Vec<Hint> {
     if state.help {
         return vec![hint("any key", "close help")];
     }
-    if state.sign_in.is_some() || state.dialog.is_some() {
+    if state.sign_in.is_some() || state.dialog.is_some() || state.command_line.is_some() {
         return bound(state.top().hints(&state.keys), state);
     }
     let screen = state.screen.component();
@@ -97,37 +101,23 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     });
     let refused = state.session.owner().is_some() && !state.session.may_manage();
     let refusal = " · may not manage OAuth apps";
-    let owner = |with_sid: bool| {
-        state.session.owner().map(|access| {
-            let sid = if with_sid {
-                format!(" ({})", access.owner.sid)
-            } else {
-                String::new()
-            };
-            format!("{}: {}{sid} ▾ ", access.owner.label(), access.owner.name)
-        })
-    };
     let read_only = state.session.read_only().then_some(READ_ONLY);
-    let length = |owner: &Option<String>| {
-        15 + read_only.map_or(0, |marker| marker.width())
-            + owner.as_ref().map_or(0, |o| o.width() + 2)
-            + user.as_ref().map_or(0, |u| u.width() + 2)
-            + if refused { refusal.width() } else { 0 }
-    };
-    // The owner's SID goes first when the line is too narrow for everything.
-    let mut shown_owner = owner(true);
-    if length(&shown_owner) > usize::from(area.width) {
-        shown_owner = owner(false);
-    }
+    // What the title, the separators, the user, a refusal and the READ-ONLY mark leave for the
+    // breadcrumb.
+    let beside = 15
+        + 2
+        + read_only.map_or(0, |marker| marker.width())
+        + user.as_ref().map_or(0, |u| u.width() + 2)
+        + if refused { refusal.width() } else { 0 };
+    let room = usize::from(area.width).saturating_sub(beside);
+    let crumbs = state.screen.component().crumbs();
+    let shown_owner = state
+        .session
+        .owner()
+        .map(|access| breadcrumb(access, &crumbs, room));
     let mut at = put(buf, area, area.x, " oauth-console ", palette.title);
     if let Some(marker) = read_only {
-        at = put(
-            buf,
-            area,
-            at,
-            marker,
-            palette.error.add_modifier(Modifier::REVERSED),
-        );
+        at = put(buf, area, at, marker, palette.read_only);
     }
     if let Some(text) = &shown_owner {
         at = put(buf, area, at, "│ ", palette.dim);
@@ -144,6 +134,42 @@ fn header(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 
 /// The header's mark of a console that changes nothing (`--read-only`, or a read-only user).
 const READ_ONLY: &str = " READ-ONLY ";
+
+/// The narrowest an app's name is shortened to in the breadcrumb before the whole is cut.
+const SHORTEST_CRUMB: usize = 6;
+
+/// The owner and where the screen is below it, in at most `room` cells: "Account: Main account
+/// (AC…) ▾ › Billing sync › Credentials ". When that is too wide the owner's SID goes first, then
+/// the app's name is shortened (the tab stays whole), then the owner's kind ("Account:"), and
+/// last the whole is cut, each cut ending in "…": the header is one line at any width.
+fn breadcrumb(access: &OwnerAccess, crumbs: &[String], room: usize) -> String {
+    let trail =
+        |crumbs: &[String]| -> String { crumbs.iter().map(|c| format!(" › {c}")).collect() };
+    let name = &access.owner.name;
+    let labelled = format!("{}: {name}", access.owner.label());
+    let with_sid = format!("{labelled} ({}) ▾{} ", access.owner.sid, trail(crumbs));
+    if with_sid.width() <= room {
+        return with_sid;
+    }
+    let whole = format!("{labelled} ▾{} ", trail(crumbs));
+    if whole.width() <= room {
+        return whole;
+    }
+    if let [first, rest @ ..] = crumbs
+        && !rest.is_empty()
+    {
+        for head in [format!("{labelled} ▾"), format!("{name} ▾")] {
+            let left = room.saturating_sub(head.width() + 3 + trail(rest).width() + 1);
+            if left >= SHORTEST_CRUMB.min(first.width()) {
+                let mut shortened = vec![widgets::clip(first, left)];
+                shortened.extend_from_slice(rest);
+                return format!("{head}{} ", trail(&shortened));
+            }
+        }
+    }
+    let unlabelled = format!("{name} ▾{}", trail(crumbs));
+    format!("{} ", widgets::clip(&unlabelled, room.saturating_sub(1)))
+}
 
 /// Braille dots, one a tick, while a request is in flight.
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
@@ -214,13 +240,7 @@ fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 }
 
 fn footer_hint(hint: &Hint, at: u16, area: Rect, buf: &mut Buffer, palette: &Palette) -> u16 {
-    let at = put(
-        buf,
-        area,
-        at,
-        &hint.keys,
-        palette.accent.add_modifier(Modifier::BOLD),
-    );
+    let at = put(buf, area, at, &hint.keys, palette.key);
     put(buf, area, at, &format!(" {}  ", hint.does), palette.dim)
 }
 
@@ -241,6 +261,10 @@ fn help(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
         (
             &state.keys.label(Action::SwitchOwner),
             "switch account / organization",
+        ),
+        (
+            &state.keys.label(Action::CommandLine),
+            "command line: :apps :audit :owner NAME :q",
         ),
         (
             &format!("{} / Ctrl-C", state.keys.label(Action::Quit)),

@@ -12,23 +12,33 @@ use super::fields::TextField;
 use super::layout::{self, LABEL_WIDTH};
 use super::session::Theme;
 
-/// The styles of one theme.
+/// The styles of one theme: every colour and emphasis the console draws with comes from here,
+/// so that a theme is one place (no screen names a colour).
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
     pub title: Style,
     pub accent: Style,
     pub error: Style,
     pub done: Style,
+    /// Hints, placeholders, counters and separators: what is read second.
     pub dim: Style,
     pub selected: Style,
     pub focus: Style,
+    /// A focused button, drawn as "[»label«]".
+    pub focused_button: Style,
+    /// The detail view's tab in view.
+    pub current_tab: Style,
+    /// A key's name in the footer.
+    pub key: Style,
+    /// The header's READ-ONLY mark.
+    pub read_only: Style,
 }
 
 impl Palette {
     pub fn of(theme: Theme) -> Palette {
         let plain = Style::default();
-        if theme.color {
-            Palette {
+        match theme {
+            Theme::Default => Palette {
                 title: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
                 accent: plain.fg(Color::Cyan),
                 error: plain.fg(Color::Red).add_modifier(Modifier::BOLD),
@@ -36,9 +46,37 @@ impl Palette {
                 dim: plain.fg(Color::DarkGray),
                 selected: plain.bg(Color::Blue).fg(Color::White),
                 focus: plain.fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            }
-        } else {
-            Palette {
+                focused_button: plain
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                current_tab: plain
+                    .bg(Color::Blue)
+                    .fg(Color::White)
+                    .add_modifier(Modifier::BOLD),
+                key: plain.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                read_only: plain
+                    .fg(Color::Red)
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            },
+            // Blue, red and magenta keep their contrast on white and on both Solarized
+            // backgrounds; green, cyan and yellow fade on white, and the bright colours (8-15)
+            // are Solarized's greys and backgrounds. Colour is never bold here, as bold turns a
+            // colour into its bright twin on many terminals; hints are the terminal's own text
+            // colour, and reverse video marks selection on any background.
+            Theme::Light => Palette {
+                title: plain.fg(Color::Blue),
+                accent: plain.fg(Color::Blue),
+                error: plain.fg(Color::Red),
+                done: plain.fg(Color::Magenta),
+                dim: plain,
+                selected: plain.add_modifier(Modifier::REVERSED),
+                focus: plain.fg(Color::Magenta).add_modifier(Modifier::UNDERLINED),
+                focused_button: plain.fg(Color::Magenta).add_modifier(Modifier::REVERSED),
+                current_tab: plain.fg(Color::Blue).add_modifier(Modifier::REVERSED),
+                key: plain.fg(Color::Blue),
+                read_only: plain.fg(Color::Red).add_modifier(Modifier::REVERSED),
+            },
+            Theme::NoColor => Palette {
                 title: plain.add_modifier(Modifier::BOLD),
                 accent: plain,
                 error: plain.add_modifier(Modifier::BOLD),
@@ -46,7 +84,11 @@ impl Palette {
                 dim: plain,
                 selected: plain.add_modifier(Modifier::REVERSED),
                 focus: plain.add_modifier(Modifier::BOLD),
-            }
+                focused_button: plain.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                current_tab: plain.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                key: plain.add_modifier(Modifier::BOLD),
+                read_only: plain.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            },
         }
     }
 }
@@ -146,10 +188,7 @@ pub fn buttons(
 ) {
     for (i, (label, rect)) in labels.iter().zip(layout::buttons(area, labels)).enumerate() {
         let (text, style) = if focused == Some(i) {
-            (
-                format!("[»{label}«]"),
-                palette.focus.add_modifier(Modifier::REVERSED),
-            )
+            (format!("[»{label}«]"), palette.focused_button)
         } else {
             (format!("[ {label} ]"), palette.accent)
         };
@@ -360,7 +399,7 @@ mod tests {
 
     #[test]
     fn no_color_uses_no_colour_only_emphasis() {
-        let palette = Palette::of(Theme { color: false });
+        let palette = Palette::of(Theme::NoColor);
         for style in [
             palette.title,
             palette.accent,
@@ -369,9 +408,41 @@ mod tests {
             palette.dim,
             palette.selected,
             palette.focus,
+            palette.focused_button,
+            palette.current_tab,
+            palette.key,
         ] {
             assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
         }
         assert!(palette.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn the_light_theme_has_no_grey_no_yellow_and_no_bold_colour() {
+        let palette = Palette::of(Theme::Light);
+        for style in [
+            palette.title,
+            palette.accent,
+            palette.error,
+            palette.done,
+            palette.dim,
+            palette.selected,
+            palette.focus,
+            palette.focused_button,
+            palette.current_tab,
+            palette.key,
+        ] {
+            for color in [style.fg, style.bg].into_iter().flatten() {
+                assert!(
+                    matches!(color, Color::Blue | Color::Red | Color::Magenta),
+                    "{style:?} uses {color:?}, which fades on white or on Solarized"
+                );
+                assert!(!style.add_modifier.contains(Modifier::BOLD), "{style:?}");
+            }
+        }
+        assert_eq!(
+            palette.dim.fg, None,
+            "hints are the terminal's own text colour"
+        );
     }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
 use crate::model::{AuditEvent, AuditEventType, AuditFilter, Page, Sid};
-use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav};
+use crate::tui::component::{Component, Ctx, DrawCtx, EventState, Nav, Tab};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{self, body_inner, line, rows};
@@ -314,6 +314,10 @@ fn event_details(event: Option<&AuditEvent>, area: Rect, buf: &mut Buffer, palet
 impl Component for AuditLog {
     fn title(&self, cx: &DrawCtx) -> String {
         format!(" Audit events · {} ", cx.owner_name())
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        vec![Tab::AuditEvents.title().to_owned()]
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {

@@ -11,7 +11,7 @@ use super::dialogs::Confirm;
 use super::paged::{OnReload, PagedRows};
 use crate::backend::Result;
 use crate::model::{Authorization, Page, Sid};
-use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav};
+use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState, Nav, Tab};
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{self, body_inner, line, rows};
@@ -224,6 +224,10 @@ pub fn authorized_table(
 impl Component for AuthorizedList {
     fn title(&self, cx: &DrawCtx) -> String {
         format!(" Authorized applications · {} ", cx.owner_name())
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        vec![Tab::AuthorizedApps.title().to_owned()]
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {

@@ -6,7 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use unicode_width::UnicodeWidthStr;
 
 use super::audit::{AuditLayout, AuditLog, audit_in, audit_table, audit_toolbar};
@@ -499,10 +499,7 @@ fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, pale
     let placed = detail_layout(area);
     for (tab, rect) in tab_titles(placed.tabs, &detail.tabs()) {
         let (text, style) = if tab == detail.tab {
-            (
-                format!("[{}]", tab.title()),
-                palette.selected.add_modifier(Modifier::BOLD),
-            )
+            (format!("[{}]", tab.title()), palette.current_tab)
         } else {
             (format!(" {} ", tab.title()), palette.dim)
         };
@@ -772,6 +769,10 @@ fn credentials(
 impl Component for Detail {
     fn title(&self, _cx: &DrawCtx) -> String {
         format!(" {} ", self.app.settings.name)
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        vec![self.app.settings.name.clone(), self.tab.title().to_owned()]
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {

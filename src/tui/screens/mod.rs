@@ -6,6 +6,7 @@
 pub mod apps;
 pub mod audit;
 pub mod authorized;
+pub mod command_line;
 pub mod detail;
 pub mod dialogs;
 pub mod forms;

@@ -6,7 +6,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::Modifier;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::dialogs::Confirm;
@@ -374,7 +373,7 @@ pub fn draw_page(
             .style(palette.accent)
             .render(value_area, buf);
         let style = if focused {
-            palette.focus.add_modifier(Modifier::REVERSED)
+            palette.focused_button
         } else {
             palette.accent
         };
@@ -435,6 +434,13 @@ pub fn draw_page(
 impl Component for SecretPage {
     fn title(&self, _cx: &DrawCtx) -> String {
         format!(" New client secret · {} ", self.app.settings.name)
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        vec![
+            self.app.settings.name.clone(),
+            "New client secret".to_owned(),
+        ]
     }
 
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {

@@ -351,6 +351,10 @@ impl Component for TokenTool {
         " Token tool ".to_owned()
     }
 
+    fn crumbs(&self) -> Vec<String> {
+        vec!["Token tool".to_owned()]
+    }
+
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
         self.handle_key(key, ctx).into()
     }

@@ -288,6 +288,10 @@ impl Component for Wizard {
         format!(" Create an OAuth app · {} ", cx.owner_name())
     }
 
+    fn crumbs(&self) -> Vec<String> {
+        vec!["New app".to_owned()]
+    }
+
     fn key(&mut self, key: &KeyEvent, ctx: &mut Ctx) -> EventState {
         self.handle_key(key, ctx).into()
     }

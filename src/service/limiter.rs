@@ -22,7 +22,7 @@
 //! full, ended windows go first, then the oldest half), and refuses by them at once.
 //!
 //! Over a store that several servers share ([`SharedStore`]), each failure is also counted in
-//! the store, and every server reads which pairs the counts of all of them refuse once a second
+//! the store, and every server reads which pairs the counts of all of them refuse twice a second
 //! ([`FailureLimiter::follow_refusals`]), so that guesses spread over servers meet one limit; a
 //! check reads only memory, so a successful request costs the store nothing. A sled store has one
 //! process, whose memory is already the whole count. The source address is the connection's,
@@ -42,8 +42,9 @@ use crate::store::{FailureKey, FailureKeys, FailureLimits, SharedStore};
 use super::keys::KeyRing;
 use super::{Clock, validate_username};
 
-/// How old, at most, this server's view of the pairs that other servers' failures refuse is.
-pub const REFUSALS_MAX_AGE: Duration = Duration::from_secs(1);
+/// How often this server reads the pairs that every server's failures refuse: twice a second, so
+/// that its view is at most a second old even when the database takes a while to answer.
+pub const REFUSALS_REFRESH: Duration = Duration::from_millis(500);
 
 /// Too many failed sign-ins or client authentications from one client ID, user or address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -285,7 +286,7 @@ impl FailureLimiter {
         }
     }
 
-    /// Over a shared store, reads every [`REFUSALS_MAX_AGE`] which pairs the counts of all
+    /// Over a shared store, reads every [`REFUSALS_REFRESH`] which pairs the counts of all
     /// servers refuse, for as long as it runs; over a store only this process uses, returns at
     /// once.
     pub async fn follow_refusals(&self) {
@@ -297,7 +298,7 @@ impl FailureLimiter {
             per_identity: self.config.per_identity,
             per_source: self.config.per_source,
         };
-        let mut ticks = tokio::time::interval(REFUSALS_MAX_AGE);
+        let mut ticks = tokio::time::interval(REFUSALS_REFRESH);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;

@@ -35,7 +35,7 @@ pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, Sys
 pub use keys::{Jwk, JwkSet, KeyRing};
 pub(crate) use limiter::is_client_id;
 pub use limiter::{
-    Attempt, FailureLimiter, LimiterConfig, LoggedIdentity, REFUSALS_MAX_AGE, TooManyFailures,
+    Attempt, FailureLimiter, LimiterConfig, LoggedIdentity, REFUSALS_REFRESH, TooManyFailures,
 };
 pub use sessions::StartedSession;
 pub use sweeper::{SWEEP_BATCH, SWEEP_MARGIN};

@@ -137,6 +137,7 @@ pub struct Metrics {
     cache_hits: Counter,
     cache_misses: Counter,
     notifications: Counter,
+    notification_losses: Counter,
     sessions: Family<EventLabels, Counter>,
     authorizations: Family<EventLabels, Counter>,
     swept: Family<KindLabels, Counter>,
@@ -190,8 +191,14 @@ impl Metrics {
         let notifications = Counter::default();
         registry.register(
             "client_cache_notifications",
-            "Change notifications received from other servers over the shared store, each making this server forget a cached app",
+            "Change notifications received over the shared store (from every server, this one's too), each making this server forget the cached apps or reload the signing keys it names",
             notifications.clone(),
+        );
+        let notification_losses = Counter::default();
+        registry.register(
+            "client_cache_notification_losses",
+            "Times the connection that hears change notifications dropped, each making this server forget its whole client cache and listen again",
+            notification_losses.clone(),
         );
         let sessions = Family::default();
         registry.register(
@@ -220,6 +227,7 @@ impl Metrics {
             cache_hits: client_cache.get_or_create_owned(&ResultLabels { result: "hit" }),
             cache_misses: client_cache.get_or_create_owned(&ResultLabels { result: "miss" }),
             notifications,
+            notification_losses,
             sessions,
             authorizations,
             swept,
@@ -289,6 +297,11 @@ impl Metrics {
     /// A store's change notification reached this server's client cache.
     pub fn notification_received(&self) {
         self.notifications.inc();
+    }
+
+    /// The connection hearing change notifications dropped.
+    pub fn notification_connection_lost(&self) {
+        self.notification_losses.inc();
     }
 
     pub fn session(&self, event: SessionEvent) {

@@ -17,8 +17,8 @@ use oauth_console::service::{
     ServiceError,
 };
 use oauth_console::store::{
-    AppQuery, AuditQuery, AuthorizationQuery, PurgeCutoffs, Purged, SledStore, Store, StoreError,
-    Write,
+    AppQuery, AuditQuery, AuthorizationQuery, PurgeCutoffs, Purged, SharedStore, SledStore, Store,
+    StoreError, Write,
 };
 use tokio::sync::Barrier;
 
@@ -120,6 +120,10 @@ impl Store for GatedStore {
     }
     async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError> {
         self.inner.purge(cutoffs, limit).await
+    }
+    /// None, as sled's: one process over it.
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedStore>> {
+        None
     }
 }
 

@@ -8,7 +8,12 @@
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use oauth_console::store::{PgStore, Store, StoreError, Write};
+use std::sync::Arc;
+
+use oauth_console::model::Timestamp;
+use oauth_console::store::{
+    Change, Changes, Expect, Notice, PgStore, RefusedPair, Store, StoreError, Write,
+};
 
 pub const TEST_DATABASE_URL_ENV: &str = "OAUTH_CONSOLE_TEST_DATABASE_URL";
 
@@ -145,7 +150,7 @@ async fn a_database_of_a_newer_schema_is_refused_with_what_to_do() {
     );
     let said = refused.to_string();
     assert!(
-        said.contains("written by a newer oauth-console (schema 99; this build reads up to 2); upgrade oauth-console"),
+        said.contains("written by a newer oauth-console (schema 99; this build reads up to 3); upgrade oauth-console"),
         "{said}"
     );
 }
@@ -177,9 +182,182 @@ async fn starting_again_applies_no_migration_twice_and_keeps_the_data() {
         .unwrap()
         .get(0);
     assert_eq!(
-        versions, 2,
-        "each migration once: the tables, then read-only users"
+        versions, 3,
+        "each migration once: the tables, read-only users, then failure windows"
     );
+}
+
+/// The next notice of `changes`, failing the test if none comes within a second.
+async fn next_notice(changes: &mut Changes) -> Notice {
+    tokio::time::timeout(std::time::Duration::from_secs(1), changes.next())
+        .await
+        .expect("a notice within a second")
+        .expect("the store still announces")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_announces_the_apps_and_keys_it_changed_and_a_refused_one_announces_nothing() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = Arc::new(database.store().await);
+    let shared = store
+        .clone()
+        .shared()
+        .expect("a PostgreSQL store is shared");
+    let mut changes = shared.changes();
+    assert_eq!(next_notice(&mut changes).await, Notice::Listening);
+    store
+        .commit(vec![Write::PutApp {
+            app: app(1, 1),
+            expect: Expect::Absent,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        next_notice(&mut changes).await,
+        Notice::Changed(vec![Change::App(app(1, 1).sid)])
+    );
+    // Refused (the app exists): rolled back, announced by no one.
+    let refused = store
+        .commit(vec![
+            Write::PutApp {
+                app: app(2, 1),
+                expect: Expect::Absent,
+            },
+            Write::PutApp {
+                app: app(1, 1),
+                expect: Expect::Absent,
+            },
+        ])
+        .await;
+    assert!(matches!(
+        refused,
+        Err(StoreError::Conflict { write: 1, .. })
+    ));
+    store
+        .commit(vec![Write::PutSigningKey(crate::store_contract::key(
+            "new", 0, None,
+        ))])
+        .await
+        .unwrap();
+    assert_eq!(
+        next_notice(&mut changes).await,
+        Notice::Changed(vec![Change::SigningKeys]),
+        "the refused commit announced nothing before this"
+    );
+    // An import's many apps overflow NOTIFY's 8000 bytes: several notices, each app in one.
+    let many: Vec<Write> = (0..=255u8)
+        .flat_map(|byte| {
+            [1u8, 2].map(|kind| Write::PutApp {
+                app: oauth_console::model::OAuthApp {
+                    sid: oauth_console::model::Sid::new(
+                        oauth_console::model::SidKind::OAuthApp,
+                        [byte, kind, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
+                    ),
+                    ..app(3, 1)
+                },
+                expect: Expect::Absent,
+            })
+        })
+        .collect();
+    store.commit(many).await.unwrap();
+    let mut heard = 0;
+    let mut notices = 0;
+    while heard < 512 {
+        let Notice::Changed(apps) = next_notice(&mut changes).await else {
+            panic!("only changes");
+        };
+        notices += 1;
+        heard += apps.len();
+    }
+    assert_eq!(heard, 512);
+    assert!(notices > 1, "cut into payloads under 8000 bytes");
+}
+
+#[tokio::test]
+async fn failures_count_together_start_again_when_their_window_ended_and_are_swept() {
+    use oauth_console::store::{FailureKeys, FailureLimits, PurgeCutoffs};
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = Arc::new(database.store().await);
+    let (one, other) = (
+        store.clone().shared().unwrap(),
+        Arc::new(database.store().await).shared().unwrap(),
+    );
+    let keys = |pair: u8, identity: u8, source: u8| FailureKeys {
+        pair: [pair; 16],
+        identity: [identity; 16],
+        source: [source; 16],
+    };
+    let limits = FailureLimits {
+        per_pair: 3,
+        per_identity: 5,
+        per_source: 100,
+    };
+    let at = Timestamp;
+    // Two processes count one pair: at three it is refused.
+    for (shared, now) in [(&one, 1000), (&other, 2000), (&one, 3000)] {
+        let refused = shared.refused_pairs(&limits, at(now), 100).await.unwrap();
+        assert!(refused.is_empty(), "{refused:?}");
+        shared
+            .count_failure(&keys(1, 10, 20), at(61_000), at(now))
+            .await
+            .unwrap();
+    }
+    let refused = other.refused_pairs(&limits, at(3000), 100).await.unwrap();
+    assert_eq!(
+        refused,
+        [RefusedPair {
+            pair: [1; 16],
+            window_ends: at(61_000)
+        }]
+    );
+    // Two more pairs of the identity from elsewhere: the identity is at five, so every pair of
+    // it that has failed is refused, and only those.
+    for pair in [2, 3] {
+        one.count_failure(&keys(pair, 10, pair + 20), at(61_000), at(4000))
+            .await
+            .unwrap();
+    }
+    let mut refused: Vec<u8> = one
+        .refused_pairs(&limits, at(4000), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|refused| refused.pair[0])
+        .collect();
+    refused.sort_unstable();
+    assert_eq!(refused, [1, 2, 3]);
+    // Past the window, nothing counts, and a new failure starts a window of one.
+    assert!(
+        one.refused_pairs(&limits, at(61_000), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    one.count_failure(&keys(1, 10, 20), at(130_000), at(70_000))
+        .await
+        .unwrap();
+    assert!(
+        one.refused_pairs(&limits, at(70_000), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut cutoffs = PurgeCutoffs {
+        codes_expired_before: at(0),
+        refresh_tokens_expired_before: at(0),
+        revocations_expired_before: at(0),
+        sessions_expired_before: at(0),
+        signing_keys_retired_before: at(0),
+        failure_windows_ended_before: at(62_000),
+    };
+    // Pairs 2 and 3 and their sources ended; pair 1, its identity and its source started again.
+    assert_eq!(store.purge(&cutoffs, 100).await.unwrap().failure_windows, 4);
+    cutoffs.failure_windows_ended_before = at(131_000);
+    assert_eq!(store.purge(&cutoffs, 100).await.unwrap().failure_windows, 3);
 }
 
 /// The URL of the test database with another password.
@@ -442,11 +620,10 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 #[tokio::test]
 async fn a_migrated_store_keeps_its_refresh_tokens_and_codes_working_and_a_second_migrate_is_refused()
  {
-    use oauth_console::model::{AppSettings, GrantType, NewApp, Timestamp, s256_challenge};
+    use oauth_console::model::{AppSettings, GrantType, NewApp, s256_challenge};
     use oauth_console::service::{
         AuthorizationRequest, ConsoleService, ManualClock, SeededEntropy,
     };
-    use std::sync::Arc;
     let Some(database) = TestDatabase::create().await else {
         return;
     };
@@ -536,10 +713,16 @@ struct Serving {
 }
 
 impl Serving {
-    fn start(mut command: Command) -> Serving {
+    fn start(command: Command) -> Serving {
+        Serving::start_with(command, &[])
+    }
+
+    /// `serve` with `serve_args` besides the address.
+    fn start_with(mut command: Command, serve_args: &[&str]) -> Serving {
         use std::io::BufRead;
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(serve_args)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -567,7 +750,21 @@ impl Serving {
 
     /// A client-credentials token request: its status and body.
     async fn token(&self, client_id: &str, secret: &str) -> (u16, serde_json::Value) {
-        let response = reqwest::Client::new()
+        self.token_from(LOOPBACK, client_id, secret).await
+    }
+
+    /// The same, sent from the address `source` (one of 127.0.0.0/8, all of them this machine).
+    async fn token_from(
+        &self,
+        source: [u8; 4],
+        client_id: &str,
+        secret: &str,
+    ) -> (u16, serde_json::Value) {
+        let client = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(source))
+            .build()
+            .unwrap();
+        let response = client
             .post(format!("{}/v2/token", self.base))
             .basic_auth(client_id, Some(secret))
             .form(&[("grant_type", "client_credentials")])
@@ -582,7 +779,38 @@ impl Serving {
         let url = format!("{}/.well-known/jwks.json", self.base);
         reqwest::get(url).await.unwrap().json().await.unwrap()
     }
+
+    /// Whether `token` is active, asked as the client `client_id`.
+    async fn introspect(&self, client_id: &str, secret: &str, token: &str) -> bool {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/v2/introspect", self.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["active"] == true
+    }
+
+    /// The value of the series `series` (name and labels, as `/metrics` writes them), 0 when
+    /// absent.
+    async fn metric(&self, series: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .map_or(0.0, |value| value.parse().unwrap())
+    }
 }
+
+const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
 
 impl Drop for Serving {
     fn drop(&mut self) {
@@ -687,9 +915,7 @@ async fn migrate_copies_a_used_store_and_its_secrets_and_signing_keys_work_on_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_starting_together_on_an_empty_database_make_one_first_user_and_both_start() {
-    use oauth_console::model::Timestamp;
     use oauth_console::service::{ConsoleService, ManualClock, SeededEntropy};
-    use std::sync::Arc;
     let Some(database) = TestDatabase::create().await else {
         return;
     };
@@ -775,18 +1001,238 @@ async fn two_servers_over_one_database_share_tokens_and_deletes_and_one_answers_
         .output()
         .unwrap();
     assert!(deleted.status.success(), "{}", crate::cli::stderr(&deleted));
-    // The other server's client cache holds an app for at most 5 seconds.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(6);
+    // Announced by the delete's commit, heard by the other server's client cache.
+    within_a_second("the deleted app's secret refused", async || {
+        b.token(&client_id, &secret).await.0 == 401
+    })
+    .await;
+    b.stop();
+}
+
+/// Asks `holds` every 50 ms until it answers true, failing the test if that takes over a second.
+async fn within_a_second(what: &str, mut holds: impl AsyncFnMut() -> bool) {
+    let started = std::time::Instant::now();
+    let limit = std::time::Duration::from_secs(1);
     loop {
-        let status = b.token(&client_id, &secret).await.0;
-        if status == 401 {
-            break;
+        if holds().await {
+            return;
         }
         assert!(
-            std::time::Instant::now() < deadline,
-            "still {status} after the cache age"
+            started.elapsed() < limit,
+            "{what}: not within a second ({:?})",
+            started.elapsed()
         );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    b.stop();
+}
+
+/// Two `serve` processes over `database` (with `serve_args`), and the data directory commands
+/// run with.
+struct Fleet {
+    a: Serving,
+    b: Serving,
+    dir: tempfile::TempDir,
+}
+
+impl Fleet {
+    fn start(database: &TestDatabase, serve_args: &[&str]) -> Fleet {
+        let dir = tempfile::tempdir().unwrap();
+        let start = || {
+            let mut command = over_database(database, dir.path(), false);
+            command.args(["--issuer", "http://127.0.0.1:9"]);
+            Serving::start_with(command, serve_args)
+        };
+        let (a, b) = (start(), start());
+        Fleet { a, b, dir }
+    }
+
+    /// `oauth-console ARGS --json` over the database, as an admin would run it anywhere.
+    fn command(&self, database: &TestDatabase, args: &[&str]) -> serde_json::Value {
+        crate::cli::json(
+            &over_database(database, self.dir.path(), false)
+                .args(args)
+                .arg("--json")
+                .output()
+                .unwrap(),
+        )
+    }
+
+    /// A new client-credentials app: its client ID and secret.
+    fn app(&self, database: &TestDatabase) -> (String, String) {
+        let created = self.command(
+            database,
+            &[
+                "apps",
+                "create",
+                "--name",
+                "Fleet",
+                "--scope",
+                crate::cli::MESSAGES_READ,
+            ],
+        );
+        (
+            created["client_id"].as_str().unwrap().to_owned(),
+            created["client_secret"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_rotated_with_no_grace_is_refused_by_every_server_within_a_second() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let fleet = Fleet::start(&database, &[]);
+    let (client_id, old) = fleet.app(&database);
+    // Both servers hold the app in their client caches.
+    assert_eq!(fleet.a.token(&client_id, &old).await.0, 200);
+    assert_eq!(fleet.b.token(&client_id, &old).await.0, 200);
+    let rotated = fleet.command(
+        &database,
+        &["apps", "rotate-secret", &client_id, "--grace", "0"],
+    );
+    let new = rotated["client_secret"].as_str().unwrap();
+    within_a_second("the old secret refused by both", async || {
+        fleet.a.token(&client_id, &old).await.0 == 401
+            && fleet.b.token(&client_id, &old).await.0 == 401
+    })
+    .await;
+    assert_eq!(fleet.a.token(&client_id, new).await.0, 200);
+    assert_eq!(fleet.b.token(&client_id, new).await.0, 200);
+}
+
+/// The `kid` of a JWT's header.
+fn kid_of(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_key_rotated_anywhere_signs_and_verifies_on_every_server_within_a_second() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let fleet = Fleet::start(&database, &[]);
+    let (client_id, secret) = fleet.app(&database);
+    let before = fleet.a.token(&client_id, &secret).await.1;
+    let old_kid = kid_of(before["access_token"].as_str().unwrap());
+    let rotated = fleet.command(&database, &["keys", "rotate"]);
+    let kid = rotated["kid"].as_str().unwrap().to_owned();
+    assert_ne!(kid, old_kid);
+    within_a_second("both JWKS lead with the new key", async || {
+        fleet.a.jwks().await["keys"][0]["kid"] == kid.as_str()
+            && fleet.b.jwks().await["keys"][0]["kid"] == kid.as_str()
+    })
+    .await;
+    // A token the one signs with the new key is active on the other, and the old one still is.
+    let issued = fleet.a.token(&client_id, &secret).await.1;
+    let token = issued["access_token"].as_str().unwrap();
+    assert_eq!(kid_of(token), kid);
+    assert!(fleet.b.introspect(&client_id, &secret, token).await);
+    let old_token = before["access_token"].as_str().unwrap();
+    assert!(fleet.b.introspect(&client_id, &secret, old_token).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_notification_connection_drops_forgets_its_cache_and_hears_changes_again() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let fleet = Fleet::start(&database, &[]);
+    let (client_id, secret) = fleet.app(&database);
+    let b = &fleet.b;
+    assert_eq!(b.token(&client_id, &secret).await.0, 200);
+    let listener = oauth_console::store::listener_application_name(b.child.id());
+    let client = database.client().await;
+    let listening = async || -> i64 {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                &[&listener],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(listening().await, 1, "one connection of its own listens");
+    let misses = r#"oauth_console_client_cache_lookups_total{result="miss"}"#;
+    let missed_before = b.metric(misses).await;
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&listener],
+        )
+        .await
+        .unwrap();
+    within_a_second("the loss counted", async || {
+        b.metric("oauth_console_client_cache_notification_losses_total")
+            .await
+            == 1.0
+    })
+    .await;
+    // The app was forgotten with the whole cache: the next token reads it again.
+    assert_eq!(b.token(&client_id, &secret).await.0, 200);
+    assert_eq!(b.metric(misses).await, missed_before + 1.0);
+    within_a_second("listening again", async || listening().await == 1).await;
+    fleet.command(&database, &["apps", "delete", &client_id, "--yes"]);
+    within_a_second("the delete heard after the reconnection", async || {
+        b.token(&client_id, &secret).await.0 == 401
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attacker_spreading_guesses_over_two_servers_gets_one_limit() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let fleet = Fleet::start(&database, &["--max-failed-attempts", "4"]);
+    let (client_id, secret) = fleet.app(&database);
+    let attacker = [127, 0, 0, 1];
+    // Four wrong guesses from one address, half to each server: two each, which neither server
+    // alone would refuse.
+    for server in [&fleet.a, &fleet.b, &fleet.a, &fleet.b] {
+        let (status, _) = server.token_from(attacker, &client_id, "wrong").await;
+        assert_eq!(status, 401);
+    }
+    // Counted together, that is the limit: both refuse the address its next try, even the right
+    // secret, which is not even checked.
+    within_a_second("both servers refuse the attacker", async || {
+        fleet.a.token_from(attacker, &client_id, &secret).await.0 == 429
+            && fleet.b.token_from(attacker, &client_id, &secret).await.0 == 429
+    })
+    .await;
+    // The real client, elsewhere, is not locked out by it.
+    let real_client = [127, 0, 0, 2];
+    assert_eq!(
+        fleet.a.token_from(real_client, &client_id, &secret).await.0,
+        200
+    );
+    assert_eq!(
+        fleet.b.token_from(real_client, &client_id, &secret).await.0,
+        200
+    );
+    // The pair, the client ID and the address each counted once, under a 16-byte keyed hash.
+    let counted = database
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*), min(length(key)), max(length(key)), sum(failures)
+             FROM failure_windows",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (rows, shortest, longest, failures): (i64, i32, i32, i64) = (
+        counted.get(0),
+        counted.get(1),
+        counted.get(2),
+        counted.get(3),
+    );
+    assert_eq!((rows, shortest, longest, failures), (3, 16, 16, 12));
 }

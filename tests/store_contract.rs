@@ -164,7 +164,7 @@ fn event(byte: u8, at: i64, app: u8, event_type: AuditEventType, owner: u8) -> A
     }
 }
 
-fn key(kid: &str, created_at: i64, retired_at: Option<i64>) -> SigningKeyRecord {
+pub fn key(kid: &str, created_at: i64, retired_at: Option<i64>) -> SigningKeyRecord {
     SigningKeyRecord {
         kid: kid.into(),
         alg: SigningAlg::ES256,
@@ -822,6 +822,7 @@ fn cutoffs(before: i64) -> PurgeCutoffs {
         revocations_expired_before: Timestamp(0),
         sessions_expired_before: Timestamp(before),
         signing_keys_retired_before: Timestamp(0),
+        failure_windows_ended_before: Timestamp(0),
     }
 }
 
@@ -881,6 +882,7 @@ async fn a_purge_keeps_what_was_written_again_to_matter_longer_and_keys_that_sig
         revocations_expired_before: Timestamp(5000),
         sessions_expired_before: Timestamp(5000),
         signing_keys_retired_before: Timestamp(5000),
+        failure_windows_ended_before: Timestamp(5000),
     };
     let purged = store.purge(&everything, 10).await.unwrap();
     assert_eq!(
@@ -891,6 +893,7 @@ async fn a_purge_keeps_what_was_written_again_to_matter_longer_and_keys_that_sig
             revocations: 1,
             sessions: 1,
             signing_keys: 1,
+            failure_windows: 0,
         }
     );
     assert_eq!(

@@ -491,6 +491,7 @@ async fn sweep_every(service: ConsoleService, interval: Duration) {
                 revoked_jtis = swept.revocations,
                 sessions = swept.sessions,
                 signing_keys = swept.signing_keys,
+                failure_windows = swept.failure_windows,
                 "swept records that no longer matter"
             ),
             Err(error) => tracing::error!(%error, "sweeping the store failed; trying again later"),

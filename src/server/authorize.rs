@@ -31,8 +31,8 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::credentials::bearer_token;
 use super::errors::page_message;
-use super::limiter::{Attempt, FailureLimiter};
 use crate::model::{SESSION_TTL, scopes};
+use crate::service::{Attempt, FailureLimiter};
 use crate::service::{
     AuthorizationRequest, AuthorizationServer, AuthorizeError, ServiceError, UserInfoAnswer,
     ValidAuthorizationRequest,
@@ -291,7 +291,7 @@ async fn sign_in(
             response
         }
         Err(ServiceError::BadCredentials) => {
-            limiter.record_failure(attempt);
+            limiter.record_failure(attempt).await;
             tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
             flash(&back, "failed", secure)
         }

@@ -14,26 +14,10 @@ use utoipa::ToSchema;
 
 pub use crate::api::ApiErrorJson;
 use crate::api::{ApiErrorCode, FieldErrorJson, NotFoundJson};
-use crate::service::{ServiceError, TokenError};
+use crate::service::{ServiceError, TokenError, TooManyFailures};
 use crate::store::StoreError;
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong";
-
-/// Too many failed sign-ins or client authentications from one client ID, user or address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooManyFailures {
-    /// Seconds until the limit lifts, for `Retry-After`.
-    pub retry_after: u32,
-}
-
-impl TooManyFailures {
-    fn message(self) -> String {
-        format!(
-            "too many failed authentication attempts; try again in {} seconds",
-            self.retry_after
-        )
-    }
-}
 
 /// A request body over the server's limit: 413, in the shape of the route's other errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +78,7 @@ impl IntoResponse for OAuthError {
                 // one that means "too many requests", and 429 with Retry-After says the rest.
                 let body = OAuthErrorJson {
                     error: "slow_down",
-                    error_description: limit.message(),
+                    error_description: limit.to_string(),
                 };
                 return with_retry_after(
                     (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
@@ -201,7 +185,7 @@ impl IntoResponse for ApiError {
                 let response = api_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     ApiErrorCode::TooManyRequests,
-                    limit.message(),
+                    limit.to_string(),
                 );
                 return with_retry_after(response, limit.retry_after);
             }

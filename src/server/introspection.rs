@@ -12,8 +12,8 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::errors::{OAuthError, OAuthErrorJson};
-use super::limiter::FailureLimiter;
 use super::oauth_form::OAuthForm;
+use crate::service::FailureLimiter;
 use crate::service::{AuthorizationServer, Introspection};
 
 /// RFC 7662's answer. An inactive token gets `{"active": false}` and nothing else.

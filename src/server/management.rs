@@ -24,7 +24,6 @@ use utoipa_axum::routes;
 
 use super::credentials::bearer_token;
 use super::errors::{ApiError, ApiErrorJson, BodyTooLarge};
-use super::limiter::{Attempt, FailureLimiter};
 use super::{AppState, BodyLimit};
 use crate::api::{
     AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventJson, AuditEventListJson,
@@ -37,6 +36,7 @@ use crate::model::{
     AppOrder, AppUpdate, AuditEventType, AuditFilter, ImportMode, ListApps, OAuthApp, OwnerKind,
     Seconds, Sid, scopes,
 };
+use crate::service::{Attempt, FailureLimiter};
 use crate::service::{AuthorizationServer, ConsoleService, ServiceError};
 
 /// The largest apps file `POST /v1/import` takes, above the server's limit for other requests:
@@ -215,15 +215,14 @@ async fn sign_in(
         source: peer.ip(),
     };
     limiter.check(attempt).map_err(ApiError::TooManyFailures)?;
-    let started = service
-        .start_session(&body.username, &body.password)
-        .await
-        .inspect_err(|error| {
-            if let ServiceError::BadCredentials = error {
-                limiter.record_failure(attempt);
-                tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
-            }
-        })?;
+    let started = match service.start_session(&body.username, &body.password).await {
+        Err(ServiceError::BadCredentials) => {
+            limiter.record_failure(attempt).await;
+            tracing::warn!(username = %attempt.identity_for_log(), source = %peer.ip(), "sign-in failed");
+            return Err(ServiceError::BadCredentials.into());
+        }
+        answer => answer?,
+    };
     Ok((
         StatusCode::CREATED,
         Json(SessionJson {

@@ -19,7 +19,6 @@ mod connections;
 mod credentials;
 mod errors;
 mod introspection;
-mod limiter;
 mod management;
 mod oauth_form;
 mod observe;
@@ -44,7 +43,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use limiter::LimiterConfig;
+pub use crate::service::LimiterConfig;
 pub use observe::{MAX_REQUEST_ID_LEN, REQUEST_ID};
 pub use operations::{MetricsAccess, Readiness};
 #[cfg(unix)]
@@ -52,8 +51,7 @@ pub use tls::reload_on_hangup;
 pub use tls::{Tls, TlsError, TlsFiles};
 
 use crate::metrics::Metrics;
-use crate::service::AuthorizationServer;
-use limiter::FailureLimiter;
+use crate::service::{AuthorizationServer, FailureLimiter};
 
 /// How long a server told to stop keeps serving with `/readyz` failing, for load balancers to
 /// notice (a few of their health checks) before it stops taking connections.
@@ -121,10 +119,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(auth: AuthorizationServer, config: &ServerConfig) -> AppState {
-        let clock = auth.service().clock();
         let (_, openapi) = all_routes().split_for_parts();
         AppState {
-            limiter: Arc::new(FailureLimiter::new(config.limiter, clock)),
+            limiter: Arc::new(auth.failure_limiter(config.limiter)),
             body_limit: BodyLimit(config.body_limit),
             readiness: Readiness::default(),
             metrics: auth.service().metrics().clone(),
@@ -278,8 +275,16 @@ pub async fn serve(
             tokio::time::sleep(drain_delay).await;
         }
     };
+    // Over a shared store: other servers' changes and failure counts, followed beside serving.
+    let following = {
+        let (auth, limiter) = (state.auth.clone(), state.limiter.clone());
+        tokio::spawn(async move {
+            tokio::join!(auth.follow_changes(), limiter.follow_refusals());
+        })
+    };
     let router = router(state, config);
     connections::accept_until(listener, router, config, drained, SHUTDOWN_GRACE).await;
+    following.abort();
     Ok(())
 }
 

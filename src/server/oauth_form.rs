@@ -15,9 +15,9 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::credentials::{self, AuthorizationHeaderError};
 use super::errors::{BodyTooLarge, OAuthError};
-use super::limiter::{Attempt, FailureLimiter};
 use super::{AppState, BodyLimit};
 use crate::service::TokenError;
+use crate::service::{Attempt, FailureLimiter};
 
 /// The parameters of a form-encoded OAuth request.
 pub struct OAuthForm {
@@ -199,7 +199,7 @@ impl ClientCredentials {
         let result = call.await;
         if let Err(TokenError::InvalidClient) = &result {
             let attempt = self.attempt();
-            limiter.record_failure(attempt);
+            limiter.record_failure(attempt).await;
             tracing::warn!(client_id = %attempt.identity_for_log(), source = %self.peer.ip(), "client authentication failed");
         }
         Ok(result?)

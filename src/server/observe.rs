@@ -47,7 +47,7 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
 /// Records the client a request authenticates as, when `client_id` has the shape of one, on the
 /// request's span (for every later log line of the request and its access line).
 pub fn record_client_id(client_id: &str) {
-    if super::limiter::is_client_id(client_id) {
+    if crate::service::is_client_id(client_id) {
         tracing::Span::current().record("client_id", tracing::field::display(client_id));
     }
 }

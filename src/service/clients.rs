@@ -4,8 +4,10 @@
 //!
 //! The apps are cached under the rule SPEC.md sets for the hot path: this process forgets an app
 //! the moment it commits a change to it (every commit goes through [`ConsoleService::commit`]),
-//! and a change committed by another process sharing the store is seen within
-//! [`CLIENT_CACHE_MAX_AGE`], after which an entry is read again.
+//! and the moment another process sharing the store announces one (`AuthorizationServer::
+//! follow_changes`, within a second). An announcement lost with its connection is why entries
+//! also age: a change is seen within [`CLIENT_CACHE_MAX_AGE`] whatever happens, after which an
+//! entry is read again.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,8 +19,9 @@ use crate::store::Write;
 use super::{ConsoleService, Result, ServiceError};
 
 /// How long a change made by another server over the same store may go unseen by this one's
-/// client authentication: a deleted app or a retired secret keeps working here for at most this
-/// long. Changes made through this process take effect at once.
+/// client authentication when its announcement is lost: a deleted app or a retired secret keeps
+/// working here for at most this long. Changes made through this process take effect at once,
+/// and those announced within a second.
 pub const CLIENT_CACHE_MAX_AGE: Seconds = Seconds(5);
 
 /// Apps cached at most; past it, stale entries go first, then all of them.
@@ -75,7 +78,17 @@ impl ClientCache {
         }
     }
 
-    fn forget(&self, changed: &[Sid]) {
+    /// Forgets everything: announcements of changes may have been missed.
+    pub(super) fn forget_all(&self) {
+        let mut apps = self
+            .apps
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        apps.clear();
+    }
+
+    pub(super) fn forget(&self, changed: &[Sid]) {
         if changed.is_empty() {
             return;
         }

@@ -155,10 +155,16 @@ pub struct KeyRing {
     /// Derived from the signing key, so that every server over one store agrees on it and no
     /// second secret needs keeping; a rotation ends the forms open at that moment.
     pub(super) form_key: hmac::Key,
+    /// Hashes what failed authentications are counted under (`limiter.rs`), derived the same way
+    /// so that every server over one store hashes a client ID to the same key; a rotation starts
+    /// the counts afresh, as the end of their window would.
+    pub(super) failure_key: hmac::Key,
 }
 
 /// HKDF's info for the form key: a key derived for another purpose later gets another label.
 const FORM_KEY_INFO: &[u8] = b"oauth-console sign-in and consent forms v1";
+/// HKDF's info for the failure key.
+const FAILURE_KEY_INFO: &[u8] = b"oauth-console failed authentication counts v1";
 
 impl KeyRing {
     /// Parses the published keys of `records`; the newest unretired one signs.
@@ -171,7 +177,7 @@ impl KeyRing {
         let mut jwks = JwkSet { keys: Vec::new() };
         let mut verifiers = HashMap::new();
         let mut signer = None;
-        let mut form_key = None;
+        let mut derived = None;
         let published = records.iter().filter(|record| record.is_published(now));
         // The signing key first: clients that take the first key get the right one.
         for record in std::iter::once(current).chain(published.filter(|r| r.kid != current.kid)) {
@@ -182,7 +188,10 @@ impl KeyRing {
             };
             verifiers.insert(record.kid.clone(), (algorithm, decoding_key(&jwk)?));
             if record.kid == current.kid {
-                form_key = Some(derive_form_key(&record.private_key.0)?);
+                derived = Some((
+                    derive_key(&record.private_key.0, FORM_KEY_INFO)?,
+                    derive_key(&record.private_key.0, FAILURE_KEY_INFO)?,
+                ));
                 signer = Some(Signer {
                     kid: record.kid.clone(),
                     header_prefix: header_prefix(record.alg, &record.kid, "at+jwt"),
@@ -193,7 +202,7 @@ impl KeyRing {
             }
             jwks.keys.push(jwk);
         }
-        let (Some(signer), Some(form_key)) = (signer, form_key) else {
+        let (Some(signer), Some((form_key, failure_key))) = (signer, derived) else {
             return Err(ServiceError::Crypto("no signing key parsed".into()));
         };
         Ok(KeyRing {
@@ -201,6 +210,7 @@ impl KeyRing {
             verifiers,
             jwks,
             form_key,
+            failure_key,
         })
     }
 
@@ -210,11 +220,12 @@ impl KeyRing {
     }
 }
 
-fn derive_form_key(private_key_der: &[u8]) -> Result<hmac::Key> {
+fn derive_key(private_key_der: &[u8], info: &[u8]) -> Result<hmac::Key> {
     let pseudo_random = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(private_key_der);
+    let info = [info];
     let okm = pseudo_random
-        .expand(&[FORM_KEY_INFO], hmac::HMAC_SHA256)
-        .map_err(|_| ServiceError::Crypto("deriving the form key failed".into()))?;
+        .expand(&info, hmac::HMAC_SHA256)
+        .map_err(|_| ServiceError::Crypto("deriving a key from the signing key failed".into()))?;
     Ok(hmac::Key::from(okm))
 }
 
@@ -318,7 +329,7 @@ fn public_jwk(key: &PrivateKey, alg: SigningAlg) -> Result<Jwk> {
 }
 
 /// A new key of `alg`, not yet stored.
-fn generate(alg: SigningAlg, now: Timestamp) -> Result<SigningKeyRecord> {
+pub(super) fn generate(alg: SigningAlg, now: Timestamp) -> Result<SigningKeyRecord> {
     let failed = |_| ServiceError::Crypto(format!("generating an {alg} key failed"));
     let der = match alg {
         SigningAlg::ES256 => EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)

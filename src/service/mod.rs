@@ -8,10 +8,12 @@
 mod apps;
 mod audit;
 mod authorizations;
+mod changes;
 mod clients;
 mod environment;
 mod import;
 mod keys;
+mod limiter;
 mod sessions;
 mod sweeper;
 mod tokens;
@@ -22,7 +24,7 @@ use std::sync::Arc;
 
 use crate::metrics::Metrics;
 use crate::model::{Field, FieldError, Owner, RefreshTokenTtl, Role, Sid, User, ValidationErrors};
-use crate::store::{MeteredStore, Store, StoreError, Write};
+use crate::store::{MeteredStore, SharedStore, Store, StoreError, Write};
 
 pub use apps::{CreatedApp, RotatedSecret};
 pub use authorizations::{
@@ -31,6 +33,10 @@ pub use authorizations::{
 pub use clients::CLIENT_CACHE_MAX_AGE;
 pub use environment::{Clock, Entropy, ManualClock, OsEntropy, SeededEntropy, SystemClock};
 pub use keys::{Jwk, JwkSet, KeyRing};
+pub(crate) use limiter::is_client_id;
+pub use limiter::{
+    Attempt, FailureLimiter, LimiterConfig, LoggedIdentity, REFUSALS_REFRESH, TooManyFailures,
+};
 pub use sessions::StartedSession;
 pub use sweeper::{SWEEP_BATCH, SWEEP_MARGIN};
 pub use tokens::{
@@ -90,6 +96,8 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct ConsoleService {
     store: Arc<dyn Store>,
+    /// The store's part that other processes share, when it has one (PostgreSQL).
+    shared: Option<Arc<dyn SharedStore>>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     clients: Arc<clients::ClientCache>,
@@ -109,8 +117,10 @@ impl ConsoleService {
     /// The service over `store`, which it times and counts in its [`Metrics`], whatever the store.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> Self {
         let metrics = Arc::new(Metrics::new());
+        let store: Arc<dyn Store> = Arc::new(MeteredStore::new(store, metrics.clone()));
         ConsoleService {
-            store: Arc::new(MeteredStore::new(store, metrics.clone())),
+            shared: store.clone().shared(),
+            store,
             metrics,
             clock,
             entropy,

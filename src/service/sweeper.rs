@@ -20,6 +20,8 @@
 //!   at most [`MAX_TOKEN_TTL`] (30 days), which is also how long the JWKS keeps publishing it
 //!   ([`SigningKeyRecord::is_published`](crate::model::SigningKeyRecord::is_published)). The key
 //!   that signs is never removed.
+//! - **A window of failed authentications** (a shared store's; see `limiter.rs`) until it ends:
+//!   after it, its failures no longer count.
 //!
 //! Each is kept [`SWEEP_MARGIN`] longer, for requests that read a record just before it stopped
 //! mattering and commit just after (a token request may take 10 s), and for the clocks of several
@@ -53,6 +55,7 @@ impl ConsoleService {
         self.metrics.swept("revoked_jti", purged.revocations);
         self.metrics.swept("session", purged.sessions);
         self.metrics.swept("signing_key", purged.signing_keys);
+        self.metrics.swept("failure_window", purged.failure_windows);
         Ok(purged)
     }
 
@@ -82,5 +85,6 @@ fn sweep_cutoffs(now: Timestamp) -> PurgeCutoffs {
         revocations_expired_before: past_margin,
         sessions_expired_before: past_margin,
         signing_keys_retired_before: past_margin.minus(MAX_TOKEN_TTL),
+        failure_windows_ended_before: past_margin,
     }
 }

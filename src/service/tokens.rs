@@ -199,7 +199,7 @@ pub struct AuthorizationConfig {
 /// The token side of the service: the console service plus the keys, parsed once.
 #[derive(Clone)]
 pub struct AuthorizationServer {
-    service: ConsoleService,
+    pub(super) service: ConsoleService,
     config: Arc<AuthorizationConfig>,
     /// Replaced whole by a rotation; readers clone the `Arc` and never wait on a writer for long.
     keys: Arc<RwLock<Arc<KeyRing>>>,
@@ -271,6 +271,17 @@ impl AuthorizationServer {
     /// Whether `tag` is this server's [`AuthorizationServer::form_tag`] of `message`.
     pub fn form_tag_matches(&self, message: &[u8], tag: &str) -> bool {
         self.key_ring().form_tag_matches(message, tag)
+    }
+
+    /// The failure limiter of this server's sign-ins and client authentications: its keys hashed
+    /// under this server's signing keys, its counts shared through the store when it is shared.
+    pub fn failure_limiter(&self, config: super::LimiterConfig) -> super::FailureLimiter {
+        super::FailureLimiter::new(
+            config,
+            self.service.clock.clone(),
+            self.keys.clone(),
+            self.service.shared.clone(),
+        )
     }
 
     /// Rotates the signing key and starts signing with the new one at once.

@@ -1,5 +1,6 @@
 //! [`MeteredStore`]: any [`Store`], timed and its failures counted, so that `/metrics` shows the
-//! store's latency and errors whichever store a server runs over.
+//! store's latency and errors whichever store a server runs over; its [`SharedStore`] part, when
+//! it has one, likewise.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,11 +10,12 @@ use async_trait::async_trait;
 use crate::metrics::Metrics;
 use crate::model::{
     AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest,
-    Session, Sid, SigningKeyRecord, User,
+    Session, Sid, SigningKeyRecord, Timestamp, User,
 };
 
 use super::{
-    AppQuery, AuditQuery, AuthorizationQuery, Page, PurgeCutoffs, Purged, Store, StoreError, Write,
+    AppQuery, AuditQuery, AuthorizationQuery, Changes, FailureKeys, FailureLimits, Page,
+    PurgeCutoffs, Purged, RefusedPair, SharedStore, Store, StoreError, Write,
 };
 
 /// Wraps a store: each call is timed under its operation's name, and each failure counted under
@@ -33,13 +35,54 @@ impl MeteredStore {
         operation: &'static str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let started = Instant::now();
-        let answer = call.await;
-        self.metrics.store_call(operation, started.elapsed());
-        if let Err(error) = &answer {
-            self.metrics.store_error(operation, error_kind(error));
-        }
-        answer
+        measure(&self.metrics, operation, call).await
+    }
+}
+
+async fn measure<T>(
+    metrics: &Metrics,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let answer = call.await;
+    metrics.store_call(operation, started.elapsed());
+    if let Err(error) = &answer {
+        metrics.store_error(operation, error_kind(error));
+    }
+    answer
+}
+
+/// The [`SharedStore`] part of a [`MeteredStore`]'s store, timed and counted the same way.
+struct MeteredShared {
+    inner: Arc<dyn SharedStore>,
+    metrics: Arc<Metrics>,
+}
+
+#[async_trait]
+impl SharedStore for MeteredShared {
+    fn changes(&self) -> Changes {
+        self.inner.changes()
+    }
+
+    async fn count_failure(
+        &self,
+        keys: &FailureKeys,
+        window_ends: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let call = self.inner.count_failure(keys, window_ends, now);
+        measure(&self.metrics, "count_failure", call).await
+    }
+
+    async fn refused_pairs(
+        &self,
+        limits: &FailureLimits,
+        now: Timestamp,
+        max: usize,
+    ) -> Result<Vec<RefusedPair>, StoreError> {
+        let call = self.inner.refused_pairs(limits, now, max);
+        measure(&self.metrics, "refused_pairs", call).await
     }
 }
 
@@ -148,5 +191,13 @@ impl Store for MeteredStore {
     async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError> {
         self.measure("purge", self.inner.purge(cutoffs, limit))
             .await
+    }
+
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedStore>> {
+        let inner = self.inner.clone().shared()?;
+        Some(Arc::new(MeteredShared {
+            inner,
+            metrics: self.metrics.clone(),
+        }))
     }
 }

@@ -6,6 +6,11 @@
 //! several servers share one database: a write based on a stale read fails with
 //! [`StoreError::Conflict`], which says which write of the commit was refused, and the service
 //! decides what to do.
+//!
+//! A store that several processes share also carries what they must tell one another between
+//! commits ([`SharedStore`]): which records changed, so that each forgets its cached copies, and
+//! which authentications failed, so that they count against one limit. A store one process owns
+//! (sled) has no such part: that process's memory is already the only view.
 
 mod metered;
 mod pg_store;
@@ -13,7 +18,10 @@ mod private_dir;
 mod sled_repair;
 mod sled_store;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 
 use crate::model::{
     AppOrder, AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, Page,
@@ -21,7 +29,7 @@ use crate::model::{
 };
 
 pub use metered::MeteredStore;
-pub use pg_store::PgStore;
+pub use pg_store::{PgStore, listener_application_name};
 pub use sled_store::{
     BACKUP_FORMAT_VERSION, BackupError, BackupSummary, SledStore, backup_failure_line,
     verify_backup,
@@ -198,6 +206,8 @@ pub struct PurgeCutoffs {
     pub sessions_expired_before: Timestamp,
     /// Signing keys retired before this. A key that signs (not retired) never goes.
     pub signing_keys_retired_before: Timestamp,
+    /// Windows of failed authentications ([`SharedStore::count_failure`]) that ended before this.
+    pub failure_windows_ended_before: Timestamp,
 }
 
 /// How many records of each kind one [`Store::purge`] removed.
@@ -208,11 +218,18 @@ pub struct Purged {
     pub revocations: usize,
     pub sessions: usize,
     pub signing_keys: usize,
+    /// Always 0 for a store that keeps no failure windows (sled: its process counts them).
+    pub failure_windows: usize,
 }
 
 impl Purged {
     pub fn total(&self) -> usize {
-        self.codes + self.refresh_tokens + self.revocations + self.sessions + self.signing_keys
+        self.codes
+            + self.refresh_tokens
+            + self.revocations
+            + self.sessions
+            + self.signing_keys
+            + self.failure_windows
     }
 
     /// Whether some kind had `limit` records to remove, so that more may be waiting.
@@ -223,6 +240,7 @@ impl Purged {
             self.revocations,
             self.sessions,
             self.signing_keys,
+            self.failure_windows,
         ]
         .into_iter()
         .any(|count| count >= limit)
@@ -234,7 +252,110 @@ impl Purged {
         self.revocations += other.revocations;
         self.sessions += other.sessions;
         self.signing_keys += other.signing_keys;
+        self.failure_windows += other.failure_windows;
     }
+}
+
+/// A record that a process may hold a copy of, changed by a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// An app was created, changed (a rotation, an ended grace period, an update) or deleted.
+    App(Sid),
+    /// A signing key was made or retired.
+    SigningKeys,
+    /// Something this build has no name for (a newer one announced it): any copy may be stale.
+    Unknown,
+}
+
+/// What a [`Changes`] subscription hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// One announcement of a commit: these records changed.
+    Changed(Vec<Change>),
+    /// The connection that hears announcements dropped: until it listens again, changes go
+    /// unheard.
+    Lost,
+    /// Listening, the first time or again: what changed before may have gone unheard.
+    Listening,
+}
+
+/// The changes that processes commit to a shared store, announced as they commit, for as long
+/// as this is held; dropping it stops listening.
+pub struct Changes {
+    notices: mpsc::UnboundedReceiver<Notice>,
+}
+
+impl Changes {
+    /// A subscription fed through `sender`; it ends when the sender is dropped.
+    fn channel() -> (mpsc::UnboundedSender<Notice>, Changes) {
+        let (sender, notices) = mpsc::unbounded_channel();
+        (sender, Changes { notices })
+    }
+
+    /// The next notice, or `None` once the store stopped announcing.
+    pub async fn next(&mut self) -> Option<Notice> {
+        self.notices.recv().await
+    }
+}
+
+/// A keyed hash of what a failed authentication is counted under: never the client ID, username
+/// or address itself.
+pub type FailureKey = [u8; 16];
+
+/// The three windows one failed authentication counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureKeys {
+    /// The identity (client ID or username) from the source address.
+    pub pair: FailureKey,
+    /// The identity from every address.
+    pub identity: FailureKey,
+    /// Every identity from the source address.
+    pub source: FailureKey,
+}
+
+/// The limits past which a pair is refused, as the service sets them; the store only compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureLimits {
+    /// A pair with this many failures is refused.
+    pub per_pair: u32,
+    /// A pair that has failed is refused once its identity has this many.
+    pub per_identity: u32,
+    /// A pair that has failed is refused once its source has this many.
+    pub per_source: u32,
+}
+
+/// A pair refused by the shared counts, and when its window ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusedPair {
+    pub pair: FailureKey,
+    pub window_ends: Timestamp,
+}
+
+/// What the processes sharing one store tell one another beyond its records; see the module doc.
+#[async_trait]
+pub trait SharedStore: Send + Sync + 'static {
+    /// Subscribes to the changes every process commits, this one's included, from about now.
+    /// Announcements are made in the commit's own transaction, so a commit that did not land
+    /// announces nothing; one may still go unheard (a dropped connection), which the
+    /// subscription says ([`Notice::Lost`], then [`Notice::Listening`]).
+    fn changes(&self) -> Changes;
+    /// Counts one failure in each window of `keys`; a window that had ended by `now` starts
+    /// again, ending at `window_ends`.
+    async fn count_failure(
+        &self,
+        keys: &FailureKeys,
+        window_ends: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The pairs whose live windows are past `limits` at `now` (at most `max` of them): a pair
+    /// at `per_pair` failures, or a pair that has failed whose identity or source is at its
+    /// limit.
+    async fn refused_pairs(
+        &self,
+        limits: &FailureLimits,
+        now: Timestamp,
+        max: usize,
+    ) -> Result<Vec<RefusedPair>, StoreError>;
 }
 
 #[async_trait]
@@ -280,4 +401,7 @@ pub trait Store: Send + Sync + 'static {
     /// again since it was found past its cutoff, to matter longer, stays. The removals need not be
     /// durable when it returns: one lost in a crash is simply removed by the next purge.
     async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError>;
+    /// The part other processes over this store share, when there are any: `None` for a store
+    /// that one process owns.
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedStore>>;
 }

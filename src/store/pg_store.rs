@@ -11,21 +11,30 @@
 //! the database gives up on (a serialization failure, a deadlock, a dropped connection, a restart)
 //! is tried again a few times before it is an error; a commit whose `COMMIT` got no answer is not,
 //! since it may have landed.
+//!
+//! A commit that changes what servers cache (an app, the signing keys) announces it with
+//! `pg_notify` inside its transaction, so that one rolled back announces nothing; each process
+//! that asks for [`SharedStore::changes`] listens on a connection of its own, since a pooled one
+//! is never read between queries and would not hear them. Failed authentications are counted in
+//! `failure_windows` (`pg_store/0003_failure_windows.sql`).
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{Json, ToSql};
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
-    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, PurgeCutoffs, Purged, Store,
-    StoreError, Write,
+    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Change, Changes, Expect, FailureKey,
+    FailureKeys, FailureLimits, Notice, Page, PurgeCutoffs, Purged, RefusedPair, SharedStore,
+    Store, StoreError, Write,
 };
 use crate::model::{
     AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
@@ -37,6 +46,7 @@ use crate::model::{
 const MIGRATIONS: &[&str] = &[
     include_str!("pg_store/0001_tables.sql"),
     include_str!("pg_store/0002_read_only_users.sql"),
+    include_str!("pg_store/0003_failure_windows.sql"),
 ];
 
 /// Holds off a second process migrating the same database at the same moment (two servers
@@ -50,10 +60,28 @@ const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(50);
 /// How long to wait for a connection, made or from the pool, before taking the database as gone.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The channel commits announce their changes on.
+const CHANGES_CHANNEL: &str = "oauth_console_changes";
+/// NOTIFY refuses a payload of 8000 bytes or more: a commit's announcement is cut into payloads
+/// below this (an app is 38 bytes of it, so an import of many apps makes several).
+const MAX_PAYLOAD: usize = 7900;
+/// The pause before listening again once the connection dropped or could not be made; it doubles
+/// at each failure to make it, up to [`LISTEN_RETRY_MAX`].
+const LISTEN_RETRY_FIRST: Duration = Duration::from_millis(100);
+const LISTEN_RETRY_MAX: Duration = Duration::from_secs(5);
+
 pub struct PgStore {
     pool: Pool,
+    /// How the listening connection of [`SharedStore::changes`] connects.
+    listen_config: tokio_postgres::Config,
     /// `user@host:port/database`, for messages: never the password.
     shown: String,
+}
+
+/// The `application_name` of the connection that listens for changes in the process `pid`, so
+/// that an operator (or a test) can tell it in `pg_stat_activity`.
+pub fn listener_application_name(pid: u32) -> String {
+    format!("oauth-console changes {pid}")
 }
 
 /// Why one try failed: worth trying again (the database or the connection gave up), or not.
@@ -84,6 +112,13 @@ impl PgStore {
         }
         config.application_name("oauth-console");
         let shown = describe(&config);
+        let mut listen_config = config.clone();
+        listen_config
+            .application_name(listener_application_name(std::process::id()))
+            // A connection that only listens sends nothing: keepalives notice a dead peer.
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -98,7 +133,11 @@ impl PgStore {
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|error| StoreError::Backend(format!("the connection pool: {error}")))?;
-        let store = PgStore { pool, shown };
+        let store = PgStore {
+            pool,
+            listen_config,
+            shown,
+        };
         store.migrate().await?;
         tracing::debug!(database = %store.shown, "store opened");
         Ok(store)
@@ -346,6 +385,15 @@ impl PgStore {
         for (position, write) in writes.iter().enumerate() {
             apply(&tx, position, write).await?;
         }
+        let payloads = announcements(writes);
+        if !payloads.is_empty() {
+            run(
+                &tx,
+                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                &[&CHANGES_CHANNEL, &payloads],
+            )
+            .await?;
+        }
         tx.commit().await.map_err(|error| match transient(&error) {
             // The database refused it whole: nothing landed, so it can be tried again.
             Some(detail) if error.code().is_some() => Failure::Transient(detail),
@@ -355,6 +403,149 @@ impl PgStore {
             None => failure(error),
         })
     }
+}
+
+/// What `writes` change that servers hold copies of, as `NOTIFY` payloads: words `app:SID` and
+/// `signing-keys` separated by spaces, each payload under [`MAX_PAYLOAD`] bytes.
+fn announcements(writes: &[Write]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for write in writes {
+        match write {
+            Write::PutApp { app, .. } | Write::DeleteApp { app, .. } => {
+                words.push(format!("app:{}", app.sid));
+            }
+            Write::PutSigningKey(_) => words.push("signing-keys".to_owned()),
+            // Read from the database on each use, never cached: nothing to announce.
+            Write::AddAuditEvent(_)
+            | Write::PutOwner(_)
+            | Write::CreateUser(_)
+            | Write::ReplaceUser { .. }
+            | Write::PutAuthorization { .. }
+            | Write::AddAuthorizationCode(_)
+            | Write::RedeemAuthorizationCode(_)
+            | Write::AddRefreshToken(_)
+            | Write::SpendRefreshToken(_)
+            | Write::RevokeToken { .. }
+            | Write::PutSession(_)
+            | Write::DeleteSession(_) => {}
+        }
+    }
+    words.sort_unstable();
+    words.dedup();
+    let mut payloads: Vec<String> = Vec::new();
+    for word in words {
+        match payloads.last_mut() {
+            Some(payload) if payload.len() + 1 + word.len() < MAX_PAYLOAD => {
+                payload.push(' ');
+                payload.push_str(&word);
+            }
+            _ => payloads.push(word),
+        }
+    }
+    payloads
+}
+
+/// The changes one payload of [`announcements`] names.
+fn announced(payload: &str) -> Vec<Change> {
+    payload
+        .split_ascii_whitespace()
+        .map(
+            |word| match word.strip_prefix("app:").map(str::parse::<Sid>) {
+                Some(Ok(sid)) => Change::App(sid),
+                _ if word == "signing-keys" => Change::SigningKeys,
+                _ => Change::Unknown,
+            },
+        )
+        .collect()
+}
+
+/// Listens for announcements until the subscription of `sender` is dropped, on a connection of
+/// its own, made again after a growing pause whenever it drops or cannot be made.
+async fn listen(config: tokio_postgres::Config, shown: String, sender: UnboundedSender<Notice>) {
+    let mut pause = LISTEN_RETRY_FIRST;
+    loop {
+        let listened = tokio::select! {
+            () = sender.closed() => return,
+            listened = listen_once(&config, &sender) => listened,
+        };
+        match listened {
+            Ok(detail) => {
+                tracing::warn!(database = %shown, %detail, "the connection hearing other servers' changes dropped; forgetting every cached app and listening again");
+                if sender.send(Notice::Lost).is_err() {
+                    return;
+                }
+                pause = LISTEN_RETRY_FIRST;
+            }
+            Err(detail) => {
+                tracing::warn!(database = %shown, %detail, retry_in = ?pause, "cannot listen for other servers' changes; cached apps are read again after their age meanwhile");
+                pause = (pause * 2).min(LISTEN_RETRY_MAX);
+            }
+        }
+        tokio::select! {
+            () = sender.closed() => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// One connection's listening: once it listens, [`Notice::Listening`], then each announcement
+/// until the connection ends, answered with why; an error when it could not listen at all.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    sender: &UnboundedSender<Notice>,
+) -> Result<String, String> {
+    let (client, mut connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|error| cause_of(&error))?;
+    let forward = sender.clone();
+    // The connection is read on its own task, which only hands each announcement on (the
+    // channel is unbounded, so reading never waits on the subscriber); it ends with the
+    // connection, which ends when `client` is dropped.
+    let reader = tokio::spawn(async move {
+        while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            match message {
+                Ok(AsyncMessage::Notification(notification)) => {
+                    if forward
+                        .send(Notice::Changed(announced(notification.payload())))
+                        .is_err()
+                    {
+                        return "no one listens any more".to_owned();
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => return cause_of(&error),
+            }
+        }
+        "the database closed the connection".to_owned()
+    });
+    if let Err(error) = client
+        .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+        .await
+    {
+        reader.abort();
+        return Err(cause_of(&error));
+    }
+    if sender.send(Notice::Listening).is_err() {
+        return Ok("no one listens any more".to_owned());
+    }
+    let ended = reader
+        .await
+        .unwrap_or_else(|error| format!("reading the connection failed: {error}"));
+    drop(client);
+    Ok(ended)
+}
+
+/// A keyed hash as the database returned it.
+fn failure_key(row: &Row, column: usize) -> Result<FailureKey, StoreError> {
+    let bytes: Vec<u8> = row.try_get(column).map_err(corrupt)?;
+    FailureKey::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Corrupt(format!("a failure key of {} bytes", bytes.len())))
+}
+
+/// A limit as PostgreSQL's `integer` holds it.
+fn limit(count: u32) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
 }
 
 /// What a commit may land on: the store as it is, or only a database that holds no record.
@@ -1024,7 +1215,7 @@ impl Store for PgStore {
     async fn purge(&self, cutoffs: &PurgeCutoffs, limit: usize) -> Result<Purged, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut purged = Purged::default();
-        let kinds: [(&mut usize, &str, &str, &str, Timestamp); 5] = [
+        let kinds: [(&mut usize, &str, &str, &str, Timestamp); 6] = [
             (
                 &mut purged.codes,
                 "authorization_codes",
@@ -1060,6 +1251,13 @@ impl Store for PgStore {
                 "retired_at",
                 cutoffs.signing_keys_retired_before,
             ),
+            (
+                &mut purged.failure_windows,
+                "failure_windows",
+                "key",
+                "ends_at",
+                cutoffs.failure_windows_ended_before,
+            ),
         ];
         for (count, table, key, column, before) in kinds {
             let removed = self
@@ -1068,6 +1266,86 @@ impl Store for PgStore {
             *count = usize::try_from(removed).unwrap_or(usize::MAX);
         }
         Ok(purged)
+    }
+
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedStore>> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl SharedStore for PgStore {
+    fn changes(&self) -> Changes {
+        let (sender, changes) = Changes::channel();
+        tokio::spawn(listen(
+            self.listen_config.clone(),
+            self.shown.clone(),
+            sender,
+        ));
+        changes
+    }
+
+    async fn count_failure(
+        &self,
+        keys: &FailureKeys,
+        window_ends: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        // Three rows of distinct keys, always in this order, so two failures lock their common
+        // row (an identity or an address) in the same order and never deadlock.
+        self.execute(
+            "INSERT INTO failure_windows (key, ends_at, failures, identity_key, source_key)
+             VALUES ($1, $4, 1, $2, $3), ($2, $4, 1, NULL, NULL), ($3, $4, 1, NULL, NULL)
+             ON CONFLICT (key) DO UPDATE SET
+                 failures = CASE WHEN failure_windows.ends_at <= $5 THEN 1
+                     ELSE least(failure_windows.failures, 2147483646) + 1 END,
+                 ends_at = CASE WHEN failure_windows.ends_at <= $5 THEN EXCLUDED.ends_at
+                     ELSE failure_windows.ends_at END",
+            &[
+                &keys.pair.as_slice(),
+                &keys.identity.as_slice(),
+                &keys.source.as_slice(),
+                &window_ends.0,
+                &now.0,
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn refused_pairs(
+        &self,
+        limits: &FailureLimits,
+        now: Timestamp,
+        max: usize,
+    ) -> Result<Vec<RefusedPair>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT p.key, p.ends_at FROM failure_windows p
+                 WHERE p.identity_key IS NOT NULL AND p.ends_at > $1 AND (
+                     p.failures >= $2
+                     OR EXISTS (SELECT 1 FROM failure_windows i WHERE i.key = p.identity_key
+                         AND i.ends_at > $1 AND i.failures >= $3)
+                     OR EXISTS (SELECT 1 FROM failure_windows s WHERE s.key = p.source_key
+                         AND s.ends_at > $1 AND s.failures >= $4))
+                 LIMIT $5",
+                &[
+                    &now.0,
+                    &limit(limits.per_pair),
+                    &limit(limits.per_identity),
+                    &limit(limits.per_source),
+                    &i64::try_from(max).unwrap_or(i64::MAX),
+                ],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RefusedPair {
+                    pair: failure_key(row, 0)?,
+                    window_ends: Timestamp(row.try_get(1).map_err(corrupt)?),
+                })
+            })
+            .collect()
     }
 }
 
@@ -1078,4 +1356,69 @@ fn page_limit(page_size: usize) -> i64 {
 
 fn corrupt(error: tokio_postgres::Error) -> StoreError {
     StoreError::Corrupt(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SidKind;
+
+    #[test]
+    fn an_announcement_of_many_apps_is_cut_below_notifys_limit_and_names_each_once() {
+        let apps: Vec<Sid> = (0..=255u8)
+            .flat_map(|a| {
+                [a, a].map(|b| {
+                    Sid::new(
+                        SidKind::OAuthApp,
+                        [a, b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4],
+                    )
+                })
+            })
+            .collect();
+        let mut writes: Vec<Write> = apps
+            .iter()
+            .map(|sid| Write::DeleteApp {
+                app: crate::model::OAuthApp {
+                    sid: sid.clone(),
+                    ..test_app()
+                },
+                expect: Expect::Version(1),
+            })
+            .collect();
+        writes.push(Write::RevokeToken {
+            jti: "not cached".into(),
+            expires_at: Timestamp(0),
+        });
+        let payloads = announcements(&writes);
+        assert!(payloads.len() > 1);
+        assert!(payloads.iter().all(|payload| payload.len() < 8000));
+        let heard: Vec<Change> = payloads.iter().flat_map(|p| announced(p)).collect();
+        assert_eq!(heard.len(), 256, "each app once, the revocation not at all");
+        assert!(
+            heard
+                .iter()
+                .all(|change| matches!(change, Change::App(sid) if apps.contains(sid)))
+        );
+        assert_eq!(
+            announced("signing-keys app:nonsense"),
+            [Change::SigningKeys, Change::Unknown]
+        );
+    }
+
+    fn test_app() -> crate::model::OAuthApp {
+        crate::model::OAuthApp {
+            sid: Sid::new(SidKind::OAuthApp, [0; 16]),
+            owner: Sid::new(SidKind::Account, [0; 16]),
+            grant_type: crate::model::GrantType::ClientCredentials,
+            settings: crate::model::AppSettings::default(),
+            secrets: Vec::new(),
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            created_by: crate::model::UserRef {
+                sid: Sid::new(SidKind::User, [0; 16]),
+                username: "admin".into(),
+            },
+            version: 1,
+        }
+    }
 }

@@ -10,6 +10,7 @@
 mod backup;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -19,8 +20,8 @@ use sled::{Db, Transactional, Tree};
 
 use super::sled_repair;
 use super::{
-    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, PurgeCutoffs, Purged, Store,
-    StoreError, Write,
+    AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Expect, Page, PurgeCutoffs, Purged,
+    SharedStore, Store, StoreError, Write,
 };
 use crate::model::{
     AuditEvent, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken, SecretDigest,
@@ -1016,7 +1017,14 @@ impl Store for SledStore {
                 cutoffs.signing_keys_retired_before,
                 limit,
             )?,
+            // The one process over a sled store counts failed authentications in its memory.
+            failure_windows: 0,
         })
+    }
+
+    /// None: one process owns a sled data directory (its lock says so), so nothing is shared.
+    fn shared(self: Arc<Self>) -> Option<Arc<dyn SharedStore>> {
+        None
     }
 }
 
@@ -1198,6 +1206,7 @@ mod tests {
             revocations_expired_before: Timestamp(0),
             sessions_expired_before: Timestamp(before),
             signing_keys_retired_before: Timestamp(0),
+            failure_windows_ended_before: Timestamp(0),
         }
     }
 

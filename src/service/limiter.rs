@@ -16,26 +16,43 @@
 //! through, so the real client (or person) is never locked out by someone failing elsewhere, and
 //! the others behind one proxy's address are never locked out by one of them.
 //!
-//! Keys are stored as 64-bit keyed hashes, never raw: a 60 KB client ID costs what a real one
-//! does. At most `max_tracked` windows are kept; when full, ended windows go first, then the
-//! oldest half.
+//! Keys are 128-bit keyed hashes (HMAC-SHA-256 under a key derived from the signing key, so that
+//! every server over one store hashes alike), never raw: a 60 KB client ID costs what a real one
+//! does. This process counts its own failures in memory, at most `max_tracked` windows (when
+//! full, ended windows go first, then the oldest half), and refuses by them at once.
 //!
-//! The counts live in this process's memory. Several servers behind a load balancer would each
-//! count on their own (an attacker gets the limit once per server); sharing the limit needs the
-//! counts in a store all of them reach (a table with an expiry in the database, or a Redis
-//! `INCR` with `EXPIRE`), and the source address taken from a trusted proxy's `Forwarded` header
-//! rather than from the connection.
+//! Over a store that several servers share ([`SharedStore`]), each failure is also counted in
+//! the store, and every server reads which pairs the counts of all of them refuse twice a second
+//! ([`FailureLimiter::follow_refusals`]), so that guesses spread over servers meet one limit; a
+//! check reads only memory, so a successful request costs the store nothing. A sled store has one
+//! process, whose memory is already the whole count. The source address is the connection's,
+//! not a proxy's `Forwarded` header.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, Hasher, RandomState};
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use aws_lc_rs::hmac;
 
 use crate::model::{SID_LEN, Seconds, Sid, SidKind, Timestamp};
-use crate::service::{Clock, validate_username};
+use crate::store::{FailureKey, FailureKeys, FailureLimits, SharedStore};
 
-use super::errors::TooManyFailures;
+use super::keys::KeyRing;
+use super::{Clock, validate_username};
+
+/// How often this server reads the pairs that every server's failures refuse: twice a second, so
+/// that its view is at most a second old even when the database takes a while to answer.
+pub const REFUSALS_REFRESH: Duration = Duration::from_millis(500);
+
+/// Too many failed sign-ins or client authentications from one client ID, user or address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many failed authentication attempts; try again in {retry_after} seconds")]
+pub struct TooManyFailures {
+    /// Seconds until the limit lifts, for `Retry-After`.
+    pub retry_after: u32,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct LimiterConfig {
@@ -93,7 +110,7 @@ impl Attempt<'_> {
     }
 }
 
-pub(super) fn is_client_id(text: &str) -> bool {
+pub(crate) fn is_client_id(text: &str) -> bool {
     text.len() == SID_LEN
         && text
             .parse::<Sid>()
@@ -116,13 +133,6 @@ impl fmt::Display for LoggedIdentity<'_> {
     }
 }
 
-/// The three counts an attempt belongs to, as hashed keys.
-struct Keys {
-    pair: u64,
-    identity: u64,
-    source: u64,
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Window {
     started: Timestamp,
@@ -132,55 +142,65 @@ struct Window {
 pub struct FailureLimiter {
     config: LimiterConfig,
     clock: Arc<dyn Clock>,
-    /// Keyed with this process's random keys, so that nobody can choose identities whose keys
-    /// collide with someone else's.
-    hasher: RandomState,
-    /// Read on every authentication, written only on a failure.
-    windows: RwLock<HashMap<u64, Window>>,
+    /// The server's signing keys, whose ring holds the key that keys are hashed with, so that
+    /// nobody can choose identities whose keys collide with someone else's.
+    keys: Arc<RwLock<Arc<KeyRing>>>,
+    /// This process's failures; read on every authentication, written only on a failure.
+    windows: RwLock<HashMap<FailureKey, Window>>,
+    /// Where every server counts, when the store is shared.
+    shared: Option<Arc<dyn SharedStore>>,
+    /// The pairs the shared counts refuse, as last read, with when each one's window ends.
+    refused: RwLock<HashMap<FailureKey, Timestamp>>,
 }
 
 impl FailureLimiter {
-    pub fn new(config: LimiterConfig, clock: Arc<dyn Clock>) -> FailureLimiter {
+    pub(super) fn new(
+        config: LimiterConfig,
+        clock: Arc<dyn Clock>,
+        keys: Arc<RwLock<Arc<KeyRing>>>,
+        shared: Option<Arc<dyn SharedStore>>,
+    ) -> FailureLimiter {
         FailureLimiter {
             config,
             clock,
-            hasher: RandomState::new(),
+            keys,
             windows: RwLock::new(HashMap::new()),
+            shared,
+            refused: RwLock::new(HashMap::new()),
         }
     }
 
-    fn keys(&self, attempt: Attempt<'_>) -> Keys {
-        let (kind, identity, source) = match attempt {
-            Attempt::Client { client_id, source } => (b'c', client_id, source),
-            Attempt::User { username, source } => (b'u', username, source),
+    fn keys(&self, attempt: Attempt<'_>) -> FailureKeys {
+        let ring = self
+            .keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let tag = |parts: &[&[u8]]| {
+            let mut context = hmac::Context::with_key(&ring.failure_key);
+            for part in parts {
+                context.update(part);
+            }
+            let mut key = FailureKey::default();
+            let length = key.len();
+            key.copy_from_slice(&context.sign().as_ref()[..length]);
+            key
         };
-        let mut identity_hasher = self.hasher.build_hasher();
-        identity_hasher.write_u8(kind);
-        if kind == b'u' {
+        let (identity, source) = match attempt {
             // Usernames are matched without regard to case.
-            for c in identity.chars().flat_map(char::to_lowercase) {
-                identity_hasher.write_u32(u32::from(c));
+            Attempt::User { username, source } => {
+                (tag(&[b"u", username.to_lowercase().as_bytes()]), source)
             }
-        } else {
-            identity_hasher.write(identity.as_bytes());
-        }
-        let identity = identity_hasher.finish();
-        let source_key = |tag: u8, identity: Option<u64>| {
-            let mut hasher = self.hasher.build_hasher();
-            hasher.write_u8(tag);
-            if let Some(identity) = identity {
-                hasher.write_u64(identity);
-            }
-            match source {
-                IpAddr::V4(v4) => hasher.write(&v4.octets()),
-                IpAddr::V6(v6) => hasher.write(&v6.octets()),
-            }
-            hasher.finish()
+            Attempt::Client { client_id, source } => (tag(&[b"c", client_id.as_bytes()]), source),
         };
-        Keys {
-            pair: source_key(b'p', Some(identity)),
+        let octets: &[u8] = match &source {
+            IpAddr::V4(v4) => &v4.octets(),
+            IpAddr::V6(v6) => &v6.octets(),
+        };
+        FailureKeys {
+            pair: tag(&[b"p", &identity, octets]),
             identity,
-            source: source_key(b's', None),
+            source: tag(&[b"s", octets]),
         }
     }
 
@@ -190,29 +210,41 @@ impl FailureLimiter {
             .map_or(0, |w| w.failures)
     }
 
-    /// Refuses the attempt if its pair has failed too often, or has failed at all while its
-    /// identity or its address is past its limit.
-    pub fn check(&self, attempt: Attempt<'_>) -> Result<(), TooManyFailures> {
-        let now = self.clock.now();
-        let windows = self.windows.read().unwrap_or_else(|e| e.into_inner());
-        if windows.is_empty() {
-            return Ok(());
-        }
-        let keys = self.keys(attempt);
-        let Some(pair) = windows.get(&keys.pair) else {
-            return Ok(());
-        };
+    /// When the pair's window ends, if this process's own counts refuse it.
+    fn refused_here(
+        &self,
+        windows: &HashMap<FailureKey, Window>,
+        keys: &FailureKeys,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let pair = windows.get(&keys.pair)?;
         let failures = self.live(Some(pair), now);
         let refused = failures >= self.config.per_pair
             || failures > 0
                 && (self.live(windows.get(&keys.identity), now) >= self.config.per_identity
                     || self.live(windows.get(&keys.source), now) >= self.config.per_source);
-        if !refused {
-            return Ok(());
-        }
         // The pair counts as having failed until its window ends; then it is an address like
         // any other.
-        let ends = pair.started.plus(self.config.window);
+        refused.then(|| pair.started.plus(self.config.window))
+    }
+
+    /// Refuses the attempt if its pair has failed too often, or has failed at all while its
+    /// identity or its address is past its limit: by this process's counts, or by every
+    /// server's as last read.
+    pub fn check(&self, attempt: Attempt<'_>) -> Result<(), TooManyFailures> {
+        let now = self.clock.now();
+        let windows = self.windows.read().unwrap_or_else(|e| e.into_inner());
+        let refused = self.refused.read().unwrap_or_else(|e| e.into_inner());
+        if windows.is_empty() && refused.is_empty() {
+            return Ok(());
+        }
+        let keys = self.keys(attempt);
+        let ends = self
+            .refused_here(&windows, &keys, now)
+            .or_else(|| refused.get(&keys.pair).copied().filter(|ends| now < *ends));
+        let Some(ends) = ends else {
+            return Ok(());
+        };
         let millis = u64::try_from(ends.0 - now.0).unwrap_or(0);
         let retry_after = u32::try_from(millis.div_ceil(1000)).unwrap_or(u32::MAX);
         Err(TooManyFailures {
@@ -220,27 +252,74 @@ impl FailureLimiter {
         })
     }
 
-    /// Counts a failed attempt against its pair, its identity and its address.
-    pub fn record_failure(&self, attempt: Attempt<'_>) {
+    /// Counts a failed attempt against its pair, its identity and its address, here and, over a
+    /// shared store, in the store.
+    pub async fn record_failure(&self, attempt: Attempt<'_>) {
         let now = self.clock.now();
         let keys = self.keys(attempt);
         let window_length = self.config.window;
-        let mut windows = self.windows.write().unwrap_or_else(|e| e.into_inner());
-        if windows.len() + 3 > self.config.max_tracked {
-            evict(&mut windows, now, window_length, self.config.max_tracked);
-        }
-        for key in [keys.pair, keys.identity, keys.source] {
-            let window = windows.entry(key).or_insert(Window {
-                started: now,
-                failures: 0,
-            });
-            if now >= window.started.plus(window_length) {
-                *window = Window {
+        {
+            let mut windows = self.windows.write().unwrap_or_else(|e| e.into_inner());
+            if windows.len() + 3 > self.config.max_tracked {
+                evict(&mut windows, now, window_length, self.config.max_tracked);
+            }
+            for key in [keys.pair, keys.identity, keys.source] {
+                let window = windows.entry(key).or_insert(Window {
                     started: now,
                     failures: 0,
-                };
+                });
+                if now >= window.started.plus(window_length) {
+                    *window = Window {
+                        started: now,
+                        failures: 0,
+                    };
+                }
+                window.failures = window.failures.saturating_add(1);
             }
-            window.failures = window.failures.saturating_add(1);
+        }
+        if let Some(shared) = &self.shared
+            && let Err(error) = shared
+                .count_failure(&keys, now.plus(window_length), now)
+                .await
+        {
+            tracing::warn!(%error, "a failed authentication could not be counted in the shared store; this server counts it alone");
+        }
+    }
+
+    /// Over a shared store, reads every [`REFUSALS_REFRESH`] which pairs the counts of all
+    /// servers refuse, for as long as it runs; over a store only this process uses, returns at
+    /// once.
+    pub async fn follow_refusals(&self) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let limits = FailureLimits {
+            per_pair: self.config.per_pair,
+            per_identity: self.config.per_identity,
+            per_source: self.config.per_source,
+        };
+        let mut ticks = tokio::time::interval(REFUSALS_REFRESH);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let now = self.clock.now();
+            match shared
+                .refused_pairs(&limits, now, self.config.max_tracked)
+                .await
+            {
+                Ok(pairs) => {
+                    let pairs = pairs
+                        .into_iter()
+                        .map(|refused| (refused.pair, refused.window_ends))
+                        .collect();
+                    *self.refused.write().unwrap_or_else(|e| e.into_inner()) = pairs;
+                }
+                // The last view stays, each entry until its window ends; the store's own errors
+                // are counted in /metrics.
+                Err(error) => {
+                    tracing::debug!(%error, "reading the shared failure counts failed; trying again");
+                }
+            }
         }
     }
 
@@ -253,13 +332,14 @@ impl FailureLimiter {
 
 /// Drops ended windows; if that leaves more than half of `max`, drops the oldest until half are
 /// left. Halving makes the next eviction `max / 2` failures away, so its cost spreads over them.
-fn evict(windows: &mut HashMap<u64, Window>, now: Timestamp, length: Seconds, max: usize) {
+fn evict(windows: &mut HashMap<FailureKey, Window>, now: Timestamp, length: Seconds, max: usize) {
     windows.retain(|_, w| now < w.started.plus(length));
     let keep = max / 2;
     if windows.len() <= keep {
         return;
     }
-    let mut by_age: Vec<(Timestamp, u64)> = windows.iter().map(|(k, w)| (w.started, *k)).collect();
+    let mut by_age: Vec<(Timestamp, FailureKey)> =
+        windows.iter().map(|(k, w)| (w.started, *k)).collect();
     let dropped = by_age.len() - keep;
     if dropped < by_age.len() {
         by_age.select_nth_unstable(dropped);
@@ -283,8 +363,15 @@ mod tests {
     };
 
     fn limiter() -> (FailureLimiter, Arc<ManualClock>) {
-        let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
-        (FailureLimiter::new(CONFIG, clock.clone()), clock)
+        let now = Timestamp(1_795_462_741_000);
+        let clock = Arc::new(ManualClock::new(now));
+        let key = super::super::keys::generate(crate::model::SigningAlg::ES256, now).unwrap();
+        let ring = KeyRing::new(&[key], now).unwrap();
+        let keys = Arc::new(RwLock::new(Arc::new(ring)));
+        (
+            FailureLimiter::new(CONFIG, clock.clone(), keys, None),
+            clock,
+        )
     }
 
     fn address(n: u32) -> IpAddr {
@@ -295,13 +382,13 @@ mod tests {
         Attempt::Client { client_id, source }
     }
 
-    #[test]
-    fn an_attacker_guessing_from_one_address_is_refused_until_the_window_ends() {
+    #[tokio::test]
+    async fn an_attacker_guessing_from_one_address_is_refused_until_the_window_ends() {
         let (limiter, clock) = limiter();
         let attacker = client("OQa", address(1));
         for _ in 0..3 {
             assert!(limiter.check(attacker).is_ok());
-            limiter.record_failure(attacker);
+            limiter.record_failure(attacker).await;
         }
         assert_eq!(
             limiter.check(attacker),
@@ -318,14 +405,14 @@ mod tests {
         assert!(limiter.check(attacker).is_ok());
     }
 
-    #[test]
-    fn guessing_one_secret_from_many_addresses_gets_one_guess_per_address_past_the_limit() {
+    #[tokio::test]
+    async fn guessing_one_secret_from_many_addresses_gets_one_guess_per_address_past_the_limit() {
         let (limiter, _clock) = limiter();
         // Five addresses fail once each: the identity reaches its limit.
         for n in 1..=5 {
             let attacker = client("OQa", address(n));
             assert!(limiter.check(attacker).is_ok());
-            limiter.record_failure(attacker);
+            limiter.record_failure(attacker).await;
         }
         // Each of them is now refused for it, after one guess rather than three.
         for n in 1..=5 {
@@ -334,14 +421,14 @@ mod tests {
         // A new address gets its one guess, and is refused after it.
         let newcomer = client("OQa", address(6));
         assert!(limiter.check(newcomer).is_ok());
-        limiter.record_failure(newcomer);
+        limiter.record_failure(newcomer).await;
         assert!(limiter.check(newcomer).is_err());
         // The real client's address has not failed: it goes through.
         assert!(limiter.check(client("OQa", address(99))).is_ok());
     }
 
-    #[test]
-    fn spraying_many_usernames_from_one_address_gets_one_guess_each_past_the_ceiling() {
+    #[tokio::test]
+    async fn spraying_many_usernames_from_one_address_gets_one_guess_each_past_the_ceiling() {
         let (limiter, _clock) = limiter();
         let proxy = address(1);
         let names: Vec<String> = (0..8).map(|n| format!("user{n}")).collect();
@@ -351,7 +438,7 @@ mod tests {
                 source: proxy,
             };
             assert!(limiter.check(attempt).is_ok());
-            limiter.record_failure(attempt);
+            limiter.record_failure(attempt).await;
         }
         // Past the address's ceiling, a username that failed from it once is refused from it…
         for name in &names {
@@ -369,14 +456,16 @@ mod tests {
         assert!(limiter.check(colleague).is_ok());
     }
 
-    #[test]
-    fn usernames_are_counted_without_regard_to_case() {
+    #[tokio::test]
+    async fn usernames_are_counted_without_regard_to_case() {
         let (limiter, _clock) = limiter();
         for name in ["Admin", "ADMIN", "admin"] {
-            limiter.record_failure(Attempt::User {
-                username: name,
-                source: address(1),
-            });
+            limiter
+                .record_failure(Attempt::User {
+                    username: name,
+                    source: address(1),
+                })
+                .await;
         }
         assert!(
             limiter
@@ -388,14 +477,16 @@ mod tests {
         );
     }
 
-    #[test]
-    fn thousands_of_distinct_60_kb_bogus_client_ids_leave_the_limiter_bounded() {
+    #[tokio::test]
+    async fn thousands_of_distinct_60_kb_bogus_client_ids_leave_the_limiter_bounded() {
         let (limiter, clock) = limiter();
         let mut bogus = "x".repeat(60 * 1024);
         for n in 0..5000 {
             bogus.truncate(60 * 1024 - 8);
             bogus.push_str(&format!("{n:08}"));
-            limiter.record_failure(client(&bogus, address(n % 200)));
+            limiter
+                .record_failure(client(&bogus, address(n % 200)))
+                .await;
             if n % 100 == 99 {
                 clock.advance(Seconds(1));
             }
@@ -408,8 +499,8 @@ mod tests {
         // What was evicted went oldest first: the latest failures still count.
         let latest = client(&bogus, address(4999 % 200));
         assert!(limiter.check(latest).is_ok());
-        limiter.record_failure(latest);
-        limiter.record_failure(latest);
+        limiter.record_failure(latest).await;
+        limiter.record_failure(latest).await;
         assert!(limiter.check(latest).is_err());
     }
 }

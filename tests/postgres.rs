@@ -333,7 +333,11 @@ async fn of_two_servers_spending_one_refresh_token_at_once_exactly_one_wins_ever
 
 /// The binary over this test's database, given by `OAUTH_CONSOLE_DATABASE_URL` or (`by_flag`)
 /// `--database-url`, with a data directory that stays empty.
-fn over_database(database: &TestDatabase, data_dir: &std::path::Path, by_flag: bool) -> Command {
+pub(crate) fn over_database(
+    database: &TestDatabase,
+    data_dir: &std::path::Path,
+    by_flag: bool,
+) -> Command {
     let mut command = crate::cli::oauth_console(data_dir);
     command.env_remove("OAUTH_CONSOLE_DATABASE_URL");
     if by_flag {
@@ -527,13 +531,13 @@ async fn a_migrated_store_keeps_its_refresh_tokens_and_codes_working_and_a_secon
 }
 
 /// `serve` on a free port of 127.0.0.1 over `command`'s store, killed when dropped.
-struct Serving {
-    child: std::process::Child,
-    base: String,
+pub(crate) struct Serving {
+    pub(crate) child: std::process::Child,
+    pub(crate) base: String,
 }
 
 impl Serving {
-    fn start(mut command: Command) -> Serving {
+    pub(crate) fn start(mut command: Command) -> Serving {
         use std::io::BufRead;
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])

@@ -1191,7 +1191,7 @@ async fn killing_one_of_two_servers_mid_load_loses_no_acknowledged_write_and_the
         }
     }
 
-    let acked = acked.lock().unwrap();
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
     assert!(
         acked.apps.iter().any(|app| app.server == 0),
         "the killed server acknowledged writes before the kill"

@@ -383,7 +383,11 @@ impl PgStore {
     ) -> Result<(), Failure> {
         let mut client = self.checkout(deadline).await?;
         let committed = self.commit_on(&mut client, writes, into, deadline).await;
-        client.keep_if(committed.is_ok());
+        // A refused write is the database's clear answer, and its transaction was rolled back.
+        client.keep_if(matches!(
+            committed,
+            Ok(()) | Err(Failure::Final(StoreError::Conflict { .. }))
+        ));
         committed
     }
 
@@ -420,7 +424,7 @@ impl PgStore {
         .await?;
         let may_have_landed = |detail: String| {
             Failure::Final(StoreError::Backend(format!(
-                "the connection to the database dropped while committing ({detail}); the change may or may not have been made, so read it again before repeating it"
+                "the commit got no answer from the database ({detail}); the change may or may not have been made, so read it again before repeating it"
             )))
         };
         let committed = match deadline {

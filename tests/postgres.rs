@@ -333,11 +333,7 @@ async fn of_two_servers_spending_one_refresh_token_at_once_exactly_one_wins_ever
 
 /// The binary over this test's database, given by `OAUTH_CONSOLE_DATABASE_URL` or (`by_flag`)
 /// `--database-url`, with a data directory that stays empty.
-pub(crate) fn over_database(
-    database: &TestDatabase,
-    data_dir: &std::path::Path,
-    by_flag: bool,
-) -> Command {
+fn over_database(database: &TestDatabase, data_dir: &std::path::Path, by_flag: bool) -> Command {
     let mut command = crate::cli::oauth_console(data_dir);
     command.env_remove("OAUTH_CONSOLE_DATABASE_URL");
     if by_flag {

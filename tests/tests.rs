@@ -12,6 +12,7 @@ mod console;
 #[path = "console.rs"]
 mod console_remote;
 mod crash;
+mod fleet;
 mod grant_races;
 mod grants;
 mod hostile;

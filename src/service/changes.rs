@@ -2,10 +2,11 @@
 //! that changes an app or the signing keys is announced ([`SharedStore::changes`]), and each
 //! server forgets exactly the copies it made stale — the app in the client cache, or the key
 //! ring, read again — so that a change made anywhere takes effect everywhere within a second.
-//! When the announcements may have been missed (the connection hearing them dropped, or it
-//! listens again), everything cached is forgotten; the client cache's age
-//! ([`CLIENT_CACHE_MAX_AGE`](super::CLIENT_CACHE_MAX_AGE)) bounds what an announcement lost
-//! some other way leaves stale.
+//! When the announcements may have been missed, everything cached is forgotten: once the
+//! connection hearing them listens again. While it is down, the client cache's age
+//! ([`CLIENT_CACHE_MAX_AGE`](super::CLIENT_CACHE_MAX_AGE)) bounds what is stale, as it bounds
+//! what an announcement lost some other way leaves; forgetting at the drop instead would refuse
+//! the client-credentials tokens the cache can still answer while the database restarts.
 
 use crate::store::{Change, Notice, SharedStore};
 
@@ -47,7 +48,6 @@ impl AuthorizationServer {
             }
             Notice::Lost => {
                 service.metrics.notification_connection_lost();
-                service.clients.forget_all();
                 false
             }
             Notice::Listening => {

@@ -10,7 +10,10 @@
 //! making the same change exactly one wins and the other's commit is refused as a conflict. What
 //! the database gives up on (a serialization failure, a deadlock, a dropped connection, a restart)
 //! is tried again a few times before it is an error; a commit whose `COMMIT` got no answer is not,
-//! since it may have landed.
+//! since it may have landed. A database that stops answering altogether (a hung machine, a
+//! network that drops packets) keeps its connections open and never says so: each read and commit
+//! is therefore given [`ANSWER_WITHIN`], retries included, and a connection that did not answer in
+//! time is closed rather than put back in the pool, where the next request would wait on it too.
 //!
 //! A commit that changes what servers cache (an app, the signing keys) announces it with
 //! `pg_notify` inside its transaction, so that one rolled back announces nothing; each process
@@ -22,8 +25,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::UnboundedSender;
@@ -59,6 +66,11 @@ const ATTEMPTS: u32 = 4;
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(50);
 /// How long to wait for a connection, made or from the pool, before taking the database as gone.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a read or a commit may wait on the database, retries included, before it is given up
+/// as [`StoreError::Unavailable`]: a request is answered in about this long even when the
+/// database has stopped answering, so that the client or its balancer can go elsewhere. Far above
+/// what any one of the store's statements takes (the apps page of a million apps: under 1 ms).
+const ANSWER_WITHIN: Duration = Duration::from_secs(3);
 
 /// The channel commits announce their changes on.
 const CHANGES_CHANNEL: &str = "oauth_console_changes";
@@ -257,20 +269,37 @@ impl PgStore {
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or has failed transiently [`ATTEMPTS`]
-    /// times; the last is [`StoreError::Unavailable`].
-    async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, StoreError>
+    /// times or past [`ANSWER_WITHIN`]; the last is [`StoreError::Unavailable`].
+    async fn retrying<T, F, Fut>(&self, attempt: F) -> Result<T, StoreError>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(Option<Instant>) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        self.retrying_until(Some(Instant::now() + ANSWER_WITHIN), attempt)
+            .await
+    }
+
+    /// [`PgStore::retrying`], each attempt given `deadline` (`None`: as long as it takes).
+    async fn retrying_until<T, F, Fut>(
+        &self,
+        deadline: Option<Instant>,
+        mut attempt: F,
+    ) -> Result<T, StoreError>
+    where
+        F: FnMut(Option<Instant>) -> Fut,
         Fut: Future<Output = Result<T, Failure>>,
     {
         let mut pause = FIRST_RETRY_PAUSE;
         let mut tried = 0;
         loop {
             tried += 1;
-            match attempt().await {
+            match attempt(deadline).await {
                 Ok(value) => return Ok(value),
                 Err(Failure::Final(error)) => return Err(error),
-                Err(Failure::Transient(detail)) if tried >= ATTEMPTS => {
+                Err(Failure::Transient(detail))
+                    if tried >= ATTEMPTS
+                        || deadline.is_some_and(|deadline| Instant::now() + pause >= deadline) =>
+                {
                     return Err(StoreError::Unavailable {
                         database: self.shown.clone(),
                         detail,
@@ -291,10 +320,15 @@ impl PgStore {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        self.retrying(|| async move {
-            let client = self.pool.get().await.map_err(pool_failure)?;
-            let statement = client.prepare_cached(sql).await.map_err(failure)?;
-            client.query(&statement, params).await.map_err(failure)
+        self.retrying(|deadline| async move {
+            let client = self.checkout(deadline).await?;
+            let rows = answered(deadline, async {
+                let statement = client.prepare_cached(sql).await.map_err(failure)?;
+                client.query(&statement, params).await.map_err(failure)
+            })
+            .await;
+            client.keep_if(rows.is_ok());
+            rows
         })
         .await
     }
@@ -327,10 +361,15 @@ impl PgStore {
 
     /// Rows affected by `sql`, tried again as [`PgStore::retrying`] says.
     async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-        self.retrying(|| async move {
-            let client = self.pool.get().await.map_err(pool_failure)?;
-            let statement = client.prepare_cached(sql).await.map_err(failure)?;
-            client.execute(&statement, params).await.map_err(failure)
+        self.retrying(|deadline| async move {
+            let client = self.checkout(deadline).await?;
+            let changed = answered(deadline, async {
+                let statement = client.prepare_cached(sql).await.map_err(failure)?;
+                client.execute(&statement, params).await.map_err(failure)
+            })
+            .await;
+            client.keep_if(changed.is_ok());
+            changed
         })
         .await
     }
@@ -360,16 +399,52 @@ impl PgStore {
 
     /// Makes the records of `writes` (a copy of another store: `SledStore::copy_writes`) in this
     /// database, which must hold no record yet, in one transaction: all of them or, refused,
-    /// none.
+    /// none. A whole store may take a while: it is given as long as it takes.
     pub async fn fill_empty(&self, writes: &[Write]) -> Result<(), StoreError> {
-        self.retrying(|| self.try_commit(writes, Target::Empty))
-            .await
+        self.retrying_until(None, |deadline| {
+            self.try_commit(writes, Target::Empty, deadline)
+        })
+        .await
     }
 
-    /// One try at the whole commit, in one transaction.
-    async fn try_commit(&self, writes: &[Write], into: Target) -> Result<(), Failure> {
-        let mut client = self.pool.get().await.map_err(pool_failure)?;
-        let tx = client.transaction().await.map_err(failure)?;
+    /// A connection from the pool, or a new one, by `deadline`.
+    async fn checkout(&self, deadline: Option<Instant>) -> Result<Checkout, Failure> {
+        answered(deadline, async {
+            self.pool.get().await.map_err(pool_failure)
+        })
+        .await
+        .map(|object| Checkout(Some(object)))
+    }
+
+    /// One try at the whole commit, in one transaction, by `deadline`.
+    async fn try_commit(
+        &self,
+        writes: &[Write],
+        into: Target,
+        deadline: Option<Instant>,
+    ) -> Result<(), Failure> {
+        let mut client = self.checkout(deadline).await?;
+        let committed = self.commit_on(&mut client, writes, into, deadline).await;
+        // A refused write is the database's clear answer, and its transaction was rolled back.
+        client.keep_if(matches!(
+            committed,
+            Ok(()) | Err(Failure::Final(StoreError::Conflict { .. }))
+        ));
+        committed
+    }
+
+    async fn commit_on(
+        &self,
+        client: &mut Checkout,
+        writes: &[Write],
+        into: Target,
+        deadline: Option<Instant>,
+    ) -> Result<(), Failure> {
+        let client = client.object();
+        let tx = answered(deadline, async {
+            client.transaction().await.map_err(failure)
+        })
+        .await?;
         if into == Target::Empty {
             let holds: bool = tx
                 .query_one(HOLDS_RECORDS, &[])
@@ -382,24 +457,37 @@ impl PgStore {
                 }));
             }
         }
-        for (position, write) in writes.iter().enumerate() {
-            apply(&tx, position, write).await?;
-        }
-        let payloads = announcements(writes);
-        if !payloads.is_empty() {
-            run(
-                &tx,
-                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
-                &[&CHANGES_CHANNEL, &payloads],
-            )
-            .await?;
-        }
-        tx.commit().await.map_err(|error| match transient(&error) {
+        let tx = answered(deadline, async {
+            for (position, write) in writes.iter().enumerate() {
+                apply(&tx, position, write).await?;
+            }
+            let payloads = announcements(writes);
+            if !payloads.is_empty() {
+                run(
+                    &tx,
+                    "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                    &[&CHANGES_CHANNEL, &payloads],
+                )
+                .await?;
+            }
+            Ok(tx)
+        })
+        .await?;
+        let may_have_landed = |detail: String| {
+            Failure::Final(StoreError::Backend(format!(
+                "the commit got no answer from the database ({detail}); the change may or may not have been made, so read it again before repeating it"
+            )))
+        };
+        let committed = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, tx.commit())
+                .await
+                .map_err(|_| may_have_landed(no_answer()))?,
+            None => tx.commit().await,
+        };
+        committed.map_err(|error| match transient(&error) {
             // The database refused it whole: nothing landed, so it can be tried again.
             Some(detail) if error.code().is_some() => Failure::Transient(detail),
-            Some(detail) => Failure::Final(StoreError::Backend(format!(
-                "the connection to the database dropped while committing ({detail}); the change may or may not have been made, so read it again before repeating it"
-            ))),
+            Some(detail) => may_have_landed(detail),
             None => failure(error),
         })
     }
@@ -546,6 +634,63 @@ fn failure_key(row: &Row, column: usize) -> Result<FailureKey, StoreError> {
 /// A limit as PostgreSQL's `integer` holds it.
 fn limit(count: u32) -> i32 {
     i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+/// A pooled connection, put back for the next request only when its work finished in time. One
+/// that an attempt gave up waiting on (or whose request was dropped half-way) may still have a
+/// statement in flight, or a database at its other end that no longer answers: it is closed.
+struct Checkout(Option<Object>);
+
+impl Checkout {
+    fn object(&mut self) -> &mut Object {
+        self.0
+            .as_mut()
+            .expect("a checkout holds its connection until it is dropped")
+    }
+
+    fn keep_if(mut self, answered: bool) {
+        if answered {
+            drop(self.0.take());
+        }
+    }
+}
+
+impl std::ops::Deref for Checkout {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.0
+            .as_ref()
+            .expect("a checkout holds its connection until it is dropped")
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(Object::take(object));
+        }
+    }
+}
+
+/// Waits for `step` until `deadline`; past it, the database is taken as not answering.
+async fn answered<T>(
+    deadline: Option<Instant>,
+    step: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, step)
+            .await
+            .unwrap_or_else(|_| Err(Failure::Transient(no_answer()))),
+        None => step.await,
+    }
+}
+
+fn no_answer() -> String {
+    format!(
+        "the database did not answer within {} seconds",
+        ANSWER_WITHIN.as_secs()
+    )
 }
 
 /// What a commit may land on: the store as it is, or only a database that holds no record.
@@ -1206,7 +1351,7 @@ impl Store for PgStore {
 
     async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         tracing::debug!(writes = writes.len(), "committing");
-        self.retrying(|| self.try_commit(&writes, Target::Store))
+        self.retrying(|deadline| self.try_commit(&writes, Target::Store, deadline))
             .await?;
         tracing::debug!("commit durable");
         Ok(())

@@ -1060,7 +1060,7 @@ async fn the_console_follows_the_terminals_size() {
         w.app(&format!("app {n:02}")).await;
     }
     let mut c = w.console().await;
-    c.ui.resize(80, 16).await;
+    c.ui.resize(80, 24).await;
     snap!("small_terminal", c);
 }
 
@@ -1628,4 +1628,136 @@ async fn a_bad_import_file_says_which_entry_breaks_which_limit_and_imports_nothi
     c.choose_apps_file().await;
     snap!("import_refused", c);
     assert_eq!(w.app_names().await, ["Billing sync"]);
+}
+
+/// The last line of the frame: the footer of keys.
+fn footer(frame: &str) -> String {
+    frame.lines().last().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_footer_keeps_help_quit_and_back_however_many_keys_a_screen_has() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    for (width, height) in [(120, 40), (80, 24)] {
+        c.ui.resize(width, height).await;
+        c.keys("Enter").await;
+        // Each tab of the app, then its audit events' list focused.
+        for tab in ["1", "2", "3", "4"] {
+            c.keys(tab).await;
+            let footer = footer(&c.frame());
+            for kept in ["? help", "q quit", "Esc back"] {
+                assert!(
+                    footer.contains(kept),
+                    "{width}×{height}, tab {tab}: the footer lost {kept:?}: {footer}"
+                );
+            }
+        }
+        c.keys("Esc").await;
+        let footer = footer(&c.frame());
+        assert!(
+            footer.contains("? help") && footer.contains("q quit"),
+            "{footer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn below_80_by_24_the_console_says_the_terminal_is_too_small_and_how_big_it_must_be() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    for (width, height) in [(79, 24), (80, 23), (40, 10)] {
+        c.ui.resize(width, height).await;
+        let frame = c.frame();
+        // Read as words: on a narrow terminal the sentence wraps.
+        let said = frame.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            said.contains(&format!("The terminal is {width}×{height}")),
+            "{frame}"
+        );
+        assert!(said.contains("needs at least 80×24"), "{frame}");
+        assert!(
+            !frame.contains("Billing sync"),
+            "no screen is drawn:\n{frame}"
+        );
+    }
+    c.ui.resize(79, 24).await;
+    snap!("too_small_terminal", c);
+    c.ui.resize(80, 24).await;
+    assert!(c.frame().contains("Billing sync"));
+}
+
+#[tokio::test]
+async fn at_80_by_24_an_apps_name_keeps_its_room_before_the_client_id_and_columns_go() {
+    let w = world().await;
+    w.app("Nightly invoice export").await;
+    let mut c = w.console().await;
+    c.ui.resize(80, 24).await;
+    let frame = c.frame();
+    let row = frame
+        .lines()
+        .find(|l| l.starts_with("│›"))
+        .unwrap_or_default();
+    assert!(row.contains("Nightly invoice export"), "{frame}");
+    assert!(
+        frame.contains("Date created"),
+        "the list is sorted by date created, which stays:\n{frame}"
+    );
+}
+
+#[tokio::test]
+async fn at_80_by_24_the_audit_list_keeps_its_app_and_by_columns() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.ui.resize(80, 24).await;
+    c.keys("a").await;
+    let frame = c.frame();
+    let header = frame
+        .lines()
+        .find(|l| l.contains("Date") && l.contains("Event"))
+        .unwrap_or_default();
+    assert!(
+        header.contains(" App ") && header.contains(" By"),
+        "{frame}"
+    );
+    let row = frame
+        .lines()
+        .find(|l| l.contains("oauth-apps.created"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("Billing sync") && row.contains("admin"),
+        "{frame}"
+    );
+    assert!(
+        frame.contains("Details"),
+        "the event's details are shown too:\n{frame}"
+    );
+    snap!("audit_80x24", c);
+}
+
+#[tokio::test]
+async fn at_80_by_24_a_missing_redirect_url_shows_its_field_and_message_inside_the_box() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.ui.resize(80, 24).await;
+    c.keys("o End Enter n Right Tab").await;
+    c.type_text("Partner portal").await;
+    c.keys("Ctrl-s").await;
+    let frame = c.frame();
+    let inside: Vec<&str> = frame.lines().take_while(|l| !l.starts_with('└')).collect();
+    assert!(
+        inside.iter().any(|l| l.contains("Redirect URLs *")),
+        "{frame}"
+    );
+    assert!(
+        inside
+            .iter()
+            .any(|l| l.contains("⚠") && l.contains("redirect URL")),
+        "{frame}"
+    );
+    assert!(inside.iter().any(|l| l.contains("[ Next ]")), "{frame}");
+    snap!("org_wizard_missing_redirect_80x24", c);
 }

@@ -1761,3 +1761,21 @@ async fn at_80_by_24_a_missing_redirect_url_shows_its_field_and_message_inside_t
     assert!(inside.iter().any(|l| l.contains("[ Next ]")), "{frame}");
     snap!("org_wizard_missing_redirect_80x24", c);
 }
+
+#[tokio::test]
+async fn the_scope_picker_lists_serverless_saying_its_permissions_are_not_in_the_catalog_yet() {
+    let w = world().await;
+    let mut c = w.console().await;
+    c.keys("n").await;
+    c.type_text("Functions deployer").await;
+    c.keys("Ctrl-s").await;
+    let unlisted = "Serverless — its permissions are not in this catalog yet";
+    assert!(c.frame().contains(unlisted), "{}", c.frame());
+    // A search for the area finds it; Space on it selects nothing, as there is nothing to hold.
+    c.keys("Tab").await;
+    c.type_text("serverless").await;
+    assert!(c.frame().contains(unlisted), "{}", c.frame());
+    c.keys("Tab Space").await;
+    assert!(c.frame().contains("0/100 selected"), "{}", c.frame());
+    snap!("wizard_scopes_serverless", c);
+}

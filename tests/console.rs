@@ -1779,3 +1779,43 @@ async fn the_scope_picker_lists_serverless_saying_its_permissions_are_not_in_the
     assert!(c.frame().contains("0/100 selected"), "{}", c.frame());
     snap!("wizard_scopes_serverless", c);
 }
+
+#[tokio::test]
+async fn esc_in_an_edit_form_asks_before_discarding_changes_as_the_wizard_does() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    c.keys("Enter e").await;
+    c.type_text(" v2").await;
+    c.keys("Esc").await;
+    assert_eq!(
+        c.ui.state().dialog_title().as_deref(),
+        Some("Discard your changes?")
+    );
+    snap!("detail_discard_asks", c);
+    c.keys("n").await;
+    assert!(
+        c.frame().contains("Billing sync v2"),
+        "still editing what was typed"
+    );
+    c.keys("Esc y").await;
+    assert!(c.ui.state().dialog.is_none());
+    assert!(c.status().contains("nothing was saved"), "{}", c.status());
+    assert_eq!(w.app_names().await, ["Billing sync"]);
+    // With nothing changed there is nothing to ask: Esc leaves the form at once.
+    c.keys("e Esc").await;
+    assert!(c.ui.state().dialog.is_none());
+    assert!(
+        c.frame().contains("[ Edit application details ]"),
+        "{}",
+        c.frame()
+    );
+    // The access settings editor asks too.
+    c.keys("2 e Ctrl-u").await;
+    c.type_text("15m").await;
+    c.keys("Esc").await;
+    assert_eq!(
+        c.ui.state().dialog_title().as_deref(),
+        Some("Discard your changes?")
+    );
+}

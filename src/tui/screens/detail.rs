@@ -346,7 +346,16 @@ impl Detail {
         }
     }
 
+    /// Stops editing, asking first when something was changed (as the wizard does).
     fn cancel_edit(&mut self, ctx: &mut Ctx) {
+        if self.holds_input() {
+            ctx.open(Confirm::new(ConfirmAction::DiscardEdit));
+        } else {
+            self.discard_edit(ctx);
+        }
+    }
+
+    fn discard_edit(&mut self, ctx: &mut Ctx) {
         self.edit = None;
         ctx.info("Edit cancelled; nothing was saved");
     }
@@ -798,6 +807,7 @@ impl Component for Detail {
                 app: app.clone(),
                 version: *version,
             }),
+            ConfirmAction::DiscardEdit => self.discard_edit(ctx),
             _ => self.authorized.confirmed(action, ctx),
         }
     }

@@ -360,6 +360,7 @@ impl Component for Wizard {
             }
             ConfirmAction::LeaveSecret => ctx.go(Nav::apps()),
             ConfirmAction::Quit
+            | ConfirmAction::DiscardEdit
             | ConfirmAction::RevokeAuthorization(_)
             | ConfirmAction::EndGrace { .. } => {}
         }

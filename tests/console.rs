@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust};
 use oauth_console::model::{
-    AppSettings, AppUpdate, GrantType, ListApps, NewApp, NewUser, OAuthApp, Role, Seconds,
-    SecretDigest, Session, Sid, SigningAlg, Timestamp, s256_challenge,
+    AppSettings, AppUpdate, GeneratedPassword, GrantType, ListApps, NewApp, NewUser, OAuthApp,
+    Role, Seconds, SecretDigest, Session, Sid, SigningAlg, Timestamp, s256_challenge,
 };
 use oauth_console::server::{self, AppState, ServerConfig};
 use oauth_console::service::{
@@ -22,6 +22,7 @@ use oauth_console::service::{
 use oauth_console::store::{SledStore, Store, Write};
 use oauth_console::tui::keys::KeyMap;
 use oauth_console::tui::replay::parse_key;
+use oauth_console::tui::screens::dialogs::FirstStart;
 use oauth_console::tui::screens::token::TokenOutcome;
 use oauth_console::tui::state::Screen;
 use oauth_console::tui::{Headless, MemoryClipboard};
@@ -1818,4 +1819,29 @@ async fn esc_in_an_edit_form_asks_before_discarding_changes_as_the_wizard_does()
         c.ui.state().dialog_title().as_deref(),
         Some("Discard your changes?")
     );
+}
+
+#[tokio::test]
+async fn the_first_starts_generated_password_is_shown_once_in_the_console_with_copy() {
+    let w = world().await;
+    w.app("Billing sync").await;
+    let mut c = w.console().await;
+    let password = "correct horse battery staple, generated";
+    c.ui.show_first_start(FirstStart {
+        username: "admin".into(),
+        password: GeneratedPassword::received(password.into()),
+    });
+    let frame = c.frame();
+    assert!(frame.contains(password), "{frame}");
+    assert!(frame.contains("It is shown only now"), "{frame}");
+    snap!("first_start_password", c);
+    // The first button copies it; the dialog stays until it is closed.
+    c.keys("Enter").await;
+    assert_eq!(c.clipboard.copied(), vec![password.to_owned()]);
+    assert!(c.status().contains("Copied the password"), "{}", c.status());
+    assert!(c.frame().contains(password));
+    c.keys("Right Enter").await;
+    assert!(c.ui.state().dialog.is_none());
+    assert!(!c.frame().contains(password), "shown once:\n{}", c.frame());
+    assert!(c.frame().contains("Billing sync"));
 }

@@ -42,6 +42,7 @@ use crate::model::{
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
 use crate::tui::keys::{KeyMap, KeysFileError};
+use crate::tui::screens::dialogs::FirstStart;
 
 /// Environment variables read on the first start of a store.
 const ADMIN_USER_ENV: &str = "OAUTH_CONSOLE_ADMIN_USER";
@@ -152,14 +153,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // Logs start before the store opens, so that whatever opening repaired is said on standard
     // error. The console's terminal is its own once it starts, so there only the open logs here;
     // with `--serve`, its server logs to a file afterwards.
-    let (service, sled) = match &cli.command {
+    let (service, sled, first_start) = match &cli.command {
         None => {
             use tracing::instrument::WithSubscriber;
-            open_store(location)
+            // Without a terminal the console refuses to start: the password is said where
+            // it can be read.
+            let password_to = if std::io::stdout().is_terminal() {
+                PasswordTo::Console
+            } else {
+                PasswordTo::Stderr
+            };
+            open_store(location, password_to)
                 .with_subscriber(stderr_logs(WARN))
                 .await?
         }
-        Some(_) => open_store(location).await?,
+        Some(_) => open_store(location, PasswordTo::Stderr).await?,
     };
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
@@ -173,7 +181,16 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if cli.command.is_none()
         && let Some(listen) = cli.serve
     {
-        return console_serving(service, user, issuer, listen, &data_dir, config_dir).await;
+        return console_serving(
+            service,
+            user,
+            issuer,
+            listen,
+            &data_dir,
+            config_dir,
+            first_start,
+        )
+        .await;
     }
     let ctx = Session {
         backend: Box::new(
@@ -187,7 +204,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         out,
     };
     let Some(command) = cli.command else {
-        return console(ctx.backend, None, config_dir).await;
+        return console(ctx.backend, None, config_dir, first_start).await;
     };
     match command {
         // Handled above, before the store is opened.
@@ -227,6 +244,8 @@ async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyh
             Box::new(sessions.console_backend(server).await?),
             None,
             Some(sessions.dir().to_path_buf()),
+            // A server's store was created by its own first start, which said the password.
+            None,
         )
         .await;
     };
@@ -519,6 +538,7 @@ async fn console_serving(
     listen: std::net::SocketAddr,
     data_dir: &Path,
     config_dir: Option<PathBuf>,
+    first_start: Option<FirstStart>,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -562,7 +582,7 @@ async fn console_serving(
     let task = tokio::spawn(server.run(async {
         stopped.await.ok();
     }));
-    let console = console(Box::new(backend), Some(url), config_dir).await;
+    let console = console(Box::new(backend), Some(url), config_dir, first_start).await;
     let _ = stop.send(());
     let stopped = match tokio::time::timeout(SERVER_STOP_WAIT, task).await {
         Ok(Ok(result)) => result,
@@ -605,11 +625,12 @@ const SERVER_LOG_DAYS: usize = 7;
 const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// Opens the console in this terminal, until the user quits; `serving` is the URL of the server
-/// running beside it, if any.
+/// running beside it, if any; `first_start` the password of a store this start created.
 async fn console(
     backend: Box<dyn Backend>,
     serving: Option<String>,
     config_dir: Option<PathBuf>,
+    first_start: Option<FirstStart>,
 ) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         bail!(
@@ -618,7 +639,7 @@ async fn console(
     }
     let clipboard = Arc::new(crate::tui::SystemClipboard::new());
     let keys = key_bindings(config_dir);
-    crate::tui::run(Arc::from(backend), clipboard, serving, keys)
+    crate::tui::run(Arc::from(backend), clipboard, serving, keys, first_start)
         .await
         .context("the terminal failed")
 }
@@ -639,12 +660,22 @@ enum StoreLocation<'a> {
     Database(&'a DatabaseUrl),
 }
 
+/// Where the first start says the password it generated: on standard error for a command, or in
+/// the console, whose screen would hide standard error until it closes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PasswordTo {
+    Stderr,
+    Console,
+}
+
 /// Opens (creating on first use) the store and its service; on the first start, makes the first
-/// user and says once, on standard error, how to sign in. The sled store is returned too, for
-/// the control socket that answers its backups.
+/// user and says once how to sign in: on standard error, but a generated password for the
+/// console is returned for it to show instead. The sled store is returned too, for the control
+/// socket that answers its backups.
 async fn open_store(
     location: StoreLocation<'_>,
-) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>)> {
+    password_to: PasswordTo,
+) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>, Option<FirstStart>)> {
     let (store, sled, shown): (Arc<dyn Store>, _, _) = match location {
         StoreLocation::DataDir(data_dir) => {
             let sled = Arc::new(open_store_waiting(data_dir).await?);
@@ -665,13 +696,25 @@ async fn open_store(
         .sweep_batch(SWEEP_BATCH)
         .await
         .context("removing expired records from the store")?;
+    let mut first_start = None;
     if let Some(made) = service.bootstrap(&username, password).await? {
         let mut err = std::io::stderr().lock();
         writeln!(err, "Created a new store in {shown}.")?;
         for owner in &made.owners {
             writeln!(err, "  {:<13} {}  {}", owner.label(), owner.sid, owner.name)?;
         }
-        match &made.generated_password {
+        match made.generated_password {
+            Some(password) if password_to == PasswordTo::Console => {
+                writeln!(
+                    err,
+                    "User '{}' (Owner of all three) has a generated password, which the console shows once; set {ADMIN_PASSWORD_ENV} before the first start to choose it.",
+                    made.username
+                )?;
+                first_start = Some(FirstStart {
+                    username: made.username,
+                    password,
+                });
+            }
             Some(password) => writeln!(
                 err,
                 "User '{}' (Owner of all three) has the password: {}\nIt is shown only now; set {ADMIN_PASSWORD_ENV} before the first start to choose it.",
@@ -685,7 +728,7 @@ async fn open_store(
             )?,
         }
     }
-    Ok((service, sled))
+    Ok((service, sled, first_start))
 }
 
 /// How long a command waits for another process (a script's previous command, say) to release

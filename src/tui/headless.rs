@@ -16,6 +16,7 @@ use ratatui::layout::Rect;
 use super::clipboard::Clipboard;
 use super::effect::{Msg, perform};
 use super::keys::KeyMap;
+use super::screens::dialogs::FirstStart;
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -67,6 +68,11 @@ impl Headless {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Shows the first start's password, as the console does over a store it just created.
+    pub fn show_first_start(&mut self, first: FirstStart) {
+        self.state.show_first_start(first);
     }
 
     /// Says in the header that this process serves the authorization server at `url`, as

@@ -19,6 +19,7 @@ use tokio::sync::{Notify, mpsc};
 use super::clipboard::Clipboard;
 use super::effect::{Effect, Msg, cancelled, perform};
 use super::keys::{KeyMap, KeysFileError};
+use super::screens::dialogs::FirstStart;
 use super::state::{State, Status, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -28,12 +29,14 @@ use crate::backend::Backend;
 ///
 /// `keys` are the bindings of the user's `keys.toml`, or why it was refused: then the defaults
 /// are in use and the status line says so at start, where it is read (standard error would be
-/// behind the console's screen).
+/// behind the console's screen). `first_start` is the password of a store this start created,
+/// shown once over the first screen for the same reason.
 pub async fn run(
     backend: Arc<dyn Backend>,
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    first_start: Option<FirstStart>,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
@@ -43,7 +46,17 @@ pub async fn run(
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys).await,
+        Ok(()) => {
+            run_loop(
+                &mut terminal,
+                backend,
+                clipboard,
+                serving,
+                keys,
+                first_start,
+            )
+            .await
+        }
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -57,6 +70,7 @@ async fn run_loop(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
+    first_start: Option<FirstStart>,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
@@ -65,6 +79,9 @@ async fn run_loop(
         Rect::new(0, 0, size.width, size.height),
     );
     state.session.serving = serving;
+    if let Some(first) = first_start {
+        state.show_first_start(first);
+    }
     match keys {
         Ok(keys) => state.keys = keys,
         Err(refused) => state.status = Some(Status::error(refused.to_string())),

@@ -1845,3 +1845,41 @@ async fn the_first_starts_generated_password_is_shown_once_in_the_console_with_c
     assert!(!c.frame().contains(password), "shown once:\n{}", c.frame());
     assert!(c.frame().contains("Billing sync"));
 }
+
+#[tokio::test]
+async fn a_token_with_a_long_scope_claim_still_shows_its_times_in_the_token_tool() {
+    let w = world().await;
+    let scopes: Vec<String> = oauth_console::model::scopes::catalog()
+        .for_owner(oauth_console::model::OwnerKind::Account)
+        .take(80)
+        .map(|permission| permission.name.to_owned())
+        .collect();
+    w.clock.advance(Seconds::MINUTE);
+    let created = w
+        .service
+        .create_app(
+            &w.admin,
+            NewApp {
+                owner: w.account.clone(),
+                grant_type: GrantType::ClientCredentials,
+                settings: AppSettings {
+                    name: "Everything reader".into(),
+                    scopes,
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap();
+    let served = w.serve().await;
+    let mut c = w.console_served(&w.admin, &served).await;
+    c.keys("T").await;
+    c.type_text(created.secret.expose()).await;
+    c.keys("Enter").await;
+    let frame = c.frame();
+    for shown in ["exp ", "time left", "1h 0m 0s", "scope"] {
+        assert!(frame.contains(shown), "{shown:?} is hidden:\n{frame}");
+    }
+    served.stop().await;
+}

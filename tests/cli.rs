@@ -456,7 +456,7 @@ fn replay_prints_each_marked_frame_of_a_scenario() {
     let scenario = dir.path().join("demo.scenario");
     std::fs::write(
         &scenario,
-        "size 110 20\napps 2\nsnapshot list\nkey n\ntype Replayed\nkey Ctrl-s\nsnapshot scopes\n",
+        "size 110 24\napps 2\nsnapshot list\nkey n\ntype Replayed\nkey Ctrl-s\nsnapshot scopes\n",
     )
     .unwrap();
     let output = run(dir.path(), &["replay", scenario.to_str().unwrap()]);
@@ -466,7 +466,7 @@ fn replay_prints_each_marked_frame_of_a_scenario() {
     assert!(text.contains("Demo app 002"));
     assert!(text.contains("── scopes ──\n"));
     assert!(text.contains("▶ 2 Scopes & permissions"));
-    assert_eq!(text.lines().count(), 2 * 21);
+    assert_eq!(text.lines().count(), 2 * 25);
 }
 
 #[test]

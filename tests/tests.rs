@@ -6,6 +6,8 @@ mod authorize;
 mod backup;
 mod cli;
 mod console;
+/// The scenarios that mean something over one backend only; see console_once.rs.
+mod console_once;
 /// The same scenarios over a server; see console.rs. Loading the file twice is the point: one
 /// source of scenarios, two backends.
 #[allow(clippy::duplicate_mod)]

@@ -42,6 +42,7 @@ use crate::model::{
 use crate::service::{ConsoleService, OsEntropy, SWEEP_BATCH, SystemClock};
 use crate::store::{PgStore, SledStore, Store, StoreError, verify_backup};
 use crate::tui::keys::{KeyMap, KeysFileError};
+use crate::tui::screens::dialogs::FirstStart;
 use crate::tui::state::Theme;
 
 /// Environment variables read on the first start of a store.
@@ -165,14 +166,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     // Logs start before the store opens, so that whatever opening repaired is said on standard
     // error. The console's terminal is its own once it starts, so there only the open logs here;
     // with `--serve`, its server logs to a file afterwards.
-    let (service, sled) = match &cli.command {
+    let (service, sled, first_start) = match &cli.command {
         None => {
             use tracing::instrument::WithSubscriber;
-            open_store(location)
+            // Without a terminal the console refuses to start: the password is said where
+            // it can be read.
+            let password_to = if std::io::stdout().is_terminal() {
+                PasswordTo::Console
+            } else {
+                PasswordTo::Stderr
+            };
+            open_store(location, password_to)
                 .with_subscriber(stderr_logs(WARN))
                 .await?
         }
-        Some(_) => open_store(location).await?,
+        Some(_) => open_store(location, PasswordTo::Stderr).await?,
     };
     let user = service.local_user(cli.global.user.as_deref()).await?.sid;
     let issuer = cli.global.issuer.clone();
@@ -190,6 +198,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             theme: cli.theme,
             config_dir,
             present: modes.present,
+            first_start,
         };
         return console_serving(
             service,
@@ -220,6 +229,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             theme: cli.theme,
             config_dir,
             present: modes.present,
+            first_start,
         };
         return console(ctx.backend, None, look).await;
     };
@@ -274,6 +284,8 @@ async fn remote(cli: Cli, server: &str, out: Output, trust: ServerTrust) -> anyh
             theme: cli.theme,
             config_dir: Some(sessions.dir().to_path_buf()),
             present: modes.present,
+            // A server's store was created by its own first start, which said the password.
+            first_start: None,
         };
         return console(
             Box::new(reading(sessions.console_backend(server).await?)),
@@ -680,15 +692,17 @@ const SERVER_LOG_DAYS: usize = 7;
 const SERVER_STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// How the user wants the console: its theme, the config directory its `keys.toml` is in, and
-/// whether it presents (SIDs and secrets masked on screen).
+/// whether it presents (SIDs and secrets masked on screen); and the password of a store this
+/// start created, to show once.
 struct Look {
     theme: ThemeName,
     config_dir: Option<PathBuf>,
     present: bool,
+    first_start: Option<FirstStart>,
 }
 
 /// Opens the console in this terminal, until the user quits; `serving` is the URL of the server
-/// running beside it, if any.
+/// running beside it, if any; `first_start` the password of a store this start created.
 async fn console(
     backend: Box<dyn Backend>,
     serving: Option<String>,
@@ -705,16 +719,14 @@ async fn console(
         ThemeName::Default => Theme::Default,
         ThemeName::Light => Theme::Light,
     };
-    crate::tui::run(
-        Arc::from(backend),
-        clipboard,
-        serving,
-        keys,
+    let opening = crate::tui::Opening {
         theme,
-        look.present,
-    )
-    .await
-    .context("the terminal failed")
+        present: look.present,
+        first_start: look.first_start,
+    };
+    crate::tui::run(Arc::from(backend), clipboard, serving, keys, opening)
+        .await
+        .context("the terminal failed")
 }
 
 /// The platform's data directory for this program, e.g. `~/.local/share/oauth-console`.
@@ -733,12 +745,22 @@ enum StoreLocation<'a> {
     Database(&'a DatabaseUrl),
 }
 
+/// Where the first start says the password it generated: on standard error for a command, or in
+/// the console, whose screen would hide standard error until it closes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PasswordTo {
+    Stderr,
+    Console,
+}
+
 /// Opens (creating on first use) the store and its service; on the first start, makes the first
-/// user and says once, on standard error, how to sign in. The sled store is returned too, for
-/// the control socket that answers its backups.
+/// user and says once how to sign in: on standard error, but a generated password for the
+/// console is returned for it to show instead. The sled store is returned too, for the control
+/// socket that answers its backups.
 async fn open_store(
     location: StoreLocation<'_>,
-) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>)> {
+    password_to: PasswordTo,
+) -> anyhow::Result<(ConsoleService, Option<Arc<SledStore>>, Option<FirstStart>)> {
     let (store, sled, shown): (Arc<dyn Store>, _, _) = match location {
         StoreLocation::DataDir(data_dir) => {
             let sled = Arc::new(open_store_waiting(data_dir).await?);
@@ -759,13 +781,25 @@ async fn open_store(
         .sweep_batch(SWEEP_BATCH)
         .await
         .context("removing expired records from the store")?;
+    let mut first_start = None;
     if let Some(made) = service.bootstrap(&username, password).await? {
         let mut err = std::io::stderr().lock();
         writeln!(err, "Created a new store in {shown}.")?;
         for owner in &made.owners {
             writeln!(err, "  {:<13} {}  {}", owner.label(), owner.sid, owner.name)?;
         }
-        match &made.generated_password {
+        match made.generated_password {
+            Some(password) if password_to == PasswordTo::Console => {
+                writeln!(
+                    err,
+                    "User '{}' (Owner of all three) has a generated password, which the console shows once; set {ADMIN_PASSWORD_ENV} before the first start to choose it.",
+                    made.username
+                )?;
+                first_start = Some(FirstStart {
+                    username: made.username,
+                    password,
+                });
+            }
             Some(password) => writeln!(
                 err,
                 "User '{}' (Owner of all three) has the password: {}\nIt is shown only now; set {ADMIN_PASSWORD_ENV} before the first start to choose it.",
@@ -779,7 +813,7 @@ async fn open_store(
             )?,
         }
     }
-    Ok((service, sled))
+    Ok((service, sled, first_start))
 }
 
 /// How long a command waits for another process (a script's previous command, say) to release

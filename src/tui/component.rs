@@ -124,6 +124,8 @@ pub enum ConfirmAction {
     LeaveSecret,
     /// Close the create wizard and drop what was typed.
     DiscardWizard,
+    /// Stop editing an app's details or access settings and drop the changes.
+    DiscardEdit,
     /// End an authorization: its refresh and access tokens stop working.
     RevokeAuthorization(Sid),
     /// End the grace period of the app's older secret, as shown at `version`.

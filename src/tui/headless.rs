@@ -16,6 +16,7 @@ use ratatui::layout::Rect;
 use super::clipboard::Clipboard;
 use super::effect::{Msg, perform};
 use super::keys::KeyMap;
+use super::screens::dialogs::FirstStart;
 use super::state::{State, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
@@ -72,6 +73,11 @@ impl Headless {
     /// Masks SIDs and secrets on screen from the next frame on, as `--present` does.
     pub fn present(&mut self) {
         self.state.session.present = true;
+    }
+
+    /// Shows the first start's password, as the console does over a store it just created.
+    pub fn show_first_start(&mut self, first: FirstStart) {
+        self.state.show_first_start(first);
     }
 
     /// Says in the header that this process serves the authorization server at `url`, as

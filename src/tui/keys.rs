@@ -184,6 +184,8 @@ pub struct Binding {
     /// What the footer and `?` say it does.
     pub does: &'static str,
     pub contexts: &'static [Context],
+    /// Whether the footer keeps its hint when the line is short (see [`Hint::is_kept`]).
+    pub kept: bool,
 }
 
 const fn bind(
@@ -201,6 +203,14 @@ const fn bind(
         label,
         does,
         contexts,
+        kept: false,
+    }
+}
+
+impl Binding {
+    /// The binding, kept in the footer however many other keys a screen has.
+    const fn kept(self) -> Binding {
+        Binding { kept: true, ..self }
     }
 }
 
@@ -215,7 +225,8 @@ pub const BINDINGS: [Binding; 30] = [
         "?",
         "help",
         &[C::Everywhere],
-    ),
+    )
+    .kept(),
     bind(
         Action::Quit,
         "quit",
@@ -223,7 +234,8 @@ pub const BINDINGS: [Binding; 30] = [
         "q",
         "quit",
         &[C::Everywhere],
-    ),
+    )
+    .kept(),
     bind(
         Action::SwitchOwner,
         "switch_owner",
@@ -871,6 +883,18 @@ pub struct Hint {
     pub does: &'static str,
     /// The action of the table behind it; `None` for moving keys.
     pub action: Option<Action>,
+}
+
+impl Hint {
+    /// Whether the footer keeps it when not every hint fits: the ways out every screen has —
+    /// the table's kept actions (`? help`, `q quit`) and Esc, which goes back — so that a screen's
+    /// own keys never push them off.
+    pub fn is_kept(&self) -> bool {
+        match self.action {
+            Some(action) => binding(action).kept,
+            None => self.keys == "Esc",
+        }
+    }
 }
 
 /// A hint for keys that are not in the table (moving, typing, Enter and Esc).

@@ -31,6 +31,16 @@ pub fn chrome(area: Rect) -> Chrome {
     }
 }
 
+/// The smallest terminal the console draws in: every screen is laid out to fit 80×24.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Whether `area` is smaller than [`MIN_WIDTH`] × [`MIN_HEIGHT`], where the console says so
+/// instead of drawing screens whose fields and buttons would fall outside it.
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
 /// Inside the body's border.
 pub fn body_inner(area: Rect) -> Rect {
     chrome(area).body.inner(Margin::new(1, 1))

@@ -32,4 +32,4 @@ pub mod widgets;
 
 pub use clipboard::{Clipboard, CopiedVia, MemoryClipboard, SystemClipboard};
 pub use headless::Headless;
-pub use runtime::run;
+pub use runtime::{Opening, run};

@@ -19,15 +19,25 @@ use tokio::sync::{Notify, mpsc};
 use super::clipboard::Clipboard;
 use super::effect::{Effect, Msg, cancelled, perform};
 use super::keys::{KeyMap, KeysFileError};
+use super::screens::dialogs::FirstStart;
 use super::state::{State, Status, Theme};
 use super::update::{init, update};
 use crate::backend::Backend;
 
+/// How the console opens, besides its backend and keys: chosen by the user, or said by the start
+/// that opened the store.
+pub struct Opening {
+    /// The theme chosen (`--theme`, or the config file's), which `NO_COLOR` overrides.
+    pub theme: Theme,
+    /// Masks SIDs and secrets on screen (`--present`).
+    pub present: bool,
+    /// The password of a store this start created, shown once over the first screen (standard
+    /// error would be behind the console's screen).
+    pub first_start: Option<FirstStart>,
+}
+
 /// Runs the console until the user quits; `serving` is where this process also serves the
 /// authorization server, for the header.
-///
-/// `theme` is the one chosen (`--theme`, or the config file's), which `NO_COLOR` overrides;
-/// `present` masks SIDs and secrets on screen (`--present`).
 ///
 /// `keys` are the bindings of the user's `keys.toml`, or why it was refused: then the defaults
 /// are in use and the status line says so at start, where it is read (standard error would be
@@ -37,8 +47,7 @@ pub async fn run(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
-    theme: Theme,
-    present: bool,
+    opening: Opening,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let previous = std::panic::take_hook();
@@ -48,18 +57,7 @@ pub async fn run(
         previous(info);
     }));
     let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
-        Ok(()) => {
-            run_loop(
-                &mut terminal,
-                backend,
-                clipboard,
-                serving,
-                keys,
-                theme,
-                present,
-            )
-            .await
-        }
+        Ok(()) => run_loop(&mut terminal, backend, clipboard, serving, keys, opening).await,
         Err(error) => Err(error),
     };
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
@@ -73,17 +71,19 @@ async fn run_loop(
     clipboard: Arc<dyn Clipboard>,
     serving: Option<String>,
     keys: Result<KeyMap, KeysFileError>,
-    theme: Theme,
-    present: bool,
+    opening: Opening,
 ) -> io::Result<()> {
     let size = terminal.size()?;
     let mut state = State::new(
         backend.issuer().to_owned(),
-        theme.unless_no_color(),
+        opening.theme.unless_no_color(),
         Rect::new(0, 0, size.width, size.height),
     );
     state.session.serving = serving;
-    state.session.present = present;
+    state.session.present = opening.present;
+    if let Some(first) = opening.first_start {
+        state.show_first_start(first);
+    }
     match keys {
         Ok(keys) => state.keys = keys,
         Err(refused) => state.status = Some(Status::error(refused.to_string())),

@@ -8,9 +8,17 @@ use ratatui::layout::Rect;
 use super::component::Component;
 use super::keys::KeyMap;
 use super::screens::{
-    apps::AppsList, audit::AuditLog, authorized::AuthorizedList, command_line::CommandLine,
-    detail::Detail, dialogs::SignInDialog, secret::SecretPage, sign_in::SignInForm,
-    starting::Starting, token::TokenTool, wizard::Wizard,
+    apps::AppsList,
+    audit::AuditLog,
+    authorized::AuthorizedList,
+    command_line::CommandLine,
+    detail::Detail,
+    dialogs::{FirstStart, FirstStartDialog, SignInDialog},
+    secret::SecretPage,
+    sign_in::SignInForm,
+    starting::Starting,
+    token::TokenTool,
+    wizard::Wizard,
 };
 pub use super::session::{Session, Status, StatusKind, Theme};
 
@@ -89,6 +97,13 @@ impl State {
             spinner: None,
             last_request: 0,
         }
+    }
+}
+
+impl State {
+    /// Opens with the first start's password over the screen, shown this once.
+    pub fn show_first_start(&mut self, first: FirstStart) {
+        self.dialog = Some(Box::new(FirstStartDialog::new(first)));
     }
 }
 

@@ -333,6 +333,8 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             layers.key(key, &mut ctx);
         }
+        // A terminal too small shows no screen, so nothing on it can be clicked.
+        Msg::Mouse(_) if layout::too_small(ctx.area) => {}
         Msg::Mouse(mouse) => layers.mouse(mouse, &mut ctx),
         Msg::Paste(text) => layers.paste(&text, &mut ctx),
         Msg::Copied { what, result } => match result {

@@ -26,6 +26,10 @@ impl Widget for &State {
             keys: &self.keys,
         };
         let palette = &cx.palette;
+        if layout::too_small(area) {
+            too_small(self, area, buf, palette);
+            return;
+        }
         let chrome = layout::chrome(area);
         header(self, chrome.header, buf, palette);
         let screen = self.screen.component();
@@ -51,6 +55,26 @@ impl Widget for &State {
         if self.session.present {
             super::presenter::mask_sids(area, buf);
         }
+    }
+}
+
+/// What a terminal below the smallest size shows: its size, the size needed, and the way out.
+fn too_small(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
+    let text = format!(
+        "The terminal is {}×{}: the console needs at least {}×{}. Make the window bigger (or \
+         the font smaller), or press {} to quit.",
+        area.width,
+        area.height,
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        state.keys.label(Action::Quit)
+    );
+    let width = area.width.min(60);
+    let lines = widgets::wrap_words(&text, usize::from(width), usize::from(area.height));
+    let placed = layout::centered(area, width, lines.len() as u16);
+    for (i, line) in lines.iter().enumerate() {
+        let row = Rect::new(placed.x, placed.y + i as u16, placed.width, 1);
+        put(buf, row, row.x, line, palette.error);
     }
 }
 
@@ -216,26 +240,21 @@ fn status(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
 fn footer(state: &State, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let hints = hints(state);
     let width = |hint: &Hint| (hint.keys.width() + hint.does.width() + 3) as u16;
-    let all: u16 = hints.iter().map(width).sum();
-    // When not every key fits, the line ends with `? help`, which lists them all.
-    let help = hints
-        .iter()
-        .find(|hint| hint.action == Some(Action::Help))
-        .cloned()
-        .filter(|_| area.x + 1 + all > area.right());
-    let room = area.right().saturating_sub(help.as_ref().map_or(0, width));
+    // The kept hints (help, quit, back) are always drawn; the screen's own keys fill the room
+    // left, in order, up to the first that does not fit (`? help` lists them all).
+    let kept: u16 = hints.iter().filter(|h| h.is_kept()).map(width).sum();
+    let mut spare = area.width.saturating_sub(1).saturating_sub(kept);
+    let mut short = false;
     let mut at = area.x + 1;
-    let shown = hints
-        .iter()
-        .filter(|hint| help.is_none() || hint.action != Some(Action::Help));
-    for hint in shown {
-        if at + width(hint) > room {
-            break;
+    for hint in &hints {
+        if !hint.is_kept() {
+            short = short || width(hint) > spare;
+            if short {
+                continue;
+            }
+            spare -= width(hint);
         }
         at = footer_hint(hint, at, area, buf, palette);
-    }
-    if let Some(help) = &help {
-        footer_hint(help, at, area, buf, palette);
     }
 }
 

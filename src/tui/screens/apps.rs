@@ -381,17 +381,38 @@ const GRANT_WIDTH: u16 = 18;
 const DATE_WIDTH: u16 = 16;
 const BY_WIDTH: u16 = 14;
 
+/// The Name column's least width: narrower, a name is cut before it says which app it is.
+const NAME_MIN_WIDTH: u16 = 20;
+
+/// Where each column goes (x, width). Name keeps [`NAME_MIN_WIDTH`]: on a short row, Created by
+/// goes first, then Grant type, then Date created (a column gone has no width); the client ID,
+/// copied from the app's screen, is cut last.
 fn app_columns(area: Rect) -> [(u16, u16); 5] {
-    let fixed = 2 + CLIENT_ID_WIDTH + GRANT_WIDTH + DATE_WIDTH + BY_WIDTH + 4;
-    let name = area.width.saturating_sub(fixed).max(8);
+    let mut others = [CLIENT_ID_WIDTH, GRANT_WIDTH, DATE_WIDTH, BY_WIDTH];
+    let used = |others: &[u16; 4]| -> u16 {
+        others
+            .iter()
+            .filter(|width| **width > 0)
+            .map(|width| width + 1)
+            .sum()
+    };
+    for going in [3, 1, 2] {
+        if 2 + NAME_MIN_WIDTH + used(&others) <= area.width {
+            break;
+        }
+        others[going] = 0;
+    }
+    let name = area
+        .width
+        .saturating_sub(2 + used(&others))
+        .max(NAME_MIN_WIDTH);
     let mut x = area.x + 2;
     let mut columns = [(0, 0); 5];
-    for (i, width) in [name, CLIENT_ID_WIDTH, GRANT_WIDTH, DATE_WIDTH, BY_WIDTH]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, width) in std::iter::once(name).chain(others).enumerate() {
         columns[i] = (x, width);
-        x = x.saturating_add(width + 1);
+        if width > 0 {
+            x = x.saturating_add(width + 1);
+        }
     }
     columns
 }

@@ -150,21 +150,34 @@ pub struct AuditLayout {
     pub header: Rect,
     pub rows: Rect,
     pub details: Rect,
+    /// The details under the list rather than beside it.
+    pub stacked: bool,
 }
 
 pub fn audit_in(inner: Rect, toolbar: bool) -> AuditLayout {
     let top = u16::from(toolbar);
     let below = rows(inner, top, 0);
     let details_width = (below.width / 3).max(40).min(below.width);
-    let [list, details] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(details_width)]).areas(below);
+    // Beside the list, the details would leave it too narrow for its four columns (an 80-column
+    // terminal): they go under it instead.
+    let stacked = below.width.saturating_sub(details_width) < TABLE_MIN_WIDTH;
+    let [list, details] = if stacked {
+        let details_height = (below.height / 2).min(12);
+        Layout::vertical([Constraint::Min(0), Constraint::Length(details_height)]).areas(below)
+    } else {
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(details_width)]).areas(below)
+    };
     AuditLayout {
         toolbar: line(inner, 0),
         header: line(list, 0),
         rows: rows(list, 1, 0),
         details,
+        stacked,
     }
 }
+
+/// The width the list needs for Date, Event, a few cells of App, and By.
+const TABLE_MIN_WIDTH: u16 = 2 + 16 + 1 + 26 + 1 + 6 + 1 + 12;
 
 pub fn audit_layout(area: Rect) -> AuditLayout {
     audit_in(body_inner(area), true)
@@ -263,13 +276,23 @@ pub fn audit_table(
         },
     );
     if log.events.error.is_none() {
-        event_details(log.selected_event(), placed.details, buf, palette);
+        event_details(log.selected_event(), placed, buf, palette);
     }
 }
 
-fn event_details(event: Option<&AuditEvent>, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn event_details(
+    event: Option<&AuditEvent>,
+    placed: &AuditLayout,
+    buf: &mut Buffer,
+    palette: &Palette,
+) {
+    let area = placed.details;
     let block = Block::default()
-        .borders(Borders::LEFT)
+        .borders(if placed.stacked {
+            Borders::TOP
+        } else {
+            Borders::LEFT
+        })
         .border_style(palette.dim)
         .title(Line::styled(" Details ", palette.title));
     let inner = block.inner(area);

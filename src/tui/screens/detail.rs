@@ -370,7 +370,16 @@ impl Detail {
         }
     }
 
+    /// Stops editing, asking first when something was changed (as the wizard does).
     fn cancel_edit(&mut self, ctx: &mut Ctx) {
+        if self.holds_input() {
+            ctx.open(Confirm::new(ConfirmAction::DiscardEdit));
+        } else {
+            self.discard_edit(ctx);
+        }
+    }
+
+    fn discard_edit(&mut self, ctx: &mut Ctx) {
         self.edit = None;
         ctx.info("Edit cancelled; nothing was saved");
     }
@@ -430,16 +439,15 @@ impl Detail {
                 if self.tab == Tab::Credentials && self.app.secret_in_grace().is_some() {
                     hints.push(keys.hint(Action::EndGrace));
                 }
-                hints.extend([
-                    keys.hint(Action::DeleteThisApp),
-                    keys.hint(Action::TokenTool),
-                    keys.hint(Action::CopyClientId),
-                ]);
+                hints.push(keys.hint(Action::DeleteThisApp));
+                // Before the token tool and the client ID's copy, which the footer drops first
+                // when short of room: the URL is cut on screen, its key the way to all of it.
                 if self.tab == Tab::Credentials
                     && self.app.grant_type == GrantType::AuthorizationCode
                 {
                     hints.push(keys.hint_as(Action::CopyAuthorizationUrl, "copy URL"));
                 }
+                hints.extend([keys.hint(Action::TokenTool), keys.hint(Action::CopyClientId)]);
                 hints.push(hint("Esc", "back"));
                 hints
             }
@@ -897,6 +905,7 @@ impl Component for Detail {
                 app: app.clone(),
                 version: *version,
             }),
+            ConfirmAction::DiscardEdit => self.discard_edit(ctx),
             _ => self.authorized.confirmed(action, ctx),
         }
     }

@@ -329,21 +329,44 @@ impl DetailsForm {
 
 impl DetailsForm {
     /// Each field of the details form with its line (and the line under it when it has an error).
+    /// Fields are a blank line apart when they all fit so; when not (an 80×24 terminal, an error
+    /// under a field), they go without, and when that is not enough either, the list starts late
+    /// enough that the focused field and its message are shown whole.
     pub fn rows(&self, area: Rect) -> Vec<(DetailsFocus, Rect)> {
+        let fields: Vec<(DetailsFocus, u16)> = self
+            .focus_order()
+            .into_iter()
+            .filter_map(|focus| {
+                let has_error = match focus {
+                    DetailsFocus::GrantType => self.grant_error.is_some(),
+                    DetailsFocus::Submit | DetailsFocus::Cancel => return None,
+                    other => self.field(other).is_some_and(|f| f.error.is_some()),
+                };
+                Some((focus, if has_error { 2 } else { 1 }))
+            })
+            .collect();
+        let height = |fields: &[(DetailsFocus, u16)], gap: u16| -> u16 {
+            let lines: u16 = fields.iter().map(|(_, height)| height).sum();
+            lines + gap * (fields.len() as u16).saturating_sub(1)
+        };
+        let gap = u16::from(height(&fields, 1) <= area.height);
+        // The buttons count as the last field: focusing them shows the end of the form.
+        let focused = fields
+            .iter()
+            .position(|(focus, _)| *focus == self.focus)
+            .unwrap_or(fields.len().saturating_sub(1));
+        let mut first = 0;
+        while first < focused && height(&fields[first..=focused], gap) > area.height {
+            first += 1;
+        }
         let mut at = 0;
         let mut placed = Vec::new();
-        for focus in self.focus_order() {
-            let has_error = match focus {
-                DetailsFocus::GrantType => self.grant_error.is_some(),
-                DetailsFocus::Submit | DetailsFocus::Cancel => continue,
-                other => self.field(other).is_some_and(|f| f.error.is_some()),
-            };
-            let height = if has_error { 2 } else { 1 };
-            if at + height > area.height {
+        for &(focus, lines) in &fields[first..] {
+            if at + lines > area.height {
                 break;
             }
-            placed.push((focus, Rect::new(area.x, area.y + at, area.width, height)));
-            at += height + 1;
+            placed.push((focus, Rect::new(area.x, area.y + at, area.width, lines)));
+            at += lines + gap;
         }
         placed
     }

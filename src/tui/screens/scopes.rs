@@ -129,6 +129,11 @@ impl ScopesForm {
             || permission.area.name().to_lowercase().contains(&needle)
     }
 
+    fn matches_area(&self, area: Area) -> bool {
+        let needle = self.search.value().trim().to_lowercase();
+        area.name().to_lowercase().contains(&needle)
+    }
+
     /// (selected, total) permissions of an area.
     fn count_in(&self, area: Area) -> (usize, usize) {
         self.permissions()
@@ -150,10 +155,13 @@ impl ScopesForm {
                 .permissions()
                 .filter(|p| p.area == area && self.matches(p))
                 .collect();
-            if shown.is_empty() {
+            let (selected, total) = self.count_in(area);
+            // An area the catalog has no permission of yet (Serverless) is still listed, so that
+            // the picker has every area Twilio has; a search shows it when its name matches.
+            let listed_empty = total == 0 && (!searching || self.matches_area(area));
+            if shown.is_empty() && !listed_empty {
                 continue;
             }
-            let (selected, total) = self.count_in(area);
             let expanded = searching || self.expanded.contains(&area);
             rows.push(ScopeRow::Area {
                 area,
@@ -621,6 +629,17 @@ fn draw_form(form: &ScopesForm, area: Rect, buf: &mut Buffer, palette: &Palette)
             " "
         };
         let text = match row {
+            ScopeRow::Area {
+                area,
+                selected,
+                total,
+                expanded,
+            } if *total == 0 => {
+                format!(
+                    "{marker}       {} — its permissions are not in this catalog yet",
+                    area_title(*area)
+                )
+            }
             ScopeRow::Area {
                 area,
                 selected,

@@ -307,7 +307,6 @@ fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) 
             lines.push(row("sub", claims.sub.clone()));
             lines.push(row("aud", claims.aud.clone()));
             lines.push(row("client_id", claims.client_id.clone()));
-            lines.push(row("scope", claims.scope.clone()));
             lines.push(row("iat", describe_unix(claims.iat)));
             lines.push(row("exp", describe_unix(claims.exp)));
             lines.push(row("jti", claims.jti.clone()));
@@ -315,6 +314,10 @@ fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) 
                 format!("  {:<22}{left}", "time left"),
                 if expired { palette.error } else { palette.done },
             ));
+            // Last: an app with many scopes wraps this claim over many lines, which would push
+            // the times out of view; here only its own end is cut.
+            let count = claims.scope.split_whitespace().count();
+            lines.push(row(&format!("scope ({count})"), claims.scope.clone()));
         }
         Some(TokenOutcome::Failed(error)) => match error {
             crate::backend::TokenError::Refused {

@@ -364,6 +364,7 @@ impl Component for Wizard {
             }
             ConfirmAction::LeaveSecret => ctx.go(Nav::apps()),
             ConfirmAction::Quit
+            | ConfirmAction::DiscardEdit
             | ConfirmAction::RevokeAuthorization(_)
             | ConfirmAction::EndGrace { .. } => {}
         }

@@ -44,6 +44,12 @@ impl Confirm {
                 "Discard",
                 "Keep editing",
             ),
+            ConfirmAction::DiscardEdit => (
+                "Discard your changes?",
+                "Your changes to this app are not saved. Stop editing and discard them?",
+                "Discard",
+                "Keep editing",
+            ),
             ConfirmAction::RevokeAuthorization(_) => (
                 "Revoke access?",
                 "Revoke this authorization? Its refresh and access tokens stop working at once.",

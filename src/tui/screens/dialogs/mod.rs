@@ -1,9 +1,10 @@
 //! Dialogs, each a component over the screen that takes every key while it is open: a yes/no
 //! confirmation carrying the action it confirms (gitui's confirm popup), Rotate secret with its
 //! grace period, Delete asking for the app's name, the file of an export or import, an import's
-//! plan to confirm, and signing in again when a server's session ended. Each takes its backend
-//! call's answer itself, and stays open while the call runs, so that the answer finds it. Each
-//! dialog is a file here; this one holds the box, the button row and its hit-test they share.
+//! plan to confirm, signing in again when a server's session ended, and the first start's
+//! password. Each takes its backend call's answer itself, and stays open while the call runs, so
+//! that the answer finds it. Each dialog is a file here; this one holds the box, the button row
+//! and its hit-test they share.
 
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
@@ -174,6 +175,7 @@ fn field_dialog_click(labels: &[&str], busy: bool, at: Position, ctx: &mut Ctx) 
 mod confirm;
 mod delete;
 mod file;
+mod first_start;
 mod import_plan;
 mod rotate;
 mod sign_in_again;
@@ -181,6 +183,7 @@ mod sign_in_again;
 pub use confirm::Confirm;
 pub use delete::DeleteDialog;
 pub use file::{DEFAULT_APPS_FILE, FileAction, FileDialog};
+pub use first_start::{FirstStart, FirstStartDialog};
 pub use import_plan::ImportPlanDialog;
 pub use rotate::RotateDialog;
 pub use sign_in_again::SignInDialog;

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Client-credentials tokens over sled and over PostgreSQL, side by side in one run: the same
-# binary, the same load (wrk on this machine), one `serve` at a time, and over PostgreSQL the
-# statements the database ran while the load ran (its transaction count, every statement of the
-# store being one transaction or part of one), to show that a token reads no row.
+# binary, the same load (wrk on this machine), one `serve` at a time, the two stores taking turns
+# ROUNDS times (sled, postgres, sled, postgres, …) so that load from elsewhere on the machine
+# falls on both alike. Each turn prints tokens/s, p50, p99, the server's CPU time per token (from
+# /proc: less at the mercy of the machine's other work than tokens/s), the store calls the
+# server made during the load (its /metrics), and over PostgreSQL the transactions the database
+# ran meanwhile, to show that a token reads no row.
 #
 #   OAUTH_CONSOLE_TEST_DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/postgres \
 #     scripts/bench-token-stores.sh
-#   BIN=target/release/oauth-console CONNECTIONS=32 DURATION=10s scripts/bench-token-stores.sh
+#   BIN=target/release/oauth-console ROUNDS=5 CONNECTIONS=32 DURATION=10s scripts/bench-token-stores.sh
 # The role must be allowed to create databases (scripts/start-postgres.sh makes one that is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ ADMIN_URL=${OAUTH_CONSOLE_TEST_DATABASE_URL:?set OAUTH_CONSOLE_TEST_DATABASE_URL
 BIN=${BIN:-target/release/oauth-console}
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-18090}
 BASE="http://127.0.0.1:$PORT"
 DB=oauth_console_bench_tokens
@@ -40,15 +44,33 @@ transactions() {
   psql -qtA "$DB_URL" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
 }
 
-# bench NAME ARGS…: one app, one server, one wrk run over the store ARGS name.
+# The server's CPU time so far (user and system), in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"
+}
+
+# Store calls so far, all operations together, from the server's /metrics.
+store_calls() {
+  curl -fsS "$BASE/metrics" | awk '/^oauth_console_store_operation_duration_seconds_count/ { n += $NF } END { print n + 0 }'
+}
+
+# One app in each store, made once; the servers then take turns over them.
+declare -A STORE_ARGS CLIENT_IDS CLIENT_SECRETS
+psql -q "$ADMIN_URL" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+STORE_ARGS[sled]="--data-dir $WORK/sled"
+STORE_ARGS[postgres]="--data-dir $WORK/pg --database-url $DB_URL"
+for store in sled postgres; do
+  read -r -a args <<<"${STORE_ARGS[$store]}"
+  created=$("$BIN" "${args[@]}" apps create --name bench --scope /twilio/messaging/messages/read --json 2>/dev/null)
+  CLIENT_IDS[$store]=$(sed -n 's/^  "client_id": "\(.*\)",\{0,1\}$/\1/p' <<<"$created")
+  CLIENT_SECRETS[$store]=$(sed -n 's/^  "client_secret": "\(.*\)",\{0,1\}$/\1/p' <<<"$created")
+done
+
+# bench STORE: one server over it, one wrk run.
 bench() {
-  local name=$1
-  shift
-  local created client_id client_secret
-  created=$("$BIN" "$@" apps create --name bench --scope /twilio/messaging/messages/read --json 2>/dev/null)
-  client_id=$(sed -n 's/^  "client_id": "\(.*\)",\{0,1\}$/\1/p' <<<"$created")
-  client_secret=$(sed -n 's/^  "client_secret": "\(.*\)",\{0,1\}$/\1/p' <<<"$created")
-  RUST_LOG=warn "$BIN" "$@" serve --listen "127.0.0.1:$PORT" 2>"$WORK/$name.log" &
+  local store=$1 client_id=${CLIENT_IDS[$1]} client_secret=${CLIENT_SECRETS[$1]}
+  read -r -a args <<<"${STORE_ARGS[$store]}"
+  RUST_LOG=warn "$BIN" "${args[@]}" serve --listen "127.0.0.1:$PORT" --drain-delay 0s 2>"$WORK/$store.log" &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -fs "$BASE/.well-known/jwks.json" >/dev/null 2>&1 && break
@@ -63,24 +85,36 @@ wrk.body = "grant_type=client_credentials&client_id=$client_id&client_secret=$cl
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("tokens/s: %.0f  p50: %.2f ms  p99: %.2f ms  errors: %d  tokens: %d\n",
+  io.write(string.format("tokens/s: %6.0f  p50: %5.2f ms  p99: %6.2f ms  errors: %d  tokens: %d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
     latency:percentile(99) / 1000, e.connect + e.read + e.write + e.timeout + e.status,
     summary.requests))
 end
 LUA
-  local before=""
-  [ "$name" = postgres ] && before=$(transactions)
-  echo "== $name: POST /v2/token, client credentials, $CONNECTIONS connections, $DURATION"
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/token.lua" "$BASE/v2/token" | sed -n '/^tokens\/s:/p'
-  if [ "$name" = postgres ]; then
+  local transactions_before="" calls_before ticks_before out tokens
+  [ "$store" = postgres ] && transactions_before=$(transactions)
+  calls_before=$(store_calls)
+  ticks_before=$(cpu_ticks)
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$WORK/token.lua" "$BASE/v2/token" | sed -n '/^tokens\/s:/p')
+  local ticks=$(( $(cpu_ticks) - ticks_before ))
+  local calls=$(( $(store_calls) - calls_before ))
+  tokens=$(sed -n 's/.*tokens: \([0-9]*\)$/\1/p' <<<"$out")
+  local line
+  line=$(printf '%-5s %-8s %s  CPU/token: %3d µs  store calls: %d' "$round" "$store" "$out" \
+    $(( ticks * 1000000 / $(getconf CLK_TCK) / tokens )) "$calls")
+  if [ "$store" = postgres ]; then
     sleep 1
-    echo "database transactions during the load: $(( $(transactions) - before )) (the store's own reads and writes, and this script's two statistics queries)"
+    # This script's own statistics queries are among them (one or two).
+    line="$line  database transactions: $(( $(transactions) - transactions_before ))"
   fi
+  echo "$line  (load average $(cut -d' ' -f1 /proc/loadavg))"
   stop_server
 }
 
-psql -q "$ADMIN_URL" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-bench sled --data-dir "$WORK/sled"
-bench postgres --data-dir "$WORK/pg" --database-url "$DB_URL"
+echo "POST /v2/token, client credentials, $CONNECTIONS connections, $DURATION a turn, $ROUNDS rounds; $(date -u '+%F %H:%M UTC')"
+echo "round store"
+for round in $(seq 1 "$ROUNDS"); do
+  bench sled
+  bench postgres
+done
 psql -q "$ADMIN_URL" -c "DROP DATABASE $DB" || echo "drop the database $DB by hand" >&2

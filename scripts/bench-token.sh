@@ -13,6 +13,8 @@
 #   LOG_FORMATS="text json" RUNS=3 scripts/bench-token.sh
 #                                               # --log-format text and json taking turns, at
 #                                               # RUST_LOG=info: a log line per request
+#   BIN=target/release/oauth-console scripts/bench-token.sh
+#                                               # that binary as this build, not built first
 #
 # Side by side runs take turns (A B A B ...) on one store, each server started afresh, so that
 # what the machine is doing meanwhile falls on both alike. The server logs at RUST_LOG=warn
@@ -46,9 +48,11 @@ if ! command -v wrk >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
-echo "building the release binary" >&2
-cargo build --release --quiet
-BIN=target/release/oauth-console
+if [ -z "${BIN:-}" ]; then
+  echo "building the release binary" >&2
+  cargo build --release --quiet
+  BIN=target/release/oauth-console
+fi
 
 WORK=$(mktemp -d)
 SERVER_PID=""

@@ -1241,3 +1241,81 @@ async fn an_attacker_spreading_guesses_over_two_servers_gets_one_limit() {
     );
     assert_eq!((rows, shortest, longest, failures), (3, 16, 16, 12));
 }
+
+/// How many times the service read an app from its store, by its `/metrics`.
+fn app_reads(service: &oauth_console::service::ConsoleService) -> u64 {
+    let metrics = service.metrics().encode();
+    metrics
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(
+                r#"oauth_console_store_operation_duration_seconds_count{operation="app"} "#,
+            )
+        })
+        .map_or(0, |count| count.trim().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_asked_at_once_when_an_app_leaves_the_client_cache_read_it_from_the_database_once() {
+    use oauth_console::model::{AppSettings, GrantType, NewApp, Seconds, Timestamp};
+    use oauth_console::service::{
+        CLIENT_CACHE_MAX_AGE, ConsoleService, ManualClock, SeededEntropy,
+    };
+    use std::sync::Arc;
+
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(Timestamp(1_795_462_741_000)));
+    let service = ConsoleService::new(
+        Arc::new(database.store().await),
+        clock.clone(),
+        Arc::new(SeededEntropy::new(7)),
+    );
+    let made = service
+        .bootstrap("admin", Some("correct horse battery".into()))
+        .await
+        .unwrap()
+        .expect("a new store bootstraps");
+    let admin = service.local_user(None).await.unwrap();
+    let created = service
+        .create_app(
+            &admin.sid,
+            NewApp {
+                owner: made.owners[0].sid.clone(),
+                grant_type: GrantType::ClientCredentials,
+                settings: AppSettings {
+                    name: "busy".into(),
+                    scopes: vec!["/twilio/messaging/messages/read".into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (id, secret) = (
+        created.app.sid.to_string(),
+        created.secret.expose().to_owned(),
+    );
+    // The 32 connections of a load balancer's worth of clients, each asking for a token at the
+    // instant the cached app is too old: one cold start, then one expiry.
+    for round in 0..2 {
+        let before = app_reads(&service);
+        let asked: Vec<_> = (0..32)
+            .map(|_| {
+                let (service, id, secret) = (service.clone(), id.clone(), secret.clone());
+                tokio::spawn(async move { service.authenticate_client(&id, &secret).await })
+            })
+            .collect();
+        for answer in asked {
+            assert!(answer.await.unwrap().is_ok(), "round {round}");
+        }
+        assert_eq!(
+            app_reads(&service) - before,
+            1,
+            "round {round}: every request that found the app missing read it again"
+        );
+        clock.advance(Seconds(CLIENT_CACHE_MAX_AGE.0));
+    }
+}

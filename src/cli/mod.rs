@@ -6,6 +6,7 @@ mod completion;
 mod config;
 mod control;
 mod failure;
+mod json_log;
 mod login;
 mod output;
 mod replay;
@@ -551,10 +552,8 @@ where
     match format {
         LogFormat::Text => logs.with_ansi(ansi).init(),
         LogFormat::Json => logs
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+            .fmt_fields(json_log::JsonSpanFields)
+            .event_format(json_log::JsonLines)
             .init(),
     }
 }

@@ -8,10 +8,15 @@
 //! follow_changes`, within a second). An announcement lost with its connection is why entries
 //! also age: a change is seen within [`CLIENT_CACHE_MAX_AGE`] whatever happens, after which an
 //! entry is read again.
+//!
+//! An app missing from the cache is read once however many requests want it at that instant:
+//! the first reads it and the others wait for that read. Under load every connection's request
+//! finds the entry too old at the same moment, and over PostgreSQL each reading it again meant
+//! a burst of reads (32 for 32 connections) and new pool connections, every 5 seconds.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::model::{OAuthApp, Seconds, Sid, Timestamp, verify};
 use crate::store::Write;
@@ -35,6 +40,11 @@ pub(super) struct ClientCache {
     /// Bumped by every change to an app. A read that began before a change must not put what it
     /// read in the cache after the change forgot the app: it compares generations first.
     generation: AtomicU64,
+    /// One lock per app being read from the store, held by the request reading it, so that the
+    /// others wanting it at the same time wait for that read instead of making their own. It
+    /// holds whether that read failed: then those waiting read on their own, at once, rather
+    /// than one after another each waiting out the store's retries while the store is down.
+    reading: Mutex<HashMap<Sid, Arc<tokio::sync::Mutex<bool>>>>,
 }
 
 struct Cached {
@@ -67,6 +77,22 @@ impl ClientCache {
             }
         }
         apps.insert(sid, Cached { app, read_at });
+    }
+
+    /// The lock that the readers of `sid` take turns on; see [`ReadingTurn`].
+    fn reading_turn(&self, sid: &Sid) -> ReadingTurn<'_> {
+        let lock = self
+            .reading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(sid.clone())
+            .or_default()
+            .clone();
+        ReadingTurn {
+            cache: self,
+            sid: sid.clone(),
+            lock,
+        }
     }
 
     /// Forgets the `changed` apps when the guard is dropped: once their commit is done, failed,
@@ -117,6 +143,28 @@ impl Drop for ForgetWhenDone<'_> {
     }
 }
 
+/// A place among the requests that want `sid` read from the store: whoever holds its lock reads;
+/// the lock is no longer kept for the app once nobody holds or waits for it.
+struct ReadingTurn<'a> {
+    cache: &'a ClientCache,
+    sid: Sid,
+    lock: Arc<tokio::sync::Mutex<bool>>,
+}
+
+impl Drop for ReadingTurn<'_> {
+    fn drop(&mut self) {
+        let mut reading = self
+            .cache
+            .reading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The map's and this turn's: no one else waits.
+        if Arc::strong_count(&self.lock) == 2 {
+            reading.remove(&self.sid);
+        }
+    }
+}
+
 /// The apps that `writes` change.
 pub(super) fn apps_written(writes: &[Write]) -> Vec<Sid> {
     writes
@@ -151,13 +199,31 @@ impl ConsoleService {
     }
 
     /// The app as client authentication and token checks see it: from the cache while it is
-    /// fresh, else read from the store and cached.
+    /// fresh, else read from the store (by one request at a time: see the module doc) and cached.
     pub(super) async fn client_app(&self, sid: &Sid) -> Result<Option<Arc<OAuthApp>>> {
+        if let Some(cached) = self.clients.get(sid, self.clock.now()) {
+            self.metrics.client_cache_hit();
+            return Ok(cached);
+        }
+        let turn = self.clients.reading_turn(sid);
+        let mut previous_failed = turn.lock.lock().await;
+        // The request that held the turn before may have just read and cached it.
         let now = self.clock.now();
         if let Some(cached) = self.clients.get(sid, now) {
             self.metrics.client_cache_hit();
             return Ok(cached);
         }
+        if *previous_failed {
+            drop(previous_failed);
+            return self.read_client_app(sid, now).await;
+        }
+        let read = self.read_client_app(sid, now).await;
+        *previous_failed = read.is_err();
+        read
+    }
+
+    /// Reads the app from the store and caches it as read at `now`.
+    async fn read_client_app(&self, sid: &Sid, now: Timestamp) -> Result<Option<Arc<OAuthApp>>> {
         self.metrics.client_cache_miss();
         let generation = self.clients.generation.load(Ordering::Acquire);
         let app = self.store.app(sid).await?.map(Arc::new);

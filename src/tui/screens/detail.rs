@@ -447,7 +447,10 @@ impl Detail {
                 {
                     hints.push(keys.hint_as(Action::CopyAuthorizationUrl, "copy URL"));
                 }
-                hints.extend([keys.hint(Action::TokenTool), keys.hint(Action::CopyClientId)]);
+                hints.extend([
+                    keys.hint(Action::TokenTool),
+                    keys.hint(Action::CopyClientId),
+                ]);
                 hints.push(hint("Esc", "back"));
                 hints
             }

@@ -2378,7 +2378,7 @@ async fn at_80_by_24_an_apps_name_keeps_its_room_before_the_client_id_and_column
         .unwrap_or_default();
     assert!(row.contains("Nightly invoice export"), "{frame}");
     assert!(
-        frame.contains("Date created"),
+        frame.contains("Created (UTC)"),
         "the list is sorted by date created, which stays:\n{frame}"
     );
 }
@@ -2557,4 +2557,59 @@ async fn a_token_with_a_long_scope_claim_still_shows_its_times_in_the_token_tool
         assert!(frame.contains(shown), "{shown:?} is hidden:\n{frame}");
     }
     served.stop().await;
+}
+
+/// Europe/Paris as its POSIX rule (what `TZ=CET-1CEST,M3.5.0,M10.5.0/3` says), so the scenario
+/// needs no zone database on the machine that runs it.
+fn paris() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap()
+}
+
+#[tokio::test]
+async fn times_show_in_the_local_zone_with_its_name_and_seconds_where_events_share_a_minute() {
+    let w = world().await;
+    // 19:40:01 and 19:41:01 UTC: 20:40 and 20:41 in Paris in November.
+    w.app("Billing sync").await;
+    let reports = w.app("Reports").await;
+    w.clock.advance(Seconds(20));
+    w.service
+        .update_app(
+            &w.admin,
+            &reports.sid,
+            AppUpdate {
+                description: Some("Now hourly".into()),
+                ..AppUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = w.console().await;
+    c.ui.set_zone(paris());
+    let apps = c.frame();
+    for shown in ["Created (CET)", "2026-11-23 20:40 ", "2026-11-23 20:41 "] {
+        assert!(apps.contains(shown), "{shown:?} is not shown:\n{apps}");
+    }
+    assert!(!apps.contains("19:4"), "a UTC time is shown:\n{apps}");
+    assert!(
+        !apps.contains("20:40:01"),
+        "apps a minute apart need no seconds:\n{apps}"
+    );
+    // Reports was created and updated in the same minute: the audit list tells them apart.
+    c.keys("a").await;
+    let audit = c.frame();
+    for shown in [
+        "Date (CET)",
+        "2026-11-23 20:41:21",
+        "2026-11-23 20:41:01",
+        "at   2026-11-23 20:41:21 CET",
+    ] {
+        assert!(audit.contains(shown), "{shown:?} is not shown:\n{audit}");
+    }
+    snap!("audit_in_a_local_zone", c);
+    c.keys("Esc Enter").await;
+    let details = c.frame();
+    assert!(
+        details.contains("2026-11-23 20:41 CET"),
+        "the app's dates name their zone:\n{details}"
+    );
 }

@@ -19,6 +19,7 @@ use super::keys::KeyMap;
 use super::screens::dialogs::FirstStart;
 use super::state::{State, Theme};
 use super::update::{init, update};
+use super::zone::Zone;
 use crate::backend::Backend;
 
 pub struct Headless {
@@ -73,6 +74,12 @@ impl Headless {
     /// Masks SIDs and secrets on screen from the next frame on, as `--present` does.
     pub fn present(&mut self) {
         self.state.session.present = true;
+    }
+
+    /// Shows every time in `zone` from the next frame on, as `TZ` does in a terminal (UTC until
+    /// then, so that frames do not depend on the machine's zone).
+    pub fn set_zone(&mut self, zone: jiff::tz::TimeZone) {
+        self.state.session.zone = Zone::new(zone);
     }
 
     /// Shows the first start's password, as the console does over a store it just created.

@@ -29,6 +29,7 @@ pub mod state;
 pub mod update;
 pub mod view;
 pub mod widgets;
+pub mod zone;
 
 pub use clipboard::{Clipboard, CopiedVia, MemoryClipboard, SystemClipboard};
 pub use headless::Headless;

@@ -22,6 +22,7 @@ use super::keys::{KeyMap, KeysFileError};
 use super::screens::dialogs::FirstStart;
 use super::state::{State, Status, Theme};
 use super::update::{init, update};
+use super::zone::Zone;
 use crate::backend::Backend;
 
 /// How the console opens, besides its backend and keys: chosen by the user, or said by the start
@@ -81,6 +82,7 @@ async fn run_loop(
     );
     state.session.serving = serving;
     state.session.present = opening.present;
+    state.session.zone = Zone::local();
     if let Some(first) = opening.first_start {
         state.show_first_start(first);
     }

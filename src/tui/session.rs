@@ -2,6 +2,7 @@
 //! message, and the theme. Below the components, so that they and the model above them share it
 //! without importing each other.
 
+use super::zone::Zone;
 use crate::model::{OwnerAccess, UserView};
 
 /// Who is signed in and which owner's apps are in view.
@@ -20,6 +21,8 @@ pub struct Session {
     pub server: Option<String>,
     /// `--present`: SIDs, client IDs and secrets are masked on screen (see `tui::presenter`).
     pub present: bool,
+    /// The zone times are shown in (see `tui::zone`).
+    pub zone: Zone,
 }
 
 impl Session {

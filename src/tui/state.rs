@@ -21,6 +21,7 @@ use super::screens::{
     wizard::Wizard,
 };
 pub use super::session::{Session, Status, StatusKind, Theme};
+use super::zone::Zone;
 
 pub struct State {
     pub session: Session,
@@ -82,6 +83,7 @@ impl State {
                 serving: None,
                 server: None,
                 present: false,
+                zone: Zone::default(),
             },
             screen: Screen::Starting(Starting),
             dialog: None,

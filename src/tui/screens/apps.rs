@@ -378,7 +378,6 @@ pub fn apps_rows_height(area: Rect) -> usize {
 /// Column widths of the apps table after the selection marker: name takes what is left.
 const CLIENT_ID_WIDTH: u16 = 34;
 const GRANT_WIDTH: u16 = 18;
-const DATE_WIDTH: u16 = 16;
 const BY_WIDTH: u16 = 14;
 
 /// The Name column's least width: narrower, a name is cut before it says which app it is.
@@ -386,9 +385,9 @@ const NAME_MIN_WIDTH: u16 = 20;
 
 /// Where each column goes (x, width). Name keeps [`NAME_MIN_WIDTH`]: on a short row, Created by
 /// goes first, then Grant type, then Date created (a column gone has no width); the client ID,
-/// copied from the app's screen, is cut last.
-fn app_columns(area: Rect) -> [(u16, u16); 5] {
-    let mut others = [CLIENT_ID_WIDTH, GRANT_WIDTH, DATE_WIDTH, BY_WIDTH];
+/// copied from the app's screen, is cut last. Date created is as wide as its times need.
+fn app_columns(area: Rect, date_width: u16) -> [(u16, u16); 5] {
+    let mut others = [CLIENT_ID_WIDTH, GRANT_WIDTH, date_width, BY_WIDTH];
     let used = |others: &[u16; 4]| -> u16 {
         others
             .iter()
@@ -483,7 +482,11 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
             .render(placed.rows.inner(Margin::new(2, 0)), buf);
         return;
     }
-    let columns = app_columns(placed.header);
+    let dates = cx
+        .session
+        .zone
+        .column(list.apps.iter().map(|app| app.created_at));
+    let columns = app_columns(placed.header, dates.width());
     cells(
         buf,
         placed.header,
@@ -492,7 +495,7 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
             "Name",
             "Client ID",
             "Grant type",
-            "Date created",
+            &dates.title("Created"),
             "Created by",
         ],
         palette.title,
@@ -539,11 +542,11 @@ fn draw_list(list: &AppsList, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palett
             buf.set_style(line, style);
             put(buf, line, line.x, "›", style);
         }
-        let date = app.created_at.to_short();
+        let date = dates.text(app.created_at);
         cells(
             buf,
             line,
-            &app_columns(line),
+            &app_columns(line, dates.width()),
             &[
                 &app.settings.name,
                 app.sid.as_str(),

@@ -16,6 +16,7 @@ use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{self, body_inner, line, rows};
 use crate::tui::widgets::{ListBody, Palette, cells, put};
+use crate::tui::zone::Zone;
 
 /// Events asked for at a time.
 const PAGE_SIZE: usize = 200;
@@ -216,19 +217,25 @@ pub fn audit_table(
     log: &AuditLog,
     placed: &AuditLayout,
     with_app: bool,
+    zone: &Zone,
     buf: &mut Buffer,
     palette: &Palette,
 ) {
     let header = placed.header;
+    let dates = zone.event_column(log.events.items.iter().map(|event| event.at));
+    let date_width = dates.width();
     let widths: Vec<u16> = if with_app {
         vec![
-            16,
+            date_width,
             26,
-            header.width.saturating_sub(2 + 16 + 26 + 12 + 3).max(6),
+            header
+                .width
+                .saturating_sub(2 + date_width + 26 + 12 + 3)
+                .max(6),
             12,
         ]
     } else {
-        vec![16, 26, 12]
+        vec![date_width, 26, 12]
     };
     let mut x = header.x + 2;
     let columns: Vec<(u16, u16)> = widths
@@ -239,10 +246,11 @@ pub fn audit_table(
             at
         })
         .collect();
+    let date_title = dates.title("Date");
     let titles: Vec<&str> = if with_app {
-        vec!["Date", "Event", "App", "By"]
+        vec![&date_title, "Event", "App", "By"]
     } else {
-        vec!["Date", "Event", "By"]
+        vec![&date_title, "Event", "By"]
     };
     cells(buf, header, &columns, &titles, palette.title);
     let shown = ListBody {
@@ -261,7 +269,7 @@ pub fn audit_table(
         palette,
         &log.events.items,
         |buf, line, event, style| {
-            let date = event.at.to_short();
+            let date = dates.text(event.at);
             let texts: Vec<&str> = if with_app {
                 vec![
                     &date,
@@ -276,13 +284,14 @@ pub fn audit_table(
         },
     );
     if log.events.error.is_none() {
-        event_details(log.selected_event(), placed, buf, palette);
+        event_details(log.selected_event(), placed, zone, buf, palette);
     }
 }
 
 fn event_details(
     event: Option<&AuditEvent>,
     placed: &AuditLayout,
+    zone: &Zone,
     buf: &mut Buffer,
     palette: &Palette,
 ) {
@@ -302,7 +311,7 @@ fn event_details(
     };
     let mut lines = vec![
         Line::from(event.event_type.name()),
-        Line::from(format!("at   {}", event.at)),
+        Line::from(format!("at   {}", zone.second(event.at))),
         Line::from(format!("by   {}", event.actor.username)),
         Line::styled(format!("  {}", event.actor.sid), palette.dim),
         Line::from(format!("app  {}", event.app_name)),
@@ -385,6 +394,6 @@ impl Component for AuditLog {
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
         let placed = audit_layout(area);
         audit_toolbar(self, cx.keys, placed.toolbar, buf, &cx.palette);
-        audit_table(self, &placed, true, buf, &cx.palette);
+        audit_table(self, &placed, true, &cx.session.zone, buf, &cx.palette);
     }
 }

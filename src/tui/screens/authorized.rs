@@ -16,6 +16,7 @@ use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{self, body_inner, line, rows};
 use crate::tui::widgets::{ListBody, Palette, cells, put};
+use crate::tui::zone::Zone;
 
 /// Authorizations asked for at a time.
 const PAGE_SIZE: usize = 200;
@@ -104,7 +105,7 @@ impl AuthorizedList {
     pub fn ask_revoke(&self, ctx: &mut Ctx) {
         match self.rows.selected_item() {
             Some(authorization) => {
-                ctx.open(Confirm::revoke(authorization));
+                ctx.open(Confirm::revoke(authorization, &ctx.session.zone));
             }
             None => ctx.info("No authorization is selected to revoke"),
         }
@@ -165,16 +166,30 @@ pub fn authorized_table(
     list: &AuthorizedList,
     placed: &TableLayout,
     with_app: bool,
+    zone: &Zone,
     buf: &mut Buffer,
     palette: &Palette,
 ) {
     let header = placed.header;
-    let fixed = 2 + 16 + 16 + 16 + 4;
+    let authorized = zone.column(list.rows.items.iter().map(|row| row.created_at));
+    let used = zone.column(list.rows.items.iter().map(|row| row.last_used_at));
+    let fixed = 2 + 16 + authorized.width() + used.width() + 4;
     let widths: Vec<u16> = if with_app {
         let rest = header.width.saturating_sub(fixed + 1);
-        vec![rest / 2, 16, rest - rest / 2, 16, 16]
+        vec![
+            rest / 2,
+            16,
+            rest - rest / 2,
+            authorized.width(),
+            used.width(),
+        ]
     } else {
-        vec![16, header.width.saturating_sub(fixed).max(8), 16, 16]
+        vec![
+            16,
+            header.width.saturating_sub(fixed).max(8),
+            authorized.width(),
+            used.width(),
+        ]
     };
     let mut x = header.x + 2;
     let columns: Vec<(u16, u16)> = widths
@@ -185,7 +200,9 @@ pub fn authorized_table(
             at
         })
         .collect();
-    let mut titles = vec!["Authorized by", "Scopes", "Date authorized", "Last used"];
+    let authorized_title = authorized.title("Authorized");
+    let used_title = used.title("Last used");
+    let mut titles = vec!["Authorized by", "Scopes", &authorized_title, &used_title];
     if with_app {
         titles.insert(0, "App");
     }
@@ -208,9 +225,10 @@ pub fn authorized_table(
         &list.items,
         |buf, line, authorization, style| {
             let scopes = authorization.scopes.join(" ");
-            let date = authorization.created_at.to_short();
-            let used = authorization.last_used_at.to_short();
-            let mut texts: Vec<&str> = vec![&authorization.user.username, &scopes, &date, &used];
+            let date = authorized.text(authorization.created_at);
+            let last_used = used.text(authorization.last_used_at);
+            let mut texts: Vec<&str> =
+                vec![&authorization.user.username, &scopes, &date, &last_used];
             if with_app {
                 texts.insert(0, &authorization.app_name);
             }
@@ -276,6 +294,6 @@ impl Component for AuthorizedList {
             ),
             palette.dim,
         );
-        authorized_table(self, &table, true, buf, palette);
+        authorized_table(self, &table, true, &cx.session.zone, buf, palette);
     }
 }

@@ -24,6 +24,7 @@ use crate::tui::layout::{
     self, LABEL_WIDTH, body_inner, button_at, hit, indented, last_line, line, row_at, rows,
 };
 use crate::tui::widgets::{self, Palette, put};
+use crate::tui::zone::Zone;
 
 /// What a button under a tab does when pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,7 +394,7 @@ impl Detail {
     /// app may have changed since it was loaded).
     fn ask_end_grace(&self, ctx: &mut Ctx) {
         match self.app.secret_in_grace() {
-            Some(older) => ctx.open(Confirm::end_grace(&self.app, older)),
+            Some(older) => ctx.open(Confirm::end_grace(&self.app, older, &ctx.session.zone)),
             None => ctx.effect(Effect::EndGrace {
                 app: self.app.sid.clone(),
                 version: self.app.version,
@@ -523,17 +524,41 @@ fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, pale
     match (&detail.edit, detail.tab) {
         (Some(DetailEdit::Details(form)), _) => form.draw(content, buf, palette),
         (Some(DetailEdit::Access(form)), _) => form.draw(content, buf, palette),
-        (None, Tab::ApplicationDetails) => app_details(&detail.app, content, buf, palette),
+        (None, Tab::ApplicationDetails) => {
+            app_details(&detail.app, &cx.session.zone, content, buf, palette)
+        }
         (None, Tab::AccessSettings) => access_settings(&detail.app, cx.keys, content, buf, palette),
-        (None, Tab::Credentials) => credentials(detail, issuer, cx.keys, content, buf, palette),
+        (None, Tab::Credentials) => credentials(
+            detail,
+            issuer,
+            cx.keys,
+            &cx.session.zone,
+            content,
+            buf,
+            palette,
+        ),
         (None, Tab::AuthorizedApps) => {
             let table = detail_authorized(area);
-            authorized_table(&detail.authorized, &table, false, buf, palette);
+            authorized_table(
+                &detail.authorized,
+                &table,
+                false,
+                &cx.session.zone,
+                buf,
+                palette,
+            );
         }
         (None, Tab::AuditEvents) => {
             let placed = detail_audit(area);
             audit_toolbar(&detail.audit, cx.keys, placed.toolbar, buf, palette);
-            audit_table(&detail.audit, &placed, false, buf, palette);
+            audit_table(
+                &detail.audit,
+                &placed,
+                false,
+                &cx.session.zone,
+                buf,
+                palette,
+            );
         }
     }
     let buttons = detail.buttons(cx.keys);
@@ -570,14 +595,14 @@ fn pairs(buf: &mut Buffer, area: Rect, rows: &[(&str, String)], palette: &Palett
     }
 }
 
-fn app_details(app: &AppView, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn app_details(app: &AppView, zone: &Zone, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let s = &app.settings;
     let mut rows = vec![
         ("Application name", s.name.clone()),
         ("Description", s.description.clone()),
         ("Grant type", app.grant_type.label().to_owned()),
-        ("Date created", app.created_at.to_short()),
-        ("Date updated", app.updated_at.to_short()),
+        ("Date created", zone.minute(app.created_at)),
+        ("Date updated", zone.minute(app.updated_at)),
         ("Created by", app.created_by.username.clone()),
     ];
     if app.grant_type == GrantType::AuthorizationCode {
@@ -682,6 +707,7 @@ fn credentials(
     detail: &Detail,
     issuer: &str,
     keys: &KeyMap,
+    zone: &Zone,
     area: Rect,
     buf: &mut Buffer,
     palette: &Palette,
@@ -718,19 +744,23 @@ fn credentials(
             .created_by
             .as_ref()
             .map_or("(not recorded)", |user| user.username.as_str());
-        let state = match secret.expires_at {
-            None => "no expiry".to_owned(),
-            Some(end) => format!("expires {}", end.to_short()),
+        // Both times in one zone name it once, at the end, so that the line fits 80 columns.
+        let (created, state) = match secret.expires_at {
+            None => (zone.minute(secret.created_at), "no expiry".to_owned()),
+            Some(end) if zone.label(end) == zone.label(secret.created_at) => (
+                zone.unlabelled_minute(secret.created_at),
+                format!("expires {}", zone.minute(end)),
+            ),
+            Some(end) => (
+                zone.minute(secret.created_at),
+                format!("expires {}", zone.minute(end)),
+            ),
         };
         put(
             buf,
             line(y),
             area.x + 4,
-            &format!(
-                "{}  created {} by {by} · {state}",
-                secret.id,
-                secret.created_at.to_short()
-            ),
+            &format!("{}  created {created} by {by} · {state}", secret.id),
             Style::default(),
         );
         y += 1;

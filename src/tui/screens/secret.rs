@@ -17,6 +17,7 @@ use crate::tui::component::{
 use crate::tui::effect::Effect;
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{LABEL_WIDTH, body_inner, hit, indented, line, rows};
+use crate::tui::session::Session;
 use crate::tui::widgets::{self, Palette, put};
 
 /// The create wizard's three steps, as the Console names them; the page is its third.
@@ -331,13 +332,14 @@ pub fn copy_button(item: Rect) -> Rect {
 /// What the page shows in the secret's place while presenting.
 const SECRET_WHILE_PRESENTING: &str = "(hidden while presenting; Copy still copies it)";
 
-/// Draws the page; `present` (`--present`) masks the secret on screen, while Copy copies it.
+/// Draws the page, with times in the session's zone; `--present` masks the secret on screen,
+/// while Copy copies it.
 pub fn draw_page(
     page: &SecretPage,
     area: Rect,
     buf: &mut Buffer,
     palette: &Palette,
-    present: bool,
+    session: &Session,
 ) {
     let placed = secret_layout(area, page);
     if let Some(steps) = placed.steps {
@@ -352,7 +354,9 @@ pub fn draw_page(
         let focused = page.focus == *focus;
         let (label, value) = match focus {
             SecretFocus::ClientId => ("Client ID", page.app.sid.to_string()),
-            SecretFocus::Secret if present => ("Client secret", SECRET_WHILE_PRESENTING.to_owned()),
+            SecretFocus::Secret if session.present => {
+                ("Client secret", SECRET_WHILE_PRESENTING.to_owned())
+            }
             SecretFocus::Secret => ("Client secret", page.secret().to_owned()),
             SecretFocus::AuthorizationUrl => (
                 "Authorization URL",
@@ -402,7 +406,7 @@ pub fn draw_page(
         } => match previous_expires_at {
             Some(end) if grace.0 > 0 => format!(
                 "The previous secret keeps working until {} (grace period {grace}).",
-                end.to_short()
+                session.zone.minute(end)
             ),
             Some(_) => "The previous secret stopped working at once (grace period 0).".to_owned(),
             None => "No previous secret was active.".to_owned(),
@@ -476,6 +480,6 @@ impl Component for SecretPage {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_page(self, area, buf, &cx.palette, cx.session.present);
+        draw_page(self, area, buf, &cx.palette, cx.session);
     }
 }

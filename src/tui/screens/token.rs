@@ -16,6 +16,7 @@ use crate::tui::fields::TextField;
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
 use crate::tui::layout::{body_inner, hit, line, rows};
 use crate::tui::widgets::{self, Palette, put};
+use crate::tui::zone::Zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFocus {
@@ -251,7 +252,7 @@ pub fn token_layout(area: Rect) -> TokenLayout {
     }
 }
 
-fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) {
+fn draw_tool(tool: &TokenTool, zone: &Zone, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let placed = token_layout(area);
     put(
         buf,
@@ -307,8 +308,8 @@ fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) 
             lines.push(row("sub", claims.sub.clone()));
             lines.push(row("aud", claims.aud.clone()));
             lines.push(row("client_id", claims.client_id.clone()));
-            lines.push(row("iat", describe_unix(claims.iat)));
-            lines.push(row("exp", describe_unix(claims.exp)));
+            lines.push(row("iat", describe_unix(claims.iat, zone)));
+            lines.push(row("exp", describe_unix(claims.exp, zone)));
             lines.push(row("jti", claims.jti.clone()));
             lines.push(Line::styled(
                 format!("  {:<22}{left}", "time left"),
@@ -344,9 +345,9 @@ fn draw_tool(tool: &TokenTool, area: Rect, buf: &mut Buffer, palette: &Palette) 
 }
 
 /// Unix seconds as the console writes times.
-fn describe_unix(seconds: i64) -> String {
-    let at = crate::model::Timestamp(seconds.saturating_mul(1000));
-    format!("{seconds} ({at})")
+fn describe_unix(seconds: i64, zone: &Zone) -> String {
+    let at = Timestamp(seconds.saturating_mul(1000));
+    format!("{seconds} ({})", zone.second(at))
 }
 
 impl Component for TokenTool {
@@ -406,7 +407,7 @@ impl Component for TokenTool {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_tool(self, area, buf, &cx.palette);
+        draw_tool(self, &cx.session.zone, area, buf, &cx.palette);
     }
 }
 

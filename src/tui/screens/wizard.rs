@@ -19,6 +19,7 @@ use crate::tui::component::{
 use crate::tui::effect::{Effect, Msg};
 use crate::tui::keys::{Hint, KeyMap, hint};
 use crate::tui::layout::{self, body_inner, button_at, indented, last_line, line, rows};
+use crate::tui::session::Session;
 use crate::tui::widgets::{self, Palette};
 
 pub enum Step {
@@ -251,7 +252,13 @@ pub fn wizard_layout(area: Rect) -> WizardLayout {
 pub const DETAILS_BUTTONS: [&str; 2] = ["Cancel", "Next"];
 pub const SCOPES_BUTTONS: [&str; 2] = ["Back", "Next"];
 
-fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette, present: bool) {
+fn draw_wizard(
+    wizard: &Wizard,
+    area: Rect,
+    buf: &mut Buffer,
+    palette: &Palette,
+    session: &Session,
+) {
     let placed = wizard_layout(area);
     widgets::steps(
         buf,
@@ -279,7 +286,7 @@ fn draw_wizard(wizard: &Wizard, area: Rect, buf: &mut Buffer, palette: &Palette,
             };
             widgets::buttons(buf, placed.buttons, &SCOPES_BUTTONS, focused, palette);
         }
-        Step::CopySecret(page) => draw_page(page, area, buf, palette, present),
+        Step::CopySecret(page) => draw_page(page, area, buf, palette, session),
     }
 }
 
@@ -383,6 +390,6 @@ impl Component for Wizard {
     }
 
     fn draw(&self, area: Rect, buf: &mut Buffer, cx: &DrawCtx) {
-        draw_wizard(self, area, buf, &cx.palette, cx.session.present);
+        draw_wizard(self, area, buf, &cx.palette, cx.session);
     }
 }

@@ -12,6 +12,7 @@ use super::{clicked, draw_dialog, no_hint};
 use crate::model::{AppView, Authorization, SecretView};
 use crate::tui::component::{Component, ConfirmAction, Ctx, DrawCtx, EventState};
 use crate::tui::keys::{self, Action, Hint, KeyMap, hint};
+use crate::tui::zone::Zone;
 
 pub struct Confirm {
     pub title: &'static str,
@@ -74,11 +75,11 @@ impl Confirm {
     }
 
     /// Asks before ending the grace period of `app`'s older secret, naming both secrets.
-    pub fn end_grace(app: &AppView, older: &SecretView) -> Confirm {
+    pub fn end_grace(app: &AppView, older: &SecretView, zone: &Zone) -> Confirm {
         let current = app.secrets.last().map_or("", |secret| secret.id.as_str());
         let until = older
             .expires_at
-            .map_or("no expiry".to_owned(), |end| end.to_short());
+            .map_or("no expiry".to_owned(), |end| zone.minute(end));
         Confirm {
             message: format!(
                 "End the grace period of secret {} of \"{}\" now (it would work until {until})? Clients still using it are refused at once; secret {current} keeps working and no new secret is made.",
@@ -92,13 +93,13 @@ impl Confirm {
     }
 
     /// Asks before revoking `authorization`, naming the app and who authorized it.
-    pub fn revoke(authorization: &Authorization) -> Confirm {
+    pub fn revoke(authorization: &Authorization, zone: &Zone) -> Confirm {
         Confirm {
             message: format!(
                 "Revoke the access {} gave to \"{}\" on {}? Its refresh and access tokens stop working at once; the app must ask {} to approve again.",
                 authorization.user.username,
                 authorization.app_name,
-                authorization.created_at.to_short(),
+                zone.minute(authorization.created_at),
                 authorization.user.username,
             ),
             ..Confirm::new(ConfirmAction::RevokeAuthorization(

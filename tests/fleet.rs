@@ -824,6 +824,10 @@ async fn outage_mid_load(postgres: &PrivatePostgres, outage: Outage) {
         .await;
         assert_eq!(token.status, Some(200), "{token:?}");
     }
+    // Each change is also announced to the other server, which forgets its copy when it hears
+    // it (within a second) and reads the app again on its next token: let both announcements
+    // arrive while PostgreSQL still answers, or a late one would leave a server nothing cached.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let cache_age = Duration::from_secs(oauth_console::service::CLIENT_CACHE_MAX_AGE.0.into());
     let stopping = Instant::now();
     tokio::task::block_in_place(|| outage.begin(postgres)).unwrap();

@@ -249,10 +249,19 @@ impl Serving {
         (status, body)
     }
 
+    /// Ctrl-C, as a person stops it; a server still running 30 s later (its drain is 5 s, its
+    /// requests' grace 10 s) fails the test rather than hanging the suite.
     fn stop(mut self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        self.child.wait().unwrap();
+        let asked = std::time::Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            if asked.elapsed() > std::time::Duration::from_secs(30) {
+                self.child.kill().unwrap();
+                panic!("serve did not stop within 30 s of Ctrl-C");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 }
 

@@ -350,8 +350,11 @@ async fn serve(
     args: ServeArgs,
     issuer: Option<String>,
 ) -> anyhow::Result<()> {
+    // Ctrl-C and SIGTERM are taken over before the server says it is listening.
+    let shutdown =
+        crate::server::shutdown_signal().context("cannot take over Ctrl-C and SIGTERM")?;
     let server = BoundServer::start(service, args, issuer).await?;
-    server.run(crate::server::shutdown_signal()).await
+    server.run(shutdown).await
 }
 
 /// The authorization server over a store, listening and ready to serve: what `serve` runs, and

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use oauth_console::backend::{Backend, LocalBackend, RemoteBackend, ServerTrust};
+use oauth_console::backend::{Backend, Introspected, LocalBackend, RemoteBackend, ServerTrust};
 use oauth_console::model::{
     AppSettings, AppUpdate, GeneratedPassword, GrantType, ListApps, NewApp, NewUser, OAuthApp,
     Role, Seconds, SecretDigest, Session, Sid, SigningAlg, Timestamp, s256_challenge,
@@ -1283,6 +1283,12 @@ impl Console {
             }
             let jti = token.claims.jti.as_str();
             frame = frame.replace(jti, &named(jti, "JTI"));
+        }
+        if let Screen::TokenTool(tool) = &self.ui.state().screen
+            && let Some(TokenOutcome::Introspected(Introspected::Active(claims))) = &tool.outcome
+        {
+            let jti = claims.jti.as_str();
+            frame = frame.replace(jti, &format!("{:<width$}", "JTI", width = jti.len()));
         }
         frame
     }
@@ -2612,4 +2618,148 @@ async fn times_show_in_the_local_zone_with_its_name_and_seconds_where_events_sha
         details.contains("2026-11-23 20:41 CET"),
         "the app's dates name their zone:\n{details}"
     );
+}
+
+/// An authorization-code app of the organization that may be granted refresh tokens, its secret, and a code the admin approved for it with a PKCE challenge, as the consent page
+/// redirects with it; `openid` is asked for too, so an ID token comes back.
+async fn app_with_a_code(w: &World) -> (OAuthApp, String, String) {
+    w.clock.advance(Seconds::MINUTE);
+    let created = w
+        .service
+        .create_app(
+            &w.admin,
+            NewApp {
+                owner: w.organization.clone(),
+                grant_type: GrantType::AuthorizationCode,
+                settings: AppSettings {
+                    name: "Partner portal".into(),
+                    scopes: vec!["managed-users/read".into(), "offline_access".into()],
+                    redirect_uris: vec![REDIRECT.into()],
+                    ..AppSettings::default()
+                },
+                region: None,
+            },
+        )
+        .await
+        .unwrap();
+    let valid = w
+        .service
+        .check_authorization_request(AuthorizationRequest {
+            client_id: created.app.sid.to_string(),
+            redirect_uri: Some(REDIRECT.into()),
+            response_type: "code".into(),
+            scope: Some("openid managed-users/read offline_access".into()),
+            state: Some("xyz".into()),
+            code_challenge: Some(s256_challenge(VERIFIER)),
+            code_challenge_method: Some("S256".into()),
+            nonce: None,
+        })
+        .await
+        .unwrap();
+    let code = w
+        .service
+        .approve(&w.admin, w.service.now(), &valid)
+        .await
+        .unwrap();
+    (
+        created.app,
+        created.secret.expose().to_owned(),
+        code.expose().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_token_tool_exchanges_a_code_refreshes_and_introspects_on_an_authorization_code_app() {
+    let w = world().await;
+    let (app, secret, code) = app_with_a_code(&w).await;
+    let served = w.serve().await;
+    let mut c = w.console_served(&w.admin, &served).await;
+    c.switch_to(2).await;
+    c.keys("T").await;
+    snap!("token_tool_authorization_code", frame: c.stable_frame(&served.base));
+    assert!(
+        c.frame().contains(REDIRECT),
+        "the app's redirect URI is filled in"
+    );
+    c.type_text(&secret).await;
+    c.keys("Tab").await;
+    c.type_text(&code).await;
+    c.keys("Tab Tab").await;
+    c.type_text(VERIFIER).await;
+    c.keys("Enter").await;
+    snap!("token_tool_code_exchanged", frame: c.stable_frame(&served.base));
+    assert!(
+        c.status().starts_with("The server issued a token for"),
+        "{}",
+        c.status()
+    );
+    let frame = c.frame();
+    assert!(frame.contains(app.sid.as_str()), "{frame}");
+    assert!(
+        frame.contains("refresh_token (filled in for Refresh) · id_token"),
+        "{frame}"
+    );
+    for hidden in [code.as_str(), VERIFIER, secret.as_str()] {
+        assert!(!frame.contains(hidden), "{hidden} is shown:\n{frame}");
+    }
+    let Screen::TokenTool(tool) = &c.ui.state().screen else {
+        panic!("not the token tool")
+    };
+    let Some(TokenOutcome::Issued(first)) = &tool.outcome else {
+        panic!("no token")
+    };
+    let (first_jti, first_refresh) = (first.claims.jti.clone(), first.refresh_token.clone());
+    assert!(
+        !frame.contains(first_refresh.as_deref().unwrap()),
+        "the refresh token is never shown"
+    );
+
+    // To the choice of call, then the refresh, which the exchange filled in.
+    c.keys("Tab Tab Right").await;
+    assert!(
+        c.frame().contains("grant_type=refresh_token"),
+        "{}",
+        c.frame()
+    );
+    w.clock.advance(Seconds::MINUTE);
+    c.keys("Enter").await;
+    snap!("token_tool_refreshed", frame: c.stable_frame(&served.base));
+    let Screen::TokenTool(tool) = &c.ui.state().screen else {
+        panic!("not the token tool")
+    };
+    let Some(TokenOutcome::Issued(second)) = &tool.outcome else {
+        panic!("no token from the refresh: {}", c.status())
+    };
+    assert_ne!(second.claims.jti, first_jti, "a new access token");
+    assert_ne!(second.refresh_token, first_refresh, "a new refresh token");
+    assert!(second.refresh_token.is_some());
+
+    c.keys("Right Enter").await;
+    snap!("token_tool_introspected", frame: c.stable_frame(&served.base));
+    assert!(c.status().contains("the token is active"), "{}", c.status());
+    let frame = c.frame();
+    assert!(frame.contains("Active"), "{frame}");
+    assert!(frame.contains("managed-users/read"), "{frame}");
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn the_token_tool_shows_the_servers_invalid_grant_for_a_wrong_code() {
+    let w = world().await;
+    let (_, secret, _) = app_with_a_code(&w).await;
+    let served = w.serve().await;
+    let mut c = w.console_served(&w.admin, &served).await;
+    c.switch_to(2).await;
+    c.keys("T").await;
+    c.type_text(&secret).await;
+    c.keys("Tab").await;
+    c.type_text("not-the-code").await;
+    c.keys("Enter").await;
+    snap!("token_tool_wrong_code", frame: c.stable_frame(&served.base));
+    assert!(
+        c.status().starts_with("The server refused: invalid_grant"),
+        "{}",
+        c.status()
+    );
+    served.stop().await;
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use oauth_console::api::{AppDefinitionJson, AppsFileJson, FileFormat};
 use oauth_console::backend::{
-    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
+    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenGrant,
+    TokenRequest,
 };
 use oauth_console::model::{AppSettings, AppUpdate, GrantType, NewApp, Sid};
 use oauth_console::server::{self, AppState, ServerConfig};
@@ -994,7 +995,7 @@ fn the_token_tool_over_a_server_asks_its_token_endpoint() {
     let request = |secret: &str| TokenRequest {
         client_id: created.app.sid.to_string(),
         client_secret: secret.to_owned(),
-        scope: None,
+        grant: TokenGrant::ClientCredentials { scope: None },
     };
     let issued = runtime
         .block_on(backend.request_token(request(created.secret.expose())))

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oauth_console::backend::{
-    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenRequest,
+    Backend, BackendError, LocalBackend, RemoteBackend, ServerTrust, TokenError, TokenGrant,
+    TokenRequest,
 };
 use oauth_console::model::SigningAlg;
 use oauth_console::server::{ServerConfig, Tls, TlsFiles};
@@ -331,7 +332,7 @@ async fn the_remote_backend_and_the_token_tool_trust_only_the_ca_they_are_given(
     let request = || TokenRequest {
         client_id: client.id.clone(),
         client_secret: client.secret.clone(),
-        scope: None,
+        grant: TokenGrant::ClientCredentials { scope: None },
     };
     assert!(backend.request_token(request()).await.is_ok());
 

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use super::token::{self, IssuedToken, TokenError, TokenRequest};
+use super::token::{
+    self, Introspected, IntrospectionRequest, IssuedToken, TokenError, TokenRequest,
+};
 use super::trust::ServerTrust;
 use super::{Backend, BackendError, CreatedApp, Result, RotatedSecret};
 use crate::model::{
@@ -189,6 +191,14 @@ impl Backend for LocalBackend {
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError> {
         token::request_token(&self.http, &self.token_endpoint(), &request).await
+    }
+
+    async fn introspect_token(
+        &self,
+        request: IntrospectionRequest,
+    ) -> std::result::Result<Introspected, TokenError> {
+        let url = token::introspection_endpoint(&self.token_endpoint());
+        token::introspect(&self.http, &url, &request).await
     }
 
     async fn sign_in_as(&self, username: &str, password: &str) -> Result<()> {

@@ -20,7 +20,10 @@ use crate::model::{
 pub use error::BackendError;
 pub use local::LocalBackend;
 pub use remote::{RemoteBackend, RemoteSession, SessionSaver, Timeouts, normalize_server};
-pub use token::{IssuedToken, TokenClaims, TokenError, TokenHeader, TokenRequest};
+pub use token::{
+    Introspected, IntrospectionRequest, IssuedToken, TokenClaims, TokenError, TokenGrant,
+    TokenHeader, TokenRequest,
+};
 pub use trust::{ServerTrust, TrustError};
 
 pub type Result<T> = std::result::Result<T, BackendError>;
@@ -87,6 +90,12 @@ pub trait Backend: Send + Sync {
         &self,
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError>;
+    /// Asks the authorization server's introspection endpoint whether a token is active, with
+    /// the app's client credentials, as the app's resource server would.
+    async fn introspect_token(
+        &self,
+        request: IntrospectionRequest,
+    ) -> std::result::Result<Introspected, TokenError>;
 
     /// Starts a session as `username`: when the console opens without one, and again after one
     /// ended (a server's sessions last an hour), so that the console carries on where it was.

@@ -19,7 +19,8 @@ use serde::de::DeserializeOwned;
 
 use super::trust::{ServerTrust, certificate_problem};
 use super::{
-    Backend, BackendError, CreatedApp, IssuedToken, Result, RotatedSecret, TokenError, TokenRequest,
+    Backend, BackendError, CreatedApp, Introspected, IntrospectionRequest, IssuedToken, Result,
+    RotatedSecret, TokenError, TokenRequest,
 };
 use crate::api::{
     ApiErrorJson, AppJson, AppListJson, AppUpdateJson, AppsFileJson, AuditEventListJson,
@@ -661,6 +662,14 @@ impl Backend for RemoteBackend {
         request: TokenRequest,
     ) -> std::result::Result<IssuedToken, TokenError> {
         super::token::request_token(&self.connection.http, &self.token_endpoint(), &request).await
+    }
+
+    async fn introspect_token(
+        &self,
+        request: IntrospectionRequest,
+    ) -> std::result::Result<Introspected, TokenError> {
+        let url = super::token::introspection_endpoint(&self.token_endpoint());
+        super::token::introspect(&self.connection.http, &url, &request).await
     }
 
     async fn sign_in_as(&self, username: &str, password: &str) -> Result<()> {

@@ -1,6 +1,8 @@
-//! The token tool's request: `POST /v2/token` with the client-credentials grant against a running
-//! authorization server, as an app's developer makes it, and the answer decoded for display. Both
-//! backends send it over HTTP the same way, since the token endpoint is the server's alone.
+//! The token tool's requests: `POST /v2/token` (the client-credentials grant, or for an
+//! authorization-code app the code exchange and the refresh) and `POST /v2/introspect` against a
+//! running authorization server, as an app's developer makes them, and the answers decoded for
+//! display. Both backends send them over HTTP the same way, since those endpoints are the
+//! server's alone.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,8 +12,73 @@ use serde::Deserialize;
 pub struct TokenRequest {
     pub client_id: String,
     pub client_secret: String,
-    /// Space-separated; `None` asks for every scope the app has.
-    pub scope: Option<String>,
+    pub grant: TokenGrant,
+}
+
+/// The grant a token request makes (RFC 6749 §4.1.3, §4.4.2 and §6). No `Debug`: codes and
+/// refresh tokens are credentials.
+pub enum TokenGrant {
+    ClientCredentials {
+        /// Space-separated; `None` asks for every scope the app has.
+        scope: Option<String>,
+    },
+    AuthorizationCode {
+        code: String,
+        redirect_uri: String,
+        /// The PKCE verifier (RFC 7636), when the authorization request sent a challenge.
+        code_verifier: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: String,
+    },
+}
+
+impl TokenGrant {
+    /// The `grant_type` the form sends.
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            TokenGrant::ClientCredentials { .. } => "client_credentials",
+            TokenGrant::AuthorizationCode { .. } => "authorization_code",
+            TokenGrant::RefreshToken { .. } => "refresh_token",
+        }
+    }
+
+    fn form(&self) -> Vec<(&'static str, &str)> {
+        let mut form = vec![("grant_type", self.grant_type())];
+        match self {
+            TokenGrant::ClientCredentials { scope } => {
+                form.extend(scope.as_deref().map(|scope| ("scope", scope)));
+            }
+            TokenGrant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                form.push(("code", code));
+                form.push(("redirect_uri", redirect_uri));
+                form.extend(code_verifier.as_deref().map(|v| ("code_verifier", v)));
+            }
+            TokenGrant::RefreshToken { refresh_token } => {
+                form.push(("refresh_token", refresh_token));
+            }
+        }
+        form
+    }
+}
+
+/// "Is this token active?", asked with the app's client credentials. No `Debug`: it carries a
+/// client secret and a bearer token.
+pub struct IntrospectionRequest {
+    pub client_id: String,
+    pub client_secret: String,
+    pub token: String,
+}
+
+/// RFC 7662's answer: an inactive token says nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspected {
+    Inactive,
+    Active(TokenClaims),
 }
 
 /// A token the server issued, with what it says about itself. No `Debug`: the token is a bearer
@@ -21,6 +88,11 @@ pub struct IssuedToken {
     pub expires_in: u32,
     /// The granted scopes, as the response names them.
     pub scope: String,
+    /// The next refresh token, when the grant gives one (`offline_access` on a code exchange or
+    /// a refresh); each use returns a new one.
+    pub refresh_token: Option<String>,
+    /// Whether an OpenID Connect ID token came back (`openid` was granted).
+    pub has_id_token: bool,
     pub header: TokenHeader,
     pub claims: TokenClaims,
 }
@@ -80,6 +152,15 @@ struct TokenResponse {
     expires_in: u32,
     #[serde(default)]
     scope: String,
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IntrospectionResponse {
+    active: bool,
+    #[serde(flatten)]
+    claims: Option<TokenClaims>,
 }
 
 #[derive(Deserialize)]
@@ -94,20 +175,81 @@ pub fn token_endpoint(issuer: &str) -> String {
     format!("{}/v2/token", issuer.trim_end_matches('/'))
 }
 
+/// The introspection endpoint beside a token endpoint: both sit under the issuer's `/v2/`.
+pub fn introspection_endpoint(token_endpoint: &str) -> String {
+    let base = token_endpoint
+        .strip_suffix("/token")
+        .unwrap_or(token_endpoint);
+    format!("{base}/introspect")
+}
+
 /// Asks `url` for a token with HTTP Basic client authentication, as RFC 6749 §2.3.1 prefers.
 pub async fn request_token(
     http: &reqwest::Client,
     url: &str,
     request: &TokenRequest,
 ) -> Result<IssuedToken, TokenError> {
-    let mut form = vec![("grant_type", "client_credentials")];
-    if let Some(scope) = request.scope.as_deref() {
-        form.push(("scope", scope));
-    }
+    let form = request.grant.form();
+    let body = post_form(http, url, &request.client_id, &request.client_secret, &form).await?;
+    let not_token_endpoint = |why: String| TokenError::NotATokenEndpoint {
+        url: url.to_owned(),
+        why,
+    };
+    let token: TokenResponse = serde_json::from_slice(&body)
+        .map_err(|e| not_token_endpoint(format!("the response is not a token: {e}")))?;
+    let (header, claims) = decode_unverified(&token.access_token).map_err(not_token_endpoint)?;
+    Ok(IssuedToken {
+        access_token: token.access_token,
+        expires_in: token.expires_in,
+        scope: token.scope,
+        refresh_token: token.refresh_token,
+        has_id_token: token.id_token.is_some(),
+        header,
+        claims,
+    })
+}
+
+/// Asks the introspection endpoint at `url` (RFC 7662) whether `request.token` is active.
+pub async fn introspect(
+    http: &reqwest::Client,
+    url: &str,
+    request: &IntrospectionRequest,
+) -> Result<Introspected, TokenError> {
+    let form = [
+        ("token", request.token.as_str()),
+        ("token_type_hint", "access_token"),
+    ];
+    let body = post_form(http, url, &request.client_id, &request.client_secret, &form).await?;
+    let answer: IntrospectionResponse =
+        serde_json::from_slice(&body).map_err(|e| TokenError::NotATokenEndpoint {
+            url: url.to_owned(),
+            why: format!("the response is not an introspection answer: {e}"),
+        })?;
+    Ok(match (answer.active, answer.claims) {
+        (true, Some(claims)) => Introspected::Active(claims),
+        (true, None) => {
+            return Err(TokenError::NotATokenEndpoint {
+                url: url.to_owned(),
+                why: "it called the token active without its claims".to_owned(),
+            });
+        }
+        (false, _) => Introspected::Inactive,
+    })
+}
+
+/// Posts `form` to `url` with the client's credentials as HTTP Basic; the body of a success, or
+/// the server's RFC 6749 §5.2 refusal.
+async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    client_id: &str,
+    client_secret: &str,
+    form: &[(&str, &str)],
+) -> Result<Vec<u8>, TokenError> {
     let response = http
         .post(url)
-        .basic_auth(&request.client_id, Some(&request.client_secret))
-        .form(&form)
+        .basic_auth(client_id, Some(client_secret))
+        .form(form)
         .send()
         .await
         .map_err(|error| match super::trust::certificate_problem(&error) {
@@ -138,16 +280,7 @@ pub async fn request_token(
             description: refusal.error_description,
         });
     }
-    let token: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|e| not_token_endpoint(format!("the response is not a token: {e}")))?;
-    let (header, claims) = decode_unverified(&token.access_token).map_err(not_token_endpoint)?;
-    Ok(IssuedToken {
-        access_token: token.access_token,
-        expires_in: token.expires_in,
-        scope: token.scope,
-        header,
-        claims,
-    })
+    Ok(body.to_vec())
 }
 
 /// The root cause of reqwest's error ("Connection refused", say), which its own `Display`

@@ -7,7 +7,9 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use super::clipboard::{Clipboard, CopiedVia};
 use crate::api::{AppsFileJson, FileFormat};
-use crate::backend::{Backend, IssuedToken, Result, TokenError, TokenRequest};
+use crate::backend::{
+    Backend, Introspected, IntrospectionRequest, IssuedToken, Result, TokenError, TokenRequest,
+};
 use crate::backend::{BackendError, CreatedApp, RotatedSecret};
 use crate::model::{
     AppDefinitions, AppUpdate, AppView, AuditEvent, AuditFilter, Authorization, ImportMode,
@@ -48,6 +50,8 @@ pub enum Msg {
         result: std::result::Result<IssuedToken, TokenError>,
         now: Timestamp,
     },
+    /// The introspection endpoint's answer.
+    IntrospectionAnswered(std::result::Result<Introspected, TokenError>),
     /// [`TICK`] has passed since the effect numbered `request` asked for it.
     Tick {
         request: u64,
@@ -163,6 +167,7 @@ pub enum Effect {
     },
     RevokeAuthorization(Sid),
     RequestToken(TokenRequest),
+    IntrospectToken(IntrospectionRequest),
     /// Answers [`Msg::Tick`] after [`TICK`]; the headless runtime never does, so that a scenario
     /// moves time itself.
     Tick {
@@ -253,9 +258,10 @@ pub fn cancelled(effect: &Effect) -> Option<Msg> {
         Effect::ExportApps { .. } => Msg::AppsExported(Err(FileFailure::Backend(Cancelled))),
         Effect::PlanImport { .. } => Msg::ImportPlanned(Err(FileFailure::Backend(Cancelled))),
         Effect::ApplyImport { .. } => Msg::AppsImported(Err(FileFailure::Backend(Cancelled))),
-        // A token request is the developer's own test of the token endpoint, bounded by its
-        // HTTP timeout; copies, pauses and ticks are no requests at all.
+        // A token or introspection request is the developer's own test of the authorization
+        // server, bounded by its HTTP timeout; copies, pauses and ticks are no requests at all.
         Effect::RequestToken(_)
+        | Effect::IntrospectToken(_)
         | Effect::Copy { .. }
         | Effect::Settle { .. }
         | Effect::Tick { .. } => {
@@ -335,6 +341,9 @@ pub async fn perform(backend: &dyn Backend, clipboard: &dyn Clipboard, effect: E
                 result,
                 now: backend.now(),
             }
+        }
+        Effect::IntrospectToken(request) => {
+            Msg::IntrospectionAnswered(backend.introspect_token(request).await)
         }
         Effect::Tick { request } => Msg::Tick {
             request,

@@ -60,7 +60,7 @@ fn ends_session(msg: &Msg) -> bool {
         Msg::AppsExported(result) => ended_file(result),
         Msg::ImportPlanned(result) => ended_file(result),
         Msg::AppsImported(result) => ended_file(result),
-        Msg::TokenAnswered { .. } | Msg::Tick { .. } => false,
+        Msg::TokenAnswered { .. } | Msg::IntrospectionAnswered(_) | Msg::Tick { .. } => false,
         Msg::Key(_)
         | Msg::Mouse(_)
         | Msg::Paste(_)

@@ -2763,3 +2763,26 @@ async fn the_token_tool_shows_the_servers_invalid_grant_for_a_wrong_code() {
     );
     served.stop().await;
 }
+
+#[tokio::test]
+async fn at_80_by_24_an_authorization_code_apps_five_tabs_all_stay_on_the_tab_row() {
+    let w = world().await;
+    w.authorized_app("Partner portal", &[]).await;
+    let mut c = w.console().await;
+    c.ui.resize(80, 24).await;
+    c.keys("o End Enter Enter 4").await;
+    let frame = c.frame();
+    let tabs = frame.lines().nth(2).unwrap_or_default();
+    assert_eq!(
+        tabs.trim_end(),
+        "│ Details │ Access │ Credentials │[Authorized]│ Audit                          │",
+        "{frame}"
+    );
+    // At a width where the whole titles fit, they are the whole titles.
+    c.ui.resize(110, 30).await;
+    let frame = c.frame();
+    assert!(
+        frame.contains("│ Application details │ Access settings │ Credentials │[Authorized applications]│ Audit events"),
+        "{frame}"
+    );
+}

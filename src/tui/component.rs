@@ -172,6 +172,18 @@ impl Tab {
             Tab::AuditEvents => "Audit events",
         }
     }
+
+    /// The title when the whole row of titles does not fit (an authorization-code app's five
+    /// tabs at 80 columns): one word each, so that every tab stays on screen.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::ApplicationDetails => "Details",
+            Tab::AccessSettings => "Access",
+            Tab::Credentials => "Credentials",
+            Tab::AuthorizedApps => "Authorized",
+            Tab::AuditEvents => "Audit",
+        }
+    }
 }
 
 /// Why a Copy secret page is shown.

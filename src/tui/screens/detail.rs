@@ -476,15 +476,27 @@ pub fn detail_layout(area: Rect) -> DetailLayout {
 }
 
 /// The tabs' titles as drawn: " title " separated by "│".
-pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect)> {
+/// Where each tab's title goes on the tab row, with the title shown: the full titles when they
+/// all fit, else the short ones, and only past those are titles dropped from the end.
+pub fn tab_titles(area: Rect, tabs: &[Tab]) -> Vec<(Tab, Rect, &'static str)> {
+    let fits = |title: fn(Tab) -> &'static str| {
+        let widths: usize = tabs.iter().map(|tab| title(*tab).width() + 3).sum();
+        widths <= usize::from(area.width) + 1
+    };
+    let title: fn(Tab) -> &'static str = if fits(Tab::title) {
+        Tab::title
+    } else {
+        Tab::short_title
+    };
     let mut x = area.x;
     let mut placed = Vec::new();
     for &tab in tabs {
-        let width = tab.title().width() as u16 + 2;
+        let shown = title(tab);
+        let width = shown.width() as u16 + 2;
         if x + width > area.right() {
             break;
         }
-        placed.push((tab, Rect::new(x, area.y, width, 1)));
+        placed.push((tab, Rect::new(x, area.y, width, 1), shown));
         x += width + 1;
     }
     placed
@@ -509,11 +521,11 @@ fn detail_authorized_rows_height(area: Rect) -> usize {
 fn draw_detail(detail: &Detail, cx: &DrawCtx, area: Rect, buf: &mut Buffer, palette: &Palette) {
     let issuer = cx.session.issuer.as_str();
     let placed = detail_layout(area);
-    for (tab, rect) in tab_titles(placed.tabs, &detail.tabs()) {
+    for (tab, rect, title) in tab_titles(placed.tabs, &detail.tabs()) {
         let (text, style) = if tab == detail.tab {
-            (format!("[{}]", tab.title()), palette.current_tab)
+            (format!("[{title}]"), palette.current_tab)
         } else {
-            (format!(" {} ", tab.title()), palette.dim)
+            (format!(" {title} "), palette.dim)
         };
         put(buf, rect, rect.x, &text, style);
         if tab != Tab::AuditEvents && rect.right() < placed.tabs.right() {
@@ -822,9 +834,9 @@ impl Component for Detail {
 
     fn click(&mut self, at: Position, ctx: &mut Ctx) -> EventState {
         let placed = detail_layout(ctx.area);
-        if let Some((tab, _)) = tab_titles(placed.tabs, &self.tabs())
+        if let Some((tab, _, _)) = tab_titles(placed.tabs, &self.tabs())
             .into_iter()
-            .find(|(_, rect)| hit(*rect, at))
+            .find(|(_, rect, _)| hit(*rect, at))
         {
             self.show(tab, ctx);
             return EventState::Consumed;

@@ -11,8 +11,8 @@ use oauth_console::model::{
     SidKind, SigningAlg, SigningKeyRecord, Timestamp, User, UserRef,
 };
 use oauth_console::store::{
-    AppQuery, AuditQuery, AuthorizationQuery, Expect, PurgeCutoffs, Purged, SledStore, Store,
-    StoreError, Write,
+    AppQuery, AuditQuery, AuthorizationQuery, Expect, Granting, PurgeCutoffs, Purged, SledStore,
+    Store, StoreError, Write,
 };
 
 /// Runs each scenario over a new sled store in a temporary directory and over a new PostgreSQL
@@ -59,6 +59,7 @@ contract! {
     owners_are_kept_and_listed,
     authorizations_page_newest_first_without_revoked_unless_asked,
     a_code_is_redeemed_once_and_a_refresh_token_spent_once,
+    a_code_or_refresh_token_is_read_with_its_authorization_and_user_while_they_exist,
     of_many_racing_to_redeem_one_code_exactly_one_wins,
     signing_keys_list_oldest_first_and_a_retirement_is_kept,
     a_revoked_token_and_a_session_are_kept_until_removed,
@@ -735,6 +736,92 @@ async fn a_code_is_redeemed_once_and_a_refresh_token_spent_once(store: Arc<dyn S
         ))])
         .await;
     assert!(is_conflict_at(&unknown, 0), "{unknown:?}");
+}
+
+async fn a_code_or_refresh_token_is_read_with_its_authorization_and_user_while_they_exist(
+    store: Arc<dyn Store>,
+) {
+    // Code and refresh token 1 belong to authorization 1, approved by the admin (user 2); those
+    // numbered 2 to an authorization never made (the admin still exists for the code's user).
+    let admin = user(2, "admin");
+    let approved = authorization(1, 7, 1_000);
+    store
+        .commit(vec![
+            Write::CreateUser(admin.clone()),
+            Write::PutAuthorization {
+                authorization: approved.clone(),
+                expect: Expect::Absent,
+            },
+            Write::AddAuthorizationCode(code(1, 10_000)),
+            Write::AddRefreshToken(refresh_token(1, 10_000)),
+            Write::AddAuthorizationCode(code(2, 10_000)),
+            Write::AddRefreshToken(refresh_token(2, 10_000)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.code_granting(&code(1, 0).digest).await.unwrap(),
+        Some(Granting {
+            credential: code(1, 10_000),
+            authorization: Some(approved.clone()),
+            user: Some(admin.clone()),
+        })
+    );
+    assert_eq!(
+        store
+            .refresh_granting(&refresh_token(1, 0).digest)
+            .await
+            .unwrap(),
+        Some(Granting {
+            credential: refresh_token(1, 10_000),
+            authorization: Some(approved.clone()),
+            user: Some(admin.clone()),
+        })
+    );
+    assert_eq!(
+        store.code_granting(&code(2, 0).digest).await.unwrap(),
+        Some(Granting {
+            credential: code(2, 10_000),
+            authorization: None,
+            user: Some(admin.clone()),
+        })
+    );
+    assert_eq!(
+        store
+            .refresh_granting(&refresh_token(2, 0).digest)
+            .await
+            .unwrap(),
+        Some(Granting {
+            credential: refresh_token(2, 10_000),
+            authorization: None,
+            user: None,
+        })
+    );
+    let never_issued = SecretDigest::of("never issued");
+    assert_eq!(store.code_granting(&never_issued).await.unwrap(), None);
+    assert_eq!(store.refresh_granting(&never_issued).await.unwrap(), None);
+
+    // Spent, each reads as spent, with what it was granted under.
+    store
+        .commit(vec![
+            Write::RedeemAuthorizationCode(code(1, 0).digest),
+            Write::SpendRefreshToken(refresh_token(1, 0).digest),
+        ])
+        .await
+        .unwrap();
+    let redeemed = store.code_granting(&code(1, 0).digest).await.unwrap();
+    assert_eq!(
+        redeemed.map(|g| (g.credential.redeemed, g.authorization)),
+        Some((true, Some(approved.clone())))
+    );
+    let spent = store
+        .refresh_granting(&refresh_token(1, 0).digest)
+        .await
+        .unwrap();
+    assert_eq!(
+        spent.map(|g| (g.credential.spent, g.user)),
+        Some((true, Some(admin)))
+    );
 }
 
 async fn of_many_racing_to_redeem_one_code_exactly_one_wins(store: Arc<dyn Store>) {

@@ -11,7 +11,7 @@ use crate::model::{
     FieldChange, GrantType, NONCE_MAX_CHARS, OAuthApp, Page, RefreshToken, STATE_MAX_CHARS,
     SecretDigest, Sid, SidKind, Timestamp, User, UserRef,
 };
-use crate::store::{AuthorizationQuery, Expect, StoreError, Write};
+use crate::store::{AuthorizationQuery, Expect, Granting, StoreError, Write};
 
 use super::apps::page_size;
 use super::{ConsoleService, Result, ServiceError, retrying, settle};
@@ -349,11 +349,15 @@ impl ConsoleService {
         require_authorization_code_app(app)?;
         let digest = SecretDigest::of(code);
         let invalid = |why: &str| GrantError::InvalidGrant(why.to_owned());
-        let found = self
+        let Granting {
+            credential: found,
+            authorization,
+            user,
+        } = self
             .store
-            .authorization_code(&digest)
+            .code_granting(&digest)
             .await?
-            .filter(|c| c.app == app.sid)
+            .filter(|granting| granting.credential.app == app.sid)
             .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
         if found.redeemed {
             return Err(self.replayed(&found.authorization, Replay::Code).await);
@@ -368,12 +372,9 @@ impl ConsoleService {
         }
         model::verify_pkce(found.code_challenge.as_deref(), code_verifier)
             .map_err(|e| invalid(&e.to_string()))?;
-        let authorization = self.live_authorization(&found.authorization).await?;
-        let user = self
-            .store
-            .user(&found.user)
-            .await?
-            .ok_or_else(|| invalid("the user who authorized this code no longer exists"))?;
+        let authorization = live(authorization)?;
+        let user =
+            user.ok_or_else(|| invalid("the user who authorized this code no longer exists"))?;
         let scopes = current_scopes(&found.scopes, app);
         let refresh_token = scopes
             .iter()
@@ -416,11 +417,15 @@ impl ConsoleService {
         require_authorization_code_app(app)?;
         let digest = SecretDigest::of(refresh_token);
         let invalid = |why: &str| GrantError::InvalidGrant(why.to_owned());
-        let found = self
+        let Granting {
+            credential: found,
+            authorization,
+            user,
+        } = self
             .store
-            .refresh_token(&digest)
+            .refresh_granting(&digest)
             .await?
-            .filter(|t| t.app == app.sid)
+            .filter(|granting| granting.credential.app == app.sid)
             .ok_or_else(|| {
                 invalid("the refresh token is unknown or was issued to another client")
             })?;
@@ -443,12 +448,9 @@ impl ConsoleService {
             ));
         }
         let scopes = model::narrowed_scopes(&current, scope).map_err(GrantError::InvalidScope)?;
-        let authorization = self.live_authorization(&found.authorization).await?;
-        let user = self
-            .store
-            .user(&authorization.user.sid)
-            .await?
-            .ok_or_else(|| invalid("the user who authorized this app no longer exists"))?;
+        let authorization = live(authorization)?;
+        let user =
+            user.ok_or_else(|| invalid("the user who authorized this app no longer exists"))?;
         let next = self.new_secret();
         let authorization = self
             .commit_grant(
@@ -605,11 +607,7 @@ impl ConsoleService {
     }
 
     async fn live_authorization(&self, sid: &Sid) -> Result<Authorization, GrantError> {
-        self.store
-            .authorization(sid)
-            .await?
-            .filter(Authorization::is_active)
-            .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
+        live(self.store.authorization(sid).await?)
     }
 
     /// Commits a grant: `spend` (redeeming the code or spending the refresh token), a touch of
@@ -799,6 +797,13 @@ impl Replay {
 
 /// The scopes of `granted` that `app` still holds: an approval is for the app's scopes as they
 /// are, and a scope removed from the app is not granted from an older code or refresh token.
+/// The authorization a grant was issued under, unless it is gone or revoked.
+fn live(authorization: Option<Authorization>) -> Result<Authorization, GrantError> {
+    authorization
+        .filter(Authorization::is_active)
+        .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
+}
+
 fn current_scopes(granted: &[String], app: &OAuthApp) -> Vec<String> {
     model::scopes::still_granted(granted.iter().map(String::as_str), &app.settings.scopes)
         .into_iter()

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 use super::{
-    AppQuery, AuditQuery, AuthorizationQuery, Changes, FailureKeys, FailureLimits, Page,
+    AppQuery, AuditQuery, AuthorizationQuery, Changes, FailureKeys, FailureLimits, Granting, Page,
     PurgeCutoffs, Purged, RefusedPair, SharedStore, Store, StoreError, Write,
 };
 
@@ -167,6 +167,22 @@ impl Store for MeteredStore {
         digest: &SecretDigest,
     ) -> Result<Option<RefreshToken>, StoreError> {
         self.measure("refresh_token", self.inner.refresh_token(digest))
+            .await
+    }
+
+    async fn code_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<AuthorizationCode>>, StoreError> {
+        self.measure("code_granting", self.inner.code_granting(digest))
+            .await
+    }
+
+    async fn refresh_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<RefreshToken>>, StoreError> {
+        self.measure("refresh_granting", self.inner.refresh_granting(digest))
             .await
     }
 

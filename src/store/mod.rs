@@ -331,6 +331,15 @@ pub struct RefusedPair {
     pub window_ends: Timestamp,
 }
 
+/// What a code exchange or a refresh reads: the code or refresh token, the authorization it was
+/// issued under and the user who approved that, each as found (the last two may be gone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Granting<T> {
+    pub credential: T,
+    pub authorization: Option<Authorization>,
+    pub user: Option<User>,
+}
+
 /// What the processes sharing one store tell one another beyond its records; see the module doc.
 #[async_trait]
 pub trait SharedStore: Send + Sync + 'static {
@@ -385,6 +394,43 @@ pub trait Store: Send + Sync + 'static {
         &self,
         digest: &SecretDigest,
     ) -> Result<Option<RefreshToken>, StoreError>;
+    /// The code with the authorization it was issued under and its user, as the code exchange
+    /// needs them. A store that can read the three in one go does so; this reads them in turn.
+    async fn code_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<AuthorizationCode>>, StoreError> {
+        let Some(code) = self.authorization_code(digest).await? else {
+            return Ok(None);
+        };
+        let authorization = self.authorization(&code.authorization).await?;
+        let user = self.user(&code.user).await?;
+        Ok(Some(Granting {
+            credential: code,
+            authorization,
+            user,
+        }))
+    }
+    /// The refresh token with the authorization it was issued under and that authorization's
+    /// user, as the refresh grant needs them; read in turn unless the store can do better.
+    async fn refresh_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<RefreshToken>>, StoreError> {
+        let Some(token) = self.refresh_token(digest).await? else {
+            return Ok(None);
+        };
+        let authorization = self.authorization(&token.authorization).await?;
+        let user = match &authorization {
+            Some(authorization) => self.user(&authorization.user.sid).await?,
+            None => None,
+        };
+        Ok(Some(Granting {
+            credential: token,
+            authorization,
+            user,
+        }))
+    }
     /// Every signing key, oldest first.
     async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
     /// Whether the access token with this `jti` was revoked (and its revocation not yet purged).

@@ -40,8 +40,8 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::{
     AppOrder, AppQuery, AuditQuery, AuthorizationQuery, Change, Changes, Expect, FailureKey,
-    FailureKeys, FailureLimits, Notice, Page, PurgeCutoffs, Purged, RefusedPair, SharedStore,
-    Store, StoreError, Write,
+    FailureKeys, FailureLimits, Granting, Notice, Page, PurgeCutoffs, Purged, RefusedPair,
+    SharedStore, Store, StoreError, Write,
 };
 use crate::model::{
     AuditEvent, AuditEventType, Authorization, AuthorizationCode, OAuthApp, Owner, RefreshToken,
@@ -433,6 +433,11 @@ impl PgStore {
         committed
     }
 
+    /// The commit as one transaction on `client`: `BEGIN`, every write's statement and the
+    /// announcement sent together and answered in one round trip (in rounds of
+    /// [`PIPELINE_DEPTH`] for a long commit), their row counts checked, then `COMMIT`. A write
+    /// refused by its count rolls the transaction back; the statements sent after it ran in a
+    /// transaction that never commits.
     async fn commit_on(
         &self,
         client: &mut Checkout,
@@ -440,57 +445,211 @@ impl PgStore {
         into: Target,
         deadline: Option<Instant>,
     ) -> Result<(), Failure> {
-        let client = client.object();
-        let tx = answered(deadline, async {
-            client.transaction().await.map_err(failure)
-        })
-        .await?;
+        let mut statements = vec![Statement::new("BEGIN", vec![])];
         if into == Target::Empty {
-            let holds: bool = tx
-                .query_one(HOLDS_RECORDS, &[])
-                .await
-                .map_err(failure)?
-                .get(0);
-            if holds {
-                return Err(Failure::Final(StoreError::DatabaseNotEmpty {
+            statements.push(Statement::new(HOLDS_RECORDS, vec![]).refused(
+                true,
+                Refused::DatabaseNotEmpty {
                     database: self.shown.clone(),
-                }));
-            }
+                },
+            ));
         }
-        let tx = answered(deadline, async {
-            for (position, write) in writes.iter().enumerate() {
-                apply(&tx, position, write).await?;
+        for (position, write) in writes.iter().enumerate() {
+            statements.push(statement(position, write)?);
+        }
+        let payloads = announcements(writes);
+        if !payloads.is_empty() {
+            statements.push(Statement::new(
+                "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
+                vec![Box::new(CHANGES_CHANNEL), Box::new(payloads)],
+            ));
+        }
+        let client = client.object();
+        let refused = answered(deadline, async {
+            for round in statements.chunks(PIPELINE_DEPTH) {
+                if let Some(refusal) = run_together(client, round).await? {
+                    return Ok(Some(refusal));
+                }
             }
-            let payloads = announcements(writes);
-            if !payloads.is_empty() {
-                run(
-                    &tx,
-                    "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload",
-                    &[&CHANGES_CHANNEL, &payloads],
-                )
-                .await?;
-            }
-            Ok(tx)
+            Ok(None)
         })
         .await?;
+        if let Some(refusal) = refused {
+            answered(deadline, async {
+                let rollback = client.prepare_cached("ROLLBACK").await.map_err(failure)?;
+                client.execute(&rollback, &[]).await.map_err(failure)
+            })
+            .await?;
+            return Err(Failure::Final(refusal));
+        }
         let may_have_landed = |detail: String| {
             Failure::Final(StoreError::Backend(format!(
                 "the commit got no answer from the database ({detail}); the change may or may not have been made, so read it again before repeating it"
             )))
         };
+        let commit = answered(deadline, async {
+            client.prepare_cached("COMMIT").await.map_err(failure)
+        })
+        .await?;
         let committed = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline, tx.commit())
+            Some(deadline) => tokio::time::timeout_at(deadline, client.execute(&commit, &[]))
                 .await
                 .map_err(|_| may_have_landed(no_answer()))?,
-            None => tx.commit().await,
+            None => client.execute(&commit, &[]).await,
         };
-        committed.map_err(|error| match transient(&error) {
-            // The database refused it whole: nothing landed, so it can be tried again.
-            Some(detail) if error.code().is_some() => Failure::Transient(detail),
-            Some(detail) => may_have_landed(detail),
-            None => failure(error),
+        committed
+            .map(drop)
+            .map_err(|error| match transient(&error) {
+                // The database refused it whole: nothing landed, so it can be tried again.
+                Some(detail) if error.code().is_some() => Failure::Transient(detail),
+                Some(detail) => may_have_landed(detail),
+                None => failure(error),
+            })
+    }
+}
+
+/// How many statements of a commit are sent before their answers are read: a grant's few go
+/// in one round trip, and a whole store copied by `migrate` is not queued at once.
+const PIPELINE_DEPTH: usize = 64;
+
+/// One statement of a commit, with its parameters, and what refuses the commit when the
+/// statement finds its rows other than the write expects.
+struct Statement<'a> {
+    sql: &'static str,
+    params: Vec<Box<dyn ToSql + Sync + Send + 'a>>,
+    refusal: Option<Refusal>,
+}
+
+/// When a statement's row count refuses its commit, and as what.
+struct Refusal {
+    /// Refused when the statement finds a row (one that should not exist); otherwise when it
+    /// touches none (the row it expected was not there, or not as expected).
+    if_found: bool,
+    as_: Refused,
+}
+
+enum Refused {
+    Conflict { what: String, write: usize },
+    DatabaseNotEmpty { database: String },
+}
+
+impl<'a> Statement<'a> {
+    fn new(sql: &'static str, params: Vec<Box<dyn ToSql + Sync + Send + 'a>>) -> Statement<'a> {
+        Statement {
+            sql,
+            params,
+            refusal: None,
+        }
+    }
+
+    /// Refused as a conflict of the write at `position` when it touches no row.
+    fn conflict_unless_touched(self, what: String, position: usize) -> Statement<'a> {
+        self.refused(
+            false,
+            Refused::Conflict {
+                what,
+                write: position,
+            },
+        )
+    }
+
+    /// Refused as a conflict of the write at `position` when it finds a row.
+    fn conflict_if_found(self, what: String, position: usize) -> Statement<'a> {
+        self.refused(
+            true,
+            Refused::Conflict {
+                what,
+                write: position,
+            },
+        )
+    }
+
+    fn refused(mut self, if_found: bool, as_: Refused) -> Statement<'a> {
+        self.refusal = Some(Refusal { if_found, as_ });
+        self
+    }
+
+    /// What refuses the commit, given how many rows the statement touched.
+    fn refusal(&self, rows: u64) -> Option<StoreError> {
+        let refusal = self.refusal.as_ref()?;
+        if refusal.if_found != (rows > 0) {
+            return None;
+        }
+        Some(match &refusal.as_ {
+            Refused::Conflict { what, write } => StoreError::Conflict {
+                what: what.clone(),
+                write: *write,
+            },
+            Refused::DatabaseNotEmpty { database } => StoreError::DatabaseNotEmpty {
+                database: database.clone(),
+            },
         })
     }
+}
+
+/// Sends `statements` on `client` together and reads their answers in order: the first that
+/// failed is the error, else the first refusal, if any. Preparing comes first, since a statement
+/// this connection has not prepared yet needs an answer before it can be run.
+async fn run_together(
+    client: &Object,
+    statements: &[Statement<'_>],
+) -> Result<Option<StoreError>, Failure> {
+    let prepared = in_order(statements.iter().map(|s| client.prepare_cached(s.sql))).await;
+    let prepared = prepared
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(failure)?;
+    let params: Vec<Vec<&(dyn ToSql + Sync)>> = statements
+        .iter()
+        .map(|s| {
+            s.params
+                .iter()
+                .map(|p| &**p as &(dyn ToSql + Sync))
+                .collect()
+        })
+        .collect();
+    let answers = in_order(
+        prepared
+            .iter()
+            .zip(&params)
+            .map(|(statement, params)| client.execute(statement, params)),
+    )
+    .await;
+    for (statement, answer) in statements.iter().zip(answers) {
+        if let Some(refusal) = statement.refusal(answer.map_err(failure)?) {
+            return Ok(Some(refusal));
+        }
+    }
+    Ok(None)
+}
+
+/// Awaits `steps` together, polling each in turn from the first, and gives their outputs in
+/// order. Requests that futures polled together make on one tokio-postgres connection are
+/// pipelined in the order they are first polled: this sends them in `steps`' order.
+async fn in_order<F: Future>(steps: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut steps: Vec<_> = steps.into_iter().map(|step| Some(Box::pin(step))).collect();
+    let mut outputs: Vec<Option<F::Output>> = steps.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut waiting = false;
+        for (step, output) in steps.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = step {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(done) => {
+                        *output = Some(done);
+                        *step = None;
+                    }
+                    std::task::Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 /// What `writes` change that servers hold copies of, as `NOTIFY` payloads: words `app:SID` and
@@ -700,8 +859,9 @@ enum Target {
     Empty,
 }
 
-/// Whether any table holds a record.
-const HOLDS_RECORDS: &str = "SELECT EXISTS (SELECT 1 FROM owners) OR EXISTS (SELECT 1 FROM users)
+/// A row when any table holds a record, none when the database holds none.
+const HOLDS_RECORDS: &str =
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM owners) OR EXISTS (SELECT 1 FROM users)
     OR EXISTS (SELECT 1 FROM apps) OR EXISTS (SELECT 1 FROM audit_events)
     OR EXISTS (SELECT 1 FROM authorizations) OR EXISTS (SELECT 1 FROM authorization_codes)
     OR EXISTS (SELECT 1 FROM refresh_tokens) OR EXISTS (SELECT 1 FROM signing_keys)
@@ -785,6 +945,13 @@ fn decode<T: DeserializeOwned>(row: &Row, column: usize) -> Result<T, StoreError
         .map_err(|error| StoreError::Corrupt(format!("{error}")))
 }
 
+/// The record in `column`, which an outer join left NULL where there was none.
+fn decode_joined<T: DeserializeOwned>(row: &Row, column: usize) -> Result<Option<T>, StoreError> {
+    row.try_get::<_, Option<Json<T>>>(column)
+        .map(|json| json.map(|json| json.0))
+        .map_err(|error| StoreError::Corrupt(format!("{error}")))
+}
+
 fn json<T: Serialize + std::fmt::Debug>(record: &T) -> Json<&T> {
     Json(record)
 }
@@ -817,305 +984,182 @@ fn parse_page_token(token: &str) -> Result<(i64, String), StoreError> {
     Ok((at.parse().map_err(|_| bad())?, tie.to_owned()))
 }
 
-fn conflict(what: String, write: usize) -> Failure {
-    Failure::Final(StoreError::Conflict { what, write })
-}
-
-/// Runs one statement of a commit; says how many rows it touched.
-async fn run(
-    tx: &deadpool_postgres::Transaction<'_>,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<u64, Failure> {
-    let statement = tx.prepare_cached(sql).await.map_err(failure)?;
-    tx.execute(&statement, params).await.map_err(failure)
-}
-
-/// Runs one write of a commit inside its transaction; a write that finds its row other than it
-/// expects is refused as a conflict at `position`.
-async fn apply(
-    tx: &deadpool_postgres::Transaction<'_>,
-    position: usize,
-    write: &Write,
-) -> Result<(), Failure> {
-    match write {
+/// The statement that makes the write at `position` of a commit; one that finds its row other
+/// than the write expects refuses the commit as a conflict at `position`.
+fn statement(position: usize, write: &Write) -> Result<Statement<'_>, StoreError> {
+    Ok(match write {
         Write::PutApp { app, expect } => {
             let name = app.settings.name.to_lowercase();
-            let changed = match expect {
+            let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+                Box::new(app.sid.as_str()),
+                Box::new(app.owner.as_str()),
+                Box::new(app.created_at.0),
+                Box::new(name),
+                Box::new(version(app.version)),
+                Box::new(json(app)),
+            ];
+            let sql = match expect {
                 Expect::Absent => {
-                    run(
-                        tx,
-                        "INSERT INTO apps (sid, owner, created_at, name_lower, version, record)
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sid) DO NOTHING",
-                        &[
-                            &app.sid.as_str(),
-                            &app.owner.as_str(),
-                            &app.created_at.0,
-                            &name,
-                            &version(app.version),
-                            &json(app),
-                        ],
-                    )
-                    .await?
+                    "INSERT INTO apps (sid, owner, created_at, name_lower, version, record)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sid) DO NOTHING"
                 }
                 Expect::Version(expected) => {
-                    run(
-                        tx,
-                        "UPDATE apps SET owner = $2, created_at = $3, name_lower = $4,
-                             version = $5, record = $6
-                         WHERE sid = $1 AND version = $7",
-                        &[
-                            &app.sid.as_str(),
-                            &app.owner.as_str(),
-                            &app.created_at.0,
-                            &name,
-                            &version(app.version),
-                            &json(app),
-                            &version(*expected),
-                        ],
-                    )
-                    .await?
+                    params.push(Box::new(version(*expected)));
+                    "UPDATE apps SET owner = $2, created_at = $3, name_lower = $4,
+                         version = $5, record = $6
+                     WHERE sid = $1 AND version = $7"
                 }
             };
-            if changed == 0 {
-                return Err(conflict(format!("app {}", app.sid), position));
-            }
+            Statement::new(sql, params)
+                .conflict_unless_touched(format!("app {}", app.sid), position)
         }
         Write::DeleteApp { app, expect } => {
-            let refused = match expect {
-                Expect::Version(expected) => {
-                    run(
-                        tx,
-                        "DELETE FROM apps WHERE sid = $1 AND version = $2",
-                        &[&app.sid.as_str(), &version(*expected)],
-                    )
-                    .await?
-                        == 0
-                }
+            let what = format!("app {}", app.sid);
+            match expect {
+                Expect::Version(expected) => Statement::new(
+                    "DELETE FROM apps WHERE sid = $1 AND version = $2",
+                    vec![Box::new(app.sid.as_str()), Box::new(version(*expected))],
+                )
+                .conflict_unless_touched(what, position),
                 // Nothing to delete, as expected, unless it exists after all.
-                Expect::Absent => {
-                    run(
-                        tx,
-                        "SELECT 1 FROM apps WHERE sid = $1 FOR UPDATE",
-                        &[&app.sid.as_str()],
-                    )
-                    .await?
-                        > 0
-                }
-            };
-            if refused {
-                return Err(conflict(format!("app {}", app.sid), position));
+                Expect::Absent => Statement::new(
+                    "SELECT 1 FROM apps WHERE sid = $1 FOR UPDATE",
+                    vec![Box::new(app.sid.as_str())],
+                )
+                .conflict_if_found(what, position),
             }
         }
-        Write::AddAuditEvent(event) => {
-            run(
-                tx,
-                "INSERT INTO audit_events (at, owner, app, event_type, record)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &event.at.0,
-                    &event.owner.as_str(),
-                    &event.app.as_str(),
-                    &event_type_name(event.event_type)?,
-                    &json(event),
-                ],
-            )
-            .await?;
-        }
-        Write::PutOwner(owner) => {
-            run(
-                tx,
-                "INSERT INTO owners (sid, record) VALUES ($1, $2)
-                 ON CONFLICT (sid) DO UPDATE SET record = EXCLUDED.record",
-                &[&owner.sid.as_str(), &json(owner)],
-            )
-            .await?;
-        }
-        Write::CreateUser(user) => {
-            let created = run(
-                tx,
-                "INSERT INTO users (sid, username_lower, record) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-                &[
-                    &user.sid.as_str(),
-                    &user.username.to_lowercase(),
-                    &json(user),
-                ],
-            )
-            .await?;
-            if created == 0 {
-                return Err(conflict(format!("username '{}'", user.username), position));
-            }
-        }
-        Write::ReplaceUser { user, was } => {
-            let replaced = run(
-                tx,
-                "UPDATE users SET record = $2 WHERE sid = $1 AND record = $3 AND username_lower = $4",
-                &[
-                    &user.sid.as_str(),
-                    &json(user),
-                    &json(was),
-                    &user.username.to_lowercase(),
-                ],
-            )
-            .await?;
-            if replaced == 0 {
-                return Err(conflict(format!("user {}", user.sid), position));
-            }
-        }
+        Write::AddAuditEvent(event) => Statement::new(
+            "INSERT INTO audit_events (at, owner, app, event_type, record)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Box::new(event.at.0),
+                Box::new(event.owner.as_str()),
+                Box::new(event.app.as_str()),
+                Box::new(event_type_name(event.event_type)?),
+                Box::new(json(event)),
+            ],
+        ),
+        Write::PutOwner(owner) => Statement::new(
+            "INSERT INTO owners (sid, record) VALUES ($1, $2)
+             ON CONFLICT (sid) DO UPDATE SET record = EXCLUDED.record",
+            vec![Box::new(owner.sid.as_str()), Box::new(json(owner))],
+        ),
+        Write::CreateUser(user) => Statement::new(
+            "INSERT INTO users (sid, username_lower, record) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            vec![
+                Box::new(user.sid.as_str()),
+                Box::new(user.username.to_lowercase()),
+                Box::new(json(user)),
+            ],
+        )
+        .conflict_unless_touched(format!("username '{}'", user.username), position),
+        Write::ReplaceUser { user, was } => Statement::new(
+            "UPDATE users SET record = $2 WHERE sid = $1 AND record = $3 AND username_lower = $4",
+            vec![
+                Box::new(user.sid.as_str()),
+                Box::new(json(user)),
+                Box::new(json(was)),
+                Box::new(user.username.to_lowercase()),
+            ],
+        )
+        .conflict_unless_touched(format!("user {}", user.sid), position),
         Write::PutAuthorization {
-            authorization,
+            authorization: a,
             expect,
         } => {
-            let a = authorization;
-            let (sid, owner, app) = (a.sid.as_str(), a.owner.as_str(), a.app.as_str());
-            let revoked = a.revoked_at.is_some();
-            let new_version = version(a.version);
-            let record = json(a);
-            let mut params: Vec<&(dyn ToSql + Sync)> = vec![
-                &sid,
-                &owner,
-                &app,
-                &a.created_at.0,
-                &revoked,
-                &new_version,
-                &record,
+            let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+                Box::new(a.sid.as_str()),
+                Box::new(a.owner.as_str()),
+                Box::new(a.app.as_str()),
+                Box::new(a.created_at.0),
+                Box::new(a.revoked_at.is_some()),
+                Box::new(version(a.version)),
+                Box::new(json(a)),
             ];
-            let expected = match expect {
-                Expect::Absent => None,
-                Expect::Version(expected) => Some(version(*expected)),
-            };
-            let changed = match &expected {
-                None => {
-                    run(
-                        tx,
-                        "INSERT INTO authorizations
-                             (sid, owner, app, created_at, revoked, version, record)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sid) DO NOTHING",
-                        &params,
-                    )
-                    .await?
+            let sql = match expect {
+                Expect::Absent => {
+                    "INSERT INTO authorizations
+                         (sid, owner, app, created_at, revoked, version, record)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sid) DO NOTHING"
                 }
-                Some(expected) => {
-                    params.push(expected);
-                    run(
-                        tx,
-                        "UPDATE authorizations SET owner = $2, app = $3, created_at = $4,
-                             revoked = $5, version = $6, record = $7
-                         WHERE sid = $1 AND version = $8",
-                        &params,
-                    )
-                    .await?
+                Expect::Version(expected) => {
+                    params.push(Box::new(version(*expected)));
+                    "UPDATE authorizations SET owner = $2, app = $3, created_at = $4,
+                         revoked = $5, version = $6, record = $7
+                     WHERE sid = $1 AND version = $8"
                 }
             };
-            if changed == 0 {
-                return Err(conflict(format!("authorization {}", a.sid), position));
-            }
+            Statement::new(sql, params)
+                .conflict_unless_touched(format!("authorization {}", a.sid), position)
         }
-        Write::AddAuthorizationCode(code) => {
-            run(
-                tx,
-                "INSERT INTO authorization_codes (digest, expires_at, redeemed, record)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
-                     redeemed = EXCLUDED.redeemed, record = EXCLUDED.record",
-                &[
-                    &code.digest.to_hex(),
-                    &code.expires_at.0,
-                    &code.redeemed,
-                    &json(code),
-                ],
-            )
-            .await?;
-        }
-        Write::RedeemAuthorizationCode(digest) => {
-            let redeemed = run(
-                tx,
-                "UPDATE authorization_codes SET redeemed = true
-                 WHERE digest = $1 AND NOT redeemed",
-                &[&digest.to_hex()],
-            )
-            .await?;
-            if redeemed == 0 {
-                return Err(conflict("authorization code".to_owned(), position));
-            }
-        }
-        Write::AddRefreshToken(token) => {
-            run(
-                tx,
-                "INSERT INTO refresh_tokens (digest, expires_at, spent, record)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
-                     spent = EXCLUDED.spent, record = EXCLUDED.record",
-                &[
-                    &token.digest.to_hex(),
-                    &token.expires_at.0,
-                    &token.spent,
-                    &json(token),
-                ],
-            )
-            .await?;
-        }
-        Write::SpendRefreshToken(digest) => {
-            let spent = run(
-                tx,
-                "UPDATE refresh_tokens SET spent = true WHERE digest = $1 AND NOT spent",
-                &[&digest.to_hex()],
-            )
-            .await?;
-            if spent == 0 {
-                return Err(conflict("refresh token".to_owned(), position));
-            }
-        }
-        Write::PutSigningKey(key) => {
-            run(
-                tx,
-                "INSERT INTO signing_keys (kid, created_at, retired_at, record)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (kid) DO UPDATE SET created_at = EXCLUDED.created_at,
-                     retired_at = EXCLUDED.retired_at, record = EXCLUDED.record",
-                &[
-                    &key.kid,
-                    &key.created_at.0,
-                    &key.retired_at.map(|at| at.0),
-                    &json(key),
-                ],
-            )
-            .await?;
-        }
-        Write::RevokeToken { jti, expires_at } => {
-            run(
-                tx,
-                "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
-                 ON CONFLICT (jti) DO UPDATE SET expires_at = EXCLUDED.expires_at",
-                &[jti, &expires_at.0],
-            )
-            .await?;
-        }
-        Write::PutSession(session) => {
-            run(
-                tx,
-                "INSERT INTO sessions (digest, expires_at, record) VALUES ($1, $2, $3)
-                 ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
-                     record = EXCLUDED.record",
-                &[
-                    &session.digest.to_hex(),
-                    &session.expires_at.0,
-                    &json(session),
-                ],
-            )
-            .await?;
-        }
-        Write::DeleteSession(digest) => {
-            run(
-                tx,
-                "DELETE FROM sessions WHERE digest = $1",
-                &[&digest.to_hex()],
-            )
-            .await?;
-        }
-    }
-    Ok(())
+        Write::AddAuthorizationCode(code) => Statement::new(
+            "INSERT INTO authorization_codes (digest, expires_at, redeemed, record)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                 redeemed = EXCLUDED.redeemed, record = EXCLUDED.record",
+            vec![
+                Box::new(code.digest.to_hex()),
+                Box::new(code.expires_at.0),
+                Box::new(code.redeemed),
+                Box::new(json(code)),
+            ],
+        ),
+        Write::RedeemAuthorizationCode(digest) => Statement::new(
+            "UPDATE authorization_codes SET redeemed = true WHERE digest = $1 AND NOT redeemed",
+            vec![Box::new(digest.to_hex())],
+        )
+        .conflict_unless_touched("authorization code".to_owned(), position),
+        Write::AddRefreshToken(token) => Statement::new(
+            "INSERT INTO refresh_tokens (digest, expires_at, spent, record)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                 spent = EXCLUDED.spent, record = EXCLUDED.record",
+            vec![
+                Box::new(token.digest.to_hex()),
+                Box::new(token.expires_at.0),
+                Box::new(token.spent),
+                Box::new(json(token)),
+            ],
+        ),
+        Write::SpendRefreshToken(digest) => Statement::new(
+            "UPDATE refresh_tokens SET spent = true WHERE digest = $1 AND NOT spent",
+            vec![Box::new(digest.to_hex())],
+        )
+        .conflict_unless_touched("refresh token".to_owned(), position),
+        Write::PutSigningKey(key) => Statement::new(
+            "INSERT INTO signing_keys (kid, created_at, retired_at, record)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kid) DO UPDATE SET created_at = EXCLUDED.created_at,
+                 retired_at = EXCLUDED.retired_at, record = EXCLUDED.record",
+            vec![
+                Box::new(key.kid.as_str()),
+                Box::new(key.created_at.0),
+                Box::new(key.retired_at.map(|at| at.0)),
+                Box::new(json(key)),
+            ],
+        ),
+        Write::RevokeToken { jti, expires_at } => Statement::new(
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2)
+             ON CONFLICT (jti) DO UPDATE SET expires_at = EXCLUDED.expires_at",
+            vec![Box::new(jti.as_str()), Box::new(expires_at.0)],
+        ),
+        Write::PutSession(session) => Statement::new(
+            "INSERT INTO sessions (digest, expires_at, record) VALUES ($1, $2, $3)
+             ON CONFLICT (digest) DO UPDATE SET expires_at = EXCLUDED.expires_at,
+                 record = EXCLUDED.record",
+            vec![
+                Box::new(session.digest.to_hex()),
+                Box::new(session.expires_at.0),
+                Box::new(json(session)),
+            ],
+        ),
+        Write::DeleteSession(digest) => Statement::new(
+            "DELETE FROM sessions WHERE digest = $1",
+            vec![Box::new(digest.to_hex())],
+        ),
+    })
 }
 
 /// Removes up to `limit` rows of `table` whose `column` is before `before`, oldest first. The
@@ -1322,6 +1366,58 @@ impl Store for PgStore {
                 let mut token: RefreshToken = decode(row, 0)?;
                 token.spent = row.try_get(1).map_err(corrupt)?;
                 Ok(token)
+            })
+            .transpose()
+    }
+
+    async fn code_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<AuthorizationCode>>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT c.record, c.redeemed, a.record, u.record FROM authorization_codes c
+                 LEFT JOIN authorizations a ON a.sid = c.record->>'authorization'
+                 LEFT JOIN users u ON u.sid = c.record->>'user'
+                 WHERE c.digest = $1",
+                &[&digest.to_hex()],
+            )
+            .await?;
+        rows.first()
+            .map(|row| {
+                let mut code: AuthorizationCode = decode(row, 0)?;
+                code.redeemed = row.try_get(1).map_err(corrupt)?;
+                Ok(Granting {
+                    credential: code,
+                    authorization: decode_joined(row, 2)?,
+                    user: decode_joined(row, 3)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn refresh_granting(
+        &self,
+        digest: &SecretDigest,
+    ) -> Result<Option<Granting<RefreshToken>>, StoreError> {
+        let rows = self
+            .rows(
+                "SELECT t.record, t.spent, a.record, u.record FROM refresh_tokens t
+                 LEFT JOIN authorizations a ON a.sid = t.record->>'authorization'
+                 LEFT JOIN users u ON u.sid = a.record->'user'->>'sid'
+                 WHERE t.digest = $1",
+                &[&digest.to_hex()],
+            )
+            .await?;
+        rows.first()
+            .map(|row| {
+                let mut token: RefreshToken = decode(row, 0)?;
+                token.spent = row.try_get(1).map_err(corrupt)?;
+                Ok(Granting {
+                    credential: token,
+                    authorization: decode_joined(row, 2)?,
+                    user: decode_joined(row, 3)?,
+                })
             })
             .transpose()
     }

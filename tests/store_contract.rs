@@ -60,6 +60,7 @@ contract! {
     authorizations_page_newest_first_without_revoked_unless_asked,
     a_code_is_redeemed_once_and_a_refresh_token_spent_once,
     a_code_or_refresh_token_is_read_with_its_authorization_and_user_while_they_exist,
+    an_active_authorization_is_touched_by_any_number_of_grants_and_a_revoked_one_refused,
     of_many_racing_to_redeem_one_code_exactly_one_wins,
     signing_keys_list_oldest_first_and_a_retirement_is_kept,
     a_revoked_token_and_a_session_are_kept_until_removed,
@@ -822,6 +823,93 @@ async fn a_code_or_refresh_token_is_read_with_its_authorization_and_user_while_t
         spent.map(|g| (g.credential.spent, g.user)),
         Some((true, Some(admin)))
     );
+}
+
+async fn an_active_authorization_is_touched_by_any_number_of_grants_and_a_revoked_one_refused(
+    store: Arc<dyn Store>,
+) {
+    let approved = authorization(1, 7, 1_000);
+    store
+        .commit(vec![Write::PutAuthorization {
+            authorization: approved.clone(),
+            expect: Expect::Absent,
+        }])
+        .await
+        .unwrap();
+    let touch = |at| Write::TouchAuthorization {
+        sid: approved.sid.clone(),
+        at: Timestamp(at),
+    };
+    // Eight grants at once, none refused; the last use is the latest, whatever the order.
+    let touches = (0..8).map(|n| {
+        let store = store.clone();
+        let write = touch(5_000 + n * 100);
+        tokio::spawn(async move { store.commit(vec![write]).await })
+    });
+    for touched in touches.collect::<Vec<_>>() {
+        touched.await.unwrap().unwrap();
+    }
+    let touched = store.authorization(&approved.sid).await.unwrap().unwrap();
+    assert_eq!(touched.last_used_at, Timestamp(5_700));
+    assert_eq!(touched.version, 9, "each touch counts as a change");
+    store.commit(vec![touch(2_000)]).await.unwrap();
+    let later = store.authorization(&approved.sid).await.unwrap().unwrap();
+    assert_eq!(
+        (later.last_used_at, later.version),
+        (Timestamp(5_700), 10),
+        "an earlier use leaves the last use as it was"
+    );
+    // An edit from a read before the touches is refused: they changed its version.
+    let stale = store
+        .commit(vec![Write::PutAuthorization {
+            authorization: Authorization {
+                revoked_at: Some(Timestamp(6_000)),
+                version: 2,
+                ..approved.clone()
+            },
+            expect: Expect::Version(1),
+        }])
+        .await;
+    assert!(is_conflict_at(&stale, 0), "{stale:?}");
+
+    store
+        .commit(vec![Write::PutAuthorization {
+            authorization: Authorization {
+                revoked_at: Some(Timestamp(6_000)),
+                version: 11,
+                ..later.clone()
+            },
+            expect: Expect::Version(10),
+        }])
+        .await
+        .unwrap();
+    let after_revocation = store
+        .commit(vec![
+            Write::AddRefreshToken(refresh_token(1, 10_000)),
+            touch(7_000),
+        ])
+        .await;
+    assert!(is_conflict_at(&after_revocation, 1), "{after_revocation:?}");
+    let revoked = store.authorization(&approved.sid).await.unwrap().unwrap();
+    assert_eq!(
+        (revoked.revoked_at, revoked.last_used_at),
+        (Some(Timestamp(6_000)), Timestamp(5_700))
+    );
+    assert_eq!(
+        store
+            .refresh_token(&refresh_token(1, 0).digest)
+            .await
+            .unwrap(),
+        None,
+        "nothing of the refused commit was written"
+    );
+    let never_made = store
+        .commit(vec![Write::TouchAuthorization {
+            sid: sid(SidKind::Authorization, 99),
+            at: Timestamp(7_000),
+        }])
+        .await;
+    assert!(is_conflict_at(&never_made, 0), "{never_made:?}");
 }
 
 async fn of_many_racing_to_redeem_one_code_exactly_one_wins(store: Arc<dyn Store>) {

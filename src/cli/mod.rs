@@ -950,7 +950,7 @@ fn copied(writes: &[crate::store::Write]) -> Vec<(&'static str, usize)> {
             Write::CreateUser(_) | Write::ReplaceUser { .. } => 1,
             Write::PutApp { .. } | Write::DeleteApp { .. } => 2,
             Write::AddAuditEvent(_) => 3,
-            Write::PutAuthorization { .. } => 4,
+            Write::PutAuthorization { .. } | Write::TouchAuthorization { .. } => 4,
             Write::AddAuthorizationCode(_) | Write::RedeemAuthorizationCode(_) => 5,
             Write::AddRefreshToken(_) | Write::SpendRefreshToken(_) => 6,
             Write::PutSigningKey(_) => 7,

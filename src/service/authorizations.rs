@@ -3,8 +3,6 @@
 //! applications. Minting the access and ID tokens is the token module's; this one decides what
 //! may be minted.
 
-use std::ops::ControlFlow;
-
 use crate::metrics::AuthorizationEvent;
 use crate::model::{
     self, AuditEvent, AuditEventType, Authorization, AuthorizationCode, CODE_TTL, ClientSecret,
@@ -14,7 +12,7 @@ use crate::model::{
 use crate::store::{AuthorizationQuery, Expect, Granting, StoreError, Write};
 
 use super::apps::page_size;
-use super::{ConsoleService, Result, ServiceError, retrying, settle};
+use super::{ConsoleService, Result, ServiceError, retrying};
 
 /// The scope that asks for a refresh token.
 const OFFLINE_ACCESS: &str = model::scopes::OFFLINE_ACCESS;
@@ -606,39 +604,33 @@ impl ConsoleService {
         }
     }
 
-    async fn live_authorization(&self, sid: &Sid) -> Result<Authorization, GrantError> {
-        live(self.store.authorization(sid).await?)
-    }
-
     /// Commits a grant: `spend` (redeeming the code or spending the refresh token), a touch of
-    /// `authorization`, and `more` writes made for it, together. Only `spend` refused is a replay.
-    /// The touch refused is a race lost to a concurrent change of the authorization — another
-    /// grant's touch, an approval, a revocation — and nothing was written, so the authorization is
-    /// read again and, if still active, the grant tried again. The touch keeps its version check:
-    /// written blindly over a revocation committed since the read, it would undo it.
+    /// `authorization` (marked used now), and `more` writes made for it, together. Only `spend`
+    /// refused is a replay. The touch is refused only when the authorization was revoked or
+    /// deleted since it was read, and then nothing was written; other grants of it at the same
+    /// time touch it too without refusing one another, so none has to try again.
     async fn commit_grant(
         &self,
         spend: Write,
         replay: Replay,
-        mut authorization: Authorization,
-        more: impl Fn(&Authorization) -> Vec<Write>,
+        authorization: Authorization,
+        more: impl FnOnce(&Authorization) -> Vec<Write>,
     ) -> Result<Authorization, GrantError> {
         const SPEND: usize = 0;
-        let mut tries = 0;
-        loop {
-            let mut writes = vec![spend.clone(), self.touch(&authorization)];
-            writes.extend(more(&authorization));
-            let attempt = match self.commit(writes).await {
-                Err(StoreError::Conflict { write: SPEND, .. }) => {
-                    return Err(self.replayed(&authorization.sid, replay).await);
-                }
-                other => other.map_err(ServiceError::from),
-            };
-            if let ControlFlow::Break(done) = settle(attempt, &mut tries) {
-                done?;
-                return Ok(authorization);
+        const TOUCH: usize = 1;
+        let touch = Write::TouchAuthorization {
+            sid: authorization.sid.clone(),
+            at: self.clock.now(),
+        };
+        let mut writes = vec![spend, touch];
+        writes.extend(more(&authorization));
+        match self.commit(writes).await {
+            Ok(()) => Ok(authorization),
+            Err(StoreError::Conflict { write: SPEND, .. }) => {
+                Err(self.replayed(&authorization.sid, replay).await)
             }
-            authorization = self.live_authorization(&authorization.sid).await?;
+            Err(StoreError::Conflict { write: TOUCH, .. }) => Err(revoked()),
+            Err(error) => Err(ServiceError::from(error).into()),
         }
     }
 
@@ -716,18 +708,6 @@ impl ConsoleService {
     }
 
     /// Records that the authorization was used now, for the Authorized applications list.
-    fn touch(&self, authorization: &Authorization) -> Write {
-        let renewed = Authorization {
-            last_used_at: self.clock.now(),
-            version: authorization.version + 1,
-            ..authorization.clone()
-        };
-        Write::PutAuthorization {
-            authorization: renewed,
-            expect: Expect::Version(authorization.version),
-        }
-    }
-
     fn new_refresh_token(
         &self,
         token: &ClientSecret,
@@ -801,7 +781,11 @@ impl Replay {
 fn live(authorization: Option<Authorization>) -> Result<Authorization, GrantError> {
     authorization
         .filter(Authorization::is_active)
-        .ok_or_else(|| GrantError::InvalidGrant("the authorization has been revoked".into()))
+        .ok_or_else(revoked)
+}
+
+fn revoked() -> GrantError {
+    GrantError::InvalidGrant("the authorization has been revoked".into())
 }
 
 fn current_scopes(granted: &[String], app: &OAuthApp) -> Vec<String> {

@@ -69,6 +69,14 @@ pub enum Write {
         authorization: Authorization,
         expect: Expect,
     },
+    /// Marks an active authorization used at `at` (its last use stays the later of the two) and
+    /// counts the change in its version; refused with a conflict when it is gone or revoked. Two
+    /// grants of one authorization at once both touch it, one after the other, neither refused:
+    /// only a revocation (or deletion) since the grant's read refuses it.
+    TouchAuthorization {
+        sid: Sid,
+        at: Timestamp,
+    },
     AddAuthorizationCode(AuthorizationCode),
     /// Marks a code used; refused with a conflict when it already was, so that of two
     /// concurrent exchanges of one code exactly one wins.

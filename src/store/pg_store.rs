@@ -668,6 +668,7 @@ fn announcements(writes: &[Write]) -> Vec<String> {
             | Write::CreateUser(_)
             | Write::ReplaceUser { .. }
             | Write::PutAuthorization { .. }
+            | Write::TouchAuthorization { .. }
             | Write::AddAuthorizationCode(_)
             | Write::RedeemAuthorizationCode(_)
             | Write::AddRefreshToken(_)
@@ -1094,6 +1095,15 @@ fn statement(position: usize, write: &Write) -> Result<Statement<'_>, StoreError
             Statement::new(sql, params)
                 .conflict_unless_touched(format!("authorization {}", a.sid), position)
         }
+        Write::TouchAuthorization { sid, at } => Statement::new(
+            "UPDATE authorizations SET version = version + 1,
+                 record = record || jsonb_build_object(
+                     'last_used_at', GREATEST((record->>'last_used_at')::bigint, $2),
+                     'version', version + 1)
+             WHERE sid = $1 AND NOT revoked",
+            vec![Box::new(sid.as_str()), Box::new(at.0)],
+        )
+        .conflict_unless_touched(format!("authorization {sid}"), position),
         Write::AddAuthorizationCode(code) => Statement::new(
             "INSERT INTO authorization_codes (digest, expires_at, redeemed, record)
              VALUES ($1, $2, $3, $4)

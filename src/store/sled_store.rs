@@ -891,6 +891,19 @@ impl Store for SledStore {
                         authorizations_by_owner
                             .insert(authorization_index_key(authorization), &[])?;
                     }
+                    Write::TouchAuthorization { sid, at } => {
+                        let touched = match authorizations.get(sid.as_str())? {
+                            Some(bytes) => Some(decode::<Authorization>(&bytes).or_else(abort)?),
+                            None => None,
+                        };
+                        let Some(mut touched) = touched.filter(Authorization::is_active) else {
+                            return conflict(format!("authorization {sid}"), position);
+                        };
+                        touched.last_used_at = touched.last_used_at.max(*at);
+                        touched.version += 1;
+                        let record = encode(&touched).or_else(abort)?;
+                        authorizations.insert(sid.as_str(), record)?;
+                    }
                     Write::AddAuthorizationCode(code) => {
                         put_expiring(
                             authorization_codes,

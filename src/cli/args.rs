@@ -106,6 +106,10 @@ impl Cli {
             Some(format!(
                 "--data-dir does not apply {server}: the server keeps the data in its own data directory; {without} to work on the embedded store"
             ))
+        } else if typed("database_url") {
+            Some(format!(
+                "--database-url does not apply {server}: the server keeps the data in its own store, whichever it was started over; {without} to work on the database directly"
+            ))
         } else if typed("issuer") {
             Some(format!(
                 "--issuer does not apply {server}: the server's own issuer names its tokens and authorization URLs; give it to the server with `oauth-console serve --issuer URL`"
@@ -806,6 +810,14 @@ mod tests {
         check(
             &[&server[..], &["--issuer", "https://id.example"]].concat(),
             "--issuer",
+        );
+        check(
+            &[
+                &server[..],
+                &["apps", "list", "--database-url", "postgres://u@h/d"],
+            ]
+            .concat(),
+            "--database-url",
         );
         check(
             &[&server[..], &["--serve", "127.0.0.1:8080"]].concat(),

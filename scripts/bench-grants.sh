@@ -24,9 +24,11 @@ DB=oauth_console_bench_grants
 DB_URL="${ADMIN_URL%/*}/$DB"
 
 [ -x "$BIN" ] || { echo "build $BIN first (cargo build --release), or set BIN" >&2; exit 1; }
-# Debug build: its dependencies (reqwest, hyper) are optimised, as Cargo.toml sets for them.
-cargo build --quiet --example bench_grants
-LOAD_BIN=target/debug/examples/bench_grants
+# A release build, as the server's: the load shares the 2 cores with the server and the database,
+# so every microsecond it spends is one they do not get. It links the library the release binary
+# already built, so it costs a few seconds once that is built.
+cargo build --release --quiet --example bench_grants
+LOAD_BIN=target/release/examples/bench_grants
 
 WORK=$(mktemp -d)
 SERVER_PID=""

@@ -1420,6 +1420,22 @@ async fn authorized_applications_list_the_organizations_approvals() {
 }
 
 #[tokio::test]
+async fn an_app_nobody_has_authorized_offers_no_revoke_on_its_authorized_tab() {
+    let w = world().await;
+    w.authorized_app("Partner portal", &[]).await;
+    let mut c = w.console().await;
+    c.switch_to(2).await;
+    c.keys("Enter 4").await;
+    snap!("detail_authorized_tab_empty", c);
+    let frame = c.frame();
+    assert!(frame.contains("No one has authorized"), "{frame}");
+    assert!(
+        !frame.to_lowercase().contains("revoke"),
+        "no button, no hint: {frame}"
+    );
+}
+
+#[tokio::test]
 async fn an_authorization_code_app_has_an_authorized_applications_tab() {
     let w = world().await;
     let dana = w.organization_user("dana").await;

@@ -128,12 +128,14 @@ impl AuthorizedList {
         true
     }
 
+    /// `revoke` only while a row is selected, since it revokes that row.
     pub fn hints(&self, keys: &KeyMap) -> Vec<Hint> {
-        vec![
-            hint("↑↓/jk", "move"),
-            keys.hint(Action::Revoke),
-            keys.hint(Action::Reload),
-        ]
+        let mut hints = vec![hint("↑↓/jk", "move")];
+        if self.rows.selected_item().is_some() {
+            hints.push(keys.hint(Action::Revoke));
+        }
+        hints.push(keys.hint(Action::Reload));
+        hints
     }
 }
 

@@ -348,7 +348,11 @@ impl Detail {
                 buttons.extend([("Copy client ID", CopyClientId), ("Delete app", Delete)]);
                 buttons
             }
-            (None, Tab::AuthorizedApps) => vec![("Revoke", Revoke)],
+            // Revoke acts on the selected row: none is drawn over an empty list.
+            (None, Tab::AuthorizedApps) => match self.authorized.rows.selected_item() {
+                Some(_) => vec![("Revoke", Revoke)],
+                None => Vec::new(),
+            },
             (None, Tab::AuditEvents) => Vec::new(),
         }
     }

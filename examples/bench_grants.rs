@@ -31,7 +31,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+#[path = "common/consent.rs"]
+mod consent;
+use consent::{Consent, Failure, authorization_request, browser, token_answer};
 
 /// Shown of the errors, so that a broken run says why without flooding the terminal.
 const ERRORS_SHOWN: u64 = 5;
@@ -147,15 +149,22 @@ async fn mint_codes(
     // One after another: the server bounds how many passwords it hashes at once.
     let mut signed_in = Vec::new();
     for user in config.users.iter().take(concurrency) {
-        signed_in.push(Consent::sign_in(config, user).await?);
+        let request = authorization_request(
+            &config.client.0,
+            &config.redirect,
+            "managed-users/read offline_access",
+            "bench",
+        );
+        let consent =
+            Consent::sign_in(browser()?, &config.url, request, user, &config.password).await?;
+        signed_in.push(consent);
     }
     let mut minting = Vec::new();
     for (user, consent) in signed_in.into_iter().enumerate() {
-        let config = config.clone();
         minting.push(tokio::spawn(async move {
             let mut codes = Vec::with_capacity(per_user);
             for _ in 0..per_user {
-                codes.push((user, consent.approve(&config).await?));
+                codes.push((user, consent.approve().await?));
             }
             Ok::<_, Failure>(codes)
         }));
@@ -288,102 +297,4 @@ fn postgres_cpu() -> Duration {
         })
         .map(|entry| process_cpu(&entry.file_name().to_string_lossy()))
         .sum()
-}
-
-/// A signed-in user on the consent page: their cookie, and the form's CSRF token bound to it.
-struct Consent {
-    http: reqwest::Client,
-    request: String,
-    form_token: String,
-}
-
-impl Consent {
-    async fn sign_in(config: &Config, user: &str) -> Result<Consent, Failure> {
-        let http = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .cookie_store(true)
-            .build()?;
-        let request = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", &config.client.0)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", &config.redirect)
-            .append_pair("scope", "managed-users/read offline_access")
-            .append_pair("state", "bench")
-            .finish();
-        let page = http
-            .get(format!("{}/v2/authorize?{request}", config.url))
-            .send()
-            .await?;
-        if page.status() != 200 {
-            return Err(format!("the authorization page answered {}", page.status()).into());
-        }
-        let page = page.text().await?;
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page
-            .find(marker)
-            .ok_or("the authorization page has no form token")?
-            + marker.len();
-        let end = page[start..]
-            .find('"')
-            .ok_or("the form token's value is not closed")?;
-        let form_token = page[start..start + end].to_owned();
-        let signed_in = http
-            .post(format!("{}/v2/authorize/sign-in", config.url))
-            .form(&[
-                ("csrf_token", form_token.as_str()),
-                ("request", &request),
-                ("username", user),
-                ("password", &config.password),
-            ])
-            .send()
-            .await?;
-        if signed_in.status() != 303 {
-            return Err(format!("signing in as {user} answered {}", signed_in.status()).into());
-        }
-        Ok(Consent {
-            http,
-            request,
-            form_token,
-        })
-    }
-
-    /// Approves once: the code the redirect carries.
-    async fn approve(&self, config: &Config) -> Result<String, Failure> {
-        let approved = self
-            .http
-            .post(format!("{}/v2/authorize/decision", config.url))
-            .form(&[
-                ("csrf_token", self.form_token.as_str()),
-                ("request", &self.request),
-                ("decision", "approve"),
-            ])
-            .send()
-            .await?;
-        let location = approved
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or_else(|| {
-                format!(
-                    "approving answered {} without a redirect",
-                    approved.status()
-                )
-            })?;
-        let location = url::Url::parse(location)?;
-        location
-            .query_pairs()
-            .find(|(name, _)| name == "code")
-            .map(|(_, code)| code.into_owned())
-            .ok_or_else(|| format!("approving redirected without a code: {location}").into())
-    }
-}
-
-/// Checks a token response: 200 with an access token. Returns the refresh token, if any.
-async fn token_answer(answer: reqwest::Response) -> Result<Option<String>, Failure> {
-    let status = answer.status();
-    let body: serde_json::Value = answer.json().await?;
-    if status != 200 || body["access_token"].as_str().is_none() {
-        return Err(format!("the token endpoint answered {status}: {body}").into());
-    }
-    Ok(body["refresh_token"].as_str().map(str::to_owned))
 }

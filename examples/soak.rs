@@ -21,9 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::redirect::Policy;
-
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+#[path = "common/consent.rs"]
+mod consent;
+use consent::{Consent, Failure, authorization_request, browser, token_answer};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Grant {
@@ -292,9 +292,8 @@ struct Worker {
     http: reqwest::Client,
     /// The authorization request's query, as the consent page's form carries it.
     request: String,
-    /// The forms' CSRF token, read from the sign-in page: the server binds it to this client's
-    /// cookie and to `request`, so the consent page takes the same one.
-    form_token: Option<String>,
+    /// Signed in on the consent page of `request`, for the grants that need codes.
+    consent: Option<Consent>,
     refresh_token: Option<String>,
 }
 
@@ -304,28 +303,19 @@ impl Worker {
         grant: Grant,
         user: Option<String>,
     ) -> Result<Worker, Failure> {
-        let http = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .cookie_store(true)
-            .build()?;
+        let http = browser()?;
         let scope = match grant {
             Grant::Refresh => "managed-users/read offline_access",
             _ => "managed-users/read",
         };
-        let request = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("client_id", &config.ac.0)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", &config.redirect)
-            .append_pair("scope", scope)
-            .append_pair("state", "soak")
-            .finish();
+        let request = authorization_request(&config.ac.0, &config.redirect, scope, "soak");
         let mut worker = Worker {
             config,
             grant,
             user,
             http,
             request,
-            form_token: None,
+            consent: None,
             refresh_token: None,
         };
         if grant != Grant::ClientCredentials {
@@ -377,80 +367,28 @@ impl Worker {
         }
     }
 
-    fn form_token(&self) -> Result<String, Failure> {
-        self.form_token
-            .clone()
-            .ok_or_else(|| "no form token: the client has not opened the sign-in page".into())
-    }
-
     /// Opens the authorization page and signs in on it, once: the session lasts an hour.
     async fn sign_in(&mut self) -> Result<(), Failure> {
-        let page = self
-            .http
-            .get(format!("{}/v2/authorize?{}", self.config.url, self.request))
-            .send()
-            .await?;
-        if page.status() != 200 {
-            return Err(format!("the authorization page answered {}", page.status()).into());
-        }
-        let page = page.text().await?;
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page
-            .find(marker)
-            .ok_or("the authorization page has no form token")?
-            + marker.len();
-        let end = page[start..]
-            .find('"')
-            .ok_or("the form token's value is not closed")?;
-        self.form_token = Some(page[start..start + end].to_owned());
-        let csrf = self.form_token()?;
         let user = self.user.clone().ok_or("a flow needs a user")?;
-        let signed_in = self
-            .http
-            .post(format!("{}/v2/authorize/sign-in", self.config.url))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("request", &self.request),
-                ("username", &user),
-                ("password", &self.config.password),
-            ])
-            .send()
-            .await?;
-        if signed_in.status() != 303 {
-            return Err(format!("signing in answered {}", signed_in.status()).into());
-        }
+        let consent = Consent::sign_in(
+            self.http.clone(),
+            &self.config.url,
+            self.request.clone(),
+            &user,
+            &self.config.password,
+        )
+        .await?;
+        self.consent = Some(consent);
         Ok(())
     }
 
     /// Approves on the consent page and exchanges the code: the refresh token, if one came.
     async fn exchange_code(&mut self) -> Result<Option<String>, Failure> {
-        let csrf = self.form_token()?;
-        let approved = self
-            .http
-            .post(format!("{}/v2/authorize/decision", self.config.url))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("request", &self.request),
-                ("decision", "approve"),
-            ])
-            .send()
-            .await?;
-        let location = approved
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or_else(|| {
-                format!(
-                    "approving answered {} without a redirect",
-                    approved.status()
-                )
-            })?;
-        let location = url::Url::parse(location)?;
-        let code = location
-            .query_pairs()
-            .find(|(name, _)| name == "code")
-            .map(|(_, code)| code.into_owned())
-            .ok_or_else(|| format!("approving redirected without a code: {location}"))?;
+        let consent = self
+            .consent
+            .as_ref()
+            .ok_or("not signed in: the client has not opened the sign-in page")?;
+        let code = consent.approve().await?;
         let (id, secret) = &self.config.ac;
         let answer = self
             .http
@@ -465,14 +403,4 @@ impl Worker {
             .await?;
         token_answer(answer).await
     }
-}
-
-/// Checks a token response: 200 with an access token. Returns the refresh token, if any.
-async fn token_answer(answer: reqwest::Response) -> Result<Option<String>, Failure> {
-    let status = answer.status();
-    let body: serde_json::Value = answer.json().await?;
-    if status != 200 || body["access_token"].as_str().is_none() {
-        return Err(format!("the token endpoint answered {status}: {body}").into());
-    }
-    Ok(body["refresh_token"].as_str().map(str::to_owned))
 }

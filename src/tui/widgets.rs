@@ -397,10 +397,9 @@ mod tests {
         assert_eq!(wrap_words("東", 1, 2), ["東"]);
     }
 
-    #[test]
-    fn no_color_uses_no_colour_only_emphasis() {
-        let palette = Palette::of(Theme::NoColor);
-        for style in [
+    /// Each style a palette gives, for checks that hold of all of them.
+    fn every_style(palette: &Palette) -> [Style; 10] {
+        [
             palette.title,
             palette.accent,
             palette.error,
@@ -411,7 +410,13 @@ mod tests {
             palette.focused_button,
             palette.current_tab,
             palette.key,
-        ] {
+        ]
+    }
+
+    #[test]
+    fn no_color_uses_no_colour_only_emphasis() {
+        let palette = Palette::of(Theme::NoColor);
+        for style in every_style(&palette) {
             assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
         }
         assert!(palette.selected.add_modifier.contains(Modifier::REVERSED));
@@ -420,18 +425,7 @@ mod tests {
     #[test]
     fn the_light_theme_has_no_grey_no_yellow_and_no_bold_colour() {
         let palette = Palette::of(Theme::Light);
-        for style in [
-            palette.title,
-            palette.accent,
-            palette.error,
-            palette.done,
-            palette.dim,
-            palette.selected,
-            palette.focus,
-            palette.focused_button,
-            palette.current_tab,
-            palette.key,
-        ] {
+        for style in every_style(&palette) {
             for color in [style.fg, style.bg].into_iter().flatten() {
                 assert!(
                     matches!(color, Color::Blue | Color::Red | Color::Magenta),
